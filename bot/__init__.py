@@ -1,0 +1,1 @@
+"""Wiring: settings, the Application builder, the CLI, the Telegram emulator."""

@@ -1,0 +1,1 @@
+"""The rules of ACSM recertification, pure Python (no telegram, no sqlalchemy)."""

@@ -1,0 +1,145 @@
+"""Interfaces the domain needs from the outside world; storage/ implements them.
+
+A unit of work is used once: `async with uow: ...; await uow.commit()`.
+Leaving the block without commit rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.model import (
+    CecActivity,
+    Certification,
+    Invoice,
+    Member,
+    Payment,
+    RenewalDraft,
+    TelegramLink,
+)
+
+
+class DuplicateInvoiceError(Exception):
+    """An invoice line for this certification cycle, or this number, exists already."""
+
+
+class MemberRepository(Protocol):
+    async def get(self, acsm_id: str) -> Member | None: ...
+    async def get_by_username(self, username: str) -> Member | None:
+        """Look up by the member's own (lower-case) username."""
+        ...
+
+    async def save(self, member: Member) -> None:
+        """Insert or update one member (by acsm_id)."""
+        ...
+
+    async def upsert_many(
+        self, members: Sequence[Member], certifications: Sequence[Certification]
+    ) -> None:
+        """Bulk upsert for imports: members by acsm_id (name, email, phone, CPR/AED
+        updated; username and password kept) and certifications by (acsm_id, code)."""
+        ...
+
+    async def count(self) -> int: ...
+
+
+class CertificationRepository(Protocol):
+    async def for_member(self, acsm_id: str) -> list[Certification]: ...
+    async def get(self, certification_id: int) -> Certification | None: ...
+    async def save(self, certification: Certification) -> None: ...
+
+
+class CecRepository(Protocol):
+    async def for_member(self, acsm_id: str, since: date, until: date) -> list[CecActivity]:
+        """Activities completed within [since, until], oldest first."""
+        ...
+
+    async def add_many(self, activities: Sequence[CecActivity]) -> None: ...
+
+
+class InvoiceRepository(Protocol):
+    async def get(self, number: str) -> Invoice | None: ...
+    async def for_member(self, acsm_id: str) -> list[Invoice]: ...
+    async def for_cycle(self, certification_id: int, cycle_thru: date) -> Invoice | None:
+        """The invoice (open or paid) that renews this certification's cycle."""
+        ...
+
+    async def number_exists(self, number: str) -> bool: ...
+    async def add(self, invoice: Invoice) -> None:
+        """Insert; raises DuplicateInvoiceError when a line's cycle or the number exists
+        (enforced by unique keys, so two concurrent adds cannot both succeed)."""
+        ...
+
+    async def save(self, invoice: Invoice) -> None:
+        """Update status, balance and payment fields of an existing invoice."""
+        ...
+
+    def iterate_all(self) -> AsyncIterator[Invoice]: ...
+
+
+class PaymentRepository(Protocol):
+    async def add_once(self, payment: Payment) -> bool:
+        """Insert unless a payment with this charge_id exists (unique key, insert-or-ignore).
+        True when this call inserted it."""
+        ...
+
+    async def get(self, charge_id: str) -> Payment | None: ...
+
+
+class RenewalDraftRepository(Protocol):
+    async def get(self, acsm_id: str) -> RenewalDraft | None: ...
+    async def save(self, draft: RenewalDraft) -> None: ...
+    async def delete(self, acsm_id: str) -> None: ...
+
+
+class SessionRepository(Protocol):
+    """Which Telegram user is logged in as which member."""
+
+    async def get(self, telegram_user_id: int) -> TelegramLink | None: ...
+    async def save(self, link: TelegramLink) -> None: ...
+    async def delete(self, telegram_user_id: int) -> None: ...
+    async def delete_for_member(self, acsm_id: str) -> None: ...
+
+
+class LoginAttemptRepository(Protocol):
+    """Failed logins, keyed by e.g. "account:123456" or "telegram:42"."""
+
+    async def record_failure(self, key: str, at: datetime) -> None: ...
+    async def failures_since(self, key: str, since: datetime) -> list[datetime]: ...
+    async def clear(self, key: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    members: MemberRepository
+    certifications: CertificationRepository
+    cecs: CecRepository
+    invoices: InvoiceRepository
+    payments: PaymentRepository
+    drafts: RenewalDraftRepository
+    sessions: SessionRepository
+    login_attempts: LoginAttemptRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when it matches; never raises on a mismatch."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
