@@ -1,0 +1,48 @@
+"""What handlers get from bot/: the rules, a fresh unit of work per use case, chat settings.
+
+bot/ stores a `Dependencies` in `application.bot_data["deps"]`; handlers reach it through
+`ChatContext`, so they never import storage/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from domain.ports import UnitOfWork, UnitOfWorkFactory
+from domain.rules import Rules
+
+DEPS_KEY = "deps"
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    rules: Rules
+    uow_factory: UnitOfWorkFactory
+    payment_provider_token: str | None = None
+    checkout_url: str | None = None
+
+
+class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with typed access to the domain wiring."""
+
+    @property
+    def deps(self) -> Dependencies:
+        deps = self.application.bot_data[DEPS_KEY]
+        assert isinstance(deps, Dependencies)
+        return deps
+
+    @property
+    def rules(self) -> Rules:
+        return self.deps.rules
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work for one use case."""
+        return self.deps.uow_factory()
+
+
+ChatApplication = Application[
+    ExtBot[None], ChatContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]

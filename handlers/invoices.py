@@ -1,0 +1,135 @@
+"""/invoices: select open invoices with inline toggles, see the total, add them to the cart.
+
+The selection lives in the message's own keyboard (☑/☐), so it survives a restart and
+needs no server-side state; every toggle is re-checked by the domain (ownership, open).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from domain.model import InvoiceStatus
+from domain.money import format_usd
+from domain.services.invoices import InvoiceView, my_invoices, select_invoices
+from handlers.context import ChatContext
+from handlers.payments import start_payment
+from handlers.render import invoice_block, us_date
+from handlers.replies import answer_button, domain_errors, edit_or_say, keyboard, say
+
+CHECKED, UNCHECKED = "☑", "☐"
+
+
+def telegram_id(update: Update) -> int:
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+def selected_numbers(message: Message | None) -> list[str]:
+    if message is None or message.reply_markup is None:
+        return []
+    chosen = []
+    for row in message.reply_markup.inline_keyboard:
+        for button in row:
+            data = button.callback_data
+            if isinstance(data, str) and data.startswith("it:") and button.text.startswith(CHECKED):
+                chosen.append(data[3:])
+    return chosen
+
+
+def invoices_markup(invoices: list[InvoiceView], chosen: set[str]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            (
+                f"{CHECKED if inv.number in chosen else UNCHECKED} {inv.number} · "
+                f"{format_usd(inv.balance_cents)}",
+                f"it:{inv.number}",
+            )
+        ]
+        for inv in invoices
+        if inv.status is InvoiceStatus.OPEN
+    ]
+    rows.append([("Add to cart", "cart")])
+    rows.extend(
+        [(f"Receipt {inv.number}", f"rcpt:{inv.number}")]
+        for inv in invoices
+        if inv.status is InvoiceStatus.PAID
+    )
+    return keyboard(*rows)
+
+
+def invoices_text(invoices: list[InvoiceView], total_cents: int) -> str:
+    open_ = [i for i in invoices if i.status is InvoiceStatus.OPEN]
+    paid = [i for i in invoices if i.status is InvoiceStatus.PAID]
+    parts = ["<b>My invoices</b>"]
+    if open_:
+        parts.append("\n\n".join(invoice_block(i) for i in open_))
+        parts.append(f"Selected total: <b>{format_usd(total_cents)}</b>")
+    else:
+        parts.append("No open invoices.")
+    if paid:
+        parts.append(
+            "Paid:\n"
+            + "\n".join(
+                f"{escape(i.number)} · {escape(i.description)} · {format_usd(i.amount_cents)}"
+                + (f" · paid {us_date(i.paid_at.date())}" if i.paid_at else "")
+                for i in paid
+            )
+        )
+    return "\n\n".join(parts)
+
+
+@domain_errors(end=None)
+async def show_invoices(update: Update, context: ChatContext) -> None:
+    await answer_button(update)
+    invoices = await my_invoices(context.uow(), context.rules, telegram_id(update))
+    if not invoices:
+        await say(update, "You have no invoices. /renew creates one.")
+        return
+    markup = invoices_markup(invoices, set())
+    has_open = any(i.status is InvoiceStatus.OPEN for i in invoices)
+    await say(update, invoices_text(invoices, 0), markup if has_open or len(markup.inline_keyboard) > 1 else None)
+
+
+@domain_errors(end=None)
+async def toggle(update: Update, context: ChatContext) -> None:
+    query = update.callback_query
+    assert query is not None and isinstance(query.data, str)
+    message = query.message if isinstance(query.message, Message) else None
+    number = query.data[3:]
+    chosen = set(selected_numbers(message)) ^ {number}
+    who = telegram_id(update)
+    # Validates that every selected invoice is this member's and still open.
+    selection = await select_invoices(context.uow(), context.rules, who, sorted(chosen))
+    invoices = await my_invoices(context.uow(), context.rules, who)
+    await answer_button(update)
+    await edit_or_say(
+        update, invoices_text(invoices, selection.total_cents), invoices_markup(invoices, chosen)
+    )
+
+
+@domain_errors(end=None)
+async def add_to_cart(update: Update, context: ChatContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    message = query.message if isinstance(query.message, Message) else None
+    chosen = selected_numbers(message)
+    if not chosen:
+        await answer_button(update, "Select at least one invoice first.")
+        return
+    selection = await select_invoices(
+        context.uow(), context.rules, telegram_id(update), sorted(chosen)
+    )
+    await answer_button(update)
+    await start_payment(update, context, selection)
+
+
+def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    return [
+        CommandHandler("invoices", show_invoices),
+        CallbackQueryHandler(show_invoices, pattern=r"^menu:invoices$"),
+        CallbackQueryHandler(toggle, pattern=r"^it:R\d{6}$"),
+        CallbackQueryHandler(add_to_cart, pattern=r"^cart$"),
+    ]

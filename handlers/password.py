@@ -1,0 +1,144 @@
+"""/password: set your own password (old one first) or choose your own username.
+
+Every message that carries a password is deleted from the chat.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from domain.errors import InvalidInputError, RefusedError
+from domain.services import auth
+from handlers.context import ChatContext
+from handlers.login import delete_quietly, telegram_id
+from handlers.replies import answer_button, domain_errors, keyboard, say, typed_text
+
+OLD, NEW, USERNAME = "password:old", "password:new", "password:username"
+# The verified current password is held in memory only (bot_data is never persisted),
+# so no password ever reaches the database or the logs; after a restart it is asked again.
+PENDING_OLD = "password_checks"
+
+
+def pending_old(context: ChatContext) -> dict[int, str]:
+    pending: dict[int, str] = context.bot_data.setdefault(PENDING_OLD, {})
+    return pending
+
+
+@domain_errors()
+async def start(update: Update, context: ChatContext) -> str | int:
+    member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
+    if member is None:
+        await say(update, "Please log in first: /login")
+        return ConversationHandler.END
+    await say(
+        update,
+        "What would you like to change?",
+        keyboard([("My password", "pw:password"), ("My username", "pw:username")]),
+    )
+    return OLD
+
+
+async def ask_old(update: Update, context: ChatContext) -> str:
+    await answer_button(update)
+    await say(update, "Type your current password. I will delete the message.")
+    return OLD
+
+
+@domain_errors()
+async def got_old(update: Update, context: ChatContext) -> str | int:
+    password = typed_text(update)
+    await delete_quietly(update)
+    ok = await auth.verify_current_password(
+        context.uow(), context.rules, telegram_id(update), password
+    )
+    if not ok:
+        await say(update, "That is not your current password. Password unchanged.")
+        return ConversationHandler.END
+    pending_old(context)[telegram_id(update)] = password
+    await say(
+        update,
+        "Now type your new password: at least 10 characters, not your username. "
+        "A short sentence works well. I will delete the message.",
+    )
+    return NEW
+
+
+@domain_errors()
+async def got_new(update: Update, context: ChatContext) -> str | int:
+    new = typed_text(update)
+    await delete_quietly(update)
+    old = pending_old(context).get(telegram_id(update))
+    if old is None:
+        await say(update, "Please type your current password again (I was restarted).")
+        return OLD
+    try:
+        await auth.change_password(context.uow(), context.rules, telegram_id(update), old, new)
+    except InvalidInputError as exc:
+        await say(update, f"{escape(str(exc))}\nType another new password, or /cancel.")
+        return NEW
+    except RefusedError as exc:
+        pending_old(context).pop(telegram_id(update), None)
+        await say(update, escape(str(exc)))
+        return ConversationHandler.END
+    pending_old(context).pop(telegram_id(update), None)
+    await say(update, "Your password is changed. Other sessions have been logged out.")
+    return ConversationHandler.END
+
+
+async def ask_username(update: Update, context: ChatContext) -> str:
+    await answer_button(update)
+    await say(update, "Type the username you would like (letters, digits, . _ -; 4 to 32).")
+    return USERNAME
+
+
+@domain_errors()
+async def got_username(update: Update, context: ChatContext) -> str | int:
+    try:
+        name = await auth.change_username(
+            context.uow(), context.rules, telegram_id(update), typed_text(update)
+        )
+    except InvalidInputError as exc:
+        await say(update, f"{escape(str(exc))}\nType another one, or /cancel.")
+        return USERNAME
+    await say(update, f"Done: you can now log in as <b>{escape(name)}</b>.")
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: ChatContext) -> int:
+    pending_old(context).pop(telegram_id(update), None)
+    await say(update, "Nothing was changed.")
+    return ConversationHandler.END
+
+
+def conversation() -> ConversationHandler[ChatContext]:
+    text = filters.TEXT & ~filters.COMMAND
+    return ConversationHandler(
+        entry_points=[CommandHandler("password", start)],
+        states={
+            OLD: [
+                CallbackQueryHandler(ask_old, pattern=r"^pw:password$"),
+                CallbackQueryHandler(ask_username, pattern=r"^pw:username$"),
+                MessageHandler(text, got_old),
+            ],
+            NEW: [MessageHandler(text, got_new)],
+            USERNAME: [MessageHandler(text, got_username)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="password",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    return [conversation()]

@@ -1,0 +1,143 @@
+"""Paying the selected invoices: Telegram invoice (provider token) or a web-cart link.
+
+sendInvoice ─► pre_checkout_query (checked by the domain) ─► successful_payment
+(recorded exactly once per charge id) ─► confirmation + PDF receipt.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from telegram import InputFile, LabeledPrice, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, PreCheckoutQueryHandler, filters
+
+from domain.errors import DomainError
+from domain.services.invoices import Selection, pre_checkout, receipt, record_payment
+from handlers.context import ChatContext
+from handlers.receipt_pdf import ReceiptData, ReceiptLine, build_receipt
+from handlers.render import us_date
+from handlers.replies import answer_button, data_suffix, domain_errors, keyboard, say
+
+log = logging.getLogger(__name__)
+
+PAYLOAD_PREFIX = "acsm:"
+MAX_INVOICES_PER_PAYMENT = 10
+
+
+def payload_for(numbers: list[str]) -> str:
+    return PAYLOAD_PREFIX + ",".join(numbers)
+
+
+def numbers_in(payload: str) -> list[str]:
+    if not payload.startswith(PAYLOAD_PREFIX):
+        return []
+    return [n for n in payload[len(PAYLOAD_PREFIX) :].split(",") if n]
+
+
+async def start_payment(update: Update, context: ChatContext, selection: Selection) -> None:
+    numbers = [inv.number for inv in selection.invoices]
+    if len(numbers) > MAX_INVOICES_PER_PAYMENT:
+        await say(update, f"Please pay at most {MAX_INVOICES_PER_PAYMENT} invoices at a time.")
+        return
+    deps = context.deps
+    chat = update.effective_chat
+    assert chat is not None
+    if deps.payment_provider_token:
+        await chat.send_invoice(
+            title="ACSM recertification",
+            description=("Invoices " + ", ".join(numbers))[:255],
+            payload=payload_for(numbers),
+            provider_token=deps.payment_provider_token,
+            currency="USD",
+            prices=[
+                LabeledPrice(f"{inv.number} {inv.description}"[:64], inv.balance_cents)
+                for inv in selection.invoices
+            ],
+        )
+    elif deps.checkout_url:
+        link = f"{deps.checkout_url}?{urlencode({'invoices': ','.join(numbers)})}"
+        await say(
+            update,
+            "Payment inside Telegram is not set up, so your cart is on the ACSM website. "
+            f'Open <a href="{link}">the checkout page</a> to pay {len(numbers)} invoice(s).',
+        )
+    else:
+        await say(update, "Online payment is not available right now. Please try again later.")
+
+
+async def check_before_payment(update: Update, context: ChatContext) -> None:
+    query = update.pre_checkout_query
+    assert query is not None
+    try:
+        reason = await pre_checkout(
+            context.uow(),
+            context.rules,
+            query.from_user.id,
+            numbers_in(query.invoice_payload),
+            query.total_amount,
+            query.currency,
+        )
+    except DomainError as exc:
+        reason = str(exc)
+    if reason is None:
+        await query.answer(ok=True)
+    else:
+        await query.answer(ok=False, error_message=reason[:200])
+
+
+async def payment_received(update: Update, context: ChatContext) -> None:
+    message = update.effective_message
+    assert message is not None and message.successful_payment is not None
+    paid = message.successful_payment
+    assert update.effective_user is not None
+    outcome = await record_payment(
+        context.uow(),
+        context.rules,
+        update.effective_user.id,
+        numbers_in(paid.invoice_payload),
+        paid.telegram_payment_charge_id,
+        paid.provider_payment_charge_id,
+        paid.total_amount,
+        paid.currency,
+    )
+    if not outcome.new:
+        log.info("payment delivered again, already recorded")
+        return
+    extended = "\n".join(f"{code}: now valid thru {us_date(thru)}" for code, thru in outcome.new_thru_dates)
+    await say(update, f"Payment received. Thank you!\n{extended}")
+    await send_receipt(update, context, [inv.number for inv in outcome.invoices])
+
+
+async def send_receipt(update: Update, context: ChatContext, numbers: list[str]) -> None:
+    assert update.effective_user is not None
+    data = await receipt(context.uow(), context.rules, update.effective_user.id, numbers)
+    pdf = build_receipt(
+        ReceiptData(
+            member_name=data.member_name,
+            acsm_id=data.acsm_id,
+            lines=[ReceiptLine(i.number, i.description, i.amount_cents) for i in data.invoices],
+            paid_at=data.paid_at,
+            charge_id=data.charge_id,
+        )
+    )
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_document(
+        InputFile(pdf, filename=f"ACSM-receipt-{'-'.join(numbers)}.pdf"),
+        caption="Your receipt",
+    )
+
+
+@domain_errors(end=None)
+async def receipt_again(update: Update, context: ChatContext) -> None:
+    await answer_button(update)
+    await send_receipt(update, context, [data_suffix(update)])
+
+
+def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    return [
+        PreCheckoutQueryHandler(check_before_payment),
+        MessageHandler(filters.SUCCESSFUL_PAYMENT, payment_received),
+        CallbackQueryHandler(receipt_again, pattern=r"^rcpt:R\d{6}$"),
+    ]

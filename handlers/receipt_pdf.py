@@ -1,0 +1,70 @@
+"""The payment receipt as a PDF (fpdf2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from fpdf import FPDF
+
+from domain.money import format_usd
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    number: str
+    description: str
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    member_name: str
+    acsm_id: str
+    lines: Sequence[ReceiptLine]
+    paid_at: datetime
+    charge_id: str
+
+    @property
+    def total_cents(self) -> int:
+        return sum(line.amount_cents for line in self.lines)
+
+
+def _latin1(text: str) -> str:
+    """The core PDF fonts are Latin-1: replace what they cannot draw."""
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def build_receipt(data: ReceiptData) -> bytes:
+    pdf = FPDF(format="Letter")
+    pdf.set_title("ACSM recertification receipt")
+    pdf.set_author("American College of Sports Medicine")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "American College of Sports Medicine (ACSM)", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 12)
+    pdf.cell(0, 8, "Receipt - Recertification", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for label, value in (
+        ("Member", data.member_name),
+        ("ACSM ID", data.acsm_id),
+        ("Payment date", data.paid_at.strftime("%m/%d/%Y %H:%M UTC")),
+        ("Charge ID", data.charge_id),
+    ):
+        pdf.cell(40, 7, f"{label}:")
+        pdf.cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(30, 8, "Invoice", border="B")
+    pdf.cell(120, 8, "Description", border="B")
+    pdf.cell(0, 8, "Amount", border="B", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 12)
+    for line in data.lines:
+        pdf.cell(30, 8, line.number)
+        pdf.cell(120, 8, _latin1(line.description))
+        pdf.cell(0, 8, format_usd(line.amount_cents), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(150, 10, "Total paid (USD)", border="T")
+    pdf.cell(0, 10, format_usd(data.total_cents), border="T", align="R")
+    return bytes(pdf.output())

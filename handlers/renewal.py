@@ -1,0 +1,392 @@
+"""Renewal: choose → contact → CPR/AED → ACSM CECs → other CECs → acknowledge → invoice.
+
+Every step is saved by the domain (a renewal draft), and the conversation state is the
+domain's own `RenewalStep`, so a restart resumes exactly where the member was.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from domain.cecs import InvalidCecAmountError, format_cecs
+from domain.errors import InvalidInputError
+from domain.money import format_usd
+from domain.services import renewal
+from domain.services.renewal import RenewalProgress, RenewalStep
+from handlers.context import ChatContext
+from handlers.render import invoice_block, us_date
+from handlers.replies import (
+    answer_button,
+    data_suffix,
+    domain_errors,
+    edit_or_say,
+    keyboard,
+    say,
+    typed_text,
+)
+
+EDIT_EMAIL, EDIT_PHONE = "renew:edit_email", "renew:edit_phone"
+CHECKED, UNCHECKED = "☑", "☐"
+
+
+def telegram_id(update: Update) -> int:
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+def state_of(progress: RenewalProgress) -> str | int:
+    if progress.step is RenewalStep.DONE:
+        return ConversationHandler.END
+    return f"renew:{progress.step.value}"
+
+
+# ---- what the member sees at each step -------------------------------------------------
+
+
+def choose_markup(progress: RenewalProgress, selected: set[int]) -> InlineKeyboardMarkup:
+    rows = [
+        [(f"{CHECKED if v.id in selected else UNCHECKED} {v.code} — {v.name}"[:60], f"rc:{v.id}")]
+        for v in progress.choices
+    ]
+    rows.append([("Continue", "rc:go")])
+    return keyboard(*rows)
+
+
+def contact_text(progress: RenewalProgress) -> str:
+    c = progress.contact
+    return (
+        "<b>Step 1 of 5 · Contact details</b>\n"
+        f"Name: {escape(c.full_name)}\nEmail: {escape(c.email)}\n"
+        f"Phone: {escape(c.phone or '—')}\n\nAre these correct?"
+    )
+
+
+def cpr_text(progress: RenewalProgress) -> str:
+    known = (
+        f" On file: expires {us_date(progress.cpr_aed_expires)}."
+        if progress.cpr_aed_expires
+        else ""
+    )
+    return (
+        "<b>Step 2 of 5 · CPR/AED</b>\n"
+        "Renewal by CECs requires a current CPR/AED certification (with a hands-on skills "
+        f"component).{known}\n\nIs yours current?"
+    )
+
+
+def acsm_cecs_text(progress: RenewalProgress) -> str:
+    return (
+        "<b>Step 3 of 5 · ACSM CECs</b>\n"
+        f"You need {format_cecs(progress.required_cecs)} CECs in total. ACSM has recorded "
+        f"{format_cecs(progress.acsm_recorded)} for this cycle.\n\n"
+        "Type the number of ACSM CECs you are reporting (e.g. 30 or 12.5)."
+    )
+
+
+def other_cecs_text(progress: RenewalProgress) -> str:
+    return (
+        "<b>Step 4 of 5 · Other organizations</b>\n"
+        f"ACSM CECs: {format_cecs(progress.acsm_cecs or 0)}.\n"
+        "Type the number of CECs from other organizations (0 if none)."
+    )
+
+
+def acknowledge_text(progress: RenewalProgress) -> str:
+    codes = ", ".join(v.code for v in progress.certifications)
+    total = (progress.acsm_cecs or 0) + (progress.other_cecs or 0)
+    fee = format_usd(progress.fee_cents + progress.late_fee_cents)
+    late = (
+        f" (includes a late fee of {format_usd(progress.late_fee_cents)})"
+        if progress.late_fee_cents
+        else ""
+    )
+    new_thru = f" thru {us_date(progress.new_thru)}" if progress.new_thru else ""
+    return (
+        "<b>Step 5 of 5 · Acknowledgement</b>\n"
+        f"Renewing: {escape(codes)}{new_thru}\n"
+        f"CECs reported: {format_cecs(total)} of {format_cecs(progress.required_cecs)} required\n"
+        f"Fee: {fee}{late}\n\n"
+        "I confirm that the information I reported is accurate, that I completed these "
+        "continuing education activities during this certification period, that I hold a "
+        "current CPR/AED certification, and that I will keep documentation in case of an audit."
+    )
+
+
+async def present(update: Update, progress: RenewalProgress, note: str = "") -> str | int:
+    """Show the step the renewal is at; return the matching conversation state."""
+    prefix = f"{note}\n\n" if note else ""
+    step = progress.step
+    if step is RenewalStep.CHOOSE:
+        await say(
+            update,
+            prefix + "Several certifications can be renewed. Choose which to renew together:",
+            choose_markup(progress, set()),
+        )
+    elif step is RenewalStep.CONTACT:
+        await say(
+            update,
+            prefix + contact_text(progress),
+            keyboard(
+                [("Yes, correct", "rn:contact_ok")],
+                [("Edit email", "rn:email"), ("Edit phone", "rn:phone")],
+            ),
+        )
+    elif step is RenewalStep.CPR:
+        await say(
+            update,
+            prefix + cpr_text(progress),
+            keyboard([("Yes, it is current", "rn:cpr_yes"), ("No", "rn:cpr_no")]),
+        )
+    elif step is RenewalStep.ACSM_CECS:
+        await say(update, prefix + acsm_cecs_text(progress))
+    elif step is RenewalStep.OTHER_CECS:
+        await say(update, prefix + other_cecs_text(progress))
+    elif step is RenewalStep.ACKNOWLEDGE:
+        await say(
+            update,
+            prefix + acknowledge_text(progress),
+            keyboard([(f"{UNCHECKED} I acknowledge", "rn:ack")]),
+        )
+    else:
+        assert progress.invoice is not None
+        await say(
+            update,
+            prefix + invoice_block(progress.invoice),
+            keyboard([("Go to my invoices", "menu:invoices")]),
+        )
+    return state_of(progress)
+
+
+# ---- entry ------------------------------------------------------------------------------
+
+
+@domain_errors()
+async def start(update: Update, context: ChatContext) -> str | int:
+    await answer_button(update)
+    uow, rules, who = context.uow, context.rules, telegram_id(update)
+    suffix = data_suffix(update)
+    if suffix.isdigit():
+        progress = await renewal.start_renewal(uow(), rules, who, [int(suffix)])
+        return await present(update, progress)
+    resumed = await renewal.renewal_progress(uow(), rules, who)
+    if resumed is not None and resumed.step is not RenewalStep.DONE:
+        return await present(update, resumed, "Let's continue your renewal.")
+    progress = await renewal.start_renewal(uow(), rules, who, None)
+    return await present(update, progress)
+
+
+# ---- steps ------------------------------------------------------------------------------
+
+
+def selected_ids(message: Message | None) -> set[int]:
+    if message is None or message.reply_markup is None:
+        return set()
+    chosen = set()
+    for row in message.reply_markup.inline_keyboard:
+        for button in row:
+            data = button.callback_data
+            if isinstance(data, str) and data.startswith("rc:") and data[3:].isdigit():
+                if button.text.startswith(CHECKED):
+                    chosen.add(int(data[3:]))
+    return chosen
+
+
+@domain_errors(end=None)
+async def toggle_choice(update: Update, context: ChatContext) -> str:
+    query = update.callback_query
+    assert query is not None
+    message = query.message if isinstance(query.message, Message) else None
+    chosen = selected_ids(message) ^ {int(data_suffix(update))}
+    progress = await renewal.renewal_progress(context.uow(), context.rules, telegram_id(update))
+    await answer_button(update)
+    if progress is None or progress.step is not RenewalStep.CHOOSE:
+        return f"renew:{RenewalStep.CHOOSE.value}"
+    await edit_or_say(
+        update,
+        "Several certifications can be renewed. Choose which to renew together:",
+        choose_markup(progress, chosen),
+    )
+    return f"renew:{RenewalStep.CHOOSE.value}"
+
+
+@domain_errors()
+async def confirm_choice(update: Update, context: ChatContext) -> str | int:
+    query = update.callback_query
+    assert query is not None
+    chosen = selected_ids(query.message if isinstance(query.message, Message) else None)
+    if not chosen:
+        await answer_button(update, "Choose at least one certification.")
+        return f"renew:{RenewalStep.CHOOSE.value}"
+    await answer_button(update)
+    progress = await renewal.choose_certifications(
+        context.uow(), context.rules, telegram_id(update), sorted(chosen)
+    )
+    return await present(update, progress)
+
+
+@domain_errors()
+async def contact_ok(update: Update, context: ChatContext) -> str | int:
+    await answer_button(update)
+    progress = await renewal.confirm_contact(context.uow(), context.rules, telegram_id(update))
+    return await present(update, progress)
+
+
+async def ask_email(update: Update, context: ChatContext) -> str:
+    await answer_button(update)
+    await say(update, "Type your email address (e.g. name@example.com).")
+    return EDIT_EMAIL
+
+
+async def ask_phone(update: Update, context: ChatContext) -> str:
+    await answer_button(update)
+    await say(update, "Type your phone number (e.g. +1 317 555 0100), or - to remove it.")
+    return EDIT_PHONE
+
+
+@domain_errors()
+async def got_email(update: Update, context: ChatContext) -> str | int:
+    try:
+        progress = await renewal.update_contact(
+            context.uow(), context.rules, telegram_id(update), email=typed_text(update)
+        )
+    except InvalidInputError as exc:
+        await say(update, f"{escape(str(exc))}\nType it again, e.g. name@example.com.")
+        return EDIT_EMAIL
+    return await present(update, progress, "Email updated.")
+
+
+@domain_errors()
+async def got_phone(update: Update, context: ChatContext) -> str | int:
+    try:
+        progress = await renewal.update_contact(
+            context.uow(), context.rules, telegram_id(update), phone=typed_text(update)
+        )
+    except InvalidInputError as exc:
+        await say(update, f"{escape(str(exc))}\nType it again, e.g. +1 317 555 0100.")
+        return EDIT_PHONE
+    return await present(update, progress, "Phone updated.")
+
+
+@domain_errors()
+async def cpr_yes(update: Update, context: ChatContext) -> str | int:
+    await answer_button(update)
+    progress = await renewal.confirm_cpr(context.uow(), context.rules, telegram_id(update))
+    return await present(update, progress)
+
+
+async def cpr_no(update: Update, context: ChatContext) -> int:
+    await answer_button(update)
+    await say(
+        update,
+        "A current CPR/AED certification is required to renew by CECs. Renew it, then "
+        "come back with /renew: I have kept what you entered so far.",
+    )
+    return ConversationHandler.END
+
+
+@domain_errors()
+async def got_acsm_cecs(update: Update, context: ChatContext) -> str | int:
+    try:
+        progress = await renewal.enter_acsm_cecs(
+            context.uow(), context.rules, telegram_id(update), typed_text(update)
+        )
+    except InvalidCecAmountError as exc:
+        await say(update, f"{escape(str(exc))}.\nType a number of CECs, e.g. 30 or 12.5.")
+        return f"renew:{RenewalStep.ACSM_CECS.value}"
+    return await present(update, progress)
+
+
+@domain_errors()
+async def got_other_cecs(update: Update, context: ChatContext) -> str | int:
+    try:
+        progress = await renewal.enter_other_cecs(
+            context.uow(), context.rules, telegram_id(update), typed_text(update)
+        )
+    except InvalidCecAmountError as exc:
+        await say(update, f"{escape(str(exc))}.\nType a number of CECs, e.g. 15 or 0.")
+        return f"renew:{RenewalStep.OTHER_CECS.value}"
+    if progress.short_by:
+        total = (progress.acsm_cecs or 0) + (progress.other_cecs or 0)
+        note = (
+            f"That makes {format_cecs(total)} of {format_cecs(progress.required_cecs)} CECs: "
+            f"you need {format_cecs(progress.short_by)} more. No invoice was created."
+        )
+        return await present(update, progress, note)
+    return await present(update, progress)
+
+
+@domain_errors()
+async def acknowledged(update: Update, context: ChatContext) -> str | int:
+    await answer_button(update)
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        await edit_or_say(update, query.message.text_html or "", keyboard(
+            [(f"{CHECKED} I acknowledge", "rn:done")]
+        ))
+    progress = await renewal.acknowledge(context.uow(), context.rules, telegram_id(update))
+    return await present(update, progress, "Thank you. Your invoice:")
+
+
+async def not_understood(update: Update, context: ChatContext) -> None:
+    await say(update, "Please answer the question above, use its buttons, or /cancel.")
+
+
+async def cancel(update: Update, context: ChatContext) -> int:
+    await renewal.cancel_renewal(context.uow(), context.rules, telegram_id(update))
+    await say(update, "Renewal cancelled. Nothing was created. /renew to start again.")
+    return ConversationHandler.END
+
+
+def conversation() -> ConversationHandler[ChatContext]:
+    text = filters.TEXT & ~filters.COMMAND
+
+    def step(name: RenewalStep) -> str:
+        return f"renew:{name.value}"
+
+    return ConversationHandler(
+        entry_points=[
+            CommandHandler("renew", start),
+            CallbackQueryHandler(start, pattern=r"^(menu:renew|renew:\d+)$"),
+        ],
+        states={
+            step(RenewalStep.CHOOSE): [
+                CallbackQueryHandler(confirm_choice, pattern=r"^rc:go$"),
+                CallbackQueryHandler(toggle_choice, pattern=r"^rc:\d+$"),
+            ],
+            step(RenewalStep.CONTACT): [
+                CallbackQueryHandler(contact_ok, pattern=r"^rn:contact_ok$"),
+                CallbackQueryHandler(ask_email, pattern=r"^rn:email$"),
+                CallbackQueryHandler(ask_phone, pattern=r"^rn:phone$"),
+            ],
+            EDIT_EMAIL: [MessageHandler(text, got_email)],
+            EDIT_PHONE: [MessageHandler(text, got_phone)],
+            step(RenewalStep.CPR): [
+                CallbackQueryHandler(cpr_yes, pattern=r"^rn:cpr_yes$"),
+                CallbackQueryHandler(cpr_no, pattern=r"^rn:cpr_no$"),
+            ],
+            step(RenewalStep.ACSM_CECS): [MessageHandler(text, got_acsm_cecs)],
+            step(RenewalStep.OTHER_CECS): [MessageHandler(text, got_other_cecs)],
+            step(RenewalStep.ACKNOWLEDGE): [CallbackQueryHandler(acknowledged, pattern=r"^rn:ack$")],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED, not_understood),
+        ],
+        name="renewal",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    return [conversation()]

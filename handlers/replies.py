@@ -1,0 +1,121 @@
+"""Small helpers every conversation uses: answering, keyboards, domain errors."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ConversationHandler
+
+from domain.errors import DomainError, NotFoundError, NotLoggedInError, RefusedError
+from handlers.context import ChatContext
+
+log = logging.getLogger(__name__)
+
+EXPIRED = "This button has expired."
+PLEASE_LOG_IN = "Please log in first: /login"
+
+Button = tuple[str, str]  # (label, callback data)
+State = TypeVar("State")
+Handler = Callable[[Update, ChatContext], Awaitable[Any]]
+
+
+def keyboard(*rows: Sequence[Button]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def say(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Send a new message into the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+
+
+async def answer_button(update: Update, text: str | None = None) -> None:
+    """Acknowledge a button press (Telegram shows a spinner until this)."""
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(text)
+        except BadRequest as exc:  # query too old after a restart: nothing to answer
+            log.info("callback answer refused: %s", exc.message)
+
+
+async def edit_or_say(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit the message whose button was pressed, else send a new one."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return
+            log.info("edit refused, sending instead: %s", exc.message)
+    await say(update, text, markup)
+
+
+def pressed_data(update: Update) -> str:
+    query = update.callback_query
+    return query.data if query is not None and isinstance(query.data, str) else ""
+
+
+def data_suffix(update: Update) -> str:
+    """'renew:42' -> '42'."""
+    return pressed_data(update).partition(":")[2]
+
+
+def typed_text(update: Update) -> str:
+    message = update.effective_message
+    return message.text if message is not None and message.text else ""
+
+
+def domain_errors(
+    end: object = ConversationHandler.END,
+) -> Callable[[Handler], Handler]:
+    """Render a domain error to the member; in a conversation, end it (or stay, if `end` is None).
+
+    - not logged in: ask to log in;
+    - not found (also: someone else's): a stale button, nothing revealed;
+    - refused or invalid: the readable reason.
+    """
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: ChatContext) -> Any:
+            try:
+                return await handler(update, context)
+            except NotLoggedInError:
+                await answer_button(update)
+                await say(update, PLEASE_LOG_IN)
+                return ConversationHandler.END
+            except NotFoundError:
+                if update.callback_query is not None:
+                    await answer_button(update, EXPIRED)
+                else:
+                    await say(update, "I could not find that.")
+                return end
+            except (RefusedError, DomainError) as exc:
+                await answer_button(update)
+                await say(update, str(exc))
+                return end
+
+        return wrapper
+
+    return decorate
+
+
+async def expired_button(update: Update, context: ChatContext) -> None:
+    """Any button no conversation is waiting for."""
+    await answer_button(update, EXPIRED)
