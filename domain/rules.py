@@ -1,0 +1,27 @@
+"""What the rules need from the outside world, bundled once and passed to every use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from domain.catalog import Catalog
+from domain.clock import Clock
+from domain.invoices import random_invoice_number
+from domain.ports import PasswordHasher
+
+DEFAULT_TIMEZONE = ZoneInfo("America/New_York")  # ACSM_TIMEZONE default
+
+
+@dataclass(frozen=True)
+class Rules:
+    clock: Clock
+    catalog: Catalog
+    timezone: ZoneInfo
+    hasher: PasswordHasher
+    session_idle: timedelta = timedelta(days=30)
+    max_failed_logins: int = 5
+    failed_login_window: timedelta = timedelta(minutes=15)
+    new_invoice_number: Callable[[], str] = field(default=random_invoice_number)
