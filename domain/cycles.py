@@ -2,8 +2,8 @@
 
 For a thru date Dec 31 of year Y, in zone Z:
 - the cycle started Jan 1 of Y-2 (`cycle_start`), and CECs completed since then count;
-- it ends at the first instant of Jan 1 Y+1 in Z (`deadline` is that instant: still current at
-  23:59:59.999 on Dec 31, over at 00:00 on Jan 1);
+- the published deadline is Dec 31, 11:59 PM in Z (`deadline`); the cycle stays current
+  through that whole minute and is over at Jan 1 Y+1 00:00 in Z (`cycle_ends_at`);
 - renewal opens Jan 1 of Y, 00:00 in Z (`renewal_opens_on`);
 - grace (inactive, renewable by CECs with a late fee) until June 30 of Y+1 end of day in Z;
 - lapsed from July 1 of Y+1, 00:00 in Z;
@@ -56,7 +56,12 @@ def grace_ends_on(thru: date) -> date:
 
 
 def deadline(thru: date, zone: ZoneInfo) -> datetime:
-    """The instant the cycle is over: Jan 1 00:00 after the thru date, in the zone."""
+    """The published deadline: Dec 31 (the thru date), 11:59 PM in the zone."""
+    return datetime.combine(thru, time(23, 59), tzinfo=zone)
+
+
+def cycle_ends_at(thru: date, zone: ZoneInfo) -> datetime:
+    """The first instant the cycle is over: Jan 1 00:00 after the thru date, in the zone."""
     return _start_of_day(thru + timedelta(days=1), zone)
 
 
@@ -73,7 +78,7 @@ def cert_state(thru: date, zone: ZoneInfo, now: datetime) -> CertState:
     _require_aware(now)
     if now < renewal_opens_at(thru, zone):
         return CertState.ACTIVE
-    if now < deadline(thru, zone):
+    if now < cycle_ends_at(thru, zone):
         return CertState.RENEWAL_OPEN
     if now < lapses_at(thru, zone):
         return CertState.GRACE

@@ -1,0 +1,137 @@
+"""How many CECs the member has and still needs, per certification cycle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from domain import cycles
+from domain.catalog import UnknownCertificationError
+from domain.cycles import CertState
+from domain.model import Certification, RenewalDraft
+from domain.ports import UnitOfWork
+from domain.renewal_rules import required_cecs
+from domain.rules import Rules
+from domain.services.certifications import certification_name, sorted_certifications, state_of
+from domain.services.session import require_member
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class CecGroup:
+    """One cycle: the certifications sharing a thru date.
+
+    - `acsm_recorded`: CECs of ACSM-recorded activities completed in [cycle_start, thru_date].
+    - the member's own numbers come from the renewal draft for these certifications (or, once
+      invoiced, from the invoice): `acsm_cecs` typed for ACSM and `other_cecs` from other
+      organizations.
+    - `total` = max(acsm_recorded, typed ACSM CECs) + other CECs: a typed ACSM number replaces
+      the recorded one only when higher (the member may know of activities not yet recorded),
+      other organizations' CECs always add.
+    - `member_entered` = total - acsm_recorded (what the member's numbers add).
+    - `still_needed` = max(0, required - total); `required` = highest among the group.
+    """
+
+    certifications: list[tuple[str, str]]  # (code, name)
+    thru_date: date
+    deadline: datetime  # Dec 31, 11:59 PM in the zone (aware)
+    cycle_start: date
+    required: Decimal
+    acsm_recorded: Decimal
+    member_entered: Decimal
+    total: Decimal
+    still_needed: Decimal
+    renewal_open: bool
+    renewal_opens_on: date
+
+
+@dataclass(frozen=True)
+class CecStatus:
+    groups: list[CecGroup]
+
+
+def cec_total(acsm_recorded: Decimal, acsm_typed: Decimal | None, other: Decimal | None) -> Decimal:
+    """max(recorded, typed ACSM CECs) + other organizations' CECs."""
+    return max(acsm_recorded, acsm_typed or ZERO) + (other or ZERO)
+
+
+def group_by_thru(certs: Sequence[Certification]) -> dict[date, list[Certification]]:
+    groups: dict[date, list[Certification]] = {}
+    for cert in sorted_certifications(list(certs)):
+        groups.setdefault(cert.thru_date, []).append(cert)
+    return groups
+
+
+async def member_numbers(
+    uow: UnitOfWork, draft: RenewalDraft | None, certs: Sequence[Certification]
+) -> tuple[Decimal | None, Decimal | None]:
+    """(typed ACSM CECs, other CECs) for this cycle: from its invoice, else the draft."""
+    for cert in certs:
+        assert cert.id is not None
+        invoice = await uow.invoices.for_cycle(cert.id, cert.thru_date)
+        if invoice is not None:
+            return invoice.acsm_cecs, invoice.other_cecs
+    ids = {c.id for c in certs}
+    if draft is not None and ids & set(draft.certification_ids):
+        return draft.acsm_cecs, draft.other_cecs
+    return None, None
+
+
+def requirement(rules: Rules, certs: Sequence[Certification]) -> Decimal:
+    types = []
+    for cert in certs:
+        try:
+            types.append(rules.catalog.get(cert.code))
+        except UnknownCertificationError:
+            continue
+    return required_cecs(types)
+
+
+async def recorded_cecs(uow: UnitOfWork, acsm_id: str, thru: date) -> Decimal:
+    activities = await uow.cecs.for_member(acsm_id, cycles.cycle_start(thru), thru)
+    return sum((a.cecs for a in activities), ZERO)
+
+
+async def cec_group(
+    uow: UnitOfWork,
+    rules: Rules,
+    acsm_id: str,
+    certs: list[Certification],
+    draft: RenewalDraft | None,
+) -> CecGroup:
+    thru = certs[0].thru_date
+    required = requirement(rules, certs)
+    recorded = await recorded_cecs(uow, acsm_id, thru)
+    typed, other = await member_numbers(uow, draft, certs)
+    total = cec_total(recorded, typed, other)
+    return CecGroup(
+        certifications=[(c.code, certification_name(rules, c.code)) for c in certs],
+        thru_date=thru,
+        deadline=cycles.deadline(thru, rules.timezone),
+        cycle_start=cycles.cycle_start(thru),
+        required=required,
+        acsm_recorded=recorded,
+        member_entered=total - recorded,
+        total=total,
+        still_needed=max(ZERO, required - total),
+        renewal_open=cycles.is_renewable(state_of(rules, certs[0])),
+        renewal_opens_on=cycles.renewal_opens_on(thru),
+    )
+
+
+async def cec_status(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> CecStatus:
+    """One group per cycle (certifications sharing a thru date), lapsed ones left out."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        certs = await uow.certifications.for_member(member.acsm_id)
+        live = [c for c in certs if state_of(rules, c) is not CertState.LAPSED]
+        draft = await uow.drafts.get(member.acsm_id)
+        groups = [
+            await cec_group(uow, rules, member.acsm_id, group, draft)
+            for group in group_by_thru(live).values()
+        ]
+        await uow.commit()
+        return CecStatus(groups=groups)

@@ -1,0 +1,237 @@
+"""Invoices: listing, selecting for payment, checking and recording payments, receipts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from domain.errors import NotFoundError
+from domain.model import Invoice, InvoiceStatus, Member, Payment
+from domain.money import format_usd
+from domain.ports import UnitOfWork
+from domain.rules import Rules
+from domain.services.session import require_member
+
+CURRENCY = "USD"
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    number: str
+    issued_on: date
+    description: str
+    amount_cents: int
+    balance_cents: int
+    status: InvoiceStatus
+    paid_at: datetime | None
+    charge_id: str | None
+
+    @classmethod
+    def of(cls, invoice: Invoice) -> InvoiceView:
+        return cls(
+            number=invoice.number,
+            issued_on=invoice.issued_on,
+            description=invoice.description,
+            amount_cents=invoice.amount_cents,
+            balance_cents=invoice.balance_cents,
+            status=invoice.status,
+            paid_at=invoice.paid_at,
+            charge_id=invoice.payment_charge_id,
+        )
+
+
+@dataclass(frozen=True)
+class Selection:
+    invoices: list[InvoiceView]
+    total_cents: int
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    new: bool  # False when this charge id was recorded before (a repeated delivery)
+    invoices: list[InvoiceView]
+    new_thru_dates: list[tuple[str, date]]  # (certification code, new thru date)
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    member_name: str
+    acsm_id: str
+    invoices: list[InvoiceView]
+    paid_at: datetime
+    charge_id: str
+
+
+def unique(numbers: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(n.strip().upper() for n in numbers if n.strip()))
+
+
+async def my_invoices(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> list[InvoiceView]:
+    """All the member's invoices, open ones first, newest first."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        invoices = await uow.invoices.for_member(member.acsm_id)
+        await uow.commit()
+    invoices.sort(key=lambda i: (i.status is not InvoiceStatus.OPEN, -i.issued_on.toordinal()))
+    return [InvoiceView.of(i) for i in invoices]
+
+
+async def owned_invoices(uow: UnitOfWork, member: Member, numbers: Sequence[str]) -> list[Invoice]:
+    """The named invoices, all the member's; NotFoundError for any other (reveals nothing)."""
+    found = []
+    for number in unique(numbers):
+        invoice = await uow.invoices.get(number)
+        if invoice is None or invoice.acsm_id != member.acsm_id:
+            raise NotFoundError(f"Invoice {number[:12]} not found.")
+        found.append(invoice)
+    return found
+
+
+async def select_invoices(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, numbers: list[str]
+) -> Selection:
+    """The member's own open invoices named, and their total balance."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        invoices = await owned_invoices(uow, member, numbers)
+        await uow.commit()
+    for invoice in invoices:
+        if invoice.status is not InvoiceStatus.OPEN:
+            raise NotFoundError(f"Invoice {invoice.number} is already paid.")
+    views = [InvoiceView.of(i) for i in invoices]
+    return Selection(invoices=views, total_cents=sum(v.balance_cents for v in views))
+
+
+async def pre_checkout(
+    uow: UnitOfWork,
+    rules: Rules,
+    telegram_user_id: int,
+    invoice_numbers: list[str],
+    total_cents: int,
+    currency: str,
+) -> str | None:
+    """None when the payment may go ahead, else a readable reason: every invoice still open
+    and the payer's own, the total equal to their balances to the cent, in USD."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        try:
+            invoices = await owned_invoices(uow, member, invoice_numbers)
+        except NotFoundError as exc:
+            return str(exc)
+        await uow.commit()
+    return payment_problem(invoices, total_cents, currency)
+
+
+def payment_problem(invoices: Sequence[Invoice], total_cents: int, currency: str) -> str | None:
+    if not invoices:
+        return "No invoice selected."
+    if currency.upper() != CURRENCY:
+        return f"Payments are in {CURRENCY} only."
+    paid = [i.number for i in invoices if i.status is not InvoiceStatus.OPEN]
+    if paid:
+        return f"Already paid: {', '.join(paid)}. Please select your invoices again."
+    due = sum(i.balance_cents for i in invoices)
+    if total_cents != due:
+        return f"The amount changed: {format_usd(due)} is due. Please select your invoices again."
+    return None
+
+
+async def record_payment(
+    uow: UnitOfWork,
+    rules: Rules,
+    telegram_user_id: int,
+    invoice_numbers: list[str],
+    charge_id: str,
+    provider_charge_id: str,
+    total_cents: int,
+    currency: str,
+) -> PaymentOutcome:
+    """Record a successful payment exactly once per charge id: mark the invoices paid and
+    extend each renewed certification (thru = the line's new thru, effective = old thru + 1).
+
+    Money was taken already, so this needs no session: the invoices name the member. A
+    repeated delivery of the same charge id changes nothing and returns new=False."""
+    async with uow:
+        invoices = [i for n in unique(invoice_numbers) if (i := await uow.invoices.get(n))]
+        if not invoices or not await uow.payments.add_once(
+            payment_of(rules, invoices, charge_id, provider_charge_id, total_cents, currency)
+        ):
+            return PaymentOutcome(False, [InvoiceView.of(i) for i in invoices], [])
+        extended: list[tuple[str, date]] = []
+        for invoice in invoices:
+            extended += await settle(uow, rules, invoice, charge_id)
+        await end_finished_draft(uow, invoices[0].acsm_id)
+        await uow.commit()
+        return PaymentOutcome(True, [InvoiceView.of(i) for i in invoices], extended)
+
+
+def payment_of(
+    rules: Rules,
+    invoices: Sequence[Invoice],
+    charge_id: str,
+    provider_charge_id: str,
+    total_cents: int,
+    currency: str,
+) -> Payment:
+    return Payment(
+        charge_id=charge_id,
+        provider_charge_id=provider_charge_id,
+        acsm_id=invoices[0].acsm_id,
+        total_cents=total_cents,
+        currency=currency.upper(),
+        paid_at=rules.clock.now(),
+        invoice_numbers=[i.number for i in invoices],
+    )
+
+
+async def settle(
+    uow: UnitOfWork, rules: Rules, invoice: Invoice, charge_id: str
+) -> list[tuple[str, date]]:
+    """Mark one invoice paid and extend its certifications; (code, new thru) per line."""
+    if invoice.status is InvoiceStatus.PAID:
+        return []
+    invoice.status = InvoiceStatus.PAID
+    invoice.balance_cents = 0
+    invoice.payment_charge_id = charge_id
+    invoice.paid_at = rules.clock.now()
+    await uow.invoices.save(invoice)
+    extended = []
+    for line in invoice.lines:
+        cert = await uow.certifications.get(line.certification_id)
+        if cert is None or cert.thru_date != line.cycle_thru:
+            continue  # gone, or extended already
+        cert.thru_date = line.new_thru
+        cert.effective_date = line.cycle_thru + timedelta(days=1)
+        await uow.certifications.save(cert)
+        extended.append((cert.code, line.new_thru))
+    return extended
+
+
+async def end_finished_draft(uow: UnitOfWork, acsm_id: str) -> None:
+    draft = await uow.drafts.get(acsm_id)
+    if draft is not None and draft.acknowledged:
+        await uow.drafts.delete(acsm_id)
+
+
+async def receipt(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, invoice_numbers: list[str]
+) -> ReceiptView:
+    """A receipt for paid invoices of this member that share one payment."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        invoices = await owned_invoices(uow, member, invoice_numbers)
+        await uow.commit()
+    charges = {i.payment_charge_id for i in invoices}
+    paid = [i for i in invoices if i.status is InvoiceStatus.PAID and i.paid_at is not None]
+    if not invoices or len(paid) != len(invoices) or len(charges) != 1:
+        raise NotFoundError("No receipt: those invoices are not paid together.")
+    charge_id, paid_at = paid[0].payment_charge_id, paid[0].paid_at
+    assert charge_id is not None and paid_at is not None
+    return ReceiptView(
+        member_name=member.full_name,
+        acsm_id=member.acsm_id,
+        invoices=[InvoiceView.of(i) for i in invoices],
+        paid_at=paid_at,
+        charge_id=charge_id,
+    )

@@ -1,0 +1,515 @@
+"""Renewal by CECs, one step at a time; the draft is saved after every step.
+
+choose -> contact -> CPR/AED -> ACSM CECs -> other CECs -> acknowledge -> invoice (DONE).
+The step is derived from the saved draft, so a restart resumes exactly where it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from domain import cycles
+from domain.cecs import parse_cecs
+from domain.errors import InvalidInputError, NotFoundError, RefusedError
+from domain.invoices import new_invoice, unique_invoice_number
+from domain.model import Certification, Invoice, InvoiceLine, Member, RenewalDraft
+from domain.ports import DuplicateInvoiceError, UnitOfWork
+from domain.renewal_rules import (
+    Refusal,
+    cecs_short_by,
+    cpr_refusal,
+    late_fee_cents,
+    renewal_fee_cents,
+    required_cecs,
+    window_refusal,
+)
+from domain.rules import Rules
+from domain.services.cec_status import recorded_cecs
+from domain.services.certifications import (
+    CertificationView,
+    certification_views,
+    sorted_certifications,
+    state_of,
+)
+from domain.services.invoices import InvoiceView
+from domain.services.session import require_member
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE_CHARS = re.compile(r"[+()\-.\s\d]+")
+MAX_ADD_TRIES = 5
+
+
+class RenewalStep(StrEnum):
+    CHOOSE = "choose"
+    CONTACT = "contact"
+    CPR = "cpr"
+    ACSM_CECS = "acsm_cecs"
+    OTHER_CECS = "other_cecs"
+    ACKNOWLEDGE = "acknowledge"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Contact:
+    full_name: str
+    email: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class RenewalProgress:
+    step: RenewalStep
+    choices: list[CertificationView]  # at CHOOSE: the renewable certifications
+    certifications: list[CertificationView]  # being renewed
+    contact: Contact
+    cpr_aed_expires: date | None
+    required_cecs: Decimal  # highest among the certifications renewed
+    acsm_recorded: Decimal  # ACSM-recorded CECs in the cycle
+    acsm_cecs: Decimal | None  # typed by the member
+    other_cecs: Decimal | None  # typed by the member
+    short_by: Decimal | None = None  # set (with the typed numbers) when they fell short
+    fee_cents: int = 0  # without the late fee
+    late_fee_cents: int = 0
+    new_thru: date | None = None
+    invoice: InvoiceView | None = None
+
+
+STEP_ORDER = list(RenewalStep)
+
+
+def step_of(draft: RenewalDraft) -> RenewalStep:
+    if not draft.certification_ids:
+        return RenewalStep.CHOOSE
+    if not draft.contact_confirmed:
+        return RenewalStep.CONTACT
+    if not draft.cpr_confirmed:
+        return RenewalStep.CPR
+    if draft.acsm_cecs is None:
+        return RenewalStep.ACSM_CECS
+    if draft.other_cecs is None:
+        return RenewalStep.OTHER_CECS
+    if not draft.acknowledged:
+        return RenewalStep.ACKNOWLEDGE
+    return RenewalStep.DONE
+
+
+def reached(draft: RenewalDraft, step: RenewalStep) -> bool:
+    return STEP_ORDER.index(step_of(draft)) >= STEP_ORDER.index(step)
+
+
+# ---- reading the member's certifications -------------------------------------------------
+
+
+async def member_certs(uow: UnitOfWork, member: Member) -> list[Certification]:
+    return sorted_certifications(await uow.certifications.for_member(member.acsm_id))
+
+
+def pick(certs: list[Certification], ids: list[int]) -> list[Certification]:
+    """The member's certifications with these ids; NotFoundError for any other id."""
+    by_id = {c.id: c for c in certs}
+    missing = [i for i in ids if i not in by_id]
+    if missing or not ids:
+        raise NotFoundError("Certification not found.")
+    return [by_id[i] for i in sorted(set(ids))]
+
+
+async def existing_invoice(uow: UnitOfWork, certs: list[Certification]) -> Invoice | None:
+    for cert in certs:
+        assert cert.id is not None
+        invoice = await uow.invoices.for_cycle(cert.id, cert.thru_date)
+        if invoice is not None:
+            return invoice
+    return None
+
+
+def refuse_window(rules: Rules, certs: list[Certification]) -> None:
+    states = [(state_of(rules, c), cycles.renewal_opens_on(c.thru_date)) for c in certs]
+    refusal = window_refusal(states)
+    if refusal is not None:
+        raise RefusedError(refusal)
+    if len({c.thru_date for c in certs}) > 1:
+        raise InvalidInputError(
+            "Certifications with different thru dates are renewed separately: choose those "
+            "sharing one thru date."
+        )
+
+
+def why_nothing_renewable(rules: Rules, certs: list[Certification]) -> Refusal:
+    if not certs:
+        return Refusal.nothing_to_renew()
+    waiting = [c for c in certs if state_of(rules, c) is cycles.CertState.ACTIVE]
+    if waiting:
+        return Refusal.not_yet_open(min(cycles.renewal_opens_on(c.thru_date) for c in waiting))
+    return Refusal.lapsed()
+
+
+# ---- building the answer -------------------------------------------------------------------
+
+
+def contact_of(member: Member) -> Contact:
+    return Contact(full_name=member.full_name, email=member.email, phone=member.phone)
+
+
+async def progress_of(
+    uow: UnitOfWork,
+    rules: Rules,
+    member: Member,
+    draft: RenewalDraft,
+    choices: list[Certification] | None = None,
+) -> RenewalProgress:
+    certs = [c for c in await member_certs(uow, member) if c.id in draft.certification_ids]
+    types = [rules.catalog.get(c.code) for c in certs]
+    thru = certs[0].thru_date if certs else None
+    step = step_of(draft)
+    invoice = await existing_invoice(uow, certs) if step is RenewalStep.DONE else None
+    return RenewalProgress(
+        step=step,
+        choices=await certification_views(uow, rules, choices or []),
+        certifications=await certification_views(uow, rules, certs),
+        contact=contact_of(member),
+        cpr_aed_expires=member.cpr_aed_expires,
+        required_cecs=required_cecs(types),
+        acsm_recorded=await recorded_cecs(uow, member.acsm_id, thru) if thru else Decimal(0),
+        acsm_cecs=draft.acsm_cecs,
+        other_cecs=draft.other_cecs,
+        fee_cents=renewal_fee_cents(types, rules.catalog),
+        late_fee_cents=late_fee_cents([state_of(rules, c) for c in certs], rules.catalog),
+        new_thru=cycles.new_thru_date(thru) if thru else None,
+        invoice=InvoiceView.of(invoice) if invoice else None,
+    )
+
+
+async def done_progress(
+    uow: UnitOfWork, rules: Rules, member: Member, invoice: Invoice
+) -> RenewalProgress:
+    """The answer when the cycle already has its invoice: that invoice, never a second."""
+    draft = RenewalDraft(
+        acsm_id=member.acsm_id,
+        certification_ids=[line.certification_id for line in invoice.lines],
+        contact_confirmed=True,
+        cpr_confirmed=True,
+        acsm_cecs=invoice.acsm_cecs,
+        other_cecs=invoice.other_cecs,
+        acknowledged=True,
+    )
+    progress = await progress_of(uow, rules, member, draft)
+    return replace(
+        progress,
+        invoice=InvoiceView.of(invoice),
+        fee_cents=invoice.amount_cents - invoice.late_fee_cents,
+        late_fee_cents=invoice.late_fee_cents,
+        new_thru=max(line.new_thru for line in invoice.lines),
+    )
+
+
+async def save_draft(uow: UnitOfWork, rules: Rules, draft: RenewalDraft) -> None:
+    draft.updated_at = rules.clock.now()
+    await uow.drafts.save(draft)
+
+
+async def load_draft(uow: UnitOfWork, member: Member) -> RenewalDraft:
+    draft = await uow.drafts.get(member.acsm_id)
+    if draft is None:
+        raise NotFoundError("No renewal in progress: start one with /renew.")
+    return draft
+
+
+# ---- use cases ------------------------------------------------------------------------------
+
+
+async def start_renewal(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, certification_ids: list[int] | None
+) -> RenewalProgress:
+    """Begin (or resume) renewing. None: the only renewable certification, or CHOOSE when
+    several are open. RefusedError when not open yet / lapsed / nothing to renew. When the
+    cycle already has an invoice: step DONE with that invoice."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        certs = await member_certs(uow, member)
+        if certification_ids is None:
+            progress = await _start_any(uow, rules, member, certs)
+        else:
+            progress = await _start_chosen(uow, rules, member, pick(certs, certification_ids))
+        await uow.commit()
+        return progress
+
+
+async def _start_any(
+    uow: UnitOfWork, rules: Rules, member: Member, certs: list[Certification]
+) -> RenewalProgress:
+    renewable = [c for c in certs if cycles.is_renewable(state_of(rules, c))]
+    if not renewable:
+        raise RefusedError(why_nothing_renewable(rules, certs))
+    open_ = [c for c in renewable if await existing_invoice(uow, [c]) is None]
+    if not open_:
+        invoice = await existing_invoice(uow, renewable)
+        assert invoice is not None
+        return await done_progress(uow, rules, member, invoice)
+    if len(open_) == 1:
+        return await _start_chosen(uow, rules, member, open_)
+    draft = RenewalDraft(acsm_id=member.acsm_id)
+    await save_draft(uow, rules, draft)
+    return await progress_of(uow, rules, member, draft, choices=open_)
+
+
+async def _start_chosen(
+    uow: UnitOfWork, rules: Rules, member: Member, chosen: list[Certification]
+) -> RenewalProgress:
+    invoice = await existing_invoice(uow, chosen)
+    if invoice is not None:
+        return await done_progress(uow, rules, member, invoice)
+    refuse_window(rules, chosen)
+    ids = [c.id for c in chosen if c.id is not None]
+    draft = await uow.drafts.get(member.acsm_id)
+    if draft is None or sorted(draft.certification_ids) != ids or draft.acknowledged:
+        draft = RenewalDraft(acsm_id=member.acsm_id, certification_ids=ids)
+        await save_draft(uow, rules, draft)
+    return await progress_of(uow, rules, member, draft)
+
+
+async def choose_certifications(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, certification_ids: list[int]
+) -> RenewalProgress:
+    """Renew these together (they must share a thru date)."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        chosen = pick(await member_certs(uow, member), certification_ids)
+        progress = await _start_chosen(uow, rules, member, chosen)
+        await uow.commit()
+        return progress
+
+
+async def renewal_progress(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int
+) -> RenewalProgress | None:
+    """Where the member's renewal stands (None when there is no draft)."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        draft = await uow.drafts.get(member.acsm_id)
+        if draft is None:
+            await uow.commit()
+            return None
+        choices = None
+        if step_of(draft) is RenewalStep.CHOOSE:
+            certs = await member_certs(uow, member)
+            renewable = [c for c in certs if cycles.is_renewable(state_of(rules, c))]
+            choices = [c for c in renewable if await existing_invoice(uow, [c]) is None]
+        progress = await progress_of(uow, rules, member, draft, choices)
+        await uow.commit()
+        return progress
+
+
+def check_email(text: str) -> str:
+    email = text.strip()
+    if len(email) > 254 or not EMAIL.fullmatch(email):
+        raise InvalidInputError("That does not look like an email address.")
+    return email
+
+
+def check_phone(text: str) -> str | None:
+    phone = " ".join(text.split())
+    if phone in ("", "-"):
+        return None
+    digits = sum(ch.isdigit() for ch in phone)
+    if not PHONE_CHARS.fullmatch(phone) or not 7 <= digits <= 15:
+        raise InvalidInputError("That does not look like a phone number.")
+    return phone
+
+
+async def update_contact(
+    uow: UnitOfWork,
+    rules: Rules,
+    telegram_user_id: int,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+) -> RenewalProgress:
+    """Change the email and/or phone ('-' or empty removes the phone)."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        draft = await load_draft(uow, member)
+        if email is not None:
+            member.email = check_email(email)
+        if phone is not None:
+            member.phone = check_phone(phone)
+        await uow.members.save(member)
+        progress = await progress_of(uow, rules, member, draft)
+        await uow.commit()
+        return progress
+
+
+async def _advance(
+    uow: UnitOfWork,
+    rules: Rules,
+    telegram_user_id: int,
+    at: RenewalStep,
+    change: _Change,
+) -> RenewalProgress:
+    """Apply one step's change to the draft when the renewal has reached that step."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        draft = await load_draft(uow, member)
+        if reached(draft, at) and step_of(draft) is not RenewalStep.DONE:
+            await change(uow, rules, member, draft)
+            await save_draft(uow, rules, draft)
+        progress = await progress_of(uow, rules, member, draft)
+        await uow.commit()
+        return progress
+
+
+class _Change(Protocol):
+    async def __call__(
+        self, uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDraft
+    ) -> None: ...
+
+
+async def confirm_contact(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> RenewalProgress:
+    async def change(uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDraft) -> None:
+        draft.contact_confirmed = True
+
+    return await _advance(uow, rules, telegram_user_id, RenewalStep.CONTACT, change)
+
+
+async def confirm_cpr(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> RenewalProgress:
+    """The member confirms a current CPR/AED; RefusedError when the expiry on file is past."""
+
+    async def change(uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDraft) -> None:
+        today = cycles.local_today(rules.timezone, rules.clock.now())
+        refusal = cpr_refusal(member.cpr_aed_expires, today)
+        if refusal is not None:
+            raise RefusedError(refusal)
+        draft.cpr_confirmed = True
+
+    return await _advance(uow, rules, telegram_user_id, RenewalStep.CPR, change)
+
+
+async def enter_acsm_cecs(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, text: str
+) -> RenewalProgress:
+    """The ACSM CECs the member reports (InvalidCecAmountError: ask again)."""
+    value = parse_cecs(text)
+
+    async def change(uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDraft) -> None:
+        draft.acsm_cecs = value
+        draft.other_cecs = None
+
+    return await _advance(uow, rules, telegram_user_id, RenewalStep.ACSM_CECS, change)
+
+
+async def enter_other_cecs(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, text: str
+) -> RenewalProgress:
+    """CECs from other organizations. When ACSM + other CECs fall short of the requirement:
+    `short_by` is set (with the numbers typed), the step goes back to ACSM_CECS, nothing is
+    created."""
+    value = parse_cecs(text)
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        draft = await load_draft(uow, member)
+        if step_of(draft) is not RenewalStep.OTHER_CECS:
+            progress = await progress_of(uow, rules, member, draft)
+            await uow.commit()
+            return progress
+        progress = await _take_other_cecs(uow, rules, member, draft, value)
+        await uow.commit()
+        return progress
+
+
+async def _take_other_cecs(
+    uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDraft, value: Decimal
+) -> RenewalProgress:
+    acsm = draft.acsm_cecs or Decimal(0)
+    draft.other_cecs = value
+    progress = await progress_of(uow, rules, member, draft)
+    short = cecs_short_by(acsm, value, progress.required_cecs)
+    if short > 0:
+        draft.acsm_cecs = None
+        draft.other_cecs = None
+        progress = replace(
+            progress, step=RenewalStep.ACSM_CECS, short_by=short, acsm_cecs=acsm, other_cecs=value
+        )
+    await save_draft(uow, rules, draft)
+    return progress
+
+
+async def acknowledge(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> RenewalProgress:
+    """The member ticks the acknowledgement: the invoice is issued (step DONE). Idempotent: a
+    second call, or a concurrent one, shows the same invoice. Rules are checked again (the
+    clock may have moved: lapsed, CPR expired) and refuse with RefusedError."""
+
+    async def change(uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDraft) -> None:
+        if step_of(draft) is not RenewalStep.ACKNOWLEDGE:
+            return
+        certs = pick(await member_certs(uow, member), draft.certification_ids)
+        await issue_invoice(uow, rules, member, certs, draft)
+        draft.acknowledged = True
+
+    return await _advance(uow, rules, telegram_user_id, RenewalStep.ACKNOWLEDGE, change)
+
+
+async def issue_invoice(
+    uow: UnitOfWork, rules: Rules, member: Member, certs: list[Certification], draft: RenewalDraft
+) -> Invoice:
+    """The cycle's invoice: the existing one, else a new one after checking every rule."""
+    existing = await existing_invoice(uow, certs)
+    if existing is not None:
+        return existing
+    check_rules(rules, member, certs, draft)
+    for _ in range(MAX_ADD_TRIES):
+        invoice = await draft_invoice(uow, rules, member, certs, draft)
+        try:
+            await uow.invoices.add(invoice)
+            return invoice
+        except DuplicateInvoiceError:
+            existing = await existing_invoice(uow, certs)
+            if existing is not None:
+                return existing  # a concurrent acknowledge won: show its invoice
+    raise RuntimeError("could not store a new invoice")
+
+
+def check_rules(
+    rules: Rules, member: Member, certs: list[Certification], draft: RenewalDraft
+) -> None:
+    refuse_window(rules, certs)
+    today = cycles.local_today(rules.timezone, rules.clock.now())
+    refusal = cpr_refusal(member.cpr_aed_expires, today)
+    required = required_cecs([rules.catalog.get(c.code) for c in certs])
+    short = cecs_short_by(draft.acsm_cecs or Decimal(0), draft.other_cecs or Decimal(0), required)
+    if refusal is None and short > 0:
+        refusal = Refusal.cecs_short(short, required)
+    if refusal is not None:
+        raise RefusedError(refusal)
+
+
+async def draft_invoice(
+    uow: UnitOfWork, rules: Rules, member: Member, certs: list[Certification], draft: RenewalDraft
+) -> Invoice:
+    types = [rules.catalog.get(c.code) for c in certs]
+    lines = [
+        InvoiceLine(c.id, c.code, c.thru_date, cycles.new_thru_date(c.thru_date))
+        for c in certs
+        if c.id is not None
+    ]
+    return new_invoice(
+        number=await unique_invoice_number(rules.new_invoice_number, uow.invoices.number_exists),
+        acsm_id=member.acsm_id,
+        issued_on=cycles.local_today(rules.timezone, rules.clock.now()),
+        lines=lines,
+        fee_cents=renewal_fee_cents(types, rules.catalog),
+        late_fee_cents=late_fee_cents([state_of(rules, c) for c in certs], rules.catalog),
+        acsm_cecs=draft.acsm_cecs or Decimal(0),
+        other_cecs=draft.other_cecs or Decimal(0),
+    )
+
+
+async def cancel_renewal(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> None:
+    """Forget the draft (an invoice already issued stays)."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        await uow.drafts.delete(member.acsm_id)
+        await uow.commit()
