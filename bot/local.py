@@ -1,0 +1,42 @@
+"""Run the real Application in-process with long polling (demo, chat tests, benchmarks)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from telegram import Update
+
+from handlers.context import ChatApplication
+
+
+class PollingBot:
+    """`async with PollingBot(app):` — initialize, start, poll; stop cleanly on exit."""
+
+    def __init__(self, application: ChatApplication, poll_timeout: int = 1) -> None:
+        self.application = application
+        self.poll_timeout = poll_timeout
+
+    async def __aenter__(self) -> ChatApplication:
+        app = self.application
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0,
+            timeout=self.poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        return app
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()

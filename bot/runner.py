@@ -1,0 +1,45 @@
+"""`acsm-bot run`: the real bot on Telegram, long polling or webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlparse
+
+from telegram import Update
+
+from bot.app import build_application, make_rules
+from bot.settings import Settings
+from storage.database import Database
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+def run_bot(settings: Settings, *, webhook: bool) -> None:
+    if settings.telegram_bot_token is None:
+        raise SystemExit("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
+    asyncio.run(upgrade(settings.database_url))
+    database = Database(settings.database_url)
+    application = build_application(settings, database, make_rules(settings))
+
+    async def close_database(_: object) -> None:
+        await database.dispose()
+
+    application.post_shutdown = close_database
+    if not webhook:
+        log.info("starting long polling")
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    if not settings.webhook_url:
+        raise SystemExit("--webhook needs WEBHOOK_URL")
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    log.info("starting webhook server on %s:%s", settings.webhook_listen, settings.webhook_port)
+    application.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+        webhook_url=settings.webhook_url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+    )
