@@ -1,0 +1,106 @@
+"""Bot-level methods: getMe, updates and webhooks, the command menu, close/logOut."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from bot.emulator.errors import ApiError, bad_request
+from bot.emulator.registry import method
+
+if TYPE_CHECKING:
+    from bot.emulator.params import Params
+    from bot.emulator.server import TelegramEmulator
+
+_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+@method("getMe")
+async def get_me(emu: TelegramEmulator, p: Params) -> Any:
+    return emu.bot_user
+
+
+@method("getUpdates")
+async def get_updates(emu: TelegramEmulator, p: Params) -> Any:
+    if emu.webhook.get("url"):
+        raise ApiError(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; "
+            "use deleteWebhook to delete the webhook first",
+        )
+    emu.updates.set_allowed(p.decoded("allowed_updates"))
+    return await emu.updates.poll(
+        offset=p.integer("offset"),
+        limit=p.integer("limit", 100) or 100,
+        timeout=p.integer("timeout", 0) or 0,
+    )
+
+
+@method("setWebhook")
+async def set_webhook(emu: TelegramEmulator, p: Params) -> Any:
+    url = p.string("url", "") or ""
+    if url and not url.startswith("https://"):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    emu.webhook = {"url": url, "secret_token": p.string("secret_token")}
+    if p.flag("drop_pending_updates"):
+        emu.updates.drop_pending()
+    return True
+
+
+@method("deleteWebhook")
+async def delete_webhook(emu: TelegramEmulator, p: Params) -> Any:
+    emu.webhook = {}
+    if p.flag("drop_pending_updates"):
+        emu.updates.drop_pending()
+    return True
+
+
+@method("getWebhookInfo")
+async def get_webhook_info(emu: TelegramEmulator, p: Params) -> Any:
+    return {
+        "url": emu.webhook.get("url", ""),
+        "has_custom_certificate": False,
+        "pending_update_count": emu.updates.unconfirmed,
+    }
+
+
+def _commands_key(p: Params) -> tuple[str, str]:
+    scope = p.decoded("scope") or {"type": "default"}
+    return (str(scope.get("type", "default")), p.string("language_code", "") or "")
+
+
+@method("setMyCommands")
+async def set_my_commands(emu: TelegramEmulator, p: Params) -> Any:
+    commands = p.decoded("commands") or []
+    if len(commands) > 100:
+        raise bad_request("too many commands")
+    for command in commands:
+        if not _COMMAND_NAME.match(str(command.get("command", ""))):
+            raise bad_request("BOT_COMMAND_INVALID")
+        if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
+            raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+    emu.commands[_commands_key(p)] = [
+        {"command": c["command"], "description": c["description"]} for c in commands
+    ]
+    return True
+
+
+@method("getMyCommands")
+async def get_my_commands(emu: TelegramEmulator, p: Params) -> Any:
+    return emu.commands.get(_commands_key(p), [])
+
+
+@method("deleteMyCommands")
+async def delete_my_commands(emu: TelegramEmulator, p: Params) -> Any:
+    emu.commands.pop(_commands_key(p), None)
+    return True
+
+
+@method("close")
+async def close(emu: TelegramEmulator, p: Params) -> Any:
+    return True
+
+
+@method("logOut")
+async def log_out(emu: TelegramEmulator, p: Params) -> Any:
+    return True

@@ -1,0 +1,21 @@
+"""The table of Bot API methods the emulator implements."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.emulator.params import Params
+    from bot.emulator.server import TelegramEmulator
+
+Method = Callable[["TelegramEmulator", "Params"], Awaitable[Any]]
+METHODS: dict[str, Method] = {}
+
+
+def method(name: str) -> Callable[[Method], Method]:
+    def register(function: Method) -> Method:
+        METHODS[name] = function
+        return function
+
+    return register

@@ -1,0 +1,344 @@
+"""The member's side of the chat: a Telegram user who talks to the bot.
+
+Tests read like a conversation::
+
+    ann = emu.new_user(first_name="Ann", last_name="Lee")
+    await ann.send("/start")
+    reply = await ann.next_message()
+    await ann.press("Renew")
+    assert await ann.callback_answer() is None
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.emulator.chats import CallbackPress, Chat, ChatMessage, PreCheckout
+from bot.emulator.formatting import command_entities
+
+if TYPE_CHECKING:
+    from bot.emulator.server import TelegramEmulator
+
+# A 1x1 PNG, for send_photo() without data.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4"
+    "890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+_ids = itertools.count(1)
+
+
+@dataclass
+class PaymentResult:
+    """What happened when the user paid an invoice."""
+
+    approved: bool
+    answered: bool
+    error_message: str | None = None
+    pre_checkout_query_id: str = ""
+    successful_payment: dict[str, Any] | None = None
+    payment_messages: list[ChatMessage] = field(default_factory=list)
+
+
+class EmulatedUser:
+    def __init__(
+        self,
+        emulator: TelegramEmulator,
+        *,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "en",
+    ) -> None:
+        self.emulator = emulator
+        self.id = user_id
+        self.raw: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if last_name:
+            self.raw["last_name"] = last_name
+        if username:
+            self.raw["username"] = username
+        if language_code:
+            self.raw["language_code"] = language_code
+        names = ("first_name", "last_name", "username")
+        chat_raw = {k: v for k, v in self.raw.items() if k in names}
+        self.chat = Chat(raw={"id": user_id, "type": "private", **chat_raw})
+        emulator.chats[user_id] = self.chat
+        self.last_press: CallbackPress | None = None
+        self._read_up_to = 0  # message_id of the last bot message next_message() returned
+
+    def __repr__(self) -> str:
+        return f"<EmulatedUser {self.id} {self.raw['first_name']}>"
+
+    # -- what the user sees -----------------------------------------------------
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        """The bot's messages in this chat, oldest first, in their current state."""
+        return [m for m in self.chat.messages.values() if m.from_bot]
+
+    @property
+    def sent(self) -> list[ChatMessage]:
+        """The user's own messages (``deleted`` set when the bot deleted one)."""
+        return [m for m in self.chat.messages.values() if not m.from_bot]
+
+    @property
+    def last_message(self) -> ChatMessage | None:
+        visible = [m for m in self.messages if not m.deleted]
+        return visible[-1] if visible else None
+
+    async def next_message(self, timeout: float = 5.0) -> ChatMessage:  # noqa: ASYNC109
+        """The next bot message not yet returned by next_message (waits for it)."""
+
+        def unread() -> ChatMessage | None:
+            return next((m for m in self.messages if m.message_id > self._read_up_to), None)
+
+        message: ChatMessage = await self.emulator.wait_until(unread, timeout)
+        self._read_up_to = message.message_id
+        return message
+
+    async def wait_for(
+        self,
+        predicate: Callable[[ChatMessage], Any],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> ChatMessage:
+        """The newest bot message (current state) for which predicate(message) is true."""
+
+        def match() -> ChatMessage | None:
+            return next((m for m in reversed(self.messages) if predicate(m)), None)
+
+        found: ChatMessage = await self.emulator.wait_until(match, timeout)
+        return found
+
+    async def callback_answer(self, timeout: float = 5.0) -> str | None:  # noqa: ASYNC109
+        """The text of the bot's answerCallbackQuery for the last press (None when it
+        answered without text). Raises TimeoutError if the bot never answered."""
+        press = self.last_press
+        if press is None:
+            raise RuntimeError("no button was pressed yet")
+        await self.emulator.wait_until(lambda: press.answered, timeout)
+        return press.text
+
+    # -- what the user does -----------------------------------------------------
+
+    def _message(self, content: dict[str, Any]) -> ChatMessage:
+        self.chat.started = True
+        return self.emulator.post_message(
+            self.chat, from_bot=False, content=content, sender=self.raw
+        )
+
+    def _deliver(self, kind: str, body: dict[str, Any]) -> int:
+        return self.emulator.push_update({kind: copy.deepcopy(body)})
+
+    async def send(self, text: str) -> ChatMessage:
+        """Send a text message; commands get bot_command entities as on Telegram."""
+        content: dict[str, Any] = {"text": text}
+        entities = command_entities(text)
+        if entities:
+            content["entities"] = entities
+        message = self._message(content)
+        self._deliver("message", message.raw)
+        await asyncio.sleep(0)
+        return message
+
+    async def send_photo(self, data: bytes = TINY_PNG, caption: str | None = None) -> ChatMessage:
+        stored = self.emulator.files.add(data, kind="photo", mime_type="image/png")
+        size = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(data),
+            "width": 1,
+            "height": 1,
+        }
+        content: dict[str, Any] = {"photo": [size]}
+        if caption:
+            content["caption"] = caption
+        return await self._send_content(content)
+
+    async def send_document(
+        self, name: str, data: bytes, mime_type: str = "application/octet-stream"
+    ) -> ChatMessage:
+        stored = self.emulator.files.add(data, kind="document", file_name=name, mime_type=mime_type)
+        document = {
+            "file_name": name,
+            "mime_type": mime_type,
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(data),
+        }
+        return await self._send_content({"document": document})
+
+    async def send_sticker(self, emoji: str = "👍") -> ChatMessage:
+        sticker = {
+            "file_id": f"STICKER{next(_ids):06d}",
+            "file_unique_id": f"S{next(_ids):06d}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
+        return await self._send_content({"sticker": sticker})
+
+    async def _send_content(self, content: dict[str, Any]) -> ChatMessage:
+        message = self._message(content)
+        self._deliver("message", message.raw)
+        await asyncio.sleep(0)
+        return message
+
+    async def edit(self, message_id: int, text: str) -> ChatMessage:
+        """Edit one of the user's own messages (the bot gets an edited_message)."""
+        message = self.chat.live(message_id)
+        if message is None or message.from_bot:
+            raise LookupError(f"the user has no message {message_id} to edit")
+        message.history.append(copy.deepcopy(message.raw))
+        message.raw.update(text=text, edit_date=self.emulator.now())
+        message.raw.pop("entities", None)
+        if command_entities(text):
+            message.raw["entities"] = command_entities(text)
+        message.edits += 1
+        self._deliver("edited_message", message.raw)
+        await asyncio.sleep(0)
+        return message
+
+    def block(self) -> None:
+        """The user blocks the bot: sending to them answers 403."""
+        self.chat.blocked = True
+
+    def unblock(self) -> None:
+        self.chat.blocked = False
+
+    # -- buttons ----------------------------------------------------------------
+
+    def find_button(self, label: str) -> tuple[ChatMessage, dict[str, Any]]:
+        for message in reversed(self.messages):
+            button = None if message.deleted else message.button(label)
+            if button is not None:
+                return message, button
+        available = [
+            f"#{m.message_id}: {m.buttons}" for m in self.messages if m.buttons and not m.deleted
+        ]
+        raise LookupError(
+            f"no button {label!r} in this chat; buttons available: "
+            + ("; ".join(available) or "none")
+        )
+
+    async def press(self, label: str) -> CallbackPress:
+        """Press the inline button with this label on the newest bot message that has it."""
+        message, button = self.find_button(label)
+        if "callback_data" not in button:
+            raise ValueError(f"button {label!r} is not a callback button: {button}")
+        return await self.press_data(message.message_id, str(button["callback_data"]))
+
+    async def press_data(self, message_id: int, data: str) -> CallbackPress:
+        """Send a callback_query with any data for any message id (stale or forged)."""
+        self.chat.started = True
+        press = CallbackPress(id=str(secrets.randbits(62)), message_id=message_id, data=data)
+        self.emulator.callback_queries[press.id] = press
+        self.last_press = press
+        message = self.chat.live(message_id)
+        shown = (
+            copy.deepcopy(message.raw)
+            if message is not None
+            else {"chat": self.chat.raw, "message_id": message_id, "date": 0}
+        )
+        query = {
+            "id": press.id,
+            "from": self.raw,
+            "message": shown,
+            "chat_instance": str(self.id * 7919),
+            "data": data,
+        }
+        self._deliver("callback_query", query)
+        await asyncio.sleep(0)
+        return press
+
+    # -- payments ---------------------------------------------------------------
+
+    async def pay(
+        self,
+        invoice_message: ChatMessage,
+        *,
+        total_amount: int | None = None,
+        deliveries: int = 1,
+        simultaneous: bool = False,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> PaymentResult:
+        """Pay an invoice the bot sent: pre_checkout_query, then successful_payment.
+
+        `total_amount` tampers with the amount; `deliveries` > 1 delivers the same
+        successful_payment several times, one after another once the bot has settled, or
+        all in the same getUpdates batch when `simultaneous`.
+        """
+        query = self._pre_checkout(invoice_message, total_amount)
+        try:
+            await self.emulator.wait_until(lambda: query.answered, timeout)
+        except TimeoutError:
+            return PaymentResult(approved=False, answered=False, pre_checkout_query_id=query.id)
+        if not query.ok:
+            return PaymentResult(
+                approved=False,
+                answered=True,
+                error_message=query.error_message,
+                pre_checkout_query_id=query.id,
+            )
+        payment = _successful_payment(query)
+        messages = await self._deliver_payment(payment, deliveries, simultaneous, timeout)
+        return PaymentResult(True, True, None, query.id, payment, messages)
+
+    def _pre_checkout(self, invoice_message: ChatMessage, total: int | None) -> PreCheckout:
+        invoice = invoice_message.invoice
+        if invoice is None:
+            raise ValueError(f"not an invoice: {invoice_message!r}")
+        query = PreCheckout(
+            id=str(secrets.randbits(62)),
+            total_amount=int(invoice["total_amount"] if total is None else total),
+            currency=str(invoice["currency"]),
+            payload=str(invoice_message.meta.get("invoice_payload", "")),
+        )
+        self.emulator.pre_checkout_queries[query.id] = query
+        self._deliver(
+            "pre_checkout_query",
+            {
+                "id": query.id,
+                "from": self.raw,
+                "currency": query.currency,
+                "total_amount": query.total_amount,
+                "invoice_payload": query.payload,
+            },
+        )
+        return query
+
+    async def _deliver_payment(
+        self,
+        payment: dict[str, Any],
+        deliveries: int,
+        simultaneous: bool,
+        timeout: float,  # noqa: ASYNC109
+    ) -> list[ChatMessage]:
+        messages = []
+        for index in range(deliveries):
+            if index and not simultaneous:
+                await self.emulator.settle(timeout=timeout)
+            message = self._message({"successful_payment": payment})
+            self._deliver("message", message.raw)
+            messages.append(message)
+        await asyncio.sleep(0)
+        return messages
+
+
+def _successful_payment(query: PreCheckout) -> dict[str, Any]:
+    number = next(_ids)
+    return {
+        "currency": query.currency,
+        "total_amount": query.total_amount,
+        "invoice_payload": query.payload,
+        "telegram_payment_charge_id": f"tg_charge_{number}_{secrets.token_hex(6)}",
+        "provider_payment_charge_id": f"provider_charge_{number}_{secrets.token_hex(6)}",
+    }
