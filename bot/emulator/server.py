@@ -274,6 +274,15 @@ class TelegramEmulator:
         self._changed = asyncio.Event()
         self._touch()
 
+    async def wait_for_change(self, timeout: float) -> bool:  # noqa: ASYNC109
+        """Wait until the chat state changes; False when `timeout` passed first."""
+        changed = self._changed
+        try:
+            await asyncio.wait_for(changed.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
 
