@@ -1,0 +1,75 @@
+"""`acsm-bot demo`: the real bot against the built-in Telegram emulator, in a terminal chat.
+
+No token and no network: a fresh SQLite database (`demo.db`) with sample members,
+the emulator on 127.0.0.1, the Application polling it, and you as the member.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from pydantic import SecretStr
+
+from bot.app import build_application, make_rules
+from bot.emulator.server import TelegramEmulator
+from bot.emulator.terminal_chat import run_terminal_chat
+from bot.local import PollingBot
+from bot.sample_members import seed
+from bot.settings import Settings
+from domain.clock import SystemClock
+from domain.cycles import local_today
+from storage.database import Database
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+DEMO_DB = Path("demo.db")
+
+
+async def run_demo(
+    settings: Settings,
+    *,
+    database_path: Path = DEMO_DB,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> None:
+    out = stdout or sys.stdout
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{database_path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite+aiosqlite:///{database_path}"
+    await upgrade(url)
+    database = Database(url)
+    clock = SystemClock()
+    rules = make_rules(settings, clock)
+    try:
+        year = local_today(rules.timezone, clock.now()).year
+        accounts = await seed(database.uow_factory(), year)
+        print_accounts(accounts, out)
+        async with TelegramEmulator() as emulator:
+            local = settings.model_copy(
+                update={
+                    "telegram_api_base_url": emulator.base_url,
+                    "telegram_api_base_file_url": emulator.base_file_url,
+                    "payment_provider_token": SecretStr("demo-provider-token"),
+                    "database_url": url,
+                }
+            )
+            application = build_application(local, database, rules, token=emulator.token)
+            async with PollingBot(application):
+                member = emulator.new_user(first_name="You")
+                await run_terminal_chat(emulator, member, stdin=stdin, stdout=out)
+    finally:
+        await database.dispose()
+
+
+def print_accounts(accounts: list[tuple[str, str, str]], out: TextIO) -> None:
+    out.write("Sample members (username / password):\n")
+    for name, username, password in accounts:
+        out.write(f"  {name:<14} {username:<12} {password}\n")
+    out.write(
+        "Ann: renewal open · Bob: two certifications · Cara: grace or lapsed · "
+        "Dan: not open yet · Eve: CPR/AED expired\n\n"
+    )

@@ -1,0 +1,104 @@
+"""Chat tests: the real Application, long-polling the emulator over HTTP, on a real database.
+
+Every test fails if the bot made a call the Bot API specification rejects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import build_application, make_rules
+from bot.emulator import TelegramEmulator, load_spec
+from bot.emulator.chats import ChatMessage
+from bot.local import PollingBot
+from bot.sample_members import seed
+from bot.settings import Settings
+from domain.clock import FixedClock
+from domain.rules import Rules
+from storage.database import Database
+
+# 2026-11-28, noon in New York: renewals for the cycle ending 12/31/2026 are open.
+TODAY = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
+ANN = ("LEE100001", "LEE100001")  # renewal open, CPT, 30 CECs recorded
+BOB = ("DIA100002", "DIA100002")  # CEP + RCEP
+CARA = ("NGU100003", "NGU100003")  # EP thru 12/31/2025: lapsed on 2026-07-01
+DAN = ("FOX100004", "FOX100004")  # GEI thru 12/31/2028: not open yet
+EVE = ("MOS100005", "MOS100005")  # CPR/AED expired
+
+
+class ChatBot:
+    """The bot under test; `restart()` stops it and starts a new Application on the same DB."""
+
+    def __init__(self, emulator: TelegramEmulator, database: Database, rules: Rules) -> None:
+        self.emulator, self.database, self.rules = emulator, database, rules
+        self.settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_api_base_url=emulator.base_url,
+            telegram_api_base_file_url=emulator.base_file_url,
+            payment_provider_token=SecretStr("TEST:provider"),
+        )
+        self._polling: PollingBot | None = None
+
+    async def start(self) -> None:
+        application = build_application(
+            self.settings, self.database, self.rules, token=self.emulator.token
+        )
+        self._polling = PollingBot(application)
+        await self._polling.__aenter__()
+
+    async def stop(self) -> None:
+        if self._polling is not None:
+            await self._polling.__aexit__(None, None, None)
+            self._polling = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(TODAY)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[TelegramEmulator]:
+    async with TelegramEmulator(spec=load_spec(required=True)) as emu:
+        yield emu
+    assert not emu.violations, f"calls the Bot API spec rejects: {emu.violations}"
+
+
+@pytest.fixture
+async def bot(
+    emulator: TelegramEmulator, database: Database, clock: FixedClock
+) -> AsyncIterator[ChatBot]:
+    rules = make_rules(Settings(_env_file=None), clock)  # type: ignore[call-arg]
+    await seed(database.uow_factory(), 2026)
+    chat_bot = ChatBot(emulator, database, rules)
+    await chat_bot.start()
+    yield chat_bot
+    await chat_bot.stop()
+
+
+async def ask(user: Any, text: str) -> ChatMessage:
+    """Send a message and return the bot's next new message in that chat."""
+    await user.send(text)
+    reply: ChatMessage = await user.next_message()
+    return reply
+
+
+async def press(user: Any, label: str) -> ChatMessage:
+    await user.press(label)
+    reply: ChatMessage = await user.next_message()
+    return reply
+
+
+async def log_in(user: Any, credentials: tuple[str, str]) -> ChatMessage:
+    await ask(user, "/login")
+    await ask(user, credentials[0])
+    return await ask(user, credentials[1])

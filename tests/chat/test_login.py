@@ -1,0 +1,77 @@
+"""Login, logout, the command menu and what a logged-out member sees."""
+
+from __future__ import annotations
+
+from tests.chat.conftest import ANN, ask, log_in, press
+
+
+async def test_start_offers_login_and_the_menu_lists_every_command(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    reply = await ask(ann, "/start")
+    assert "log in" in reply.text.lower()
+    assert reply.buttons == ["Log in"]
+    assert emulator.commands_menu() == [
+        "start", "login", "certifications", "cecs", "renew",
+        "invoices", "password", "logout", "help", "cancel",
+    ]  # fmt: skip
+
+
+async def test_login_deletes_the_password_and_suggests_an_own_password(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    assert "username" in (await ask(ann, "/login")).text
+    assert "password" in (await ask(ann, "lee100001")).text  # any case
+    welcome = await ask(ann, "LEE100001")
+    assert "Welcome, Ann Lee" in welcome.text
+    assert "default password" in welcome.text
+    password_message = ann.sent[-1]
+    assert password_message.text == "LEE100001" and password_message.deleted
+    assert not ann.sent[-2].deleted  # the username stays
+
+
+async def test_login_button_from_start(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await ask(ann, "/start")
+    assert "username" in (await press(ann, "Log in")).text
+
+
+async def test_wrong_password_asks_again_and_reveals_nothing(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await ask(ann, "/login")
+    await ask(ann, "LEE100001")
+    wrong = await ask(ann, "guess")
+    assert "Wrong username or password" in wrong.text
+    assert ann.sent[-1].deleted
+    await ask(ann, "NOBODY999")
+    unknown = await ask(ann, "whatever")
+    assert unknown.text == wrong.text  # an unknown account reads the same
+    await ask(ann, "LEE100001")
+    assert "Welcome" in (await ask(ann, "LEE100001")).text
+
+
+async def test_logged_out_member_is_asked_to_log_in(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    for command in ("/certifications", "/cecs", "/renew", "/invoices"):
+        assert "log in first" in (await ask(ann, command)).text
+
+
+async def test_logout_ends_the_link(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    assert "logged out" in (await ask(ann, "/logout")).text
+    assert "log in first" in (await ask(ann, "/certifications")).text
+
+
+async def test_login_while_logged_in_says_who(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    assert "logged in as Ann Lee" in (await ask(ann, "/login")).text
+
+
+async def test_cancel_leaves_login(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await ask(ann, "/login")
+    assert "cancelled" in (await ask(ann, "/cancel")).text
+    # The next text is not taken as a username.
+    reply = await ask(ann, "LEE100001")
+    assert "password" not in reply.text.lower()
+    assert "Nothing to cancel" in (await ask(ann, "/cancel")).text

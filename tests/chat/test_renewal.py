@@ -1,0 +1,145 @@
+"""Renewal from /renew to the invoice, its refusals, and a restart in the middle."""
+
+from __future__ import annotations
+
+import re
+
+from tests.chat.conftest import ANN, BOB, CARA, DAN, EVE, ask, log_in, press
+
+INVOICE = re.compile(r"Invoice (R\d{6}) · 11/28/2026")
+
+
+async def renew_to_cecs(user) -> None:
+    reply = await ask(user, "/renew")
+    assert "Contact details" in reply.text
+    assert "Is yours current?" in (await press(user, "Yes, correct")).text
+    assert "ACSM CECs" in (await press(user, "Yes, it is current")).text
+
+
+async def test_renewal_happy_path_ends_in_one_invoice(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    contact = await ask(ann, "/renew")
+    assert "Name: Ann Lee" in contact.text and "ann.lee@example.com" in contact.text
+    cpr = await press(ann, "Yes, correct")
+    assert "expires 06/30/2027" in cpr.text
+    acsm = await press(ann, "Yes, it is current")
+    assert "ACSM has recorded 30" in acsm.text
+    assert "e.g. 30 or 12.5" in (await ask(ann, "thirty")).text  # re-asks with an example
+    assert "steps of 0.5" in (await ask(ann, "30.3")).text
+    assert "other organizations" in (await ask(ann, "30")).text
+    ack = await ask(ann, "15")
+    assert "CECs reported: 45 of 45" in ack.text and "Fee: $45.00" in ack.text
+    invoice = await press(ann, "☐ I acknowledge")
+    number = INVOICE.search(invoice.text)
+    assert number, invoice.text
+    assert "Recertification thru 12/31/2029" in invoice.text
+    assert "Amount $45.00 · Balance $45.00" in invoice.text
+    # Asking again shows the same invoice, never a second one.
+    again = await ask(ann, "/renew")
+    assert number.group(1) in again.text
+    listing = await ask(ann, "/invoices")
+    assert listing.text.count("Invoice R") == 1
+
+
+async def test_short_cecs_say_how_many_more_and_create_nothing(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await renew_to_cecs(ann)
+    await ask(ann, "30")
+    short = await ask(ann, "14.5")
+    assert "44.5 of 45" in short.text and "need 0.5 more" in short.text
+    assert "No invoice was created" in short.text
+    assert "no invoices" in (await ask(ann, "/invoices")).text.lower()
+
+
+async def test_edit_contact_details(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ask(ann, "/renew")
+    await press(ann, "Edit email")
+    assert "again" in (await ask(ann, "not-an-email")).text
+    updated = await ask(ann, "ann@newmail.org")
+    assert "Email updated" in updated.text and "ann@newmail.org" in updated.text
+
+
+async def test_two_certifications_renewed_together_cost_highest_fee_plus_five(bot, emulator) -> None:
+    bob = emulator.new_user("Bob", "Diaz")
+    await log_in(bob, BOB)
+    choose = await ask(bob, "/renew")
+    assert "Choose" in choose.text
+    await bob.press(next(b for b in choose.buttons if "CEP —" in b and "RCEP" not in b))
+    await emulator.settle()
+    await bob.press(next(b for b in bob.last_message.buttons if "RCEP" in b))
+    await emulator.settle()
+    assert sum(b.startswith("☑") for b in bob.last_message.buttons) == 2
+    await press(bob, "Continue")
+    await press(bob, "Yes, correct")
+    await press(bob, "Yes, it is current")
+    await ask(bob, "45")
+    ack = await ask(bob, "15")
+    assert "of 60 required" in ack.text and "Fee: $60.00" in ack.text
+
+
+async def test_refusals_explain_why(bot, emulator) -> None:
+    eve = emulator.new_user("Eve", "Moss")
+    await log_in(eve, EVE)
+    await ask(eve, "/renew")
+    refused = await press(eve, "Yes, correct")
+    assert "CPR/AED" in refused.text and "01/31/2025" in refused.text
+    dan = emulator.new_user("Dan", "Fox")
+    await log_in(dan, DAN)
+    assert "01/01/2028" in (await ask(dan, "/renew")).text
+    cara = emulator.new_user("Cara", "Nguyen")
+    await log_in(cara, CARA)
+    lapsed = (await ask(cara, "/renew")).text.lower()
+    assert "reinstate" in lapsed and "exam" in lapsed
+
+
+async def test_cancel_leaves_the_renewal(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await renew_to_cecs(ann)
+    assert "cancelled" in (await ask(ann, "/cancel")).text
+    assert "did not understand" in (await ask(ann, "30")).text
+
+
+async def test_renew_button_on_a_certification(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ask(ann, "/certifications")
+    assert "Contact details" in (await press(ann, "Renew CPT")).text
+
+
+async def test_restart_mid_renewal_continues_where_the_member_was(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await renew_to_cecs(ann)
+    assert "other organizations" in (await ask(ann, "30")).text
+    await bot.restart()
+    ack = await ask(ann, "15")
+    assert "CECs reported: 45 of 45" in ack.text
+    assert INVOICE.search((await press(ann, "☐ I acknowledge")).text)
+
+
+async def test_a_button_pressed_twice_makes_one_invoice(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await renew_to_cecs(ann)
+    await ask(ann, "30")
+    ack = await ask(ann, "15")
+    await ann.press_data(ack.message_id, "rn:ack")
+    await ann.press_data(ack.message_id, "rn:ack")
+    await emulator.settle()
+    assert (await ask(ann, "/invoices")).text.count("Invoice R") == 1
+
+
+async def test_an_update_delivered_twice_is_handled_once(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ann.send("/cecs")
+    await emulator.settle()
+    before = len(ann.messages)
+    emulator.redeliver(max(emulator.updates.history))
+    await emulator.settle()
+    assert len(ann.messages) == before
