@@ -29,8 +29,11 @@ async def get_updates(emu: TelegramEmulator, p: Params) -> Any:
             "use deleteWebhook to delete the webhook first",
         )
     emu.updates.set_allowed(p.decoded("allowed_updates"))
+    offset = p.integer("offset")
+    if offset is not None:
+        emu.confirm_updates(offset)
     return await emu.updates.poll(
-        offset=p.integer("offset"),
+        offset=None,
         limit=p.integer("limit", 100) or 100,
         timeout=p.integer("timeout", 0) or 0,
     )

@@ -350,8 +350,8 @@ class TelegramEmulator:
 
         Exactly: every queued update has been confirmed by a getUpdates offset, no Bot API
         call other than getUpdates is in progress, and for `quiet` seconds there has been no
-        call, no confirmation and no new update. Raises TimeoutError otherwise (e.g. the bot
-        is not polling). A handler that works silently for longer than `quiet` before its
+        call (start or end), no confirmation, no new update and no chat change. Raises
+        TimeoutError otherwise (e.g. the bot is not polling). A handler that works silently for longer than `quiet` before its
         first call can make settle return early: pass a larger `quiet` for such steps.
         """
         deadline = time.monotonic() + timeout
@@ -404,6 +404,13 @@ class TelegramEmulator:
             message_id = int(message["message_id"])
             chat.messages.setdefault(message_id, ChatMessage(raw=message, from_bot=False))
             chat.next_message_id = max(chat.next_message_id, message_id + 1)
+
+    def confirm_updates(self, offset: int) -> None:
+        """A getUpdates offset: the bot has taken the updates before it (counts as activity)."""
+        before = self.updates.unconfirmed
+        self.updates.confirm(offset)
+        if self.updates.unconfirmed != before:
+            self._touch()
 
     def redeliver(self, update_id: int) -> None:
         """Deliver an update again (Telegram sometimes does), even if already confirmed."""

@@ -1,0 +1,112 @@
+"""The user side: settle, deleted messages, button lookup, edits, stickers, the spec file."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.emulator import SpecNotFoundError, TelegramEmulator, load_spec
+from bot.emulator.spec import SPEC_ENV
+
+
+async def test_settle_waits_for_the_bot_to_finish(
+    emulator: TelegramEmulator, echo_bot: Any
+) -> None:
+    ann = emulator.new_user(first_name="Ann")
+    for text in ("one", "two", "three"):
+        await ann.send(text)
+    await emulator.settle()
+    assert [m.text for m in ann.messages] == ["one", "two", "three"]
+    assert emulator.updates.unconfirmed == 0
+
+
+async def test_settle_times_out_when_nobody_polls(emulator: TelegramEmulator) -> None:
+    ann = emulator.new_user(first_name="Ann")
+    await ann.send("anyone?")
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="1 unconfirmed updates"):
+        await emulator.settle(timeout=0.3)
+    assert time.monotonic() - started < 1
+
+
+async def test_deleted_user_message_is_flagged(emulator: TelegramEmulator, api: Any) -> None:
+    ann = emulator.new_user(first_name="Ann")
+    await ann.send("/login")
+    secret = await ann.send("hunter2")
+    status, _ = await api("deleteMessage", chat_id=ann.id, message_id=secret.message_id)
+    assert status == 200
+    assert [m.deleted for m in ann.sent] == [False, True]
+    status, _ = await api("deleteMessage", chat_id=ann.id, message_id=secret.message_id)
+    assert status == 400
+
+
+async def test_press_lists_available_buttons(emulator: TelegramEmulator, api: Any) -> None:
+    ann = emulator.new_user(first_name="Ann")
+    await ann.send("/start")
+    markup = {"inline_keyboard": [[{"text": "Renew", "callback_data": "renew:1"}]]}
+    await api("sendMessage", chat_id=ann.id, text="Your certifications", reply_markup=markup)
+    with pytest.raises(LookupError, match=r"'Cancel'.*\['Renew'\]"):
+        await ann.press("Cancel")
+    press = await ann.press("Renew")
+    assert press.data == "renew:1"
+    _, body = await api("getUpdates")
+    query = body["result"][-1]["callback_query"]
+    assert query["message"]["reply_markup"] == markup
+    assert query["from"]["id"] == ann.id
+
+
+async def test_user_edits_and_stickers_reach_ptb(emulator: TelegramEmulator) -> None:
+    seen: list[str] = []
+
+    async def record(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        kind = "edited" if update.edited_message else "sticker" if message.sticker else "text"
+        seen.append(f"{kind}:{message.text or message.sticker.emoji}")  # type: ignore[union-attr]
+
+    app = (
+        Application.builder()
+        .token(emulator.token)
+        .base_url(emulator.base_url)
+        .base_file_url(emulator.base_file_url)
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.ALL, record))
+    ann = emulator.new_user(first_name="Ann")
+    first = await ann.send("helo")
+    await ann.edit(first.message_id, "hello")
+    await ann.send_sticker("👍")
+    async with app:
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+        await emulator.settle()
+        await app.updater.stop()
+        await app.stop()
+    assert seen == ["text:helo", "edited:hello", "sticker:👍"]
+
+
+def test_spec_is_required_by_tests_and_found(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    spec = load_spec(required=True)
+    assert spec is not None and "sendMessage" in spec.methods
+    monkeypatch.setenv(SPEC_ENV, str(tmp_path / "missing.json"))
+    with pytest.raises(SpecNotFoundError):
+        load_spec(required=True)
+    assert load_spec(required=False) is None
+
+
+async def test_without_the_spec_the_emulator_still_works() -> None:
+    async with TelegramEmulator(spec=None) as emu:
+        assert not emu.validation_enabled
+        ann = emu.new_user(first_name="Ann")
+        await ann.send("/start")
+        status, _ = await emu.call("sendMessage", {"chat_id": str(ann.id), "text": "hi"})
+        assert status == 200
+        assert ann.messages[-1].text == "hi"
