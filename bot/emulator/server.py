@@ -351,8 +351,9 @@ class TelegramEmulator:
         Exactly: every queued update has been confirmed by a getUpdates offset, no Bot API
         call other than getUpdates is in progress, and for `quiet` seconds there has been no
         call (start or end), no confirmation, no new update and no chat change. Raises
-        TimeoutError otherwise (e.g. the bot is not polling). A handler that works silently for longer than `quiet` before its
-        first call can make settle return early: pass a larger `quiet` for such steps.
+        TimeoutError otherwise (e.g. the bot is not polling). A handler that works silently
+        for longer than `quiet` before its first call can make settle return early: pass a
+        larger `quiet` for such steps.
         """
         deadline = time.monotonic() + timeout
         while True:
