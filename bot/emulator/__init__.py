@@ -1,4 +1,19 @@
-"""A local Telegram: Bot API emulator, its users, and the demo's terminal chat."""
+"""A local Telegram: Bot API emulator, its users, and the demo's terminal chat.
+
+    async with TelegramEmulator() as emu:            # validation on when the spec is found
+        app = (ApplicationBuilder().token(emu.token).base_url(emu.base_url)
+               .base_file_url(emu.base_file_url).build())
+        ann = emu.new_user(first_name="Ann", last_name="Lee")
+        await ann.send("/start")
+        reply = await ann.next_message()            # ChatMessage: .text .buttons .edits .deleted
+        await ann.press("Renew"); await ann.callback_answer()
+        result = await ann.pay(invoice_message)     # PaymentResult
+        await emu.settle()                          # bot finished with everything sent so far
+        assert emu.violations == []                 # calls Telegram would have refused
+
+Modules: spec (api.json + checks), server (TelegramEmulator), bot_methods / messaging /
+payments (the methods), users (EmulatedUser), terminal_chat (run_terminal_chat).
+"""
 
 from bot.emulator.chats import CallbackPress, ChatMessage
 from bot.emulator.server import Call, TelegramEmulator
