@@ -1,0 +1,136 @@
+"""Helpers for the use-case tests: who is who, seeding through the real storage, logging in
+and walking through the renewal steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from domain.argon2_hasher import Argon2Hasher
+from domain.model import CecActivity, Certification, Member
+from domain.ports import UnitOfWork
+from domain.rules import Rules
+from domain.services import auth, renewal
+from domain.services.invoices import InvoiceView
+from domain.services.renewal import RenewalProgress, RenewalStep
+
+NY = ZoneInfo("America/New_York")
+TODAY_NOON = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)  # noon in New York
+FAST_HASHER = Argon2Hasher(time_cost=1, memory_cost=1024)
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def member(acsm_id: str, last_name: str, cpr: date | None = date(2028, 6, 1)) -> Member:
+    return Member(
+        acsm_id=acsm_id,
+        first_name="Pat",
+        last_name=last_name,
+        email=f"{last_name.lower()}@example.org",
+        phone="+1 317 555 0100",
+        cpr_aed_expires=cpr,
+    )
+
+
+def cert(acsm_id: str, code: str, thru: date) -> Certification:
+    return Certification(
+        acsm_id=acsm_id,
+        code=code,
+        effective_date=date(thru.year - 2, 1, 1),
+        thru_date=thru,
+    )
+
+
+def activity(acsm_id: str, on: date, cecs: str) -> CecActivity:
+    return CecActivity(acsm_id, on, f"Course of {on}", "ACSM", Decimal(cecs))
+
+
+# Who is who (today is 2026-11-28 in New York):
+ANN = "100001"  # Abbott: CPT thru 12/31/2026 (renewal open), 20 CECs recorded in the cycle
+BEN = "100002"  # Baker: CEP + RCEP thru 12/31/2026
+CAL = "100003"  # Cole: GEI thru 12/31/2025 (lapsed since July 1, 2026)
+DEE = "100004"  # Diaz: CPT thru 12/31/2027 (renewal opens 01/01/2027)
+EVE = "100005"  # Ellis: CPT thru 12/31/2026, CPR/AED expired 01/15/2026
+
+
+async def seed(uow_factory: UowFactory) -> None:
+    members = [
+        member(ANN, "Abbott"),
+        member(BEN, "Baker"),
+        member(CAL, "Cole"),
+        member(DEE, "Diaz"),
+        member(EVE, "Ellis", cpr=date(2026, 1, 15)),
+    ]
+    certs = [
+        cert(ANN, "CPT", date(2026, 12, 31)),
+        cert(BEN, "CEP", date(2026, 12, 31)),
+        cert(BEN, "RCEP", date(2026, 12, 31)),
+        cert(CAL, "GEI", date(2025, 12, 31)),
+        cert(DEE, "CPT", date(2027, 12, 31)),
+        cert(EVE, "CPT", date(2026, 12, 31)),
+    ]
+    cecs = [
+        activity(ANN, date(2023, 12, 31), "10"),  # before the cycle: not counted
+        activity(ANN, date(2024, 1, 1), "12.5"),
+        activity(ANN, date(2026, 3, 3), "7.5"),
+        activity(BEN, date(2025, 5, 5), "5"),
+    ]
+    uow = uow_factory()
+    async with uow:
+        await uow.members.upsert_many(members, certs)
+        await uow.cecs.add_many(cecs)
+        await uow.commit()
+
+
+async def cert_ids(uow_factory: UowFactory, acsm_id: str) -> dict[str, int]:
+    uow = uow_factory()
+    async with uow:
+        certs = await uow.certifications.for_member(acsm_id)
+    return {c.code: c.id for c in certs if c.id is not None}
+
+
+async def load_member(uow_factory: UowFactory, acsm_id: str) -> Member:
+    uow = uow_factory()
+    async with uow:
+        found = await uow.members.get(acsm_id)
+    assert found is not None
+    return found
+
+
+TG = {ANN: 1, BEN: 2, CAL: 3, DEE: 4, EVE: 5}
+DEFAULTS = {ANN: "ABB", BEN: "BAK", CAL: "COL", DEE: "DIA", EVE: "ELL"}
+
+
+async def log_in(uow_factory: UowFactory, rules: Rules, acsm_id: str) -> int:
+    """Log the member in with the default credentials; their Telegram user id."""
+    default = DEFAULTS[acsm_id] + acsm_id
+    assert (await auth.login(uow_factory(), rules, TG[acsm_id], default, default)).ok
+    return TG[acsm_id]
+
+
+async def fill_in(
+    uow_factory: UowFactory, rules: Rules, tg: int, acsm: str, other: str
+) -> RenewalProgress:
+    """Contact, CPR, ACSM CECs, other CECs: the steps between choosing and acknowledging."""
+    progress = await renewal.confirm_contact(uow_factory(), rules, tg)
+    assert progress.step is RenewalStep.CPR
+    progress = await renewal.confirm_cpr(uow_factory(), rules, tg)
+    assert progress.step is RenewalStep.ACSM_CECS
+    progress = await renewal.enter_acsm_cecs(uow_factory(), rules, tg, acsm)
+    assert progress.step is RenewalStep.OTHER_CECS
+    return await renewal.enter_other_cecs(uow_factory(), rules, tg, other)
+
+
+async def invoice_for(uow_factory: UowFactory, rules: Rules, acsm_id: str) -> InvoiceView:
+    """Renew every open certification of the member: the invoice issued."""
+    tg = await log_in(uow_factory, rules, acsm_id)
+    progress = await renewal.start_renewal(uow_factory(), rules, tg, None)
+    if progress.step is RenewalStep.CHOOSE:
+        ids = list((await cert_ids(uow_factory, acsm_id)).values())
+        await renewal.choose_certifications(uow_factory(), rules, tg, ids)
+    await fill_in(uow_factory, rules, tg, "45", "15")
+    done = await renewal.acknowledge(uow_factory(), rules, tg)
+    assert done.invoice is not None
+    return done.invoice

@@ -1,0 +1,184 @@
+"""Logging in, the throttle, sessions, own password and username — on the real database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from service_helpers import ANN, BEN, UowFactory, load_member
+
+from domain.clock import FixedClock
+from domain.errors import InvalidInputError, NotLoggedInError, RefusedError
+from domain.renewal_rules import RefusalCode
+from domain.rules import Rules
+from domain.services import auth
+from domain.services.certifications import my_certifications
+
+TG = 4242
+OTHER_TG = 777
+
+
+async def test_login_with_the_default_username_and_password_in_any_case(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    result = await auth.login(seeded(), rules, TG, "abb100001", "aBb100001")
+    assert result.ok and result.acsm_id == ANN
+    assert result.member_name == "Pat Abbott"
+    assert result.uses_default_password
+    me = await auth.current_member(seeded(), rules, TG)
+    assert me is not None and me.acsm_id == ANN and me.username == "ABB100001"
+    assert me.uses_default_password
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("ABB100001", "ABB100002"), ("BAK100001", "BAK100001"), ("ABB999999", "ABB999999"), ("", "")],
+)
+async def test_wrong_credentials_are_refused_alike(
+    seeded: UowFactory, rules: Rules, username: str, password: str
+) -> None:
+    result = await auth.login(seeded(), rules, TG, username, password)
+    assert not result.ok and result.reason == auth.WRONG_CREDENTIALS
+    assert result.locked_until is None
+    assert await auth.current_member(seeded(), rules, TG) is None
+
+
+async def test_five_failures_lock_the_account_until_the_oldest_is_15_minutes_old(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    start = clock.now()
+    for attempt in range(5):
+        result = await auth.login(seeded(), rules, TG + attempt, "ABB100001", "wrong")
+        clock.advance(timedelta(minutes=1))
+    assert result.locked_until == start + timedelta(minutes=15)
+    # even the right password, from a fresh Telegram user, is refused while locked
+    refused = await auth.login(seeded(), rules, OTHER_TG, "abb100001", "ABB100001")
+    assert not refused.ok and refused.locked_until == start + timedelta(minutes=15)
+    clock.set(start + timedelta(minutes=15) - timedelta(seconds=1))
+    assert not (await auth.login(seeded(), rules, OTHER_TG, "ABB100001", "ABB100001")).ok
+    clock.set(start + timedelta(minutes=15))
+    assert (await auth.login(seeded(), rules, OTHER_TG, "ABB100001", "ABB100001")).ok
+
+
+async def test_five_failures_lock_the_telegram_user_across_accounts(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    for n in range(5):
+        await auth.login(seeded(), rules, TG, f"ZZZ99999{n}", "guess")
+    locked = await auth.login(seeded(), rules, TG, "BAK100002", "BAK100002")
+    assert not locked.ok and locked.locked_until == clock.now() + timedelta(minutes=15)
+    other = await auth.login(seeded(), rules, OTHER_TG, "BAK100002", "BAK100002")
+    assert other.ok  # the account itself is not locked
+
+
+async def test_success_clears_the_account_failures(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    for n in range(4):
+        await auth.login(seeded(), rules, TG + n, "ABB100001", "wrong")
+    assert (await auth.login(seeded(), rules, OTHER_TG, "ABB100001", "ABB100001")).ok
+    for n in range(4):
+        await auth.login(seeded(), rules, TG + 10 + n, "ABB100001", "wrong")
+    assert (await auth.login(seeded(), rules, OTHER_TG, "ABB100001", "ABB100001")).ok
+
+
+async def test_use_cases_need_a_login(seeded: UowFactory, rules: Rules) -> None:
+    with pytest.raises(NotLoggedInError):
+        await my_certifications(seeded(), rules, TG)
+
+
+async def test_session_expires_when_idle_and_use_keeps_it_alive(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    assert (await auth.login(seeded(), rules, TG, "ABB100001", "ABB100001")).ok
+    clock.advance(timedelta(days=20))
+    assert await my_certifications(seeded(), rules, TG)  # touches the session
+    clock.advance(timedelta(days=20))
+    assert await auth.current_member(seeded(), rules, TG) is not None
+    clock.advance(rules.session_idle + timedelta(seconds=1))
+    assert await auth.current_member(seeded(), rules, TG) is None
+    with pytest.raises(NotLoggedInError, match="expired"):
+        await my_certifications(seeded(), rules, TG)
+
+
+async def test_logout(seeded: UowFactory, rules: Rules) -> None:
+    await auth.login(seeded(), rules, TG, "ABB100001", "ABB100001")
+    assert await auth.logout(seeded(), rules, TG)
+    assert await auth.current_member(seeded(), rules, TG) is None
+    assert not await auth.logout(seeded(), rules, TG)
+
+
+async def test_change_password_hashes_it_and_ends_other_sessions(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    await auth.login(seeded(), rules, TG, "ABB100001", "ABB100001")
+    await auth.login(seeded(), rules, OTHER_TG, "abb100001", "abb100001")
+    new = "a long own passphrase"
+    await auth.change_password(seeded(), rules, TG, "ABB100001", new)
+
+    stored = await load_member(seeded, ANN)
+    assert stored.password_hash is not None and new not in stored.password_hash
+    assert rules.hasher.verify(stored.password_hash, new)
+    me = await auth.current_member(seeded(), rules, TG)  # this session stays
+    assert me is not None and not me.uses_default_password
+    assert await auth.current_member(seeded(), rules, OTHER_TG) is None  # others end
+    with pytest.raises(NotLoggedInError):
+        await my_certifications(seeded(), rules, OTHER_TG)
+
+    assert not (await auth.login(seeded(), rules, OTHER_TG, "ABB100001", "ABB100001")).ok
+    again = await auth.login(seeded(), rules, OTHER_TG, "ABB100001", new)
+    assert again.ok and not again.uses_default_password
+
+
+async def test_change_password_refuses_wrong_old_and_weak_new(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    await auth.login(seeded(), rules, TG, "ABB100001", "ABB100001")
+    with pytest.raises(RefusedError) as wrong:
+        await auth.change_password(seeded(), rules, TG, "nope", "a long own passphrase")
+    assert wrong.value.reason.code is RefusalCode.WRONG_PASSWORD
+    for weak in ("short", "abb100001", "aaaaaaaaaaaa"):
+        with pytest.raises(InvalidInputError):
+            await auth.change_password(seeded(), rules, TG, "ABB100001", weak)
+    assert (await load_member(seeded, ANN)).password_hash is None
+    assert await auth.verify_current_password(seeded(), rules, TG, "ABB100001")
+    assert not await auth.verify_current_password(seeded(), rules, TG, "ABB100002")
+
+
+async def test_own_username_logs_in_and_the_default_keeps_working(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    await auth.login(seeded(), rules, TG, "ABB100001", "ABB100001")
+    assert await auth.change_username(seeded(), rules, TG, "Pat.Abbott") == "pat.abbott"
+    assert (await load_member(seeded, ANN)).username == "pat.abbott"
+    own = await auth.login(seeded(), rules, OTHER_TG, "PAT.ABBOTT", "ABB100001")
+    assert own.ok and own.acsm_id == ANN
+    assert (await auth.login(seeded(), rules, OTHER_TG + 1, "abb100001", "ABB100001")).ok
+    me = await auth.current_member(seeded(), rules, TG)
+    assert me is not None and me.username == "pat.abbott"
+
+
+async def test_own_username_must_be_free_and_well_formed(seeded: UowFactory, rules: Rules) -> None:
+    await auth.login(seeded(), rules, TG, "ABB100001", "ABB100001")
+    await auth.login(seeded(), rules, OTHER_TG, "BAK100002", "BAK100002")
+    await auth.change_username(seeded(), rules, TG, "pat.abbott")
+    with pytest.raises(InvalidInputError, match="taken"):
+        await auth.change_username(seeded(), rules, OTHER_TG, "Pat.Abbott")
+    with pytest.raises(InvalidInputError):
+        await auth.change_username(seeded(), rules, OTHER_TG, "abb100001")
+    assert (await load_member(seeded, BEN)).username is None
+
+
+async def test_a_session_from_before_a_credentials_change_is_refused(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    await auth.login(seeded(), rules, TG, "ABB100001", "ABB100001")
+    uow = seeded()
+    async with uow:  # the credentials change elsewhere (e.g. another process)
+        stored = await uow.members.get(ANN)
+        assert stored is not None
+        stored.credentials_version += 1
+        await uow.members.save(stored)
+        await uow.commit()
+    with pytest.raises(NotLoggedInError, match="password was changed"):
+        await my_certifications(seeded(), rules, TG)
