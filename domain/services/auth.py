@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,6 +15,15 @@ from domain.rules import Rules
 from domain.services.session import new_link, require_member
 
 WRONG_CREDENTIALS = "Wrong username or password."
+
+
+async def _password_ok(rules: Rules, member: Member | None, password: str) -> bool:
+    """argon2 takes ~0.1 s of CPU: run it in a thread so the bot keeps answering others."""
+    return await asyncio.to_thread(credentials.check_password, member, password, rules.hasher)
+
+
+async def _hash(rules: Rules, password: str) -> str:
+    return await asyncio.to_thread(rules.hasher.hash, password)
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,7 @@ async def _login(
         lock = await _lock_of(uow, rules, keys[1])
         if lock is not None:
             return _locked(lock)
-    if member is None or not credentials.check_password(member, password, rules.hasher):
+    if not await _password_ok(rules, member, password) or member is None:
         lock = await _record_failure(uow, rules, keys)
         if lock is not None:
             return _locked(lock)
@@ -141,7 +151,7 @@ async def _on_success(
 ) -> None:
     await uow.login_attempts.clear(credentials.account_key(member.acsm_id))
     if member.password_hash is not None and rules.hasher.needs_rehash(member.password_hash):
-        member.password_hash = rules.hasher.hash(password)
+        member.password_hash = await _hash(rules, password)
         await uow.members.save(member)
     await uow.sessions.save(new_link(telegram_user_id, member, rules))
 
@@ -184,7 +194,7 @@ async def _check_current(uow: UnitOfWork, rules: Rules, member: Member, password
     key = credentials.account_key(member.acsm_id)
     if await _lock_of(uow, rules, key) is not None:
         return False
-    if credentials.check_password(member, password, rules.hasher):
+    if await _password_ok(rules, member, password):
         return True
     await _record_failure(uow, rules, [key])
     return False
@@ -204,7 +214,7 @@ async def change_password(
         problem = credentials.password_problem(member, new_password)
         if problem is not None:
             raise InvalidInputError(problem)
-        member.password_hash = rules.hasher.hash(new_password)
+        member.password_hash = await _hash(rules, new_password)
         member.credentials_version += 1
         await uow.members.save(member)
         await uow.sessions.delete_for_member(member.acsm_id)
