@@ -33,13 +33,9 @@ async def test_select_invoices_and_pay_inside_telegram(bot, emulator) -> None:
     assert "Selected total: $45.00" in ann.last_message.text
     assert f"☑ {number} · $45.00" in ann.last_message.buttons
     invoice_message = await press(ann, "Add to cart")
-    assert invoice_message.invoice == {
-        "title": "ACSM recertification",
-        "description": f"Invoices {number}",
-        "start_parameter": "",
-        "currency": "USD",
-        "total_amount": 4500,
-    } or invoice_message.invoice["total_amount"] == 4500
+    assert invoice_message.invoice["currency"] == "USD"
+    assert invoice_message.invoice["total_amount"] == 4500
+    assert invoice_message.invoice["description"] == f"Invoices {number}"
     result = await ann.pay(invoice_message)
     assert result.approved, result.error_message
     confirmation = await ann.next_message()

@@ -1,0 +1,58 @@
+"""`acsm-bot invoices export FILE.csv`: every invoice with its status and payment ids."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from domain.cecs import format_cecs
+from domain.ports import UnitOfWork
+
+COLUMNS = [
+    "number",
+    "acsm_id",
+    "issued_on",
+    "description",
+    "certifications",
+    "amount",
+    "late_fee",
+    "balance",
+    "status",
+    "acsm_cecs",
+    "other_cecs",
+    "telegram_payment_charge_id",
+    "paid_at",
+]
+
+
+def dollars(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+async def export_invoices(uow: UnitOfWork, path: Path) -> int:
+    """Write the CSV (UTF-8, header row); return how many invoices were written."""
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        async with uow:
+            async for invoice in uow.invoices.iterate_all():
+                writer.writerow(
+                    [
+                        invoice.number,
+                        invoice.acsm_id,
+                        invoice.issued_on.isoformat(),
+                        invoice.description,
+                        " ".join(line.code for line in invoice.lines),
+                        dollars(invoice.amount_cents),
+                        dollars(invoice.late_fee_cents),
+                        dollars(invoice.balance_cents),
+                        invoice.status.value,
+                        format_cecs(invoice.acsm_cecs),
+                        format_cecs(invoice.other_cecs),
+                        invoice.payment_charge_id or "",
+                        invoice.paid_at.isoformat() if invoice.paid_at else "",
+                    ]
+                )
+                count += 1
+    return count
