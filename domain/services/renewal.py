@@ -291,6 +291,9 @@ async def renewal_progress(
     async with uow:
         member = await require_member(uow, rules, telegram_user_id)
         draft = await uow.drafts.get(member.acsm_id)
+        if draft is not None and await _stale(uow, rules, member, draft):
+            await uow.drafts.delete(member.acsm_id)
+            draft = None
         if draft is None:
             await uow.commit()
             return None
@@ -302,6 +305,17 @@ async def renewal_progress(
         progress = await progress_of(uow, rules, member, draft, choices)
         await uow.commit()
         return progress
+
+
+async def _stale(uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDraft) -> bool:
+    """A draft left behind: its certifications are gone or no longer renewable (lapsed, or
+    extended by a payment) while no invoice was issued from it."""
+    if step_of(draft) is RenewalStep.DONE or not draft.certification_ids:
+        return False
+    certs = [c for c in await member_certs(uow, member) if c.id in draft.certification_ids]
+    if len(certs) != len(set(draft.certification_ids)):
+        return True
+    return not all(cycles.is_renewable(state_of(rules, c)) for c in certs)
 
 
 def check_email(text: str) -> str:

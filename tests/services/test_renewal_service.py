@@ -229,3 +229,17 @@ async def test_a_member_cannot_renew_another_members_certification(
     await renewal.start_renewal(seeded(), rules, tg, None)
     with pytest.raises(NotFoundError):
         await renewal.choose_certifications(seeded(), rules, tg, bens)
+
+
+async def test_a_draft_left_until_the_certification_lapsed_is_dropped(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    tg = await log_in(seeded, rules, ANN)
+    await renewal.start_renewal(seeded(), rules, tg, None)
+    await renewal.confirm_contact(seeded(), rules, tg)
+    clock.set(datetime(2027, 7, 1, 4, 0, tzinfo=UTC))
+    tg = await log_in(seeded, rules, ANN)
+    assert await renewal.renewal_progress(seeded(), rules, tg) is None
+    with pytest.raises(RefusedError) as refused:
+        await renewal.start_renewal(seeded(), rules, tg, None)
+    assert refused.value.reason.code is RefusalCode.LAPSED
