@@ -17,17 +17,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pydantic import SecretStr  # noqa: E402
+from pydantic import SecretStr
+from storage.database import Database
+from storage.migrate import upgrade
 
-from bot.app import build_application, make_rules  # noqa: E402
-from bot.emulator import TelegramEmulator  # noqa: E402
-from bot.local import PollingBot  # noqa: E402
-from bot.sample_members import seed  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from domain.clock import FixedClock  # noqa: E402
-from domain.model import Certification, Member  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+from bot.app import build_application, make_rules
+from bot.emulator import TelegramEmulator
+from bot.local import PollingBot
+from bot.sample_members import seed
+from bot.settings import Settings
+from domain.clock import FixedClock
+from domain.model import Certification, Member
 
 MEMBERS = 50_000
 ROUNDS = 40  # members who each go through the whole conversation
@@ -38,9 +38,7 @@ async def fill(database: Database) -> None:
         Member(f"{200000 + i}", "Test", f"Member{i}", f"m{i}@example.com", None, date(2027, 6, 1))
         for i in range(MEMBERS)
     ]
-    certs = [
-        Certification(m.acsm_id, "CPT", date(2024, 1, 1), date(2026, 12, 31)) for m in members
-    ]
+    certs = [Certification(m.acsm_id, "CPT", date(2024, 1, 1), date(2026, 12, 31)) for m in members]
     uow = database.uow_factory()
     async with uow:
         await uow.members.upsert_many(members, certs)
@@ -86,7 +84,7 @@ async def conversation(samples: dict[str, list[float]], emulator: TelegramEmulat
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def main() -> None:
@@ -104,7 +102,9 @@ async def main() -> None:
                 telegram_api_base_file_url=emulator.base_file_url,
                 payment_provider_token=SecretStr("TEST:provider"),
             )
-            app = build_application(settings, database, make_rules(settings, clock), token=emulator.token)
+            app = build_application(
+                settings, database, make_rules(settings, clock), token=emulator.token
+            )
             samples: dict[str, list[float]] = {}
             async with PollingBot(app):
                 for i in range(ROUNDS):
@@ -114,8 +114,12 @@ async def main() -> None:
     print(f"chat latency, SQLite, {MEMBERS:,} members, {len(everything)} updates (ms)")
     print(f"{'step':<22}{'p50':>8}{'p99':>8}{'max':>8}")
     for name, values in samples.items():
-        print(f"{name:<22}{statistics.median(values):8.1f}{percentile(values, 99):8.1f}{max(values):8.1f}")
-    print(f"{'ALL':<22}{statistics.median(everything):8.1f}{percentile(everything, 99):8.1f}{max(everything):8.1f}")
+        print(
+            f"{name:<22}{statistics.median(values):8.1f}{percentile(values, 99):8.1f}{max(values):8.1f}"
+        )
+    print(
+        f"{'ALL':<22}{statistics.median(everything):8.1f}{percentile(everything, 99):8.1f}{max(everything):8.1f}"
+    )
 
 
 if __name__ == "__main__":

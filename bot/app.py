@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from storage.conversations import ConversationStore
+from storage.database import Database
+from storage.updates import ProcessedUpdates
 from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
@@ -26,9 +29,6 @@ from domain.rules import Rules
 from handlers import certifications, invoices, login, menu, password, payments, renewal
 from handlers.context import DEPS_KEY, ChatApplication, ChatContext, Dependencies
 from handlers.replies import expired_button, say
-from storage.conversations import ConversationStore
-from storage.database import Database
-from storage.updates import ProcessedUpdates
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TextIO
 
 from pydantic import SecretStr
+from storage.database import Database
+from storage.migrate import upgrade
 
 from bot.app import build_application, make_rules
 from bot.emulator.server import TelegramEmulator
@@ -21,8 +23,6 @@ from bot.sample_members import seed
 from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.cycles import local_today
-from storage.database import Database
-from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,7 @@ async def run_demo(
     stdout: TextIO | None = None,
 ) -> None:
     out = stdout or sys.stdout
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{database_path}{suffix}").unlink(missing_ok=True)
+    remove_database(database_path)
     url = f"sqlite+aiosqlite:///{database_path}"
     await upgrade(url)
     database = Database(url)
@@ -63,6 +62,12 @@ async def run_demo(
                 await run_terminal_chat(emulator, member, stdin=stdin, stdout=out)
     finally:
         await database.dispose()
+
+
+def remove_database(path: Path) -> None:
+    """The demo starts from a fresh database every time."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def print_accounts(accounts: list[tuple[str, str, str]], out: TextIO) -> None:

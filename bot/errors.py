@@ -26,9 +26,7 @@ async def on_error(update: object, context: ChatContext) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     # Only the type and the update id: the update itself may carry personal data.
-    log.error(
-        "update %s failed: %s", update_id, type(error).__name__, exc_info=error
-    )
+    log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(error, TelegramError):

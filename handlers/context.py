@@ -25,7 +25,7 @@ class Dependencies:
     checkout_url: str | None = None
 
 
-class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class ChatContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """CallbackContext with typed access to the domain wiring."""
 
     @property
@@ -44,5 +44,5 @@ class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
 
 
 ChatApplication = Application[
-    ExtBot[None], ChatContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+    ExtBot[Any], ChatContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
 ]

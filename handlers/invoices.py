@@ -90,7 +90,11 @@ async def show_invoices(update: Update, context: ChatContext) -> None:
         return
     markup = invoices_markup(invoices, set())
     has_open = any(i.status is InvoiceStatus.OPEN for i in invoices)
-    await say(update, invoices_text(invoices, 0), markup if has_open or len(markup.inline_keyboard) > 1 else None)
+    await say(
+        update,
+        invoices_text(invoices, 0),
+        markup if has_open or len(markup.inline_keyboard) > 1 else None,
+    )
 
 
 @domain_errors(end=None)

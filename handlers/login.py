@@ -24,8 +24,8 @@ from telegram.ext import (
 from domain.services import auth
 from handlers.context import ChatContext
 from handlers.menu import main_menu
-from handlers.replies import answer_button, say, typed_text
 from handlers.render import us_date
+from handlers.replies import answer_button, say, typed_text
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +70,11 @@ async def got_password(update: Update, context: ChatContext) -> str | int:
     password = message.text or ""
     await delete_quietly(update)
     username = context.user_data.pop(PENDING_USERNAME, "")
-    result = await auth.login(
-        context.uow(), context.rules, telegram_id(update), username, password
-    )
+    result = await auth.login(context.uow(), context.rules, telegram_id(update), username, password)
     if result.ok:
         text = f"Welcome, {escape(result.member_name or '')}! You are logged in (ACSM ID {result.acsm_id})."
         if result.uses_default_password:
-            text += (
-                "\n\nYou still use the default password. Please choose your own with /password."
-            )
+            text += "\n\nYou still use the default password. Please choose your own with /password."
         await say(update, text, main_menu())
         return ConversationHandler.END
     if result.locked_until is not None:

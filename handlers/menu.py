@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from domain.services import auth
 from handlers.context import ChatContext
-from html import escape
-
 from handlers.replies import keyboard, say
 
 COMMANDS = [
@@ -56,7 +56,9 @@ async def start(update: Update, context: ChatContext) -> None:
             keyboard([("Log in", "login")]),
         )
         return
-    await say(update, f"Welcome back, {escape(member.full_name)}. What would you like to do?", main_menu())
+    await say(
+        update, f"Welcome back, {escape(member.full_name)}. What would you like to do?", main_menu()
+    )
 
 
 async def help_command(update: Update, context: ChatContext) -> None:

@@ -9,15 +9,21 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from telegram import InputFile, LabeledPrice, Message, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, PreCheckoutQueryHandler, filters
+from telegram import InputFile, LabeledPrice, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    MessageHandler,
+    PreCheckoutQueryHandler,
+    filters,
+)
 
 from domain.errors import DomainError
 from domain.services.invoices import Selection, pre_checkout, receipt, record_payment
 from handlers.context import ChatContext
 from handlers.receipt_pdf import ReceiptData, ReceiptLine, build_receipt
 from handlers.render import us_date
-from handlers.replies import answer_button, data_suffix, domain_errors, keyboard, say
+from handlers.replies import answer_button, data_suffix, domain_errors, say
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +110,9 @@ async def payment_received(update: Update, context: ChatContext) -> None:
     if not outcome.new:
         log.info("payment delivered again, already recorded")
         return
-    extended = "\n".join(f"{code}: now valid thru {us_date(thru)}" for code, thru in outcome.new_thru_dates)
+    extended = "\n".join(
+        f"{code}: now valid thru {us_date(thru)}" for code, thru in outcome.new_thru_dates
+    )
     await say(update, f"Payment received. Thank you!\n{extended}")
     await send_receipt(update, context, [inv.number for inv in outcome.invoices])
 

@@ -6,6 +6,7 @@ domain's own `RenewalStep`, so a restart resumes exactly where the member was.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -96,14 +97,14 @@ def acsm_cecs_text(progress: RenewalProgress) -> str:
 def other_cecs_text(progress: RenewalProgress) -> str:
     return (
         "<b>Step 4 of 5 · Other organizations</b>\n"
-        f"ACSM CECs: {format_cecs(progress.acsm_cecs or 0)}.\n"
+        f"ACSM CECs: {format_cecs(progress.acsm_cecs or Decimal(0))}.\n"
         "Type the number of CECs from other organizations (0 if none)."
     )
 
 
 def acknowledge_text(progress: RenewalProgress) -> str:
     codes = ", ".join(v.code for v in progress.certifications)
-    total = (progress.acsm_cecs or 0) + (progress.other_cecs or 0)
+    total = (progress.acsm_cecs or Decimal(0)) + (progress.other_cecs or Decimal(0))
     fee = format_usd(progress.fee_cents + progress.late_fee_cents)
     late = (
         f" (includes a late fee of {format_usd(progress.late_fee_cents)})"
@@ -195,9 +196,9 @@ def selected_ids(message: Message | None) -> set[int]:
     for row in message.reply_markup.inline_keyboard:
         for button in row:
             data = button.callback_data
-            if isinstance(data, str) and data.startswith("rc:") and data[3:].isdigit():
-                if button.text.startswith(CHECKED):
-                    chosen.add(int(data[3:]))
+            is_choice = isinstance(data, str) and data.startswith("rc:") and data[3:].isdigit()
+            if is_choice and button.text.startswith(CHECKED):
+                chosen.add(int(str(data)[3:]))
     return chosen
 
 
@@ -316,7 +317,7 @@ async def got_other_cecs(update: Update, context: ChatContext) -> str | int:
         await say(update, f"{escape(str(exc))}.\nType a number of CECs, e.g. 15 or 0.")
         return f"renew:{RenewalStep.OTHER_CECS.value}"
     if progress.short_by:
-        total = (progress.acsm_cecs or 0) + (progress.other_cecs or 0)
+        total = (progress.acsm_cecs or Decimal(0)) + (progress.other_cecs or Decimal(0))
         note = (
             f"That makes {format_cecs(total)} of {format_cecs(progress.required_cecs)} CECs: "
             f"you need {format_cecs(progress.short_by)} more. No invoice was created."
@@ -330,9 +331,11 @@ async def acknowledged(update: Update, context: ChatContext) -> str | int:
     await answer_button(update)
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
-        await edit_or_say(update, query.message.text_html or "", keyboard(
-            [(f"{CHECKED} I acknowledge", "rn:done")]
-        ))
+        await edit_or_say(
+            update,
+            query.message.text_html or "",
+            keyboard([(f"{CHECKED} I acknowledge", "rn:done")]),
+        )
     progress = await renewal.acknowledge(context.uow(), context.rules, telegram_id(update))
     return await present(update, progress, "Thank you. Your invoice:")
 
@@ -376,11 +379,16 @@ def conversation() -> ConversationHandler[ChatContext]:
             ],
             step(RenewalStep.ACSM_CECS): [MessageHandler(text, got_acsm_cecs)],
             step(RenewalStep.OTHER_CECS): [MessageHandler(text, got_other_cecs)],
-            step(RenewalStep.ACKNOWLEDGE): [CallbackQueryHandler(acknowledged, pattern=r"^rn:ack$")],
+            step(RenewalStep.ACKNOWLEDGE): [
+                CallbackQueryHandler(acknowledged, pattern=r"^rn:ack$")
+            ],
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
-            MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED, not_understood),
+            MessageHandler(
+                filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                not_understood,
+            ),
         ],
         name="renewal",
         persistent=True,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from html import escape
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -22,7 +23,7 @@ PLEASE_LOG_IN = "Please log in first: /login"
 
 Button = tuple[str, str]  # (label, callback data)
 State = TypeVar("State")
-Handler = Callable[[Update, ChatContext], Awaitable[Any]]
+Handler = Callable[[Update, ChatContext], Coroutine[Any, Any, Any]]
 
 
 def keyboard(*rows: Sequence[Button]) -> InlineKeyboardMarkup:
@@ -108,7 +109,7 @@ def domain_errors(
                 return end
             except (RefusedError, DomainError) as exc:
                 await answer_button(update)
-                await say(update, str(exc))
+                await say(update, escape(str(exc)))
                 return end
 
         return wrapper

@@ -274,7 +274,7 @@ class TelegramEmulator:
         self._changed = asyncio.Event()
         self._touch()
 
-    async def wait_for_change(self, timeout: float) -> bool:  # noqa: ASYNC109
+    async def wait_for_change(self, timeout: float) -> bool:
         """Wait until the chat state changes; False when `timeout` passed first."""
         changed = self._changed
         try:
@@ -331,7 +331,7 @@ class TelegramEmulator:
         self._touch()
         return update_id
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:  # noqa: ASYNC109
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
         """Wait until predicate() is truthy (re-checked on every change); return its value."""
         deadline = time.monotonic() + timeout
         while not (value := predicate()):
@@ -345,7 +345,7 @@ class TelegramEmulator:
                 continue
         return value
 
-    async def settle(self, timeout: float = 5.0, quiet: float = 0.1) -> None:  # noqa: ASYNC109
+    async def settle(self, timeout: float = 5.0, quiet: float = 0.1) -> None:
         """Wait until the bot has finished with everything sent so far.
 
         Exactly: every queued update has been confirmed by a getUpdates offset, no Bot API

@@ -88,7 +88,7 @@ class UpdateQueue:
         del self._redeliveries[:limit]
         return [copy.deepcopy(u) for u in ready]
 
-    async def poll(self, *, offset: int | None, limit: int, timeout: float) -> list[Update]:  # noqa: ASYNC109
+    async def poll(self, *, offset: int | None, limit: int, timeout: float) -> list[Update]:
         """getUpdates: confirm by offset, then wait up to `timeout` seconds for updates."""
         if offset is not None:
             self.confirm(offset)

@@ -92,7 +92,7 @@ class EmulatedUser:
         visible = [m for m in self.messages if not m.deleted]
         return visible[-1] if visible else None
 
-    async def next_message(self, timeout: float = 5.0) -> ChatMessage:  # noqa: ASYNC109
+    async def next_message(self, timeout: float = 5.0) -> ChatMessage:
         """The next bot message not yet returned by next_message (waits for it)."""
 
         def unread() -> ChatMessage | None:
@@ -105,7 +105,7 @@ class EmulatedUser:
     async def wait_for(
         self,
         predicate: Callable[[ChatMessage], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> ChatMessage:
         """The newest bot message (current state) for which predicate(message) is true."""
 
@@ -115,7 +115,7 @@ class EmulatedUser:
         found: ChatMessage = await self.emulator.wait_until(match, timeout)
         return found
 
-    async def callback_answer(self, timeout: float = 5.0) -> str | None:  # noqa: ASYNC109
+    async def callback_answer(self, timeout: float = 5.0) -> str | None:
         """The text of the bot's answerCallbackQuery for the last press (None when it
         answered without text). Raises TimeoutError if the bot never answered."""
         press = self.last_press
@@ -268,7 +268,7 @@ class EmulatedUser:
         total_amount: int | None = None,
         deliveries: int = 1,
         simultaneous: bool = False,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> PaymentResult:
         """Pay an invoice the bot sent: pre_checkout_query, then successful_payment.
 
@@ -320,7 +320,7 @@ class EmulatedUser:
         payment: dict[str, Any],
         deliveries: int,
         simultaneous: bool,
-        timeout: float,  # noqa: ASYNC109
+        timeout: float,
     ) -> list[ChatMessage]:
         messages = []
         for index in range(deliveries):

@@ -63,7 +63,9 @@ async def test_edit_contact_details(bot, emulator) -> None:
     assert "Email updated" in updated.text and "ann@newmail.org" in updated.text
 
 
-async def test_two_certifications_renewed_together_cost_highest_fee_plus_five(bot, emulator) -> None:
+async def test_two_certifications_renewed_together_cost_highest_fee_plus_five(
+    bot, emulator
+) -> None:
     bob = emulator.new_user("Bob", "Diaz")
     await log_in(bob, BOB)
     choose = await ask(bob, "/renew")
@@ -85,8 +87,10 @@ async def test_refusals_explain_why(bot, emulator) -> None:
     eve = emulator.new_user("Eve", "Moss")
     await log_in(eve, EVE)
     await ask(eve, "/renew")
-    refused = await press(eve, "Yes, correct")
+    assert "expires 01/31/2025" in (await press(eve, "Yes, correct")).text
+    refused = await press(eve, "Yes, it is current")
     assert "CPR/AED" in refused.text and "01/31/2025" in refused.text
+    assert "no invoices" in (await ask(eve, "/invoices")).text.lower()
     dan = emulator.new_user("Dan", "Fox")
     await log_in(dan, DAN)
     assert "01/01/2028" in (await ask(dan, "/renew")).text

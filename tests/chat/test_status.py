@@ -48,7 +48,12 @@ async def test_cecs_for_two_certifications_uses_the_highest_requirement(bot, emu
 
 @pytest.mark.parametrize(
     "question",
-    ["how many CECs do I still need?", "CECs left", "what do I need to renew", "HOW MANY CESC DO I STIL NEED"],
+    [
+        "how many CECs do I still need?",
+        "CECs left",
+        "what do I need to renew",
+        "HOW MANY CESC DO I STIL NEED",
+    ],
 )
 async def test_free_text_questions_get_the_cecs_answer(bot, emulator, question) -> None:
     ann = emulator.new_user("Ann", "Lee")
