@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -13,13 +14,17 @@ from service_helpers import (
     CAL,
     DEE,
     EVE,
+    FAST_HASHER,
+    NY,
     UowFactory,
     cert_ids,
     fill_in,
+    invoice_for,
     load_member,
     log_in,
 )
 
+from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.cycles import CertState
 from domain.errors import InvalidInputError, NotFoundError, RefusedError
@@ -243,3 +248,29 @@ async def test_a_draft_left_until_the_certification_lapsed_is_dropped(
     with pytest.raises(RefusedError) as refused:
         await renewal.start_renewal(seeded(), rules, tg, None)
     assert refused.value.reason.code is RefusalCode.LAPSED
+
+
+async def test_concurrent_acknowledgements_issue_one_invoice(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    tg = await log_in(seeded, rules, ANN)
+    await renewal.start_renewal(seeded(), rules, tg, None)
+    await fill_in(seeded, rules, tg, "45", "0")
+    results = await asyncio.gather(*(renewal.acknowledge(seeded(), rules, tg) for _ in range(4)))
+    numbers = {r.invoice.number for r in results if r.invoice is not None}
+    assert len(numbers) == 1 and all(r.step is RenewalStep.DONE for r in results)
+    assert [i.number for i in await my_invoices(seeded(), rules, tg)] == list(numbers)
+
+
+async def test_invoice_numbers_retry_past_taken_ones(seeded: UowFactory, clock: FixedClock) -> None:
+    taken = iter(["R100001", "R100001", "R100002"])  # the second draw repeats the first
+    rules = Rules(
+        clock=clock,
+        catalog=Catalog.default(),
+        timezone=NY,
+        hasher=FAST_HASHER,
+        new_invoice_number=lambda: next(taken),
+    )
+    first = await invoice_for(seeded, rules, ANN)
+    second = await invoice_for(seeded, rules, BEN)
+    assert (first.number, second.number) == ("R100001", "R100002")
