@@ -5,7 +5,7 @@ when ACSM_TEST_POSTGRES_URL is set)."""
 from __future__ import annotations
 
 import pytest
-from service_helpers import FAST_HASHER, NY, TODAY_NOON, UowFactory, seed
+from tests.services.service_helpers import FAST_HASHER, NY, TODAY_NOON, UowFactory, seed
 
 from domain.catalog import Catalog
 from domain.clock import FixedClock

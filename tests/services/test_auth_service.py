@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from service_helpers import ANN, BEN, UowFactory, load_member
+from tests.services.service_helpers import ANN, BEN, UowFactory, load_member
 
 from domain.clock import FixedClock
 from domain.errors import InvalidInputError, NotLoggedInError, RefusedError

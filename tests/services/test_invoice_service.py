@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from service_helpers import ANN, BEN, UowFactory, invoice_for, log_in
+from tests.services.service_helpers import ANN, BEN, UowFactory, invoice_for, log_in
 
 from domain.clock import FixedClock
 from domain.errors import NotFoundError

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from service_helpers import (
+from tests.services.service_helpers import (
     ANN,
     BEN,
     CAL,

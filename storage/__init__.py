@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 async implementation of the domain's ports, and Alembic migrations."""

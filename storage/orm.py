@@ -1,0 +1,195 @@
+"""Tables, as typed SQLAlchemy 2 declarative models.
+
+CECs are stored as integer half-CECs (exact; 12.5 CECs = 25), money as integer cents,
+instants as timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+
+    acsm_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    cpr_aed_expires: Mapped[date | None] = mapped_column(Date)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CertificationRow(Base):
+    __tablename__ = "certifications"
+    __table_args__ = (UniqueConstraint("acsm_id", "code"),)  # also the lookup by acsm_id
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(8))
+    effective_date: Mapped[date] = mapped_column(Date)
+    thru_date: Mapped[date] = mapped_column(Date)
+
+
+class CecActivityRow(Base):
+    __tablename__ = "cec_activities"
+    # Re-importing the same activity is a no-op; the key also serves (acsm_id, completed_on).
+    __table_args__ = (UniqueConstraint("acsm_id", "completed_on", "title", "provider"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id", ondelete="CASCADE"))
+    completed_on: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    provider: Mapped[str] = mapped_column(String(200))
+    half_cecs: Mapped[int] = mapped_column(Integer)
+
+
+class InvoiceRow(Base):
+    __tablename__ = "invoices"
+
+    number: Mapped[str] = mapped_column(String(7), primary_key=True)
+    acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id"), index=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(100))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    balance_cents: Mapped[int] = mapped_column(Integer)
+    late_fee_cents: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(8))
+    acsm_half_cecs: Mapped[int] = mapped_column(Integer, default=0)
+    other_half_cecs: Mapped[int] = mapped_column(Integer, default=0)
+    payment_charge_id: Mapped[str | None] = mapped_column(String(255))
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lines: Mapped[list[InvoiceLineRow]] = relationship(cascade="all, delete-orphan")
+
+
+class InvoiceLineRow(Base):
+    __tablename__ = "invoice_lines"
+    # One invoice per certification cycle: the key holds even under concurrency.
+    __table_args__ = (UniqueConstraint("certification_id", "cycle_thru"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    invoice_number: Mapped[str] = mapped_column(
+        ForeignKey("invoices.number", ondelete="CASCADE"), index=True
+    )
+    certification_id: Mapped[int] = mapped_column(ForeignKey("certifications.id"))
+    code: Mapped[str] = mapped_column(String(8))
+    cycle_thru: Mapped[date] = mapped_column(Date)
+    new_thru: Mapped[date] = mapped_column(Date)
+
+
+class PaymentRow(Base):
+    __tablename__ = "payments"
+
+    charge_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    provider_charge_id: Mapped[str] = mapped_column(String(255))
+    acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id"), index=True)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    invoice_numbers: Mapped[list[str]] = mapped_column(JSON)
+
+
+class RenewalDraftRow(Base):
+    __tablename__ = "renewal_drafts"
+
+    acsm_id: Mapped[str] = mapped_column(
+        ForeignKey("members.acsm_id", ondelete="CASCADE"), primary_key=True
+    )
+    certification_ids: Mapped[list[int]] = mapped_column(JSON)
+    contact_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    cpr_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    acsm_half_cecs: Mapped[int | None] = mapped_column(Integer)
+    other_half_cecs: Mapped[int | None] = mapped_column(Integer)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class SessionRow(Base):
+    __tablename__ = "telegram_sessions"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    acsm_id: Mapped[str] = mapped_column(
+        ForeignKey("members.acsm_id", ondelete="CASCADE"), index=True
+    )
+    credentials_version: Mapped[int] = mapped_column(Integer)
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LoginFailureRow(Base):
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ConversationRow(Base):
+    """python-telegram-bot persistence: conversation states and user_data, as JSON."""
+
+    __tablename__ = "conversations"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    state: Mapped[Any] = mapped_column(JSON)
+
+
+class ProcessedUpdateRow(Base):
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -1,0 +1,474 @@
+"""Repositories: domain dataclasses in, domain dataclasses out (domain.ports)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from domain.model import (
+    CecActivity,
+    Certification,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Member,
+    Payment,
+    RenewalDraft,
+    TelegramLink,
+)
+from domain.ports import DuplicateInvoiceError
+from storage.orm import (
+    CecActivityRow,
+    CertificationRow,
+    InvoiceLineRow,
+    InvoiceRow,
+    LoginFailureRow,
+    MemberRow,
+    PaymentRow,
+    RenewalDraftRow,
+    SessionRow,
+)
+
+CHUNK = 5_000  # rows per executemany batch in bulk upserts
+
+
+def halves(value: Decimal) -> int:
+    return int(value * 2)
+
+
+def from_halves(value: int) -> Decimal:
+    return Decimal(value) / 2
+
+
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """INSERT with ON CONFLICT support for the session's dialect."""
+    name = session.bind.dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+
+
+# ---- members and certifications ------------------------------------------------------------
+
+
+def member_of(row: MemberRow) -> Member:
+    return Member(
+        acsm_id=row.acsm_id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        email=row.email,
+        phone=row.phone,
+        cpr_aed_expires=row.cpr_aed_expires,
+        username=row.username,
+        password_hash=row.password_hash,
+        credentials_version=row.credentials_version,
+    )
+
+
+def certification_of(row: CertificationRow) -> Certification:
+    return Certification(
+        acsm_id=row.acsm_id,
+        code=row.code,
+        effective_date=row.effective_date,
+        thru_date=row.thru_date,
+        id=row.id,
+    )
+
+
+class SqlMemberRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, acsm_id: str) -> Member | None:
+        row = await self.session.get(MemberRow, acsm_id, populate_existing=True)
+        return member_of(row) if row else None
+
+    async def get_by_username(self, username: str) -> Member | None:
+        row = await self.session.scalar(
+            select(MemberRow).where(MemberRow.username == username.lower())
+        )
+        return member_of(row) if row else None
+
+    async def save(self, member: Member) -> None:
+        await self.session.merge(
+            MemberRow(
+                acsm_id=member.acsm_id,
+                first_name=member.first_name,
+                last_name=member.last_name,
+                email=member.email,
+                phone=member.phone,
+                cpr_aed_expires=member.cpr_aed_expires,
+                username=member.username,
+                password_hash=member.password_hash,
+                credentials_version=member.credentials_version,
+            )
+        )
+        await self.session.flush()
+
+    async def upsert_many(
+        self, members: Sequence[Member], certifications: Sequence[Certification]
+    ) -> None:
+        """Members by acsm_id (username, password and sessions kept), certifications by
+        (acsm_id, code); executemany in chunks with the dialect's ON CONFLICT DO UPDATE."""
+        member_rows = [
+            {
+                "acsm_id": m.acsm_id,
+                "first_name": m.first_name,
+                "last_name": m.last_name,
+                "email": m.email,
+                "phone": m.phone,
+                "cpr_aed_expires": m.cpr_aed_expires,
+                "credentials_version": 0,
+            }
+            for m in members
+        ]
+        stmt = insert_for(self.session, MemberRow)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["acsm_id"],
+            set_={
+                c: stmt.excluded[c]
+                for c in ("first_name", "last_name", "email", "phone", "cpr_aed_expires")
+            },
+        )
+        await self._executemany(stmt, member_rows)
+        cert_rows = [
+            {
+                "acsm_id": c.acsm_id,
+                "code": c.code,
+                "effective_date": c.effective_date,
+                "thru_date": c.thru_date,
+            }
+            for c in certifications
+        ]
+        stmt = insert_for(self.session, CertificationRow)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["acsm_id", "code"],
+            set_={c: stmt.excluded[c] for c in ("effective_date", "thru_date")},
+        )
+        await self._executemany(stmt, cert_rows)
+
+    async def _executemany(self, stmt: Any, rows: list[dict[str, Any]]) -> None:
+        connection = await self.session.connection()
+        for start in range(0, len(rows), CHUNK):
+            await connection.execute(stmt, rows[start : start + CHUNK])
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(MemberRow)) or 0)
+
+
+class SqlCertificationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_member(self, acsm_id: str) -> list[Certification]:
+        rows = await self.session.scalars(
+            select(CertificationRow)
+            .where(CertificationRow.acsm_id == acsm_id)
+            .order_by(CertificationRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [certification_of(r) for r in rows]
+
+    async def get(self, certification_id: int) -> Certification | None:
+        row = await self.session.get(CertificationRow, certification_id, populate_existing=True)
+        return certification_of(row) if row else None
+
+    async def save(self, certification: Certification) -> None:
+        row = await self.session.merge(
+            CertificationRow(
+                id=certification.id,
+                acsm_id=certification.acsm_id,
+                code=certification.code,
+                effective_date=certification.effective_date,
+                thru_date=certification.thru_date,
+            )
+        )
+        await self.session.flush()
+        certification.id = row.id
+
+
+class SqlCecRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_member(self, acsm_id: str, since: date, until: date) -> list[CecActivity]:
+        rows = await self.session.scalars(
+            select(CecActivityRow)
+            .where(
+                CecActivityRow.acsm_id == acsm_id,
+                CecActivityRow.completed_on >= since,
+                CecActivityRow.completed_on <= until,
+            )
+            .order_by(CecActivityRow.completed_on, CecActivityRow.id)
+        )
+        return [
+            CecActivity(r.acsm_id, r.completed_on, r.title, r.provider, from_halves(r.half_cecs))
+            for r in rows
+        ]
+
+    async def add_many(self, activities: Sequence[CecActivity]) -> None:
+        """Insert-or-ignore: the same activity imported twice counts once."""
+        rows = [
+            {
+                "acsm_id": a.acsm_id,
+                "completed_on": a.completed_on,
+                "title": a.title,
+                "provider": a.provider,
+                "half_cecs": halves(a.cecs),
+            }
+            for a in activities
+        ]
+        stmt = insert_for(self.session, CecActivityRow).on_conflict_do_nothing()
+        connection = await self.session.connection()
+        for start in range(0, len(rows), CHUNK):
+            await connection.execute(stmt, rows[start : start + CHUNK])
+
+
+# ---- invoices and payments --------------------------------------------------------------
+
+
+def invoice_of(row: InvoiceRow) -> Invoice:
+    return Invoice(
+        number=row.number,
+        acsm_id=row.acsm_id,
+        issued_on=row.issued_on,
+        description=row.description,
+        amount_cents=row.amount_cents,
+        balance_cents=row.balance_cents,
+        lines=[
+            InvoiceLine(line.certification_id, line.code, line.cycle_thru, line.new_thru)
+            for line in sorted(row.lines, key=lambda line: line.id)
+        ],
+        status=InvoiceStatus(row.status),
+        late_fee_cents=row.late_fee_cents,
+        acsm_cecs=from_halves(row.acsm_half_cecs),
+        other_cecs=from_halves(row.other_half_cecs),
+        payment_charge_id=row.payment_charge_id,
+        paid_at=row.paid_at,
+    )
+
+
+def _with_lines() -> Any:
+    return (
+        select(InvoiceRow)
+        .options(selectinload(InvoiceRow.lines))
+        .execution_options(populate_existing=True)
+    )
+
+
+class SqlInvoiceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, number: str) -> Invoice | None:
+        row = await self.session.scalar(_with_lines().where(InvoiceRow.number == number))
+        return invoice_of(row) if row else None
+
+    async def for_member(self, acsm_id: str) -> list[Invoice]:
+        rows = await self.session.scalars(
+            _with_lines()
+            .where(InvoiceRow.acsm_id == acsm_id)
+            .order_by(InvoiceRow.issued_on, InvoiceRow.number)
+        )
+        return [invoice_of(r) for r in rows]
+
+    async def for_cycle(self, certification_id: int, cycle_thru: date) -> Invoice | None:
+        number = await self.session.scalar(
+            select(InvoiceLineRow.invoice_number).where(
+                InvoiceLineRow.certification_id == certification_id,
+                InvoiceLineRow.cycle_thru == cycle_thru,
+            )
+        )
+        return await self.get(number) if number else None
+
+    async def number_exists(self, number: str) -> bool:
+        return bool(await self.session.scalar(select(exists().where(InvoiceRow.number == number))))
+
+    async def add(self, invoice: Invoice) -> None:
+        row = InvoiceRow(
+            number=invoice.number,
+            acsm_id=invoice.acsm_id,
+            issued_on=invoice.issued_on,
+            description=invoice.description,
+            amount_cents=invoice.amount_cents,
+            balance_cents=invoice.balance_cents,
+            late_fee_cents=invoice.late_fee_cents,
+            status=invoice.status.value,
+            acsm_half_cecs=halves(invoice.acsm_cecs),
+            other_half_cecs=halves(invoice.other_cecs),
+            payment_charge_id=invoice.payment_charge_id,
+            paid_at=invoice.paid_at,
+        )
+        row.lines = [
+            InvoiceLineRow(
+                certification_id=line.certification_id,
+                code=line.code,
+                cycle_thru=line.cycle_thru,
+                new_thru=line.new_thru,
+            )
+            for line in invoice.lines
+        ]
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError as exc:
+            raise DuplicateInvoiceError(invoice.number) from exc
+
+    async def save(self, invoice: Invoice) -> None:
+        row = await self.session.get(InvoiceRow, invoice.number)
+        if row is None:
+            raise LookupError(invoice.number)
+        row.status = invoice.status.value
+        row.balance_cents = invoice.balance_cents
+        row.payment_charge_id = invoice.payment_charge_id
+        row.paid_at = invoice.paid_at
+        await self.session.flush()
+
+    async def iterate_all(self) -> AsyncIterator[Invoice]:
+        result = await self.session.stream_scalars(
+            select(InvoiceRow).options(selectinload(InvoiceRow.lines)).order_by(InvoiceRow.number)
+        )
+        async for row in result:
+            yield invoice_of(row)
+
+
+class SqlPaymentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_once(self, payment: Payment) -> bool:
+        stmt = (
+            insert_for(self.session, PaymentRow)
+            .values(
+                charge_id=payment.charge_id,
+                provider_charge_id=payment.provider_charge_id,
+                acsm_id=payment.acsm_id,
+                total_cents=payment.total_cents,
+                currency=payment.currency,
+                paid_at=payment.paid_at,
+                invoice_numbers=list(payment.invoice_numbers),
+            )
+            .on_conflict_do_nothing(index_elements=["charge_id"])
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def get(self, charge_id: str) -> Payment | None:
+        row = await self.session.get(PaymentRow, charge_id)
+        if row is None:
+            return None
+        return Payment(
+            charge_id=row.charge_id,
+            provider_charge_id=row.provider_charge_id,
+            acsm_id=row.acsm_id,
+            total_cents=row.total_cents,
+            currency=row.currency,
+            paid_at=row.paid_at,
+            invoice_numbers=list(row.invoice_numbers),
+        )
+
+
+# ---- drafts, sessions, login failures ------------------------------------------------------
+
+
+class SqlDraftRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, acsm_id: str) -> RenewalDraft | None:
+        row = await self.session.get(RenewalDraftRow, acsm_id, populate_existing=True)
+        if row is None:
+            return None
+        return RenewalDraft(
+            acsm_id=row.acsm_id,
+            certification_ids=[int(i) for i in row.certification_ids],
+            contact_confirmed=row.contact_confirmed,
+            cpr_confirmed=row.cpr_confirmed,
+            acsm_cecs=None if row.acsm_half_cecs is None else from_halves(row.acsm_half_cecs),
+            other_cecs=None if row.other_half_cecs is None else from_halves(row.other_half_cecs),
+            acknowledged=row.acknowledged,
+            updated_at=row.updated_at,
+        )
+
+    async def save(self, draft: RenewalDraft) -> None:
+        await self.session.merge(
+            RenewalDraftRow(
+                acsm_id=draft.acsm_id,
+                certification_ids=list(draft.certification_ids),
+                contact_confirmed=draft.contact_confirmed,
+                cpr_confirmed=draft.cpr_confirmed,
+                acsm_half_cecs=None if draft.acsm_cecs is None else halves(draft.acsm_cecs),
+                other_half_cecs=None if draft.other_cecs is None else halves(draft.other_cecs),
+                acknowledged=draft.acknowledged,
+                updated_at=draft.updated_at,
+            )
+        )
+        await self.session.flush()
+
+    async def delete(self, acsm_id: str) -> None:
+        await self.session.execute(
+            delete(RenewalDraftRow).where(RenewalDraftRow.acsm_id == acsm_id)
+        )
+
+
+class SqlSessionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, telegram_user_id: int) -> TelegramLink | None:
+        row = await self.session.get(SessionRow, telegram_user_id, populate_existing=True)
+        if row is None:
+            return None
+        return TelegramLink(
+            telegram_user_id=row.telegram_user_id,
+            acsm_id=row.acsm_id,
+            credentials_version=row.credentials_version,
+            linked_at=row.linked_at,
+            last_seen_at=row.last_seen_at,
+        )
+
+    async def save(self, link: TelegramLink) -> None:
+        await self.session.merge(
+            SessionRow(
+                telegram_user_id=link.telegram_user_id,
+                acsm_id=link.acsm_id,
+                credentials_version=link.credentials_version,
+                linked_at=link.linked_at,
+                last_seen_at=link.last_seen_at,
+            )
+        )
+        await self.session.flush()
+
+    async def delete(self, telegram_user_id: int) -> None:
+        await self.session.execute(
+            delete(SessionRow).where(SessionRow.telegram_user_id == telegram_user_id)
+        )
+
+    async def delete_for_member(self, acsm_id: str) -> None:
+        await self.session.execute(delete(SessionRow).where(SessionRow.acsm_id == acsm_id))
+
+
+class SqlLoginAttemptRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record_failure(self, key: str, at: datetime) -> None:
+        self.session.add(LoginFailureRow(key=key, at=at))
+        await self.session.flush()
+
+    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
+        rows = await self.session.scalars(
+            select(LoginFailureRow.at)
+            .where(LoginFailureRow.key == key, LoginFailureRow.at >= since)
+            .order_by(LoginFailureRow.at)
+        )
+        return list(rows)
+
+    async def clear(self, key: str) -> None:
+        await self.session.execute(delete(LoginFailureRow).where(LoginFailureRow.key == key))
