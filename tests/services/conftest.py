@@ -5,11 +5,11 @@ when ACSM_TEST_POSTGRES_URL is set)."""
 from __future__ import annotations
 
 import pytest
-from tests.services.service_helpers import FAST_HASHER, NY, TODAY_NOON, UowFactory, seed
 
 from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.rules import Rules
+from tests.services.service_helpers import FAST_HASHER, NY, TODAY_NOON, UowFactory, seed
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from tests.services.service_helpers import ANN, BEN, UowFactory, load_member
 
 from domain.clock import FixedClock
 from domain.errors import InvalidInputError, NotLoggedInError, RefusedError
@@ -13,6 +12,7 @@ from domain.renewal_rules import RefusalCode
 from domain.rules import Rules
 from domain.services import auth
 from domain.services.certifications import my_certifications
+from tests.services.service_helpers import ANN, BEN, UowFactory, load_member
 
 TG = 4242
 OTHER_TG = 777

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from tests.services.service_helpers import ANN, BEN, UowFactory, invoice_for, log_in
 
 from domain.clock import FixedClock
 from domain.errors import NotFoundError
@@ -13,6 +12,7 @@ from domain.model import InvoiceStatus
 from domain.rules import Rules
 from domain.services import invoices
 from domain.services.certifications import my_certifications
+from tests.services.service_helpers import ANN, BEN, UowFactory, invoice_for, log_in
 
 
 async def test_select_pre_checkout_and_pay_once(

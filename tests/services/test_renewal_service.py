@@ -8,6 +8,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+
+from domain.catalog import Catalog
+from domain.clock import FixedClock
+from domain.cycles import CertState
+from domain.errors import InvalidInputError, NotFoundError, RefusedError
+from domain.renewal_rules import RefusalCode
+from domain.rules import Rules
+from domain.services import renewal
+from domain.services.cec_status import cec_status
+from domain.services.certifications import my_certifications
+from domain.services.invoices import my_invoices
+from domain.services.renewal import RenewalStep
 from tests.services.service_helpers import (
     ANN,
     BEN,
@@ -23,18 +35,6 @@ from tests.services.service_helpers import (
     load_member,
     log_in,
 )
-
-from domain.catalog import Catalog
-from domain.clock import FixedClock
-from domain.cycles import CertState
-from domain.errors import InvalidInputError, NotFoundError, RefusedError
-from domain.renewal_rules import RefusalCode
-from domain.rules import Rules
-from domain.services import renewal
-from domain.services.cec_status import cec_status
-from domain.services.certifications import my_certifications
-from domain.services.invoices import my_invoices
-from domain.services.renewal import RenewalStep
 
 
 async def test_certifications_show_their_state(seeded: UowFactory, rules: Rules) -> None:
