@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
-from storage.conversations import ConversationStore
-from storage.database import Database
-from storage.updates import ProcessedUpdates
 from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
@@ -18,6 +16,7 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.errors import on_error
 from bot.persistence import DatabasePersistence
@@ -29,8 +28,15 @@ from domain.rules import Rules
 from handlers import certifications, invoices, login, menu, password, payments, renewal
 from handlers.context import DEPS_KEY, ChatApplication, ChatContext, Dependencies
 from handlers.replies import expired_button, say
+from storage.conversations import ConversationStore
+from storage.database import Database
+from storage.updates import ProcessedUpdates
 
 log = logging.getLogger(__name__)
+
+# Our conversations use buttons with per_message=False on purpose: the state belongs to the
+# member's chat, and each button's data names what it acts on.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 EMULATOR_TOKEN = "123456:emulator-token-for-local-runs-only"  # noqa: S105 (not a secret)
 

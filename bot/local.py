@@ -19,6 +19,8 @@ class PollingBot:
     async def __aenter__(self) -> ChatApplication:
         app = self.application
         await app.initialize()
+        if app.post_init is not None:  # as run_polling() does
+            await app.post_init(app)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(

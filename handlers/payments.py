@@ -120,6 +120,7 @@ async def payment_received(update: Update, context: ChatContext) -> None:
 async def send_receipt(update: Update, context: ChatContext, numbers: list[str]) -> None:
     assert update.effective_user is not None
     data = await receipt(context.uow(), context.rules, update.effective_user.id, numbers)
+    await answer_button(update)
     pdf = build_receipt(
         ReceiptData(
             member_name=data.member_name,
@@ -139,7 +140,6 @@ async def send_receipt(update: Update, context: ChatContext, numbers: list[str])
 
 @domain_errors(end=None)
 async def receipt_again(update: Update, context: ChatContext) -> None:
-    await answer_button(update)
     await send_receipt(update, context, [data_suffix(update)])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
 from html import escape
 from typing import Any, TypeVar
@@ -42,13 +43,21 @@ async def say(
     return await chat.send_message(text, reply_markup=markup, parse_mode=ParseMode.HTML)
 
 
+_answered: OrderedDict[str, None] = OrderedDict()  # recent query ids: answer each once
+
+
 async def answer_button(update: Update, text: str | None = None) -> None:
-    """Acknowledge a button press (Telegram shows a spinner until this)."""
-    if update.callback_query is not None:
-        try:
-            await update.callback_query.answer(text)
-        except BadRequest as exc:  # query too old after a restart: nothing to answer
-            log.info("callback answer refused: %s", exc.message)
+    """Acknowledge a button press (Telegram shows a spinner until this), once per press."""
+    query = update.callback_query
+    if query is None or query.id in _answered:
+        return
+    _answered[query.id] = None
+    if len(_answered) > 10_000:
+        _answered.popitem(last=False)
+    try:
+        await query.answer(text)
+    except BadRequest as exc:  # query too old after a restart: nothing to answer
+        log.info("callback answer refused: %s", exc.message)
 
 
 async def edit_or_say(

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from storage.database import Database
 
 from bot.app import build_application, make_rules
 from bot.emulator import TelegramEmulator, load_spec
@@ -21,6 +20,7 @@ from bot.sample_members import seed
 from bot.settings import Settings
 from domain.clock import FixedClock
 from domain.rules import Rules
+from storage.database import Database
 
 # 2026-11-28, noon in New York: renewals for the cycle ending 12/31/2026 are open.
 TODAY = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)

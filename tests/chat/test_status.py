@@ -99,11 +99,11 @@ async def test_two_members_at_once_see_only_their_own(bot, emulator) -> None:
     await bob.send(BOB[0])
     await ann.send(ANN[1])
     await bob.send(BOB[1])
-    await emulator.settle()
+    await ann.wait_for(lambda m: "Welcome" in m.text)
+    await bob.wait_for(lambda m: "Welcome" in m.text)
     await ann.send("/certifications")
     await bob.send("/certifications")
-    await emulator.settle()
-    ann_certs = ann.last_message.text
-    bob_certs = bob.last_message.text
+    ann_certs = (await ann.wait_for(lambda m: "My certifications" in m.text)).text
+    bob_certs = (await bob.wait_for(lambda m: "My certifications" in m.text)).text
     assert "CPT" in ann_certs and "CEP" not in ann_certs
     assert "CEP" in bob_certs and "RCEP" in bob_certs and "CPT" not in bob_certs
