@@ -44,6 +44,9 @@ class MemberRepository(Protocol):
         ...
 
     async def count(self) -> int: ...
+    async def existing_ids(self, acsm_ids: Sequence[str]) -> set[str]:
+        """Which of these ACSM IDs are members."""
+        ...
 
 
 class CertificationRepository(Protocol):

@@ -161,6 +161,16 @@ class SqlMemberRepository:
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(MemberRow)) or 0)
 
+    async def existing_ids(self, acsm_ids: Sequence[str]) -> set[str]:
+        wanted = sorted(set(acsm_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            rows = await self.session.scalars(
+                select(MemberRow.acsm_id).where(MemberRow.acsm_id.in_(wanted[start : start + 500]))
+            )
+            found.update(rows)
+        return found
+
 
 class SqlCertificationRepository:
     def __init__(self, session: AsyncSession) -> None:

@@ -1,0 +1,216 @@
+"""Staff CSV imports, validated whole before anything is written.
+
+Members CSV: acsm_id,first_name,last_name,email,phone,certification,effective_date,
+thru_date,cpr_aed_expires — one row per certification held, columns in any order.
+CECs CSV: acsm_id,completed_on,title,provider,cecs.
+Every bad row is reported as "line N: reason" (N is the line in the file; the header is 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from domain.catalog import Catalog, UnknownCertificationError
+from domain.cecs import InvalidCecAmountError, parse_cecs
+from domain.model import CecActivity, Certification, Member
+
+MEMBER_COLUMNS = (
+    "acsm_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "certification",
+    "effective_date",
+    "thru_date",
+    "cpr_aed_expires",
+)
+CEC_COLUMNS = ("acsm_id", "completed_on", "title", "provider", "cecs")
+ACSM_ID = re.compile(r"\d{1,16}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"[+()\-.\s\d]{7,40}")
+
+
+class RowError(ValueError):
+    """A readable reason why one row is refused."""
+
+
+@dataclass
+class MembersImport:
+    members: list[Member] = field(default_factory=list)
+    certifications: list[Certification] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class CecsImport:
+    activities: list[CecActivity] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    rows: int = 0
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (a byte-order mark is fine); RowError otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RowError(f"the file is not UTF-8 (byte {exc.start})") from exc
+
+
+def parse_date(text: str, column: str) -> date:
+    value = text.strip()
+    for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise RowError(f"{column} {value[:20]!r} is not a date (YYYY-MM-DD or MM/DD/YYYY)")
+
+
+def required(row: dict[str, str], column: str) -> str:
+    value = (row.get(column) or "").strip()
+    if not value:
+        raise RowError(f"{column} is empty")
+    return value
+
+
+def acsm_id_of(row: dict[str, str]) -> str:
+    value = required(row, "acsm_id")
+    if not ACSM_ID.fullmatch(value):
+        raise RowError(f"acsm_id {value[:20]!r} is not digits")
+    return value
+
+
+def rows_with_lines(
+    text: str, columns: tuple[str, ...], errors: list[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, row); header problems go to `errors` and stop the file."""
+    reader = csv.reader(text.splitlines(keepends=True))
+    header = next(reader, None)
+    if header is None:
+        errors.append("line 1: the file is empty (a header row is needed)")
+        return
+    names = [h.strip().lower() for h in header]
+    unknown = [n for n in names if n not in columns]
+    missing = [c for c in columns if c not in names]
+    if unknown or missing or len(set(names)) != len(names):
+        problems = []
+        if missing:
+            problems.append("missing column(s) " + ", ".join(missing))
+        if unknown:
+            problems.append("unknown column(s) " + ", ".join(unknown))
+        if len(set(names)) != len(names):
+            problems.append("a column is repeated")
+        errors.append("line 1: " + "; ".join(problems))
+        return
+    line = reader.line_num
+    for values in reader:
+        start, line = line + 1, reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(names):
+            errors.append(f"line {start}: expected {len(names)} fields, found {len(values)}")
+            continue
+        yield start, dict(zip(names, values, strict=True))
+
+
+def parse_members_csv(text: str, catalog: Catalog) -> MembersImport:
+    result = MembersImport()
+    seen_members: dict[str, Member] = {}
+    seen_certs: set[tuple[str, str]] = set()
+    for line, row in rows_with_lines(text, MEMBER_COLUMNS, result.errors):
+        result.rows += 1
+        try:
+            member, cert = member_row(row, catalog)
+            known = seen_members.get(member.acsm_id)
+            if known is not None and known != member:
+                raise RowError(f"member {member.acsm_id} differs from an earlier row")
+            if (cert.acsm_id, cert.code) in seen_certs:
+                raise RowError(f"{cert.code} for member {cert.acsm_id} appears twice")
+        except RowError as exc:
+            result.errors.append(f"line {line}: {exc}")
+            continue
+        if known is None:
+            seen_members[member.acsm_id] = member
+            result.members.append(member)
+        seen_certs.add((cert.acsm_id, cert.code))
+        result.certifications.append(cert)
+    if result.rows == 0 and not result.errors:
+        result.errors.append("line 2: no rows to import")
+    return result
+
+
+def member_row(row: dict[str, str], catalog: Catalog) -> tuple[Member, Certification]:
+    acsm_id = acsm_id_of(row)
+    email = required(row, "email")
+    if len(email) > 254 or not EMAIL.fullmatch(email):
+        raise RowError(f"email {email[:40]!r} is not an email address")
+    phone = " ".join((row.get("phone") or "").split()) or None
+    if phone is not None and not PHONE.fullmatch(phone):
+        raise RowError(f"phone {phone[:40]!r} is not a phone number")
+    cpr_text = (row.get("cpr_aed_expires") or "").strip()
+    member = Member(
+        acsm_id=acsm_id,
+        first_name=limited(required(row, "first_name"), "first_name", 100),
+        last_name=limited(required(row, "last_name"), "last_name", 100),
+        email=email,
+        phone=phone,
+        cpr_aed_expires=parse_date(cpr_text, "cpr_aed_expires") if cpr_text else None,
+    )
+    try:
+        code = catalog.lookup(required(row, "certification")).code
+    except UnknownCertificationError as exc:
+        raise RowError(f"unknown certification {str(exc)[:60]!r}") from exc
+    effective = parse_date(required(row, "effective_date"), "effective_date")
+    thru = parse_date(required(row, "thru_date"), "thru_date")
+    if (thru.month, thru.day) != (12, 31):
+        raise RowError(f"thru_date {thru:%m/%d/%Y} is not a December 31")
+    if effective > thru:
+        raise RowError("effective_date is after thru_date")
+    return member, Certification(acsm_id, code, effective, thru)
+
+
+def limited(value: str, column: str, most: int) -> str:
+    if len(value) > most:
+        raise RowError(f"{column} is longer than {most} characters")
+    return value
+
+
+def parse_cecs_csv(text: str, is_member: Callable[[str], bool] | None = None) -> CecsImport:
+    """`is_member` (when given) refuses rows of unknown members."""
+    result = CecsImport()
+    for line, row in rows_with_lines(text, CEC_COLUMNS, result.errors):
+        result.rows += 1
+        try:
+            activity = cec_row(row)
+            if is_member is not None and not is_member(activity.acsm_id):
+                raise RowError(f"unknown member {activity.acsm_id}")
+        except RowError as exc:
+            result.errors.append(f"line {line}: {exc}")
+            continue
+        result.activities.append(activity)
+    if result.rows == 0 and not result.errors:
+        result.errors.append("line 2: no rows to import")
+    return result
+
+
+def cec_row(row: dict[str, str]) -> CecActivity:
+    try:
+        cecs: Decimal = parse_cecs(required(row, "cecs"))
+    except InvalidCecAmountError as exc:
+        raise RowError(f"cecs: {exc}") from exc
+    if cecs == 0:
+        raise RowError("cecs: an activity is worth at least 0.5 CEC")
+    return CecActivity(
+        acsm_id=acsm_id_of(row),
+        completed_on=parse_date(required(row, "completed_on"), "completed_on"),
+        title=limited(required(row, "title"), "title", 300),
+        provider=limited(required(row, "provider"), "provider", 200),
+        cecs=cecs,
+    )

@@ -1,0 +1,150 @@
+"""The staff CLI, run as staff run it: `python -m bot ...` in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from storage.database import Database
+
+MEMBERS_HEADER = "acsm_id,first_name,last_name,email,phone,certification,effective_date,thru_date,cpr_aed_expires"
+GOOD_MEMBERS = f"""{MEMBERS_HEADER}
+123456,Ann,Abbott,ann@example.com,+1 317 555 0100,ACSM Certified Personal Trainer,2024-01-01,2026-12-31,2027-05-01
+123456,Ann,Abbott,ann@example.com,+1 317 555 0100,CET,01/01/2024,12/31/2026,2027-05-01
+777,Bo,Li,bo@example.com,,EP,2025-01-01,2027-12-31,
+"""
+
+
+def acsm_bot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run(  # noqa: S603 (our own CLI)
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def counts(database: Database) -> tuple[int, int]:
+    uow = database.uow_factory()
+    async with uow:
+        members = await uow.members.count()
+        certs = len(await uow.certifications.for_member("123456"))
+    return members, certs
+
+
+async def test_members_import_upserts(database: Database, database_url: str, tmp_path) -> None:
+    done = acsm_bot(database_url, "members", "import", str(write(tmp_path, "m.csv", GOOD_MEMBERS)))
+    assert done.returncode == 0, done.stderr
+    assert "imported 2 members, 3 certifications" in done.stdout
+    assert await counts(database) == (2, 2)
+    # Re-import with a changed email and thru date: updated, not duplicated.
+    changed = GOOD_MEMBERS.replace("ann@example.com", "ann@new.org").replace(
+        "2024-01-01,2026-12-31", "2027-01-01,2029-12-31"
+    )
+    assert (
+        acsm_bot(
+            database_url, "members", "import", str(write(tmp_path, "m2.csv", changed))
+        ).returncode
+        == 0
+    )
+    uow = database.uow_factory()
+    async with uow:
+        ann = await uow.members.get("123456")
+        certs = {c.code: c for c in await uow.certifications.for_member("123456")}
+    assert ann is not None and ann.email == "ann@new.org"
+    assert certs["CPT"].thru_date == date(2029, 12, 31)
+    assert await counts(database) == (2, 2)
+
+
+async def test_a_bad_file_reports_every_bad_line_and_imports_nothing(
+    database: Database, database_url: str, tmp_path
+) -> None:
+    bad = f"""{MEMBERS_HEADER}
+123456,Ann,Abbott,ann@example.com,,CPT,2024-01-01,2026-12-31,
+12a456,Ann,Abbott,ann@example.com,,CPT,2024-01-01,2026-12-31,
+222,Cy,Do,cy@example.com,,Yoga Teacher,2024-01-01,2026-12-31,
+333,Di,Ek,not-an-email,,CPT,2024-01-01,2026-12-31,
+444,Ed,Fu,ed@example.com,,CPT,2024-01-01,2026-06-30,
+555,Fa,Gu,fa@example.com,,CPT,2024-13-01,2026-12-31,
+123456,Ann,Abbott,ann@example.com,,CPT,2024-01-01,2026-12-31,
+"""
+    done = acsm_bot(database_url, "members", "import", str(write(tmp_path, "bad.csv", bad)))
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert lines[:6] == [
+        "line 3: acsm_id '12a456' is not digits",
+        "line 4: unknown certification 'Yoga Teacher'",
+        "line 5: email 'not-an-email' is not an email address",
+        "line 6: thru_date 06/30/2026 is not a December 31",
+        "line 7: effective_date '2024-13-01' is not a date (YYYY-MM-DD or MM/DD/YYYY)",
+        "line 8: CPT for member 123456 appears twice",
+    ]
+    assert lines[-1] == "acsm-bot: 6 bad row(s): nothing was imported"
+    assert await counts(database) == (0, 0)
+
+
+async def test_header_problems_are_reported(database_url: str, tmp_path) -> None:
+    done = acsm_bot(
+        database_url, "members", "import", str(write(tmp_path, "h.csv", "acsm_id,name\n1,x\n"))
+    )
+    assert done.returncode != 0
+    assert done.stderr.startswith("line 1: missing column(s) first_name, last_name, email")
+
+
+async def test_cecs_import_adds_once_and_refuses_unknown_members(
+    database: Database, database_url: str, tmp_path
+) -> None:
+    acsm_bot(database_url, "members", "import", str(write(tmp_path, "m.csv", GOOD_MEMBERS)))
+    cecs = (
+        "acsm_id,completed_on,title,provider,cecs\n"
+        "123456,2025-03-01,Strength workshop,ACSM,7.5\n"
+        "123456,03/02/2025,Webinar,NSCA,2\n"
+    )
+    path = write(tmp_path, "c.csv", cecs)
+    assert acsm_bot(database_url, "cecs", "import", str(path)).returncode == 0
+    assert acsm_bot(database_url, "cecs", "import", str(path)).returncode == 0  # no double count
+    uow = database.uow_factory()
+    async with uow:
+        recorded = await uow.cecs.for_member("123456", date(2024, 1, 1), date(2026, 12, 31))
+    assert sum(a.cecs for a in recorded) == Decimal("9.5")
+    bad = cecs + "999,2025-03-01,Other,X,1\n123456,2025-03-03,Odd,X,1.25\n"
+    done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "bad.csv", bad)))
+    assert done.returncode != 0
+    assert "line 4: unknown member 999" in done.stderr
+    assert "line 5: cecs: CECs are counted in steps of 0.5" in done.stderr
+
+
+def test_commands_fail_with_one_line_reason(tmp_path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    done = acsm_bot(url, "members", "import", str(tmp_path / "missing.csv"))
+    assert done.returncode != 0
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert acsm_bot(url, "db", "upgrade").returncode == 0
+    done = acsm_bot("nonsense://", "db", "upgrade")
+    assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", [["--help"], ["members", "--help"]])
+def test_help(command, tmp_path) -> None:
+    assert acsm_bot(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", *command).returncode == 0
+
+
+async def test_invoices_export_writes_every_invoice(
+    database: Database, database_url: str, tmp_path
+) -> None:
+    out = tmp_path / "invoices.csv"
+    done = acsm_bot(database_url, "invoices", "export", str(out))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    assert rows[0][:3] == ["number", "acsm_id", "issued_on"] and len(rows) == 1
