@@ -114,7 +114,10 @@ async def payment_received(update: Update, context: ChatContext) -> None:
         f"{code}: now valid thru {us_date(thru)}" for code, thru in outcome.new_thru_dates
     )
     await say(update, f"Payment received. Thank you!\n{extended}")
-    await send_receipt(update, context, [inv.number for inv in outcome.invoices])
+    try:
+        await send_receipt(update, context, [inv.number for inv in outcome.invoices])
+    except DomainError:  # e.g. the session ended meanwhile: the payment is recorded anyway
+        await say(update, "Log in and open /invoices to get your receipt.")
 
 
 async def send_receipt(update: Update, context: ChatContext, numbers: list[str]) -> None:

@@ -29,6 +29,7 @@ BOB = ("DIA100002", "DIA100002")  # CEP + RCEP
 CARA = ("NGU100003", "NGU100003")  # EP thru 12/31/2025: lapsed on 2026-07-01
 DAN = ("FOX100004", "FOX100004")  # GEI thru 12/31/2028: not open yet
 EVE = ("MOS100005", "MOS100005")  # CPR/AED expired
+REPLY_TIMEOUT = 15  # seconds; generous for a loaded 2-core CI machine (argon2 is slow on purpose)
 
 
 class ChatBot:
@@ -88,13 +89,13 @@ async def bot(
 async def ask(user: Any, text: str) -> ChatMessage:
     """Send a message and return the bot's next new message in that chat."""
     await user.send(text)
-    reply: ChatMessage = await user.next_message()
+    reply: ChatMessage = await user.next_message(timeout=REPLY_TIMEOUT)
     return reply
 
 
 async def press(user: Any, label: str) -> ChatMessage:
     await user.press(label)
-    reply: ChatMessage = await user.next_message()
+    reply: ChatMessage = await user.next_message(timeout=REPLY_TIMEOUT)
     return reply
 
 
