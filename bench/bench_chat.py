@@ -18,8 +18,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pydantic import SecretStr
-from storage.database import Database
-from storage.migrate import upgrade
 
 from bot.app import build_application, make_rules
 from bot.emulator import TelegramEmulator
@@ -28,6 +26,8 @@ from bot.sample_members import seed
 from bot.settings import Settings
 from domain.clock import FixedClock
 from domain.model import Certification, Member
+from storage.database import Database
+from storage.migrate import upgrade
 
 MEMBERS = 50_000
 ROUNDS = 40  # members who each go through the whole conversation

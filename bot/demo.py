@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TextIO
 
 from pydantic import SecretStr
-from storage.database import Database
-from storage.migrate import upgrade
 
 from bot.app import build_application, make_rules
 from bot.emulator.server import TelegramEmulator
@@ -23,6 +21,8 @@ from bot.sample_members import seed
 from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.cycles import local_today
+from storage.database import Database
+from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 

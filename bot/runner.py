@@ -6,12 +6,12 @@ import asyncio
 import logging
 from urllib.parse import urlparse
 
-from storage.database import Database
-from storage.migrate import upgrade
 from telegram import Update
 
 from bot.app import build_application, make_rules
 from bot.settings import Settings
+from storage.database import Database
+from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
