@@ -99,6 +99,17 @@ async def press(user: Any, label: str) -> ChatMessage:
     return reply
 
 
+async def shows(user: Any, predicate: Any) -> ChatMessage:
+    """Wait until the chat shows a bot message (new or edited) matching the predicate."""
+    found: ChatMessage = await user.wait_for(predicate, timeout=REPLY_TIMEOUT)
+    return found
+
+
+async def quiet(emulator: TelegramEmulator) -> None:
+    """Wait until the bot has handled everything sent so far and been silent for 0.5 s."""
+    await emulator.settle(timeout=REPLY_TIMEOUT, quiet=0.5)
+
+
 async def log_in(user: Any, credentials: tuple[str, str]) -> ChatMessage:
     await ask(user, "/login")
     await ask(user, credentials[0])

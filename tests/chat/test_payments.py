@@ -7,7 +7,7 @@ import re
 
 from pypdf import PdfReader
 
-from tests.chat.conftest import ANN, BOB, ask, log_in, press
+from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet, shows
 
 
 async def renew(user, acsm: str = "30", other: str = "15") -> str:
@@ -29,9 +29,8 @@ async def test_select_invoices_and_pay_inside_telegram(bot, emulator) -> None:
     listing = await ask(ann, "/invoices")
     assert "Selected total: $0.00" in listing.text
     await ann.press(f"☐ {number} · $45.00")
-    await emulator.settle()
-    assert "Selected total: $45.00" in ann.last_message.text
-    assert f"☑ {number} · $45.00" in ann.last_message.buttons
+    selected = await shows(ann, lambda m: "Selected total: $45.00" in m.text)
+    assert f"☑ {number} · $45.00" in selected.buttons
     invoice_message = await press(ann, "Add to cart")
     assert invoice_message.invoice["currency"] == "USD"
     assert invoice_message.invoice["total_amount"] == 4500
@@ -62,11 +61,12 @@ async def test_the_same_payment_delivered_twice_is_recorded_once(bot, emulator) 
     number = await renew(ann)
     await ask(ann, "/invoices")
     await ann.press(f"☐ {number} · $45.00")
-    await emulator.settle()
+    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
     invoice_message = await press(ann, "Add to cart")
     result = await ann.pay(invoice_message, deliveries=2, simultaneous=True)
     assert result.approved
-    await emulator.settle()
+    await shows(ann, lambda m: m.file_id is not None)  # the receipt
+    await quiet(emulator)
     confirmations = [m for m in ann.messages if "Payment received" in m.text]
     assert len(confirmations) == 1
     certs = await ask(ann, "/certifications")
@@ -79,13 +79,13 @@ async def test_pre_checkout_refuses_a_wrong_total_and_a_paid_invoice(bot, emulat
     number = await renew(ann)
     await ask(ann, "/invoices")
     await ann.press(f"☐ {number} · $45.00")
-    await emulator.settle()
+    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
     invoice_message = await press(ann, "Add to cart")
     tampered = await ann.pay(invoice_message, total_amount=100)
     assert not tampered.approved and tampered.answered
     assert "amount" in tampered.error_message.lower()
     assert (await ann.pay(invoice_message)).approved
-    await emulator.settle()
+    await shows(ann, lambda m: "Payment received" in m.text)
     twice = await ann.pay(invoice_message)
     assert not twice.approved and "paid" in twice.error_message.lower()
 
@@ -101,7 +101,7 @@ async def test_a_member_cannot_select_or_pay_another_members_invoice(bot, emulat
     assert await bob.callback_answer() == "This button has expired."
     await bob.press_data(listing.message_id, f"rcpt:{number}")
     assert await bob.callback_answer() == "This button has expired."
-    await emulator.settle()
+    await quiet(emulator)
     assert not any(number in m.text for m in bob.messages)
 
 
@@ -115,7 +115,7 @@ async def test_without_a_provider_token_the_cart_is_a_link(bot, emulator) -> Non
     number = await renew(ann)
     await ask(ann, "/invoices")
     await ann.press(f"☐ {number} · $45.00")
-    await emulator.settle()
+    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
     link = await press(ann, "Add to cart")
     assert "ACSM website" in link.text
     entities = link.raw.get("entities", [])
