@@ -1,0 +1,136 @@
+"""Import speed and memory, and member lookup cost at 1,000 vs 1,000,000 members.
+
+Targets (issue: foundation): 100,000 CSV rows (50,000 members x 2 certifications) into
+SQLite in < 15 s with peak RSS < 400 MB; re-import (all upserts) < 20 s; a member lookup
+costs the same at 1,000 and 1,000,000 members. Each import runs in a fresh process (the
+real CLI), so peak RSS is that import's own. Run: `make bench`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from domain.model import Certification, Member  # noqa: E402
+from storage.database import Database  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+
+HEADER = "acsm_id,first_name,last_name,email,phone,certification,effective_date,thru_date,cpr_aed_expires\n"
+
+
+def members_csv(path: Path, members: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER)
+        for i in range(members):
+            acsm_id = 300000 + i
+            base = f"{acsm_id},First{i},Last{i},m{i}@example.com,+1 317 555 {i % 10000:04d}"
+            out.write(f"{base},CPT,2024-01-01,2026-12-31,2027-06-30\n")
+            out.write(
+                f"{base},ACSM/ACS Certified Cancer Exercise Trainer,01/01/2025,12/31/2027,2027-06-30\n"
+            )
+
+
+def timed_import(url: str, csv_path: Path) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of `acsm-bot members import` in its own process."""
+    code = (
+        "import resource, sys\n"
+        "from bot.cli import main\n"
+        "try:\n"
+        f"    main(['members', 'import', {str(csv_path)!r}])\n"
+        "finally:\n"
+        "    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    print(f'RSS {rss}', file=sys.stderr)\n"
+    )
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": url},
+        cwd=ROOT,
+        check=True,
+    )
+    seconds = time.perf_counter() - started
+    rss_kb = int(done.stderr.strip().splitlines()[-1].split()[1])
+    return seconds, rss_kb / 1024
+
+
+async def fill(url: str, count: int) -> Database:
+    await upgrade(url)
+    database = Database(url)
+    batch = 50_000
+    for start in range(0, count, batch):
+        members = [
+            Member(str(1_000_000 + i), "F", f"L{i}", f"x{i}@example.com")
+            for i in range(start, min(count, start + batch))
+        ]
+        certs = [
+            Certification(m.acsm_id, "CPT", date(2024, 1, 1), date(2026, 12, 31)) for m in members
+        ]
+        uow = database.uow_factory()
+        async with uow:
+            await uow.members.upsert_many(members, certs)
+            await uow.commit()
+    return database
+
+
+async def lookup_cost(database: Database, count: int, samples: int = 2_000) -> float:
+    """Mean microseconds to load a random member and their certifications."""
+    rng = random.Random(7)
+    ids = [str(1_000_000 + rng.randrange(count)) for _ in range(samples)]
+    started = time.perf_counter()
+    for acsm_id in ids:
+        uow = database.uow_factory()
+        async with uow:
+            member = await uow.members.get(acsm_id)
+            certs = await uow.certifications.for_member(acsm_id)
+            assert member is not None and len(certs) == 1
+    return (time.perf_counter() - started) / samples * 1e6
+
+
+async def lookups(tmp: Path) -> list[tuple[int, float]]:
+    results = []
+    for count in (1_000, 1_000_000):
+        database = await fill(f"sqlite+aiosqlite:///{tmp / f'lookup{count}.db'}", count)
+        await lookup_cost(database, count, 200)  # warm up
+        results.append((count, await lookup_cost(database, count)))
+        await database.dispose()
+    return results
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        csv_path = tmp / "members.csv"
+        members_csv(csv_path, 50_000)
+        url = f"sqlite+aiosqlite:///{tmp / 'import.db'}"
+        first = timed_import(url, csv_path)
+        again = timed_import(url, csv_path)
+        print("members import, SQLite, 100,000 rows (50,000 members x 2 certifications)")
+        print(
+            f"  first import : {first[0]:6.1f} s  peak RSS {first[1]:6.0f} MB  (target < 15 s, < 400 MB)"
+        )
+        print(f"  re-import    : {again[0]:6.1f} s  peak RSS {again[1]:6.0f} MB  (target < 20 s)")
+        print(
+            "member + certifications lookup (mean of 2,000 random lookups, each its own unit of work)"
+        )
+        for count, micros in asyncio.run(lookups(tmp)):
+            print(f"  {count:>9,} members: {micros:7.0f} µs")
+    print(
+        f"(this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
