@@ -31,6 +31,9 @@ from storage.migrate import upgrade
 
 MEMBERS = 50_000
 ROUNDS = 40  # members who each go through the whole conversation
+# Members' messages arrive 60 ms apart: below Telegram's ~30 messages/s, which the bot's
+# AIORateLimiter enforces; at that limit the limiter's queueing (not our code) dominates.
+PACE = 0.06
 
 
 async def fill(database: Database) -> None:
@@ -79,6 +82,7 @@ async def conversation(samples: dict[str, list[float]], emulator: TelegramEmulat
         ("/invoices", lambda: say("/invoices")),
     ]
     for name, action in steps:
+        await asyncio.sleep(PACE)
         await timed(samples.setdefault(name, []), user, action)
 
 
@@ -111,12 +115,19 @@ async def main() -> None:
                     await conversation(samples, emulator, i)
         await database.dispose()
     everything = [v for values in samples.values() for v in values]
+    without_login = [
+        v for name, values in samples.items() if "password" not in name for v in values
+    ]
     print(f"chat latency, SQLite, {MEMBERS:,} members, {len(everything)} updates (ms)")
     print(f"{'step':<22}{'p50':>8}{'p99':>8}{'max':>8}")
     for name, values in samples.items():
         print(
             f"{name:<22}{statistics.median(values):8.1f}{percentile(values, 99):8.1f}{max(values):8.1f}"
         )
+    print(
+        f"{'ALL but argon2 login':<22}{statistics.median(without_login):8.1f}"
+        f"{percentile(without_login, 99):8.1f}{max(without_login):8.1f}"
+    )
     print(
         f"{'ALL':<22}{statistics.median(everything):8.1f}{percentile(everything, 99):8.1f}{max(everything):8.1f}"
     )
