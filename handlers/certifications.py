@@ -10,7 +10,7 @@ from domain.services.certifications import my_certifications
 from handlers.context import ChatContext
 from handlers.intents import asks_for_cec_status
 from handlers.render import cec_status_text, certifications_text
-from handlers.replies import answer_button, domain_errors, keyboard, say, typed_text
+from handlers.replies import domain_errors, keyboard, say, typed_text
 
 
 def telegram_id(update: Update) -> int:
@@ -20,7 +20,6 @@ def telegram_id(update: Update) -> int:
 
 @domain_errors(end=None)
 async def show_certifications(update: Update, context: ChatContext) -> None:
-    await answer_button(update)
     views = await my_certifications(context.uow(), context.rules, telegram_id(update))
     buttons = [[(f"Renew {v.code}", f"renew:{v.id}")] for v in views if v.can_renew]
     await say(update, certifications_text(views), keyboard(*buttons) if buttons else None)
@@ -28,7 +27,6 @@ async def show_certifications(update: Update, context: ChatContext) -> None:
 
 @domain_errors(end=None)
 async def show_cecs(update: Update, context: ChatContext) -> None:
-    await answer_button(update)
     status = await cec_status(context.uow(), context.rules, telegram_id(update))
     await say(update, cec_status_text(status))
 

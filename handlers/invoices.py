@@ -83,7 +83,6 @@ def invoices_text(invoices: list[InvoiceView], total_cents: int) -> str:
 
 @domain_errors(end=None)
 async def show_invoices(update: Update, context: ChatContext) -> None:
-    await answer_button(update)
     invoices = await my_invoices(context.uow(), context.rules, telegram_id(update))
     if not invoices:
         await say(update, "You have no invoices. /renew creates one.")

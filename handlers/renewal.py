@@ -173,7 +173,6 @@ async def present(update: Update, progress: RenewalProgress, note: str = "") -> 
 
 @domain_errors()
 async def start(update: Update, context: ChatContext) -> str | int:
-    await answer_button(update)
     uow, rules, who = context.uow, context.rules, telegram_id(update)
     suffix = data_suffix(update)
     if suffix.isdigit():
@@ -228,7 +227,6 @@ async def confirm_choice(update: Update, context: ChatContext) -> str | int:
     if not chosen:
         await answer_button(update, "Choose at least one certification.")
         return f"renew:{RenewalStep.CHOOSE.value}"
-    await answer_button(update)
     progress = await renewal.choose_certifications(
         context.uow(), context.rules, telegram_id(update), sorted(chosen)
     )
@@ -280,7 +278,6 @@ async def got_phone(update: Update, context: ChatContext) -> str | int:
 
 @domain_errors()
 async def cpr_yes(update: Update, context: ChatContext) -> str | int:
-    await answer_button(update)
     progress = await renewal.confirm_cpr(context.uow(), context.rules, telegram_id(update))
     return await present(update, progress)
 
@@ -328,7 +325,6 @@ async def got_other_cecs(update: Update, context: ChatContext) -> str | int:
 
 @domain_errors()
 async def acknowledged(update: Update, context: ChatContext) -> str | int:
-    await answer_button(update)
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
         await edit_or_say(

@@ -105,7 +105,7 @@ def domain_errors(
         @functools.wraps(handler)
         async def wrapper(update: Update, context: ChatContext) -> Any:
             try:
-                return await handler(update, context)
+                result = await handler(update, context)
             except NotLoggedInError:
                 await answer_button(update)
                 await say(update, PLEASE_LOG_IN)
@@ -120,6 +120,8 @@ def domain_errors(
                 await answer_button(update)
                 await say(update, escape(str(exc)))
                 return end
+            await answer_button(update)  # answered late, so a refusal can still say why
+            return result
 
         return wrapper
 
