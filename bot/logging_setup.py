@@ -1,6 +1,8 @@
 """Logging: one line per record, no secrets and no personal data.
 
 - httpx logs every request URL, which carries the bot token: kept at WARNING.
+- Libraries log raw updates (the members' messages, passwords included) and SQL parameters
+  at DEBUG: they never go below INFO/WARNING, whatever LOG_LEVEL says; DEBUG is for our code.
 - A filter masks email addresses, phone-like numbers and bot tokens in every record.
 """
 
@@ -39,5 +41,7 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "apscheduler", "aiosqlite", "asyncpg"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for library in ("telegram", "sqlalchemy", "alembic"):
+        logging.getLogger(library).setLevel(max(logging.INFO, root.level))
