@@ -11,7 +11,7 @@ from storage.orm import ProcessedUpdateRow
 from storage.repositories import insert_for
 
 KEEP = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
-PRUNE_EVERY = 1_000
+PRUNE_EVERY = 1_000  # mark_processed prunes once per this many calls
 
 
 class ProcessedUpdates:
@@ -25,9 +25,17 @@ class ProcessedUpdates:
         async with self._factory() as session, session.begin():
             stmt = insert_for(session, ProcessedUpdateRow).values(update_id=update_id, seen_at=now)
             result = await session.execute(stmt.on_conflict_do_nothing())
-            self._marked += 1
-            if self._marked % PRUNE_EVERY == 0:
-                await session.execute(
-                    delete(ProcessedUpdateRow).where(ProcessedUpdateRow.seen_at < now - KEEP)
-                )
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            new = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        self._marked += 1
+        if self._marked % PRUNE_EVERY == 0:
+            await self.prune(now - KEEP)
+        return new
+
+    async def prune(self, before: datetime | None = None) -> int:
+        """Forget update ids seen before `before` (default: KEEP ago); how many were dropped."""
+        cutoff = before or datetime.now(UTC) - KEEP
+        async with self._factory() as session, session.begin():
+            result = await session.execute(
+                delete(ProcessedUpdateRow).where(ProcessedUpdateRow.seen_at < cutoff)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]

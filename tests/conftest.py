@@ -1,16 +1,25 @@
 """Shared fixtures: a real, migrated database per test — SQLite always, PostgreSQL when
-ACSM_TEST_POSTGRES_URL is set (CI starts one with scripts/postgres.sh)."""
+ACSM_TEST_POSTGRES_URL is set (CI starts one with scripts/postgres.sh).
+
+SQLite: the schema is migrated once per session into a template file; each test gets a copy.
+PostgreSQL: each test session creates its own database next to the one in the URL (so two
+suites running at once do not disturb each other), migrates it once, truncates every table
+before each test, and drops it at the end.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.ports import UnitOfWorkFactory
 from storage.database import Database
@@ -28,11 +37,28 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+async def _admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str:
+def postgres_migrated() -> Iterator[str]:
+    """A fresh database for this test session, migrated to head."""
     assert POSTGRES_URL
-    asyncio.run(upgrade(POSTGRES_URL))
-    return POSTGRES_URL
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_{uuid.uuid4().hex[:10]}"
+    url = base.set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_admin(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(upgrade(url))
+        yield url
+    finally:
+        asyncio.run(_admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -44,20 +70,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     if not POSTGRES_URL:
         pytest.skip("ACSM_TEST_POSTGRES_URL not set")
-    yield request.getfixturevalue("postgres_migrated")
+    url = request.getfixturevalue("postgres_migrated")
+    asyncio.run(truncate_all(url))
+    yield url
 
 
-async def truncate_all(database: Database) -> None:
+async def truncate_all(url: str) -> None:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    async with database.engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
     db = Database(database_url)
-    if db.engine.dialect.name == "postgresql":
-        await truncate_all(db)
     yield db
     await db.dispose()
 
