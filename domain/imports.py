@@ -9,11 +9,13 @@ Every bad row is reported as "line N: reason" (N is the line in the file; the he
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from domain.catalog import Catalog, UnknownCertificationError
 from domain.cecs import InvalidCecAmountError, parse_cecs
@@ -65,12 +67,20 @@ def decode(data: bytes) -> str:
 
 def parse_date(text: str, column: str) -> date:
     value = text.strip()
+    parsed = _date_or_none(value)
+    if parsed is None:
+        raise RowError(f"{column} {value[:20]!r} is not a date (YYYY-MM-DD or MM/DD/YYYY)")
+    return parsed
+
+
+@lru_cache(maxsize=4096)  # imports repeat the same few dates on thousands of rows
+def _date_or_none(value: str) -> date | None:
     for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
         try:
             return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    raise RowError(f"{column} {value[:20]!r} is not a date (YYYY-MM-DD or MM/DD/YYYY)")
+    return None
 
 
 def required(row: dict[str, str], column: str) -> str:
@@ -91,7 +101,7 @@ def rows_with_lines(
     text: str, columns: tuple[str, ...], errors: list[str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row); header problems go to `errors` and stop the file."""
-    reader = csv.reader(text.splitlines(keepends=True))
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))  # CR/LF end lines
     header = next(reader, None)
     if header is None:
         errors.append("line 1: the file is empty (a header row is needed)")
@@ -122,28 +132,38 @@ def rows_with_lines(
 
 def parse_members_csv(text: str, catalog: Catalog) -> MembersImport:
     result = MembersImport()
-    seen_members: dict[str, Member] = {}
-    seen_certs: set[tuple[str, str]] = set()
+    seen_members: dict[str, tuple[int, Member]] = {}
+    seen_certs: dict[tuple[str, str], int] = {}
     for line, row in rows_with_lines(text, MEMBER_COLUMNS, result.errors):
         result.rows += 1
         try:
             member, cert = member_row(row, catalog)
             known = seen_members.get(member.acsm_id)
-            if known is not None and known != member:
-                raise RowError(f"member {member.acsm_id} differs from an earlier row")
-            if (cert.acsm_id, cert.code) in seen_certs:
-                raise RowError(f"{cert.code} for member {cert.acsm_id} appears twice")
+            if known is not None and known[1] != member:
+                raise RowError(
+                    f"member {member.acsm_id}: {', '.join(differences(known[1], member))}"
+                    f" differ(s) from line {known[0]}"
+                )
+            earlier = seen_certs.get((cert.acsm_id, cert.code))
+            if earlier is not None:
+                raise RowError(
+                    f"{cert.code} for member {cert.acsm_id} appears twice (also line {earlier})"
+                )
         except RowError as exc:
             result.errors.append(f"line {line}: {exc}")
             continue
         if known is None:
-            seen_members[member.acsm_id] = member
+            seen_members[member.acsm_id] = (line, member)
             result.members.append(member)
-        seen_certs.add((cert.acsm_id, cert.code))
+        seen_certs[(cert.acsm_id, cert.code)] = line
         result.certifications.append(cert)
     if result.rows == 0 and not result.errors:
         result.errors.append("line 2: no rows to import")
     return result
+
+
+def differences(first: Member, second: Member) -> list[str]:
+    return [f.name for f in fields(Member) if getattr(first, f.name) != getattr(second, f.name)]
 
 
 def member_row(row: dict[str, str], catalog: Catalog) -> tuple[Member, Certification]:

@@ -1,0 +1,116 @@
+"""The pure CSV parsers behind `members import` and `cecs import` (domain/imports.py)."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from decimal import Decimal
+
+from domain.catalog import Catalog
+from domain.imports import parse_cecs_csv, parse_members_csv
+
+CATALOG = Catalog.default()
+HEADER = "acsm_id,first_name,last_name,email,phone,certification,effective_date,thru_date,cpr_aed_expires"
+
+
+def test_columns_in_any_order_both_date_forms_and_codes_or_names() -> None:
+    text = (
+        "\ufeffThru_Date,certification,acsm_id,email,first_name,last_name,phone,effective_date,cpr_aed_expires\r\n"
+        "12/31/2026,ACSM Certified Personal Trainer,123456,ann@example.com,Ann,Abbott,,2024-01-01,05/01/2027\r\n"
+        "2027-12-31,cet,123456,ann@example.com,Ann,Abbott,,01/01/2025,2027-05-01\r\n"
+        "\r\n"
+        "2026-12-31,RCEP,777,bo@example.com,Bo,Li,+1 (317) 555-0100,2024-01-01,\r\n"
+    )
+    parsed = parse_members_csv(text, CATALOG)
+    assert parsed.errors == []
+    assert [m.acsm_id for m in parsed.members] == ["123456", "777"]
+    assert parsed.members[0].cpr_aed_expires == date(2027, 5, 1)
+    assert parsed.members[1].cpr_aed_expires is None and parsed.members[1].phone is not None
+    assert [(c.acsm_id, c.code, c.thru_date) for c in parsed.certifications] == [
+        ("123456", "CPT", date(2026, 12, 31)),
+        ("123456", "CET", date(2027, 12, 31)),
+        ("777", "RCEP", date(2026, 12, 31)),
+    ]
+    assert parsed.rows == 3
+
+
+def test_every_bad_row_is_reported_with_its_physical_line() -> None:
+    text = (
+        f"{HEADER}\n"
+        "1,Ann,Abbott,ann@example.com,,CPT,2024-01-01,2026-12-31,\n"  # line 2
+        '2,"Multi\nLine",Li,bo@example.com,,CPT,2024-01-01,2026-12-31,\n'  # lines 3-4: fine
+        "1,Ann,Abbott,other@example.com,,CET,2024-01-01,2026-12-31,\n"  # 5: conflicting email
+        "3,Cy,Do,cy@example.com,,CPT,2026-01-01,2025-12-31,\n"  # 6: effective after thru
+        "4,Di,Ek,di@example.com,,CPT,2024-01-01,2026-12-31\n"  # 7: a field missing
+        "5,Ed,Fu,ed@example.com,,,2024-01-01,2026-12-31,\n"  # 8: empty certification
+        "6,,Gu,fa@example.com,,CPT,2024-01-01,2026-12-31,31/12/2027\n"  # 9: two problems
+        "2,Multi\u2028Line,Li,bo@example.com,,CPT,2024-01-01,2026-12-31,\n"  # 10
+    )
+    parsed = parse_members_csv(text, CATALOG)
+    assert parsed.errors == [
+        "line 5: member 1: email differ(s) from line 2",
+        "line 6: effective_date is after thru_date",
+        "line 7: expected 9 fields, found 8",
+        "line 8: certification is empty",
+        "line 9: first_name is empty",
+        "line 10: member 2: first_name differ(s) from line 3",
+    ]
+
+
+def test_thru_dates_must_be_december_31() -> None:
+    text = f"{HEADER}\n1,Ann,Abbott,ann@example.com,,CPT,2024-01-01,2026-12-30,\n"
+    assert parse_members_csv(text, CATALOG).errors == [
+        "line 2: thru_date 12/30/2026 is not a December 31"
+    ]
+
+
+def test_header_problems_stop_the_file() -> None:
+    assert parse_members_csv("", CATALOG).errors == [
+        "line 1: the file is empty (a header row is needed)"
+    ]
+    assert parse_members_csv(HEADER + "\n", CATALOG).errors == ["line 2: no rows to import"]
+    bad = HEADER.replace("phone", "mobile") + ",acsm_id\n1,2\n"
+    assert parse_members_csv(bad, CATALOG).errors == [
+        "line 1: missing column(s) phone; unknown column(s) mobile; a column is repeated"
+    ]
+
+
+def test_cecs_rows() -> None:
+    text = (
+        "provider,cecs,acsm_id,title,completed_on\n"
+        "ACSM,7.5,123456,Workshop,2025-03-01\n"
+        'NSCA,"2,5",123456,Webinar,03/02/2025\n'
+        "X,0,123456,Nothing,2025-03-03\n"
+        "X,-1,123456,Negative,2025-03-03\n"
+        "X,1000,123456,Typo,2025-03-03\n"
+        "X,1,999,Stranger,2025-03-03\n"
+        "X,1,123456,,2025-03-03\n"
+    )
+    parsed = parse_cecs_csv(text, {"123456"}.__contains__)
+    assert [a.cecs for a in parsed.activities] == [Decimal("7.5"), Decimal("2.5")]
+    assert parsed.activities[1].completed_on == date(2025, 3, 2)
+    assert parsed.errors == [
+        "line 4: cecs: an activity is worth at least 0.5 CEC",
+        "line 5: cecs: CECs cannot be negative",
+        "line 6: cecs: more than 999 CECs looks like a typing error",
+        "line 7: unknown member 999",
+        "line 8: title is empty",
+    ]
+
+
+def test_100000_rows_parse_quickly() -> None:
+    rows = [HEADER]
+    for i in range(50_000):
+        base = f"{300000 + i},First{i},Last{i},m{i}@example.com,+1 317 555 {i % 10000:04d}"
+        rows.append(f"{base},CPT,2024-01-01,2026-12-31,2027-06-30")
+        rows.append(
+            f"{base},ACSM/ACS Certified Cancer Exercise Trainer,01/01/2025,12/31/2027,2027-06-30"
+        )
+    rows[-1] = rows[-1].replace("12/31/2027", "12/30/2027")
+    started = time.perf_counter()
+    parsed = parse_members_csv("\n".join(rows) + "\n", CATALOG)
+    seconds = time.perf_counter() - started
+    assert len(parsed.members) == 50_000 and len(parsed.certifications) == 99_999
+    assert parsed.errors[-1].startswith("line 100001: ")
+    assert len(parsed.errors) == 1
+    assert seconds < 10, f"{seconds:.1f} s"
