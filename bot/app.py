@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -20,6 +19,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.errors import on_error
 from bot.persistence import DatabasePersistence
+from bot.retries import RetryingRateLimiter
 from bot.settings import Settings
 from domain.argon2_hasher import Argon2Hasher
 from domain.catalog import Catalog
@@ -77,7 +77,7 @@ def build_application(
         .base_file_url(settings.telegram_api_base_file_url)
         .context_types(ContextTypes(context=ChatContext))
         .persistence(DatabasePersistence(ConversationStore(database.session_factory)))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(RetryingRateLimiter())
         .post_init(announce_commands)
         .build()
     )
