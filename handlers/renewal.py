@@ -235,7 +235,6 @@ async def confirm_choice(update: Update, context: ChatContext) -> str | int:
 
 @domain_errors()
 async def contact_ok(update: Update, context: ChatContext) -> str | int:
-    await answer_button(update)
     progress = await renewal.confirm_contact(context.uow(), context.rules, telegram_id(update))
     return await present(update, progress)
 
@@ -252,28 +251,28 @@ async def ask_phone(update: Update, context: ChatContext) -> str:
     return EDIT_PHONE
 
 
-@domain_errors()
-async def got_email(update: Update, context: ChatContext) -> str | int:
+async def changed_contact(
+    update: Update, context: ChatContext, field: str, example: str, state: str
+) -> str | int:
+    """Save a typed email or phone; a bad one is asked again with an example."""
     try:
         progress = await renewal.update_contact(
-            context.uow(), context.rules, telegram_id(update), email=typed_text(update)
+            context.uow(), context.rules, telegram_id(update), **{field: typed_text(update)}
         )
     except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))}\nType it again, e.g. name@example.com.")
-        return EDIT_EMAIL
-    return await present(update, progress, "Email updated.")
+        await say(update, f"{escape(str(exc))}\nType it again, e.g. {example}.")
+        return state
+    return await present(update, progress, f"{field.capitalize()} updated.")
+
+
+@domain_errors()
+async def got_email(update: Update, context: ChatContext) -> str | int:
+    return await changed_contact(update, context, "email", "name@example.com", EDIT_EMAIL)
 
 
 @domain_errors()
 async def got_phone(update: Update, context: ChatContext) -> str | int:
-    try:
-        progress = await renewal.update_contact(
-            context.uow(), context.rules, telegram_id(update), phone=typed_text(update)
-        )
-    except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))}\nType it again, e.g. +1 317 555 0100.")
-        return EDIT_PHONE
-    return await present(update, progress, "Phone updated.")
+    return await changed_contact(update, context, "phone", "+1 317 555 0100", EDIT_PHONE)
 
 
 @domain_errors()
