@@ -41,7 +41,8 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "apscheduler", "aiosqlite", "asyncpg"):
+    quiet = ("httpx", "httpcore", "aiohttp.access", "apscheduler", "aiosqlite", "asyncpg")
+    for noisy in (*quiet, "sqlalchemy"):  # sqlalchemy.engine at INFO logs SQL parameters
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    for library in ("telegram", "sqlalchemy", "alembic"):
+    for library in ("telegram", "alembic"):
         logging.getLogger(library).setLevel(max(logging.INFO, root.level))

@@ -42,6 +42,7 @@ async def test_a_full_session_logs_no_password_email_phone_or_token(bot, emulato
         root.setLevel(level)
     logged = capfd.readouterr().err
     assert "DEBUG" in logged and "mail a***@example.org tel <phone>" in logged
+    assert "INSERT INTO" not in logged and "UPDATE members" not in logged  # no SQL, no params
     for secret in (
         NEW_PASSWORD,
         "ann.private@example.org",
