@@ -14,7 +14,7 @@ fi
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 PORT=${ACSM_PG_PORT:-54329}
 DATA=${ACSM_PG_DATA:-/tmp/acsm-pg-$PORT}
-DB=acsm_test
+DB=${ACSM_PG_DB:-acsm_test}
 
 as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

@@ -17,15 +17,17 @@ from domain.ports import UnitOfWork
 from storage.unit_of_work import SqlAlchemyUnitOfWork
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
+    """`foreign_keys=False` is for SQLite migrations only: batch mode copies and drops tables,
+    and dropping a referenced table with foreign keys on would cascade into its children."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, foreign_keys)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, foreign_keys: bool) -> None:
     """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE so that two writers queue
     instead of failing (and SAVEPOINTs work, as SQLAlchemy's docs describe for aiosqlite)."""
 
@@ -35,7 +37,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in (
             "PRAGMA journal_mode=WAL",
-            "PRAGMA foreign_keys=ON",
+            f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}",
             "PRAGMA busy_timeout=30000",
             "PRAGMA synchronous=NORMAL",
         ):

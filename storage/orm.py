@@ -139,7 +139,18 @@ class PaymentRow(Base):
     total_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     paid_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    invoice_numbers: Mapped[list[str]] = mapped_column(JSON)
+
+
+class PaymentInvoiceRow(Base):
+    """Which invoices one payment paid (in the order the member selected them)."""
+
+    __tablename__ = "payment_invoices"
+
+    charge_id: Mapped[str] = mapped_column(
+        ForeignKey("payments.charge_id", ondelete="CASCADE"), primary_key=True
+    )
+    invoice_number: Mapped[str] = mapped_column(ForeignKey("invoices.number"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
 
 
 class RenewalDraftRow(Base):

@@ -32,6 +32,7 @@ from storage.orm import (
     InvoiceRow,
     LoginFailureRow,
     MemberRow,
+    PaymentInvoiceRow,
     PaymentRow,
     RenewalDraftRow,
     SessionRow,
@@ -362,17 +363,28 @@ class SqlPaymentRepository:
                 total_cents=payment.total_cents,
                 currency=payment.currency,
                 paid_at=payment.paid_at,
-                invoice_numbers=list(payment.invoice_numbers),
             )
             .on_conflict_do_nothing(index_elements=["charge_id"])
         )
         result = await self.session.execute(stmt)
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        self.session.add_all(
+            PaymentInvoiceRow(charge_id=payment.charge_id, invoice_number=number, position=i)
+            for i, number in enumerate(dict.fromkeys(payment.invoice_numbers))
+        )
+        await self.session.flush()
+        return True
 
     async def get(self, charge_id: str) -> Payment | None:
         row = await self.session.get(PaymentRow, charge_id)
         if row is None:
             return None
+        numbers = await self.session.scalars(
+            select(PaymentInvoiceRow.invoice_number)
+            .where(PaymentInvoiceRow.charge_id == charge_id)
+            .order_by(PaymentInvoiceRow.position)
+        )
         return Payment(
             charge_id=row.charge_id,
             provider_charge_id=row.provider_charge_id,
@@ -380,7 +392,7 @@ class SqlPaymentRepository:
             total_cents=row.total_cents,
             currency=row.currency,
             paid_at=row.paid_at,
-            invoice_numbers=list(row.invoice_numbers),
+            invoice_numbers=list(numbers),
         )
 
 

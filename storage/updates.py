@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.orm import ProcessedUpdateRow
@@ -18,6 +18,13 @@ class ProcessedUpdates:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
         self._marked = 0
+
+    async def is_processed(self, update_id: int) -> bool:
+        async with self._factory() as session:
+            found = await session.scalar(
+                select(exists().where(ProcessedUpdateRow.update_id == update_id))
+            )
+            return bool(found)
 
     async def mark_processed(self, update_id: int) -> bool:
         """True the first time this update id is seen (a unique key, insert-or-ignore)."""

@@ -105,12 +105,20 @@ async def test_concurrent_adds_for_one_cycle_create_one_invoice(
         assert len(await uow.invoices.for_member("123456")) == 1
 
 
+async def seed_invoices(uow_factory: UnitOfWorkFactory) -> None:
+    cpt, cet = await seed_member(uow_factory, "123456", ("CPT", "CET"))
+    async with uow_factory() as uow:
+        await uow.invoices.add(invoice("R000001", [cpt]))
+        await uow.invoices.add(invoice("R000002", [cet]))
+        await uow.commit()
+
+
 async def test_payment_is_added_once(uow_factory: UnitOfWorkFactory) -> None:
-    await seed_member(uow_factory)
-    paid = payment("tg-1", ["R000001", "R000002"])
+    await seed_invoices(uow_factory)
+    paid = payment("tg-1", ["R000002", "R000001"])
     async with uow_factory() as uow:
         assert await uow.payments.add_once(paid)
-        assert not await uow.payments.add_once(replace(paid, total_cents=1))
+        assert not await uow.payments.add_once(replace(paid, total_cents=1, invoice_numbers=[]))
         await uow.commit()
     async with uow_factory() as uow:
         assert await uow.payments.get("tg-1") == paid
@@ -119,14 +127,17 @@ async def test_payment_is_added_once(uow_factory: UnitOfWorkFactory) -> None:
 
 async def add_payment(uow_factory: UnitOfWorkFactory, charge_id: str) -> bool:
     async with uow_factory() as uow:
-        new = await uow.payments.add_once(payment(charge_id, ["R000001"]))
+        new = await uow.payments.add_once(payment(charge_id, ["R000001", "R000002"]))
         await uow.commit()
         return new
 
 
 async def test_concurrent_add_once_inserts_one_payment(uow_factory: UnitOfWorkFactory) -> None:
-    await seed_member(uow_factory)
+    await seed_invoices(uow_factory)
     outcomes = await asyncio.gather(*(add_payment(uow_factory, "tg-same") for _ in range(4)))
     assert sorted(outcomes) == [False, False, False, True]
     again = await asyncio.gather(*(add_payment(uow_factory, f"tg-{n}") for n in range(3)))
     assert again == [True, True, True]
+    async with uow_factory() as uow:
+        found = await uow.payments.get("tg-same")
+    assert found is not None and found.invoice_numbers == ["R000001", "R000002"]

@@ -108,3 +108,12 @@ async def test_one_certification_per_code(uow_factory: UnitOfWorkFactory) -> Non
                 Certification("123456", "CPT", date(2025, 1, 1), date(2027, 12, 31))
             )
             await uow.commit()
+
+
+async def test_foreign_keys_are_enforced(uow_factory: UnitOfWorkFactory) -> None:
+    with pytest.raises(IntegrityError):
+        async with uow_factory() as uow:
+            await uow.certifications.save(
+                Certification("404", "CPT", date(2025, 1, 1), date(2027, 12, 31))
+            )
+            await uow.commit()

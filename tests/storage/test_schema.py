@@ -8,13 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from storage.database import Database
-from storage.migrate import upgrade
+from storage.database import Database, create_engine
+from storage.migrate import MigrationError, upgrade
 from storage.orm import Base
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,3 +93,62 @@ async def test_the_comparison_sees_a_missing_schema(tmp_path: Path) -> None:
     finally:
         await empty.dispose()
     assert {d[1].name for d in diff if d[0] == "add_table"} == set(Base.metadata.tables)
+
+
+async def test_0002_moves_payment_invoice_lists_into_rows(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await upgrade(url, "0001")
+    old = Database(url)
+    try:
+        async with old.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO members (acsm_id, first_name, last_name, email,"
+                    " credentials_version) VALUES ('1', 'A', 'B', 'a@b.co', 0)"
+                )
+            )
+            for number in ("R000001", "R000002"):
+                await connection.execute(
+                    text(
+                        "INSERT INTO invoices (number, acsm_id, issued_on, description,"
+                        " amount_cents, balance_cents, late_fee_cents, status, acsm_half_cecs,"
+                        f" other_half_cecs) VALUES ('{number}', '1', '2026-11-28', 'x',"
+                        " 100, 0, 0, 'paid', 0, 0)"
+                    )
+                )
+            await connection.execute(
+                text(
+                    "INSERT INTO payments (charge_id, provider_charge_id, acsm_id, total_cents,"
+                    " currency, paid_at, invoice_numbers) VALUES ('tg-1', 'p', '1', 200, 'USD',"
+                    " '2026-11-28 10:00:00', '[\"R000002\", \"R000001\"]')"
+                )
+            )
+        await upgrade(url)
+        async with old.uow_factory() as uow:
+            paid = await uow.payments.get("tg-1")
+    finally:
+        await old.dispose()
+    assert paid is not None and paid.invoice_numbers == ["R000002", "R000001"]
+
+
+async def test_a_sqlite_migration_that_breaks_foreign_keys_commits_nothing(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'broken.db'}"
+    await upgrade(url, "0001")
+    loose = create_engine(url, foreign_keys=False)
+    try:
+        async with loose.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO certifications (acsm_id, code, effective_date, thru_date)"
+                    " VALUES ('404', 'CPT', '2025-01-01', '2027-12-31')"
+                )
+            )
+        with pytest.raises(MigrationError):
+            await upgrade(url)
+        async with loose.connect() as connection:
+            version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    finally:
+        await loose.dispose()
+    assert version == "0001"
