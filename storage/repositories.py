@@ -105,7 +105,7 @@ class SqlMemberRepository:
                 email=member.email,
                 phone=member.phone,
                 cpr_aed_expires=member.cpr_aed_expires,
-                username=member.username,
+                username=member.username.lower() if member.username else None,
                 password_hash=member.password_hash,
                 credentials_version=member.credentials_version,
             )

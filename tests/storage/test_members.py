@@ -30,13 +30,16 @@ async def test_member_round_trip_and_update(uow_factory: UnitOfWorkFactory) -> N
         assert await uow.members.count() == 1
 
 
-async def test_usernames_are_unique(uow_factory: UnitOfWorkFactory) -> None:
+async def test_usernames_are_unique_in_lower_case(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
-        await uow.members.save(member("1", username="same"))
+        await uow.members.save(member("1", username="Same"))
         await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.members.get("1")
+    assert found is not None and found.username == "same"
     with pytest.raises(IntegrityError):
         async with uow_factory() as uow:
-            await uow.members.save(member("2", username="same"))
+            await uow.members.save(member("2", username="SAME"))
             await uow.commit()
 
 
