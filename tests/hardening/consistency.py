@@ -1,0 +1,71 @@
+"""Database invariants every hardening test checks after hostile input, faults and kills.
+
+Plain SQL over the real tables, so a bug in the repositories cannot hide a broken row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+MAX_HALF_CECS = 999 * 2  # CECs are stored in half units
+
+CHECKS: dict[str, str] = {
+    "invoice without lines": """
+        SELECT number FROM invoices i
+        WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_number = i.number)""",
+    "two invoices for one certification cycle": """
+        SELECT certification_id FROM invoice_lines
+        GROUP BY certification_id, cycle_thru HAVING COUNT(*) > 1""",
+    "CECs out of range in a draft": f"""
+        SELECT acsm_id FROM renewal_drafts
+        WHERE acsm_half_cecs < 0 OR acsm_half_cecs > {MAX_HALF_CECS}
+           OR other_half_cecs < 0 OR other_half_cecs > {MAX_HALF_CECS}""",
+    "CECs out of range on an invoice": f"""
+        SELECT number FROM invoices
+        WHERE acsm_half_cecs < 0 OR acsm_half_cecs > {MAX_HALF_CECS}
+           OR other_half_cecs < 0 OR other_half_cecs > {MAX_HALF_CECS}""",
+    "invoice amount or balance out of range": """
+        SELECT number FROM invoices
+        WHERE amount_cents <= 0 OR balance_cents < 0 OR balance_cents > amount_cents""",
+    "paid invoice with a balance or no payment": """
+        SELECT number FROM invoices
+        WHERE status = 'paid' AND (balance_cents <> 0 OR payment_charge_id IS NULL
+           OR NOT EXISTS (SELECT 1 FROM payments p WHERE p.charge_id = invoices.payment_charge_id))""",
+    "open invoice marked with a payment": """
+        SELECT number FROM invoices WHERE status <> 'paid' AND payment_charge_id IS NOT NULL""",
+    "negative CEC activity": "SELECT id FROM cec_activities WHERE half_cecs < 0",
+}
+
+
+@dataclass(frozen=True)
+class Counts:
+    invoices: int
+    paid_invoices: int
+    payments: int
+
+
+async def broken_rows(session_factory: async_sessionmaker[AsyncSession]) -> dict[str, list[str]]:
+    """Each invariant that some rows break, with (up to 5 of) those rows' keys."""
+    broken: dict[str, list[str]] = {}
+    async with session_factory() as session:
+        for name, sql in CHECKS.items():
+            rows = (await session.execute(text(sql))).scalars().all()
+            if rows:
+                broken[name] = [str(r) for r in rows[:5]]
+    return broken
+
+
+async def counts(session_factory: async_sessionmaker[AsyncSession]) -> Counts:
+    async with session_factory() as session:
+
+        async def one(sql: str) -> int:
+            return int((await session.execute(text(sql))).scalar_one())
+
+        return Counts(
+            invoices=await one("SELECT COUNT(*) FROM invoices"),
+            paid_invoices=await one("SELECT COUNT(*) FROM invoices WHERE status = 'paid'"),
+            payments=await one("SELECT COUNT(*) FROM payments"),
+        )
