@@ -16,7 +16,7 @@ payments (the methods), users (EmulatedUser), terminal_chat (run_terminal_chat).
 """
 
 from bot.emulator.chats import CallbackPress, ChatMessage
-from bot.emulator.server import Call, TelegramEmulator
+from bot.emulator.server import Call, Hold, TelegramEmulator
 from bot.emulator.spec import BotApiSpec, SpecNotFoundError, load_spec
 from bot.emulator.users import EmulatedUser, PaymentResult
 
@@ -26,6 +26,7 @@ __all__ = [
     "CallbackPress",
     "ChatMessage",
     "EmulatedUser",
+    "Hold",
     "PaymentResult",
     "SpecNotFoundError",
     "TelegramEmulator",

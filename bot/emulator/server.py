@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -53,6 +53,24 @@ class _Fault:
     times: int
     description: str
     retry_after: int | None
+
+
+@dataclass
+class Hold:
+    """A Bot API call caught in flight (see TelegramEmulator.hold_next)."""
+
+    exclude: frozenset[str]
+    match: Callable[[str, dict[str, Any]], bool] | None = None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    method: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    execute: bool = False
+
+    def release(self, *, execute: bool = False) -> None:
+        """Let the call go on: executed as usual, or lost (answered 502, nothing done)."""
+        self.execute = execute
+        self.released.set()
 
 
 class TelegramEmulator:
@@ -97,6 +115,7 @@ class TelegramEmulator:
         self.rate_limit = False
         self.flood = FloodControl()
         self._faults: dict[str, _Fault] = {}
+        self._hold: Hold | None = None
         self._users: list[Any] = []
         self._changed = asyncio.Event()
         self._in_flight = 0
@@ -179,6 +198,8 @@ class TelegramEmulator:
         try:
             if canonical is None:
                 raise not_found()
+            if await self._held_and_lost(canonical, params):
+                return self._record(canonical, params, error=ApiError(502, "lost"), violation=False)
             fault = self._take_fault(canonical)
             if fault is not None:
                 return self._record(canonical, params, error=fault, violation=False)
@@ -253,6 +274,30 @@ class TelegramEmulator:
         if status == 429 and retry_after is None:
             retry_after = 1
         self._faults[method] = _Fault(status, times, text, retry_after)
+
+    def hold_next(
+        self,
+        exclude: tuple[str, ...] = ("getUpdates",),
+        match: Callable[[str, dict[str, Any]], bool] | None = None,
+    ) -> Hold:
+        """Catch the next call (of a method not excluded, for which `match(method, params)`
+        is true) and keep it waiting, e.g. to kill the bot between its database commit and
+        its reply. `await hold.arrived.wait()`, then `hold.release()` (the call is lost:
+        answered 502, nothing happens) or `hold.release(execute=True)`."""
+        self._hold = Hold(frozenset(exclude), match)
+        return self._hold
+
+    async def _held_and_lost(self, method: str, params: dict[str, Any]) -> bool:
+        hold = self._hold
+        if hold is None or method in hold.exclude:
+            return False
+        if hold.match is not None and not hold.match(method, params):
+            return False
+        self._hold = None
+        hold.method, hold.params = method, dict(params)
+        hold.arrived.set()
+        await hold.released.wait()
+        return not hold.execute
 
     def _take_fault(self, method: str) -> ApiError | None:
         fault = self._faults.get(method)

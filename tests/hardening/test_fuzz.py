@@ -27,7 +27,7 @@ import contextlib
 import itertools
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -202,7 +202,7 @@ class Rig:
     bot: ChatBot
     clock: FixedClock
     tried: Counter[str] = field(default_factory=Counter)
-    seconds: Counter[str] = field(default_factory=Counter)
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     group_message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
