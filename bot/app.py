@@ -63,6 +63,7 @@ def build_application(
     rules: Rules,
     *,
     token: str | None = None,
+    webhook: bool = False,
 ) -> ChatApplication:
     """The real Application: handlers, persistence in our database, error handler."""
     bot_token = token or (
@@ -70,9 +71,11 @@ def build_application(
     )
     if not bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = ApplicationBuilder()
+    if not webhook:
+        builder = builder.updater(None)  # bot/polling.py confirms updates only once handled
     application: ChatApplication = (
-        ApplicationBuilder()
-        .token(bot_token)
+        builder.token(bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_file_url)
         .context_types(ContextTypes(context=ChatContext))
@@ -98,13 +101,17 @@ def register_handlers(application: ChatApplication, processed: ProcessedUpdates)
         chat = update.effective_chat
         if chat is not None and chat.type != chat.PRIVATE:
             raise ApplicationHandlerStop
-        if not await processed.mark_processed(update.update_id):
+        if await processed.is_processed(update.update_id):
             log.info("update %s delivered again: skipped", update.update_id)
             raise ApplicationHandlerStop
 
     async def persist_now(update: Update, context: ChatContext) -> None:
-        """Write conversation states right after each update, not on a timer."""
+        """After each update: write conversation states, then mark the update handled.
+
+        Marked only once handled, so an update whose handling a kill interrupted is handled
+        again when Telegram redelivers it (the use cases are idempotent)."""
         await context.application.update_persistence()
+        await processed.mark_processed(update.update_id)
 
     application.add_handler(TypeHandler(Update, skip_repeated), group=-1)
     for module in (login, password, renewal):

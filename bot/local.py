@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from telegram import Update
-
+from bot.polling import Poller
 from handlers.context import ChatApplication
 
 
@@ -14,7 +13,7 @@ class PollingBot:
 
     def __init__(self, application: ChatApplication, poll_timeout: int = 1) -> None:
         self.application = application
-        self.poll_timeout = poll_timeout
+        self.poller = Poller(application, timeout=poll_timeout)
 
     async def __aenter__(self) -> ChatApplication:
         app = self.application
@@ -22,12 +21,7 @@ class PollingBot:
         if app.post_init is not None:  # as run_polling() does
             await app.post_init(app)
         await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0.0,
-            timeout=self.poll_timeout,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        await self.poller.start()
         return app
 
     async def __aexit__(
@@ -37,8 +31,7 @@ class PollingBot:
         tb: TracebackType | None,
     ) -> None:
         app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+        await self.poller.stop()
         if app.running:
             await app.stop()
         await app.shutdown()

@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from urllib.parse import urlparse
 
 from telegram import Update
 
 from bot.app import build_application, make_rules
+from bot.local import PollingBot
 from bot.settings import Settings
+from handlers.context import ChatApplication
 from storage.database import Database
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
+
+
+async def poll_until_stopped(application: ChatApplication) -> None:
+    """Poll (bot/polling.py) until SIGINT or SIGTERM, then stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with PollingBot(application, poll_timeout=30):
+        await stop.wait()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
 
 
 def run_bot(settings: Settings, *, webhook: bool) -> None:
@@ -21,7 +36,7 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
         raise SystemExit("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
     asyncio.run(upgrade(settings.database_url))
     database = Database(settings.database_url)
-    application = build_application(settings, database, make_rules(settings))
+    application = build_application(settings, database, make_rules(settings), webhook=webhook)
 
     async def close_database(_: object) -> None:
         await database.dispose()
@@ -29,7 +44,7 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
     application.post_shutdown = close_database
     if not webhook:
         log.info("starting long polling")
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        asyncio.run(poll_until_stopped(application))
         return
     if not settings.webhook_url:
         raise SystemExit("--webhook needs WEBHOOK_URL")

@@ -10,6 +10,7 @@ import logging
 from urllib.parse import urlencode
 
 from telegram import InputFile, LabeledPrice, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -86,10 +87,13 @@ async def check_before_payment(update: Update, context: ChatContext) -> None:
         )
     except DomainError as exc:
         reason = str(exc)
-    if reason is None:
-        await query.answer(ok=True)
-    else:
-        await query.answer(ok=False, error_message=reason[:200])
+    try:
+        if reason is None:
+            await query.answer(ok=True)
+        else:
+            await query.answer(ok=False, error_message=reason[:200])
+    except BadRequest as exc:  # answered already (the update was handled again after a restart)
+        log.info("pre-checkout answer refused: %s", exc.message)
 
 
 async def payment_received(update: Update, context: ChatContext) -> None:
