@@ -26,6 +26,7 @@ class Poller:
         self.application = application
         self.timeout = timeout
         self._task: asyncio.Task[None] | None = None
+        self._handling = asyncio.Lock()  # held while a batch is handled: stop() waits for it
 
     async def start(self) -> None:
         await self.application.bot.delete_webhook()
@@ -33,7 +34,8 @@ class Poller:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
+            async with self._handling:
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
@@ -60,6 +62,7 @@ class Poller:
                 log.warning("getUpdates failed (%s); again in %.1f s", exc.message, delay)
                 await asyncio.sleep(delay)
                 continue
-            for update in updates:
-                await self.application.process_update(update)
-                offset = update.update_id + 1
+            async with self._handling:
+                for update in updates:
+                    await self.application.process_update(update)
+                    offset = update.update_id + 1
