@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pydantic import SecretStr
 
 from bot.app import build_application, make_rules
-from bot.emulator import TelegramEmulator
 from bot.local import PollingBot
 from bot.sample_members import seed
 from bot.settings import Settings
@@ -28,6 +27,7 @@ from domain.clock import FixedClock
 from domain.model import Certification, Member
 from storage.database import Database
 from storage.migrate import upgrade
+from telegram_emulator import TelegramEmulator
 
 MEMBERS = 50_000
 ROUNDS = 40  # members who each go through the whole conversation

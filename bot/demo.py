@@ -14,8 +14,6 @@ from typing import TextIO
 from pydantic import SecretStr
 
 from bot.app import build_application, make_rules
-from bot.emulator.server import TelegramEmulator
-from bot.emulator.terminal_chat import run_terminal_chat
 from bot.local import PollingBot
 from bot.sample_members import seed
 from bot.settings import Settings
@@ -23,6 +21,8 @@ from domain.clock import SystemClock
 from domain.cycles import local_today
 from storage.database import Database
 from storage.migrate import upgrade
+from telegram_emulator.server import TelegramEmulator
+from telegram_emulator.terminal_chat import run_terminal_chat
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,9 @@ async def run_demo(
         year = local_today(rules.timezone, clock.now()).year
         accounts = await seed(database.uow_factory(), year)
         print_accounts(accounts, out)
-        async with TelegramEmulator() as emulator:
+        async with TelegramEmulator(
+            bot_username="acsm_recert_bot", bot_first_name="ACSM Recertification"
+        ) as emulator:
             local = settings.model_copy(
                 update={
                     "telegram_api_base_url": emulator.base_url,

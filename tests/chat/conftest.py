@@ -13,14 +13,14 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import build_application, make_rules
-from bot.emulator import TelegramEmulator, load_spec
-from bot.emulator.chats import ChatMessage
 from bot.local import PollingBot
 from bot.sample_members import seed
 from bot.settings import Settings
 from domain.clock import FixedClock
 from domain.rules import Rules
 from storage.database import Database
+from telegram_emulator import TelegramEmulator, load_spec
+from telegram_emulator.chats import ChatMessage
 
 # 2026-11-28, noon in New York: renewals for the cycle ending 12/31/2026 are open.
 TODAY = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ GOOD_MEMBERS = f"""{MEMBERS_HEADER}
 
 def acsm_bot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run(  # noqa: S603 (our own CLI)
+    return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
     )
 

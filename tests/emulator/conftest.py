@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import TelegramEmulator, load_spec
+from telegram_emulator import TelegramEmulator, load_spec
 
 ECHO_PRICE_CENTS = 4500
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator import TelegramEmulator
+from telegram_emulator import TelegramEmulator
 
 
 async def test_user_sends_text_and_gets_it_back(emulator: TelegramEmulator, echo_bot: Any) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 from telegram.error import BadRequest, RetryAfter
 
-from bot.emulator import TelegramEmulator
-from bot.emulator.users import TINY_PNG
+from telegram_emulator import TelegramEmulator
+from telegram_emulator.users import TINY_PNG
 
 
 async def test_multipart_upload_getfile_and_download(emulator: TelegramEmulator, api: Any) -> None:

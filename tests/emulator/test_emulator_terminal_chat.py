@@ -6,8 +6,8 @@ import asyncio
 import io
 from typing import Any
 
-from bot.emulator import TelegramEmulator
-from bot.emulator.terminal_chat import HELP, run_terminal_chat
+from telegram_emulator import TelegramEmulator
+from telegram_emulator.terminal_chat import HELP, run_terminal_chat
 
 
 async def chat(emulator: TelegramEmulator, lines: list[str]) -> list[str]:

@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Any
 
-from bot.emulator import TelegramEmulator
+from telegram_emulator import TelegramEmulator
 
 
 async def test_long_poll_returns_as_soon_as_an_update_arrives(
@@ -92,3 +92,38 @@ async def test_redeliver_and_inject(emulator: TelegramEmulator, api: Any) -> Non
     assert [u["update_id"] for u in twice["result"]] == [update_id, injected_id]
     status, _ = await api("sendMessage", chat_id=-100123, text="reply to the group")
     assert status == 200
+
+
+async def test_a_redelivery_handed_out_is_kept_until_a_later_offset_confirms_it(
+    emulator: TelegramEmulator, api: Any
+) -> None:
+    """A bot killed mid-poll never sees the response: the next poll must get it again."""
+    ann = emulator.new_user(first_name="Ann")
+    await ann.send("pay")
+    _, got = await api("getUpdates")
+    update_id = got["result"][0]["update_id"]
+    await api("getUpdates", offset=update_id + 1, timeout=0)
+    emulator.redeliver(update_id)
+    _, lost = await api("getUpdates", offset=update_id + 1)  # the response a killed bot lost
+    _, again = await api("getUpdates")  # the restarted bot polls without an offset
+    assert [u["update_id"] for u in lost["result"]] == [update_id]
+    assert [u["update_id"] for u in again["result"]] == [update_id]
+    _, confirmed = await api("getUpdates", offset=update_id + 1, timeout=0)
+    assert confirmed["result"] == []
+    assert emulator.updates.unconfirmed == 0
+
+
+async def test_an_orphaned_long_poll_does_not_swallow_a_redelivery(
+    emulator: TelegramEmulator, api: Any
+) -> None:
+    ann = emulator.new_user(first_name="Ann")
+    await ann.send("pay")
+    _, got = await api("getUpdates")
+    update_id = got["result"][0]["update_id"]
+    await api("getUpdates", offset=update_id + 1, timeout=0)
+    orphan = asyncio.create_task(api("getUpdates", offset=update_id + 1, timeout=5))
+    await asyncio.sleep(0.2)
+    emulator.redeliver(update_id)
+    await orphan  # answered to a bot that is gone
+    _, again = await api("getUpdates", timeout=1)
+    assert [u["update_id"] for u in again["result"]] == [update_id]

@@ -10,8 +10,8 @@ import pytest
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.emulator import SpecNotFoundError, TelegramEmulator, load_spec
-from bot.emulator.spec import SPEC_ENV
+from telegram_emulator import SpecNotFoundError, TelegramEmulator, load_spec
+from telegram_emulator.spec import SPEC_ENV
 
 
 async def test_settle_waits_for_the_bot_to_finish(

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import TelegramEmulator
-from bot.emulator.errors import NOT_MODIFIED
+from telegram_emulator import TelegramEmulator
+from telegram_emulator.errors import NOT_MODIFIED
 
 
 @pytest.fixture

@@ -39,12 +39,12 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from bot.app import make_rules
-from bot.emulator import TelegramEmulator, load_spec
 from bot.errors import SORRY
 from bot.sample_members import seed
 from bot.settings import Settings
 from domain.clock import FixedClock
 from storage.database import Database
+from telegram_emulator import TelegramEmulator, load_spec
 from tests.chat.conftest import ANN, BOB, CARA, DAN, EVE, TODAY, ChatBot
 from tests.hardening.consistency import broken_rows, counts
 
@@ -134,7 +134,8 @@ huge = st.tuples(st.sampled_from("A9 é😀\u202e"), st.integers(1000, 4096)).ma
     lambda t: t[0] * t[1]
 )
 junk_command = st.tuples(
-    st.sampled_from(COMMANDS), st.sampled_from(["", " ", "@acsm_test_bot", "@other_bot", "\x00"])
+    st.sampled_from(COMMANDS),
+    st.sampled_from(["", " ", "@emulated_test_bot", "@other_bot", "\x00"]),
 ).flatmap(lambda t: st.text(max_size=40).map(lambda junk: f"/{t[0]}{t[1]}{junk}"))
 texts = st.one_of(
     st.text(max_size=200),

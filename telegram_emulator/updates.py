@@ -25,6 +25,7 @@ class UpdateQueue:
         self.history: dict[int, Update] = {}
         self._pending: list[Update] = []
         self._redeliveries: list[Update] = []
+        self._handed_out: set[int] = set()  # ids of redelivered copies some poll returned
         self._next_id = first_update_id
         self._arrived = asyncio.Event()
         self._closed = False
@@ -63,11 +64,19 @@ class UpdateQueue:
         return len(self._pending) + len(self._redeliveries)
 
     def confirm(self, offset: int) -> None:
+        """A getUpdates offset: updates below it are confirmed and forgotten. A redelivered
+        copy is forgotten once it was handed out and a later offset passes its id."""
         if offset < 0:
             keep = -offset
             self._pending = self._pending[-keep:]
             return
         self._pending = [u for u in self._pending if u["update_id"] >= offset]
+        confirmed = [
+            u for u in self._redeliveries if id(u) in self._handed_out and u["update_id"] < offset
+        ]
+        for update in confirmed:
+            self._redeliveries.remove(update)
+            self._handed_out.discard(id(update))
 
     def set_allowed(self, allowed: list[str] | None) -> None:
         if allowed is not None:
@@ -80,12 +89,15 @@ class UpdateQueue:
         return kind in self.allowed_updates
 
     def _ready(self, limit: int) -> list[Update]:
+        """The next updates to hand out. Nothing is forgotten here: a response may never reach
+        the bot (killed mid-poll), so only a later offset confirms what was handed out."""
         for update in [u for u in self._pending if not self._is_allowed(u)]:
             self._pending.remove(update)
             self.dropped.append(update)
-        room = max(0, limit - len(self._redeliveries))
-        ready = self._redeliveries[:limit] + self._pending[:room]
-        del self._redeliveries[:limit]
+        ready = self._redeliveries[:limit]
+        for update in ready:
+            self._handed_out.add(id(update))
+        ready = ready + self._pending[: max(0, limit - len(ready))]
         return [copy.deepcopy(u) for u in ready]
 
     async def poll(self, *, offset: int | None, limit: int, timeout: float) -> list[Update]:

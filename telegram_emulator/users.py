@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator.chats import CallbackPress, Chat, ChatMessage, PreCheckout
-from bot.emulator.formatting import command_entities
+from telegram_emulator.chats import CallbackPress, Chat, ChatMessage, PreCheckout
+from telegram_emulator.formatting import command_entities
 
 if TYPE_CHECKING:
-    from bot.emulator.server import TelegramEmulator
+    from telegram_emulator.server import TelegramEmulator
 
 # A 1x1 PNG, for send_photo() without data.
 TINY_PNG = bytes.fromhex(

@@ -5,15 +5,15 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator.chats import Chat, ChatMessage, StoredFile
-from bot.emulator.errors import NOT_MODIFIED, bad_request
-from bot.emulator.formatting import parse_text
-from bot.emulator.registry import method
-from bot.emulator.spec import UploadedFile
+from telegram_emulator.chats import Chat, ChatMessage, StoredFile
+from telegram_emulator.errors import NOT_MODIFIED, bad_request
+from telegram_emulator.formatting import parse_text
+from telegram_emulator.registry import method
+from telegram_emulator.spec import UploadedFile
 
 if TYPE_CHECKING:
-    from bot.emulator.params import Params
-    from bot.emulator.server import TelegramEmulator
+    from telegram_emulator.params import Params
+    from telegram_emulator.server import TelegramEmulator
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -18,15 +18,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator import bot_methods, messaging, payments  # noqa: F401  (register methods)
-from bot.emulator.chats import CallbackPress, Chat, ChatMessage, FileStore, PreCheckout
-from bot.emulator.errors import ApiError, bad_request, forbidden, not_found
-from bot.emulator.flood import FloodControl
-from bot.emulator.params import Params
-from bot.emulator.registry import METHODS
-from bot.emulator.request_body import read_params
-from bot.emulator.spec import BotApiSpec, UploadedFile, load_spec
-from bot.emulator.updates import UpdateQueue
+from telegram_emulator import bot_methods, messaging, payments  # noqa: F401  (register methods)
+from telegram_emulator.chats import CallbackPress, Chat, ChatMessage, FileStore, PreCheckout
+from telegram_emulator.errors import ApiError, bad_request, forbidden, not_found
+from telegram_emulator.flood import FloodControl
+from telegram_emulator.params import Params
+from telegram_emulator.registry import METHODS
+from telegram_emulator.request_body import read_params
+from telegram_emulator.spec import BotApiSpec, UploadedFile, load_spec
+from telegram_emulator.updates import UpdateQueue
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,8 @@ class TelegramEmulator:
         token: str | None = None,
         *,
         spec: BotApiSpec | object | None = _AUTO,
-        bot_username: str = "acsm_test_bot",
-        bot_first_name: str = "ACSM Recertification",
+        bot_username: str = "emulated_test_bot",
+        bot_first_name: str = "Emulated Bot",
         host: str = "127.0.0.1",
         port: int = 0,
         time_source: Callable[[], float] = time.time,
@@ -422,7 +422,7 @@ class TelegramEmulator:
         username: str | None = None,
         language_code: str | None = "en",
     ) -> Any:
-        from bot.emulator.users import EmulatedUser
+        from telegram_emulator.users import EmulatedUser
 
         user = EmulatedUser(
             self,

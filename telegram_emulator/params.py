@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.emulator.errors import bad_request
-from bot.emulator.spec import UploadedFile
+from telegram_emulator.errors import bad_request
+from telegram_emulator.spec import UploadedFile
 
 
 class Params(dict[str, Any]):

@@ -9,7 +9,7 @@ import html
 import re
 from typing import Any
 
-from bot.emulator.errors import bad_request
+from telegram_emulator.errors import bad_request
 
 Entity = dict[str, Any]
 

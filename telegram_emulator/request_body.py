@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.errors import bad_request
-from bot.emulator.spec import UploadedFile
+from telegram_emulator.errors import bad_request
+from telegram_emulator.spec import UploadedFile
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

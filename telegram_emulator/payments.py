@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator.errors import CALLBACK_QUERY_INVALID, bad_request
-from bot.emulator.messaging import send
-from bot.emulator.registry import method
+from telegram_emulator.errors import CALLBACK_QUERY_INVALID, bad_request
+from telegram_emulator.messaging import send
+from telegram_emulator.registry import method
 
 if TYPE_CHECKING:
-    from bot.emulator.params import Params
-    from bot.emulator.server import TelegramEmulator
+    from telegram_emulator.params import Params
+    from telegram_emulator.server import TelegramEmulator
 
 CURRENCIES = frozenset(
     [

@@ -1,8 +1,8 @@
 """The official Bot API description (api.json) and the checks made against it.
 
-The file is not copied into the project: it is read from
-``<project root>/../shared/telegram-bot-api/api.json`` or from the path in the
-environment variable ``ACSM_BOT_API_SPEC``.
+The package ships a copy (``telegram_emulator/data/api.json``, with its MIT licence and
+source in ``data/README.md``), found with ``importlib.resources`` so that it also works from
+an installed wheel. The environment variable ``ACSM_BOT_API_SPEC`` names another file.
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from bot.emulator.errors import ApiError, bad_request
+from telegram_emulator.errors import ApiError, bad_request
 
 SPEC_ENV = "ACSM_BOT_API_SPEC"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC_PATH = PROJECT_ROOT / ".." / "shared" / "telegram-bot-api" / "api.json"
+BUNDLED_SPEC = ("data", "api.json")  # inside this package
 
 # Fields of InlineKeyboardButton that are not its action (exactly one action is required).
 _BUTTON_DECORATION = {"text", "icon_custom_emoji_id", "style"}
@@ -40,13 +41,15 @@ class UploadedFile:
     data: bytes = field(repr=False)
 
 
-def spec_path() -> Path:
-    """Where the spec is looked for: $ACSM_BOT_API_SPEC, else beside the project."""
+def spec_path() -> Traversable:
+    """Where the spec is read from: $ACSM_BOT_API_SPEC, else the copy in this package."""
     override = os.environ.get(SPEC_ENV)
-    return Path(override) if override else DEFAULT_SPEC_PATH.resolve()
+    if override:
+        return Path(override)
+    return resources.files(__package__).joinpath(*BUNDLED_SPEC)
 
 
-def load_spec(path: Path | None = None, *, required: bool = True) -> BotApiSpec | None:
+def load_spec(path: Traversable | None = None, *, required: bool = True) -> BotApiSpec | None:
     """Read the spec; when missing raise SpecNotFoundError, or return None if not required."""
     path = path or spec_path()
     if not path.is_file():

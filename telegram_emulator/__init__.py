@@ -15,10 +15,10 @@ Modules: spec (api.json + checks), server (TelegramEmulator), bot_methods / mess
 payments (the methods), users (EmulatedUser), terminal_chat (run_terminal_chat).
 """
 
-from bot.emulator.chats import CallbackPress, ChatMessage
-from bot.emulator.server import Call, Hold, TelegramEmulator
-from bot.emulator.spec import BotApiSpec, SpecNotFoundError, load_spec
-from bot.emulator.users import EmulatedUser, PaymentResult
+from telegram_emulator.chats import CallbackPress, ChatMessage
+from telegram_emulator.server import Call, Hold, TelegramEmulator
+from telegram_emulator.spec import BotApiSpec, SpecNotFoundError, load_spec
+from telegram_emulator.users import EmulatedUser, PaymentResult
 
 __all__ = [
     "BotApiSpec",

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.emulator.params import Params
-    from bot.emulator.server import TelegramEmulator
+    from telegram_emulator.params import Params
+    from telegram_emulator.server import TelegramEmulator
 
 Method = Callable[["TelegramEmulator", "Params"], Awaitable[Any]]
 METHODS: dict[str, Method] = {}

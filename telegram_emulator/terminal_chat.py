@@ -14,9 +14,9 @@ import threading
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from bot.emulator.chats import ChatMessage
-    from bot.emulator.server import TelegramEmulator
-    from bot.emulator.users import EmulatedUser
+    from telegram_emulator.chats import ChatMessage
+    from telegram_emulator.server import TelegramEmulator
+    from telegram_emulator.users import EmulatedUser
 
 HELP = "Type a message and press Enter. #N presses button N, #pay pays an invoice, /quit leaves."
 QUIT = "/quit"

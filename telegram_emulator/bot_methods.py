@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator.errors import ApiError, bad_request
-from bot.emulator.registry import method
+from telegram_emulator.errors import ApiError, bad_request
+from telegram_emulator.registry import method
 
 if TYPE_CHECKING:
-    from bot.emulator.params import Params
-    from bot.emulator.server import TelegramEmulator
+    from telegram_emulator.params import Params
+    from telegram_emulator.server import TelegramEmulator
 
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
