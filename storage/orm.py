@@ -135,10 +135,15 @@ class PaymentRow(Base):
 
     charge_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     provider_charge_id: Mapped[str] = mapped_column(String(255))
-    acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id"), index=True)
+    acsm_id: Mapped[str | None] = mapped_column(ForeignKey("members.acsm_id"), index=True)
     total_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     paid_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # "applied": it paid its invoices; "flagged": money received that extended nothing
+    # (unknown or paid invoice, wrong amount, currency or payer): staff sort it out.
+    status: Mapped[str] = mapped_column(String(16), server_default="applied")
+    note: Mapped[str | None] = mapped_column(String(500))
+    payer_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class PaymentInvoiceRow(Base):
@@ -190,7 +195,8 @@ class LoginFailureRow(Base):
 
 
 class ConversationRow(Base):
-    """python-telegram-bot persistence: conversation states and user_data, as JSON."""
+    """Where a member is in each conversation (state and its small data, as JSON); written in
+    the same transaction as the update that moved it."""
 
     __tablename__ = "conversations"
 
@@ -204,3 +210,19 @@ class ProcessedUpdateRow(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # The replies of this update, committed with it and cleared once sent: a kill between
+    # the commit and the sending leaves them here, and the redelivered update sends them.
+    replies: Mapped[Any | None] = mapped_column(JSON)
+
+
+class ParkedUpdateRow(Base):
+    """Dead letters: updates whose handling failed again and again, kept for staff."""
+
+    __tablename__ = "parked_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(String(500))
+    payload: Mapped[Any] = mapped_column(JSON)
+    parked_at: Mapped[datetime] = mapped_column(UtcDateTime())
