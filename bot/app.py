@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass
 
 from telegram import Update
@@ -13,32 +12,32 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    MessageHandler,
     TypeHandler,
+    filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.errors import on_error
-from bot.persistence import DatabasePersistence
 from bot.retries import RetryingRateLimiter
 from bot.settings import Settings
+from bot.update_runner import RunnerUpdateProcessor, UpdateRunner
 from domain.argon2_hasher import Argon2Hasher
 from domain.catalog import Catalog
 from domain.clock import Clock, SystemClock
 from domain.rules import Rules
 from handlers import certifications, invoices, login, menu, password, payments, renewal
 from handlers.context import DEPS_KEY, ChatApplication, ChatContext, Dependencies
+from handlers.outbox import Sender
 from handlers.replies import expired_button, say
-from storage.conversations import ConversationStore
 from storage.database import Database
-from storage.updates import ProcessedUpdates
 
 log = logging.getLogger(__name__)
 
-# Our conversations use buttons with per_message=False on purpose: the state belongs to the
-# member's chat, and each button's data names what it acts on.
-warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-
 EMULATOR_TOKEN = "123456:emulator-token-for-local-runs-only"  # noqa: S105 (not a secret)
+RUNNER_KEY = "runner"
+
+# Handler groups, in the order python-telegram-bot tries them (one handler per group runs).
+ONLY_PRIVATE, PAYMENTS_AND_SERVICE, CONVERSATIONS = -2, -1, 0
 
 
 @dataclass(frozen=True)
@@ -65,63 +64,74 @@ def build_application(
     token: str | None = None,
     webhook: bool = False,
 ) -> ChatApplication:
-    """The real Application: handlers, persistence in our database, error handler."""
+    """The real Application: handlers, the update runner (one transaction per update),
+    the error handler. Updates reach it through bot/polling.py or, with `webhook`, through
+    python-telegram-bot's webhook server and the runner as its update processor."""
     bot_token = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     )
     if not bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = ApplicationBuilder()
-    if not webhook:
-        builder = builder.updater(None)  # bot/polling.py confirms updates only once handled
+    processor = RunnerUpdateProcessor()
+    # Polling: bot/polling.py (confirms updates only once handled), not PTB's Updater.
+    builder = builder.concurrent_updates(processor) if webhook else builder.updater(None)
     application: ChatApplication = (
         builder.token(bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_file_url)
         .context_types(ContextTypes(context=ChatContext))
-        .persistence(DatabasePersistence(ConversationStore(database.session_factory)))
         .rate_limiter(RetryingRateLimiter())
         .post_init(announce_commands)
         .build()
     )
     provider = settings.payment_provider_token
+    provider_token = provider.get_secret_value() if provider else None
     application.bot_data[DEPS_KEY] = Dependencies(
         rules=rules,
         uow_factory=database.uow_factory,
-        payment_provider_token=provider.get_secret_value() if provider else None,
+        payment_provider_token=provider_token,
         checkout_url=settings.checkout_url,
     )
-    register_handlers(application, ProcessedUpdates(database.session_factory))
+    register_handlers(application)
+    runner = UpdateRunner(application, database, Sender(application.bot, provider_token))
+    processor.runner = runner
+    application.bot_data[RUNNER_KEY] = runner
     return application
 
 
-def register_handlers(application: ChatApplication, processed: ProcessedUpdates) -> None:
-    async def skip_repeated(update: Update, context: ChatContext) -> None:
-        """Private chats only; and Telegram may deliver an update twice: handle each once."""
-        chat = update.effective_chat
-        if chat is not None and chat.type != chat.PRIVATE:
-            raise ApplicationHandlerStop
-        if await processed.is_processed(update.update_id):
-            log.info("update %s delivered again: skipped", update.update_id)
-            raise ApplicationHandlerStop
+def runner_of(application: ChatApplication) -> UpdateRunner:
+    runner = application.bot_data[RUNNER_KEY]
+    assert isinstance(runner, UpdateRunner)
+    return runner
 
-    async def persist_now(update: Update, context: ChatContext) -> None:
-        """After each update: write conversation states, then mark the update handled.
 
-        Marked only once handled, so an update whose handling a kill interrupted is handled
-        again when Telegram redelivers it (the use cases are idempotent)."""
-        await context.application.update_persistence()
-        await processed.mark_processed(update.update_id)
+async def only_private_chats(update: Update, context: ChatContext) -> None:
+    chat = update.effective_chat
+    if chat is not None and chat.type != chat.PRIVATE:
+        raise ApplicationHandlerStop
 
-    application.add_handler(TypeHandler(Update, skip_repeated), group=-1)
+
+async def service_message(update: Update, context: ChatContext) -> None:
+    """A service message (pinned, joined, …) is nobody's answer to a question: it never
+    reaches a conversation."""
+    raise ApplicationHandlerStop
+
+
+def register_handlers(application: ChatApplication) -> None:
+    application.add_handler(TypeHandler(Update, only_private_chats), group=ONLY_PRIVATE)
+    # Money first: no conversation can swallow a payment or its pre-checkout question.
+    application.add_handlers(payments.service_handlers(), group=PAYMENTS_AND_SERVICE)
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.ALL, service_message), group=PAYMENTS_AND_SERVICE
+    )
     for module in (login, password, renewal):
-        application.add_handlers(module.handlers())
+        application.add_handlers(module.handlers(), group=CONVERSATIONS)
     for module in (menu, certifications, invoices, payments):
-        application.add_handlers(module.handlers())
-    application.add_handler(CommandHandler("cancel", nothing_to_cancel))
-    application.add_handler(CallbackQueryHandler(expired_button))
-    application.add_handlers(certifications.fallback_handlers())
-    application.add_handler(TypeHandler(Update, persist_now), group=1)
+        application.add_handlers(module.handlers(), group=CONVERSATIONS)
+    application.add_handler(CommandHandler("cancel", nothing_to_cancel), group=CONVERSATIONS)
+    application.add_handler(CallbackQueryHandler(expired_button), group=CONVERSATIONS)
+    application.add_handlers(certifications.fallback_handlers(), group=CONVERSATIONS)
     application.add_error_handler(on_error)
 
 

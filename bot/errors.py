@@ -1,4 +1,6 @@
-"""The error handler: one failing update is logged and answered, and the bot goes on."""
+"""The error handler: a handler's failure fails its update (rolled back and tried again, see
+bot/update_runner.py), stops the later handler groups, and is logged. It never answers the
+member itself: the runner does, at most once per update."""
 
 from __future__ import annotations
 
@@ -6,18 +8,25 @@ import logging
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from handlers.context import ChatContext
+from handlers.scope import current_scope
 
 log = logging.getLogger("bot.errors")
 
-SORRY = "Sorry, something went wrong on our side. Please try again."
-DATABASE_DOWN = "Our records are unavailable right now. Please try again in a minute."
+DATABASE_DOWN = (
+    "Our records are unavailable right now. I have kept your message and will answer it as "
+    "soon as they are back."
+)
+PARKED = (
+    "Sorry, something went wrong on our side with that message and our staff have been "
+    "alerted. Please try again later."
+)
 
 
 def is_database_outage(error: BaseException | None) -> bool:
-    if isinstance(error, OperationalError | ConnectionError | TimeoutError):
+    if isinstance(error, OperationalError | ConnectionError | TimeoutError | OSError):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
@@ -26,13 +35,8 @@ async def on_error(update: object, context: ChatContext) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     # Only the type and the update id: the update itself may carry personal data.
-    log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
-    if isinstance(error, TelegramError):
-        return  # answering would likely fail the same way
-    text = DATABASE_DOWN if is_database_outage(error) else SORRY
-    try:
-        await update.effective_chat.send_message(text)
-    except TelegramError:
-        log.warning("could not tell chat about the failed update %s", update_id)
+    log.warning("update %s: handler failed: %s", update_id, type(error).__name__, exc_info=error)
+    scope = current_scope()
+    if scope is not None and isinstance(update, Update) and scope.update_id == update_id:
+        scope.error = error
+        raise ApplicationHandlerStop  # no later handler group sees a failed update

@@ -1,4 +1,6 @@
-"""`acsm-bot invoices export FILE.csv`: every invoice with its status and payment ids."""
+"""`acsm-bot invoices export FILE.csv`: every invoice with its status and payment ids, then
+every payment that extended nothing (status `payment_flagged`, the reason as description)
+for staff to sort out."""
 
 from __future__ import annotations
 
@@ -55,4 +57,22 @@ async def export_invoices(uow: UnitOfWork, path: Path) -> int:
                     ]
                 )
                 count += 1
+            for payment in await uow.payments.flagged():
+                writer.writerow(
+                    [
+                        "",
+                        payment.acsm_id or "",
+                        payment.paid_at.date().isoformat(),
+                        payment.note or "",
+                        "",
+                        dollars(payment.total_cents) if payment.currency == "USD" else "",
+                        "",
+                        "",
+                        "payment_flagged",
+                        "",
+                        "",
+                        payment.charge_id,
+                        payment.paid_at.isoformat(),
+                    ]
+                )
     return count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from bot.app import runner_of
 from bot.polling import Poller
 from handlers.context import ChatApplication
 
@@ -13,7 +14,7 @@ class PollingBot:
 
     def __init__(self, application: ChatApplication, poll_timeout: int = 1) -> None:
         self.application = application
-        self.poller = Poller(application, timeout=poll_timeout)
+        self.poller = Poller(application, runner_of(application), timeout=poll_timeout)
 
     async def __aenter__(self) -> ChatApplication:
         app = self.application
@@ -31,7 +32,7 @@ class PollingBot:
         tb: TracebackType | None,
     ) -> None:
         app = self.application
-        await self.poller.stop()
+        await self.poller.stop()  # the updates in hand finish first
         if app.running:
             await app.stop()
         await app.shutdown()

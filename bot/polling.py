@@ -1,9 +1,15 @@
-"""Long polling that confirms an update only after it has been handled.
+"""Long polling that confirms an update to Telegram only once it has been handled.
 
-python-telegram-bot's Updater confirms a batch (the next getUpdates offset) while the
-previous one may still be in progress, so a kill at the wrong moment loses a member's
-message. Here the offset moves past an update only once the Application has handled it
-(state persisted, update id recorded), so Telegram redelivers anything a kill interrupted.
+- Members in parallel, each member in order: updates are queued per chat; different chats
+  are handled concurrently (up to `parallel` at once), one chat's strictly one after another.
+- Confirm only what succeeded: the getUpdates offset moves past an update only when it and
+  every update before it are done (handled, or parked). A failed update is tried again with
+  backoff; a database outage is waited out however long it lasts; any other failure is
+  parked after `max_attempts` (bot/update_runner.py), so one poison update cannot block its
+  chat for ever.
+- The loop survives every Telegram error with backoff (409 Conflict included: another
+  instance polling, or a webhook set), as python-telegram-bot's own network loop does; only
+  a refused token ends it, and then the process exits non-zero (bot/runner.py).
 """
 
 from __future__ import annotations
@@ -14,55 +20,170 @@ import logging
 from datetime import timedelta
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError, RetryAfter
+from telegram.error import InvalidToken, RetryAfter, TelegramError
 
+from bot.errors import is_database_outage
+from bot.update_runner import UpdateFailed, UpdateRunner
 from handlers.context import ChatApplication
 
 log = logging.getLogger(__name__)
 
+MAX_ATTEMPTS = 5  # a failing update is parked after this many attempts (outages: never)
+BACKOFF_BASE = 0.5  # seconds: the first retry; doubled each time up to BACKOFF_CAP
+BACKOFF_CAP = 30.0
+WAKE_WHILE_BUSY = 0.25  # seconds: how often to look for new updates while some are in hand
+
+
+def backoff(attempt: int) -> float:
+    return float(min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** min(attempt - 1, 10)))
+
 
 class Poller:
-    def __init__(self, application: ChatApplication, timeout: int = 10) -> None:
+    def __init__(
+        self,
+        application: ChatApplication,
+        runner: UpdateRunner,
+        timeout: int = 10,
+        parallel: int = 8,
+        max_attempts: int | None = None,
+    ) -> None:
         self.application = application
+        self.runner = runner
         self.timeout = timeout
-        self._task: asyncio.Task[None] | None = None
-        self._handling = asyncio.Lock()  # held while a batch is handled: stop() waits for it
+        self.max_attempts = max_attempts or MAX_ATTEMPTS
+        self.task: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(parallel)
+        self._unfinished: set[int] = set()  # received, not yet done
+        self._known: set[int] = set()  # received and not yet confirmed (ids ≥ offset)
+        self._tails: dict[object, asyncio.Task[None]] = {}  # the last task of each chat
+        self._workers: set[asyncio.Task[None]] = set()
+        self._progress = asyncio.Event()
+        self._stopping = False
+        self.offset: int | None = None
 
     async def start(self) -> None:
         await self.application.bot.delete_webhook()
-        self._task = asyncio.create_task(self._run(), name="acsm-poller")
+        self.task = asyncio.create_task(self._run(), name="acsm-poller")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            async with self._handling:
-                self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop polling; let the updates in hand finish (up to `grace` seconds)."""
+        self._stopping = True
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.task
+            self.task = None
+        if self._workers:
+            _, late = await asyncio.wait(self._workers, timeout=grace)
+            for worker in late:
+                worker.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    # -- the loop ---------------------------------------------------------------------
 
     async def _run(self) -> None:
-        offset: int | None = None
         failures = 0
         while True:
+            self._advance()
+            busy = bool(self._unfinished)
             try:
                 updates = await self.application.bot.get_updates(
-                    offset=offset, timeout=self.timeout, allowed_updates=Update.ALL_TYPES
+                    offset=self.offset,
+                    timeout=0 if busy else self.timeout,
+                    allowed_updates=Update.ALL_TYPES,
                 )
                 failures = 0
             except InvalidToken:
-                log.error("Telegram refused the bot token: polling stops")
+                log.critical("Telegram refused the bot token: polling stops")
                 raise
             except RetryAfter as exc:
                 wait = exc.retry_after
                 await asyncio.sleep(wait.total_seconds() if isinstance(wait, timedelta) else wait)
                 continue
-            except NetworkError as exc:
+            except (TelegramError, OSError) as exc:  # 409 Conflict, 5xx, network, anything
                 failures += 1
-                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
-                log.warning("getUpdates failed (%s); again in %.1f s", exc.message, delay)
+                delay = backoff(failures)
+                log.warning("getUpdates failed (%s); again in %.1f s", type(exc).__name__, delay)
                 await asyncio.sleep(delay)
                 continue
-            async with self._handling:
-                for update in updates:
-                    await self.application.process_update(update)
-                    offset = update.update_id + 1
+            fresh = [u for u in updates if u.update_id not in self._known]
+            for update in fresh:
+                self._dispatch(update)
+            self._advance()
+            if self._unfinished and not fresh:
+                self._progress.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._progress.wait(), WAKE_WHILE_BUSY)
+
+    def _dispatch(self, update: Update) -> None:
+        self._known.add(update.update_id)
+        self._unfinished.add(update.update_id)
+        chat = update.effective_chat
+        key: object = chat.id if chat is not None else ("update", update.update_id)
+        before = self._tails.get(key)
+        worker = asyncio.create_task(self._work(update, before), name=f"update-{update.update_id}")
+        self._tails[key] = worker
+        self._workers.add(worker)
+
+        def finished(task: asyncio.Task[None]) -> None:
+            self._workers.discard(task)
+            if self._tails.get(key) is task:
+                del self._tails[key]
+
+        worker.add_done_callback(finished)
+
+    async def _work(self, update: Update, before: asyncio.Task[None] | None) -> None:
+        if before is not None:  # the same chat's earlier update first
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(before)
+        async with self._slots:
+            await self._handle_until_done(update)
+        self._unfinished.discard(update.update_id)
+        self._progress.set()
+
+    async def _handle_until_done(self, update: Update) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self.runner.handle(update)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                cause = exc.cause if isinstance(exc, UpdateFailed) else exc
+                outage = is_database_outage(cause)
+                log.warning(
+                    "update %s attempt %d failed: %s%s",
+                    update.update_id,
+                    attempt,
+                    type(cause).__name__,
+                    " (database unavailable)" if outage else "",
+                )
+                await self._tell(update, exc)
+                give_up = not outage and attempt >= self.max_attempts
+                if give_up and await self._park(update, attempt, exc):
+                    return
+                await asyncio.sleep(backoff(attempt))
+
+    async def _tell(self, update: Update, exc: Exception) -> None:
+        with contextlib.suppress(Exception):
+            await self.runner.tell_once(update, exc)
+
+    async def _park(self, update: Update, attempts: int, exc: Exception) -> bool:
+        try:
+            await self.runner.park(update, attempts, exc)
+            return True
+        except Exception as park_error:  # e.g. the database went away: keep trying
+            log.warning("update %s could not be parked: %s", update.update_id, park_error)
+            return False
+
+    def _advance(self) -> None:
+        """The offset: past every update received so far, except the first unfinished one
+        and all after it. It never moves back."""
+        if not self._known:
+            return
+        target = min(self._unfinished) if self._unfinished else max(self._known) + 1
+        if self.offset is None or target > self.offset:
+            self.offset = target
+        self._known = {i for i in self._known if i >= self.offset}

@@ -20,15 +20,27 @@ log = logging.getLogger(__name__)
 
 
 async def poll_until_stopped(application: ChatApplication) -> None:
-    """Poll (bot/polling.py) until SIGINT or SIGTERM, then stop cleanly."""
+    """Poll (bot/polling.py) until SIGINT or SIGTERM, then stop cleanly. Supervised: if the
+    polling loop dies, the process exits non-zero so that a service manager restarts it."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with PollingBot(application, poll_timeout=30):
-        await stop.wait()
+    died: BaseException | None = None
+    bot = PollingBot(application, poll_timeout=30)
+    async with bot:
+        polling = bot.poller.task
+        assert polling is not None
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if polling.done() and not polling.cancelled():
+            died = polling.exception()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
+    if died is not None:
+        log.critical("polling stopped: %s; exiting", type(died).__name__)
+        raise SystemExit(1)
 
 
 def run_bot(settings: Settings, *, webhook: bool) -> None:

@@ -84,15 +84,25 @@ class Invoice:
 
 @dataclass
 class Payment:
-    """A successful payment; `charge_id` (Telegram's) is unique."""
+    """A successful payment; `charge_id` (Telegram's) is unique.
+
+    `status` "applied": it paid `invoice_numbers`. "flagged": money was received but extended
+    nothing (unknown or already paid invoice, wrong amount, currency or payer); `note` says
+    why, and staff sort it out (ERROR log line, `invoices export`)."""
 
     charge_id: str
     provider_charge_id: str
-    acsm_id: str
+    acsm_id: str | None
     total_cents: int
     currency: str
     paid_at: datetime
     invoice_numbers: list[str] = field(default_factory=list)
+    status: str = "applied"
+    note: str | None = None
+    payer_telegram_id: int | None = None
+
+    APPLIED = "applied"
+    FLAGGED = "flagged"
 
 
 @dataclass

@@ -77,7 +77,8 @@ class InvoiceRepository(Protocol):
         ...
 
     async def save(self, invoice: Invoice) -> None:
-        """Update status, balance and payment fields of an existing invoice."""
+        """Update status, amounts (a late fee added), balance and payment fields of an
+        existing invoice."""
         ...
 
     def iterate_all(self) -> AsyncIterator[Invoice]: ...
@@ -90,6 +91,9 @@ class PaymentRepository(Protocol):
         ...
 
     async def get(self, charge_id: str) -> Payment | None: ...
+    async def flagged(self) -> list[Payment]:
+        """Payments that extended nothing, oldest first (for staff)."""
+        ...
 
 
 class RenewalDraftRepository(Protocol):

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules import Rules
+from handlers.scope import current_scope
 
 DEPS_KEY = "deps"
 
@@ -39,8 +40,10 @@ class ChatContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], d
         return self.deps.rules
 
     def uow(self) -> UnitOfWork:
-        """A new unit of work for one use case."""
-        return self.deps.uow_factory()
+        """A unit of work for one use case: inside an update, a savepoint of the update's
+        one transaction; outside one (jobs), a transaction of its own."""
+        scope = current_scope()
+        return scope.uow_factory() if scope is not None else self.deps.uow_factory()
 
 
 ChatApplication = Application[

@@ -1,8 +1,9 @@
 """Login: username, then password, in two messages; the password message is deleted.
 
 /login ─► "Your username?" ─► USERNAME ─► "Your password?" ─► PASSWORD ─► logged in
-The username typed is kept in user_data (persisted) so a restart between the two
-messages loses nothing.
+The username typed is kept with the conversation's state (in the update's transaction), so
+a restart between the two messages loses nothing, and it is gone when the login ends,
+whichever way it ends.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import logging
 from html import escape
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -23,14 +23,17 @@ from telegram.ext import (
 
 from domain.services import auth
 from handlers.context import ChatContext
+from handlers.conversation import Conversation
 from handlers.menu import main_menu
 from handlers.render import us_date
-from handlers.replies import answer_button, say, typed_text
+from handlers.replies import answer_button, delete_message, say, typed_text
+from handlers.scope import UpdateScope, current_scope
 
 log = logging.getLogger(__name__)
 
+NAME = "login"
 USERNAME, PASSWORD = "login:username", "login:password"
-PENDING_USERNAME = "login_username"
+PENDING_USERNAME = "username"
 ASK_USERNAME = (
     "Your ACSM username, please: the first three letters of your last name followed by "
     "your ACSM ID (e.g. ABC123456), or the username you chose."
@@ -57,19 +60,24 @@ async def start_login(update: Update, context: ChatContext) -> str | int:
     return USERNAME
 
 
+def scope() -> UpdateScope:
+    found = current_scope()
+    assert found is not None, "conversations run inside an update scope"
+    return found
+
+
 async def got_username(update: Update, context: ChatContext) -> str:
-    assert context.user_data is not None
-    context.user_data[PENDING_USERNAME] = typed_text(update).strip()[:64]
+    scope().remember(NAME, **{PENDING_USERNAME: typed_text(update).strip()[:64]})
     await say(update, "Now your password. I will delete that message from the chat.")
     return PASSWORD
 
 
 async def got_password(update: Update, context: ChatContext) -> str | int:
     message = update.effective_message
-    assert message is not None and context.user_data is not None
+    assert message is not None
     password = message.text or ""
-    await delete_quietly(update)
-    username = context.user_data.pop(PENDING_USERNAME, "")
+    await delete_message(update)
+    username = scope().forget(NAME, PENDING_USERNAME) or ""
     result = await auth.login(context.uow(), context.rules, telegram_id(update), username, password)
     if result.ok:
         text = f"Welcome, {escape(result.member_name or '')}! You are logged in (ACSM ID {result.acsm_id})."
@@ -89,24 +97,11 @@ async def got_password(update: Update, context: ChatContext) -> str | int:
     return USERNAME
 
 
-async def delete_quietly(update: Update) -> None:
-    """Delete the member's message (it carried a password)."""
-    message = update.effective_message
-    if message is None:
-        return
-    try:
-        await message.delete()
-    except BadRequest as exc:
-        log.warning("could not delete a password message: %s", exc.message)
-
-
 async def not_text(update: Update, context: ChatContext) -> None:
     await say(update, "Please type it as a text message, or /cancel.")
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(PENDING_USERNAME, None)
     await say(update, "Login cancelled.")
     return ConversationHandler.END
 
@@ -116,9 +111,10 @@ async def logout(update: Update, context: ChatContext) -> None:
     await say(update, "You are logged out." if was_in else "You were not logged in.")
 
 
-def conversation() -> ConversationHandler[ChatContext]:
+def conversation() -> Conversation:
     text = filters.TEXT & ~filters.COMMAND
-    return ConversationHandler(
+    return Conversation(
+        NAME,
         entry_points=[
             CommandHandler("login", start_login),
             CallbackQueryHandler(start_login, pattern=r"^login$"),
@@ -131,9 +127,6 @@ def conversation() -> ConversationHandler[ChatContext]:
             CommandHandler("cancel", cancel),
             MessageHandler(~filters.COMMAND, not_text),
         ],
-        name="login",
-        persistent=True,
-        allow_reentry=True,
     )
 
 

@@ -20,9 +20,18 @@ from telegram.ext import (
 from domain.errors import InvalidInputError, RefusedError
 from domain.services import auth
 from handlers.context import ChatContext
-from handlers.login import delete_quietly, telegram_id
-from handlers.replies import answer_button, domain_errors, keyboard, say, typed_text
+from handlers.conversation import Conversation
+from handlers.login import telegram_id
+from handlers.replies import (
+    answer_button,
+    delete_message,
+    domain_errors,
+    keyboard,
+    say,
+    typed_text,
+)
 
+NAME = "password"
 OLD, NEW, USERNAME = "password:old", "password:new", "password:username"
 # The verified current password is held in memory only (bot_data is never persisted),
 # so no password ever reaches the database or the logs; after a restart it is asked again.
@@ -57,7 +66,7 @@ async def ask_old(update: Update, context: ChatContext) -> str:
 @domain_errors()
 async def got_old(update: Update, context: ChatContext) -> str | int:
     password = typed_text(update)
-    await delete_quietly(update)
+    await delete_message(update)
     ok = await auth.verify_current_password(
         context.uow(), context.rules, telegram_id(update), password
     )
@@ -76,7 +85,7 @@ async def got_old(update: Update, context: ChatContext) -> str | int:
 @domain_errors()
 async def got_new(update: Update, context: ChatContext) -> str | int:
     new = typed_text(update)
-    await delete_quietly(update)
+    await delete_message(update)
     old = pending_old(context).get(telegram_id(update))
     if old is None:
         await say(update, "Please type your current password again (I was restarted).")
@@ -120,9 +129,10 @@ async def cancel(update: Update, context: ChatContext) -> int:
     return ConversationHandler.END
 
 
-def conversation() -> ConversationHandler[ChatContext]:
+def conversation() -> Conversation:
     text = filters.TEXT & ~filters.COMMAND
-    return ConversationHandler(
+    return Conversation(
+        NAME,
         entry_points=[CommandHandler("password", start)],
         states={
             OLD: [
@@ -134,9 +144,6 @@ def conversation() -> ConversationHandler[ChatContext]:
             USERNAME: [MessageHandler(text, got_username)],
         },
         fallbacks=[CommandHandler("cancel", cancel)],
-        name="password",
-        persistent=True,
-        allow_reentry=True,
     )
 
 

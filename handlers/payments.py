@@ -7,11 +7,12 @@ sendInvoice ─► pre_checkout_query (checked by the domain) ─► successful_
 from __future__ import annotations
 
 import logging
+from html import escape
 from urllib.parse import urlencode
 
-from telegram import InputFile, LabeledPrice, Update
-from telegram.error import BadRequest
+from telegram import Update
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     MessageHandler,
@@ -24,7 +25,15 @@ from domain.services.invoices import Selection, pre_checkout, receipt, record_pa
 from handlers.context import ChatContext
 from handlers.receipt_pdf import ReceiptData, ReceiptLine, build_receipt
 from handlers.render import us_date
-from handlers.replies import answer_button, data_suffix, domain_errors, say
+from handlers.replies import (
+    answer_button,
+    answer_pre_checkout,
+    data_suffix,
+    domain_errors,
+    say,
+    send_document,
+    send_invoice,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +57,14 @@ async def start_payment(update: Update, context: ChatContext, selection: Selecti
         await say(update, f"Please pay at most {MAX_INVOICES_PER_PAYMENT} invoices at a time.")
         return
     deps = context.deps
-    chat = update.effective_chat
-    assert chat is not None
     if deps.payment_provider_token:
-        await chat.send_invoice(
+        await send_invoice(
+            update,
             title="ACSM recertification",
             description=("Invoices " + ", ".join(numbers))[:255],
             payload=payload_for(numbers),
-            provider_token=deps.payment_provider_token,
-            currency="USD",
             prices=[
-                LabeledPrice(f"{inv.number} {inv.description}"[:64], inv.balance_cents)
+                (f"{inv.number} {inv.description}"[:64], inv.balance_cents)
                 for inv in selection.invoices
             ],
         )
@@ -74,6 +80,7 @@ async def start_payment(update: Update, context: ChatContext, selection: Selecti
 
 
 async def check_before_payment(update: Update, context: ChatContext) -> None:
+    """Telegram asks before taking the money: answer within 10 seconds, yes or why not."""
     query = update.pre_checkout_query
     assert query is not None
     try:
@@ -87,16 +94,12 @@ async def check_before_payment(update: Update, context: ChatContext) -> None:
         )
     except DomainError as exc:
         reason = str(exc)
-    try:
-        if reason is None:
-            await query.answer(ok=True)
-        else:
-            await query.answer(ok=False, error_message=reason[:200])
-    except BadRequest as exc:  # answered already (the update was handled again after a restart)
-        log.info("pre-checkout answer refused: %s", exc.message)
+    await answer_pre_checkout(update, None if reason is None else reason[:200])
+    raise ApplicationHandlerStop
 
 
 async def payment_received(update: Update, context: ChatContext) -> None:
+    """Money was taken: record it, whatever conversation the member is in."""
     message = update.effective_message
     assert message is not None and message.successful_payment is not None
     paid = message.successful_payment
@@ -111,17 +114,31 @@ async def payment_received(update: Update, context: ChatContext) -> None:
         paid.total_amount,
         paid.currency,
     )
-    if not outcome.new:
+    if outcome.repeated:
         log.info("payment delivered again, already recorded")
-        return
-    extended = "\n".join(
-        f"{code}: now valid thru {us_date(thru)}" for code, thru in outcome.new_thru_dates
-    )
-    await say(update, f"Payment received. Thank you!\n{extended}")
-    try:
-        await send_receipt(update, context, [inv.number for inv in outcome.invoices])
-    except DomainError:  # e.g. the session ended meanwhile: the payment is recorded anyway
-        await say(update, "Log in and open /invoices to get your receipt.")
+    elif outcome.flagged is not None:
+        # Only ids and the reason: never the member's details.
+        log.error(
+            "payment %s flagged for staff, extended nothing: %s",
+            paid.telegram_payment_charge_id,
+            outcome.flagged,
+        )
+        await say(
+            update,
+            "We received your payment, but it does not match an open invoice of yours, so "
+            "nothing was renewed yet. Our staff have been alerted and will sort it out; you "
+            f"do not need to pay again. Reference: {escape(paid.telegram_payment_charge_id[:64])}",
+        )
+    else:
+        extended = "\n".join(
+            f"{code}: now valid thru {us_date(thru)}" for code, thru in outcome.new_thru_dates
+        )
+        await say(update, f"Payment received. Thank you!\n{extended}")
+        try:
+            await send_receipt(update, context, [inv.number for inv in outcome.invoices])
+        except DomainError:  # e.g. the session ended meanwhile: the payment is recorded anyway
+            await say(update, "Log in and open /invoices to get your receipt.")
+    raise ApplicationHandlerStop
 
 
 async def send_receipt(update: Update, context: ChatContext, numbers: list[str]) -> None:
@@ -137,12 +154,7 @@ async def send_receipt(update: Update, context: ChatContext, numbers: list[str])
             charge_id=data.charge_id,
         )
     )
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_document(
-        InputFile(pdf, filename=f"ACSM-receipt-{'-'.join(numbers)}.pdf"),
-        caption="Your receipt",
-    )
+    await send_document(update, pdf, f"ACSM-receipt-{'-'.join(numbers)}.pdf", "Your receipt")
 
 
 @domain_errors(end=None)
@@ -150,9 +162,13 @@ async def receipt_again(update: Update, context: ChatContext) -> None:
     await send_receipt(update, context, [data_suffix(update)])
 
 
-def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+def service_handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    """Pre-checkout and successful payment: registered ahead of every conversation."""
     return [
         PreCheckoutQueryHandler(check_before_payment),
         MessageHandler(filters.SUCCESSFUL_PAYMENT, payment_received),
-        CallbackQueryHandler(receipt_again, pattern=r"^rcpt:R\d{6}$"),
     ]
+
+
+def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    return [CallbackQueryHandler(receipt_again, pattern=r"^rcpt:R\d{6}$")]

@@ -25,6 +25,7 @@ from domain.money import format_usd
 from domain.services import renewal
 from domain.services.renewal import RenewalProgress, RenewalStep
 from handlers.context import ChatContext
+from handlers.conversation import Conversation
 from handlers.render import invoice_block, us_date
 from handlers.replies import (
     answer_button,
@@ -36,6 +37,7 @@ from handlers.replies import (
     typed_text,
 )
 
+NAME = "renewal"
 EDIT_EMAIL, EDIT_PHONE = "renew:edit_email", "renew:edit_phone"
 CHECKED, UNCHECKED = "☑", "☐"
 
@@ -345,13 +347,14 @@ async def cancel(update: Update, context: ChatContext) -> int:
     return ConversationHandler.END
 
 
-def conversation() -> ConversationHandler[ChatContext]:
+def conversation() -> Conversation:
     text = filters.TEXT & ~filters.COMMAND
 
     def step(name: RenewalStep) -> str:
         return f"renew:{name.value}"
 
-    return ConversationHandler(
+    return Conversation(
+        NAME,
         entry_points=[
             CommandHandler("renew", start),
             CallbackQueryHandler(start, pattern=r"^(menu:renew|renew:\d+)$"),
@@ -385,9 +388,6 @@ def conversation() -> ConversationHandler[ChatContext]:
                 not_understood,
             ),
         ],
-        name="renewal",
-        persistent=True,
-        allow_reentry=True,
     )
 
 

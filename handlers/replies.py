@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
 from html import escape
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from domain.errors import DomainError, NotFoundError, NotLoggedInError, RefusedError
 from handlers.context import ChatContext
+from handlers.outbox import Outbox, Sender
+from handlers.scope import current_scope
 
 log = logging.getLogger(__name__)
 
@@ -33,31 +32,35 @@ def keyboard(*rows: Sequence[Button]) -> InlineKeyboardMarkup:
     )
 
 
-async def say(
-    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
-) -> Message | None:
-    """Send a new message into the chat the update came from."""
+def _chat_id(update: Update) -> int | None:
     chat = update.effective_chat
-    if chat is None:
-        return None
-    return await chat.send_message(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+    return chat.id if chat is not None else None
 
 
-_answered: OrderedDict[str, None] = OrderedDict()  # recent query ids: answer each once
+async def _emit(update: Update, record: Callable[[Outbox], None]) -> None:
+    """Record a reply in the update's outbox (sent after the commit); outside an update
+    scope (no runner around the handler), send it at once."""
+    scope = current_scope()
+    if scope is not None:
+        record(scope.outbox)
+        return
+    outbox = Outbox()
+    record(outbox)
+    await Sender(update.get_bot()).send(outbox.replies)  # type: ignore[arg-type]
+
+
+async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """A new message into the chat the update came from."""
+    chat_id = _chat_id(update)
+    if chat_id is not None:
+        await _emit(update, lambda outbox: outbox.send_message(chat_id, text, markup))
 
 
 async def answer_button(update: Update, text: str | None = None) -> None:
-    """Acknowledge a button press (Telegram shows a spinner until this), once per press."""
+    """Acknowledge a button press (Telegram shows a spinner until this), once per update."""
     query = update.callback_query
-    if query is None or query.id in _answered:
-        return
-    _answered[query.id] = None
-    if len(_answered) > 10_000:
-        _answered.popitem(last=False)
-    try:
-        await query.answer(text)
-    except BadRequest as exc:  # query too old after a restart: nothing to answer
-        log.info("callback answer refused: %s", exc.message)
+    if query is not None:
+        await _emit(update, lambda outbox: outbox.answer_button(query.id, text))
 
 
 async def edit_or_say(
@@ -65,15 +68,44 @@ async def edit_or_say(
 ) -> None:
     """Edit the message whose button was pressed, else send a new one."""
     query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
-            return
-        except BadRequest as exc:
-            if "not modified" in exc.message:
-                return
-            log.info("edit refused, sending instead: %s", exc.message)
+    chat_id = _chat_id(update)
+    if query is not None and isinstance(query.message, Message) and chat_id is not None:
+        message_id = query.message.message_id
+        await _emit(update, lambda outbox: outbox.edit_message(chat_id, message_id, text, markup))
+        return
     await say(update, text, markup)
+
+
+async def delete_message(update: Update) -> None:
+    """Delete the member's message (e.g. it carried a password)."""
+    message = update.effective_message
+    if message is not None:
+        chat_id, message_id = message.chat_id, message.message_id
+        await _emit(update, lambda outbox: outbox.delete_message(chat_id, message_id))
+
+
+async def answer_pre_checkout(update: Update, error: str | None) -> None:
+    query = update.pre_checkout_query
+    if query is not None:
+        await _emit(update, lambda outbox: outbox.answer_pre_checkout(query.id, error))
+
+
+async def send_invoice(
+    update: Update, *, title: str, description: str, payload: str, prices: list[tuple[str, int]]
+) -> None:
+    """A Telegram invoice (USD; the provider token is added when it is sent)."""
+    chat_id = _chat_id(update)
+    if chat_id is not None:
+        await _emit(
+            update,
+            lambda outbox: outbox.send_invoice(chat_id, title, description, payload, prices),
+        )
+
+
+async def send_document(update: Update, data: bytes, filename: str, caption: str) -> None:
+    chat_id = _chat_id(update)
+    if chat_id is not None:
+        await _emit(update, lambda outbox: outbox.send_document(chat_id, data, filename, caption))
 
 
 def pressed_data(update: Update) -> str:

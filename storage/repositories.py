@@ -336,6 +336,8 @@ class SqlInvoiceRepository:
         if row is None:
             raise LookupError(invoice.number)
         row.status = invoice.status.value
+        row.amount_cents = invoice.amount_cents
+        row.late_fee_cents = invoice.late_fee_cents
         row.balance_cents = invoice.balance_cents
         row.payment_charge_id = invoice.payment_charge_id
         row.paid_at = invoice.paid_at
@@ -363,6 +365,9 @@ class SqlPaymentRepository:
                 total_cents=payment.total_cents,
                 currency=payment.currency,
                 paid_at=payment.paid_at,
+                status=payment.status,
+                note=payment.note,
+                payer_telegram_id=payment.payer_telegram_id,
             )
             .on_conflict_do_nothing(index_elements=["charge_id"])
         )
@@ -385,15 +390,30 @@ class SqlPaymentRepository:
             .where(PaymentInvoiceRow.charge_id == charge_id)
             .order_by(PaymentInvoiceRow.position)
         )
-        return Payment(
-            charge_id=row.charge_id,
-            provider_charge_id=row.provider_charge_id,
-            acsm_id=row.acsm_id,
-            total_cents=row.total_cents,
-            currency=row.currency,
-            paid_at=row.paid_at,
-            invoice_numbers=list(numbers),
+        return payment_of(row, list(numbers))
+
+    async def flagged(self) -> list[Payment]:
+        rows = await self.session.scalars(
+            select(PaymentRow)
+            .where(PaymentRow.status == Payment.FLAGGED)
+            .order_by(PaymentRow.paid_at)
         )
+        return [payment_of(row, []) for row in rows]
+
+
+def payment_of(row: PaymentRow, numbers: list[str]) -> Payment:
+    return Payment(
+        charge_id=row.charge_id,
+        provider_charge_id=row.provider_charge_id,
+        acsm_id=row.acsm_id,
+        total_cents=row.total_cents,
+        currency=row.currency,
+        paid_at=row.paid_at,
+        invoice_numbers=numbers,
+        status=row.status,
+        note=row.note,
+        payer_telegram_id=row.payer_telegram_id,
+    )
 
 
 # ---- drafts, sessions, login failures ------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from domain.ports import (
     CecRepository,
@@ -30,7 +30,11 @@ from storage.repositories import (
 
 
 class SqlAlchemyUnitOfWork:
-    """Implements domain.ports.UnitOfWork. Leaving without commit() rolls back."""
+    """Implements domain.ports.UnitOfWork. Leaving without commit() rolls back.
+
+    Given a `session` whose transaction is already open (one Telegram update's), it joins
+    it: entering opens a SAVEPOINT, commit() releases it, leaving without commit rolls back
+    to it. The update's transaction itself commits once, when the update is done."""
 
     session: AsyncSession
     members: MemberRepository
@@ -42,11 +46,24 @@ class SqlAlchemyUnitOfWork:
     sessions: SessionRepository
     login_attempts: LoginAttemptRepository
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession] | None = None,
+        *,
+        session: AsyncSession | None = None,
+    ) -> None:
+        assert (session_factory is None) != (session is None), "a factory or a session"
         self._factory = session_factory
+        self._joined = session
+        self._savepoint: AsyncSessionTransaction | None = None
 
     async def __aenter__(self) -> Self:
-        self.session = session = self._factory()
+        if self._joined is not None:
+            session = self.session = self._joined
+            self._savepoint = await session.begin_nested()
+        else:
+            assert self._factory is not None
+            session = self.session = self._factory()
         self.members = SqlMemberRepository(session)
         self.certifications = SqlCertificationRepository(session)
         self.cecs = SqlCecRepository(session)
@@ -63,13 +80,26 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._savepoint is not None:
+            if self._savepoint.is_active:
+                await self._savepoint.rollback()
+            self._savepoint = None
+            return
         try:
             await self.session.rollback()
         finally:
             await self.session.close()
 
     async def commit(self) -> None:
+        if self._savepoint is not None:
+            if self._savepoint.is_active:
+                await self._savepoint.commit()
+            return
         await self.session.commit()
 
     async def rollback(self) -> None:
+        if self._savepoint is not None:
+            if self._savepoint.is_active:
+                await self._savepoint.rollback()
+            return
         await self.session.rollback()

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from domain.cycles import CertState, cert_state
 from domain.errors import NotFoundError
 from domain.model import Invoice, InvoiceStatus, Member, Payment
 from domain.money import format_usd
 from domain.ports import UnitOfWork
+from domain.renewal_rules import Refusal, late_fee_cents
 from domain.rules import Rules
 from domain.services.session import require_member
 
@@ -49,9 +51,11 @@ class Selection:
 
 @dataclass(frozen=True)
 class PaymentOutcome:
-    new: bool  # False when this charge id was recorded before (a repeated delivery)
+    new: bool  # True when this payment paid its invoices now
     invoices: list[InvoiceView]
     new_thru_dates: list[tuple[str, date]]  # (certification code, new thru date)
+    repeated: bool = False  # this charge id was recorded before (a repeated delivery)
+    flagged: str | None = None  # recorded, extended nothing: why (for staff)
 
 
 @dataclass(frozen=True)
@@ -112,15 +116,60 @@ async def pre_checkout(
     currency: str,
 ) -> str | None:
     """None when the payment may go ahead, else a readable reason: every invoice still open
-    and the payer's own, the total equal to their balances to the cent, in USD."""
+    and the payer's own (see payable_invoices), the total equal to their balances to the cent, in USD, and each
+    cycle still renewable today. A cycle that entered its grace period since the invoice was
+    issued gets the late fee added to the invoice now (the member selects it again and sees
+    the new amount); a lapsed one is refused with the reinstatement explanation."""
     async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
         try:
-            invoices = await owned_invoices(uow, member, invoice_numbers)
+            invoices = await payable_invoices(uow, telegram_user_id, invoice_numbers)
         except NotFoundError as exc:
             return str(exc)
+        problem = payment_problem(invoices, total_cents, currency)
+        if problem is None:
+            problem = await still_renewable(uow, rules, invoices)
         await uow.commit()
-    return payment_problem(invoices, total_cents, currency)
+    return problem
+
+
+async def payable_invoices(
+    uow: UnitOfWork, telegram_user_id: int, invoice_numbers: Sequence[str]
+) -> list[Invoice]:
+    """The invoices of a Telegram invoice being paid. Logged in, only the member's own; not
+    logged in (they logged out after opening the invoice we sent to this chat), the invoices
+    of one member. NotFoundError otherwise, revealing nothing."""
+    link = await uow.sessions.get(telegram_user_id)
+    invoices = []
+    for number in unique(invoice_numbers):
+        invoice = await uow.invoices.get(number)
+        if invoice is None or (link is not None and invoice.acsm_id != link.acsm_id):
+            raise NotFoundError(f"Invoice {number[:12]} not found.")
+        invoices.append(invoice)
+    if len({i.acsm_id for i in invoices}) > 1:
+        raise NotFoundError("Those invoices cannot be paid together.")
+    return invoices
+
+
+async def still_renewable(uow: UnitOfWork, rules: Rules, invoices: Sequence[Invoice]) -> str | None:
+    """The rules of today: lapsed cycles cannot be paid; a late fee due since is added."""
+    now = rules.clock.now()
+    for invoice in invoices:
+        states = [cert_state(line.cycle_thru, rules.timezone, now) for line in invoice.lines]
+        if CertState.LAPSED in states:
+            return Refusal.lapsed().message
+        fee = late_fee_cents(states, rules.catalog)
+        if fee > invoice.late_fee_cents:
+            added = fee - invoice.late_fee_cents
+            invoice.late_fee_cents = fee
+            invoice.amount_cents += added
+            invoice.balance_cents += added
+            await uow.invoices.save(invoice)
+            return (
+                f"Your certification is now in its grace period, so a late fee of "
+                f"{format_usd(added)} applies. Invoice {invoice.number} is now "
+                f"{format_usd(invoice.balance_cents)}: please select it again in /invoices."
+            )
+    return None
 
 
 def payment_problem(invoices: Sequence[Invoice], total_cents: int, currency: str) -> str | None:
@@ -147,17 +196,38 @@ async def record_payment(
     total_cents: int,
     currency: str,
 ) -> PaymentOutcome:
-    """Record a successful payment exactly once per charge id: mark the invoices paid and
-    extend each renewed certification (thru = the line's new thru, effective = old thru + 1).
+    """Record a successful payment exactly once per charge id.
 
-    Money was taken already, so this needs no session: the invoices name the member. A
-    repeated delivery of the same charge id changes nothing and returns new=False."""
+    Money was taken already, so it is always recorded. It pays the invoices (marks them
+    paid, extends each renewed certification: thru = the line's new thru, effective = old
+    thru + 1) only when they all exist, are open, belong to one member the payer is linked
+    to, and the amount and currency match; otherwise it is recorded as flagged, extends
+    nothing, and the outcome says why (staff sort it out). A repeated delivery of the same
+    charge id changes nothing and returns `repeated`."""
     async with uow:
-        invoices = [i for n in unique(invoice_numbers) if (i := await uow.invoices.get(n))]
-        if not invoices or not await uow.payments.add_once(
-            payment_of(rules, invoices, charge_id, provider_charge_id, total_cents, currency)
-        ):
-            return PaymentOutcome(False, [InvoiceView.of(i) for i in invoices], [])
+        named = unique(invoice_numbers)
+        invoices = [i for n in named if (i := await uow.invoices.get(n))]
+        problem = await payment_anomaly(
+            uow, telegram_user_id, named, invoices, total_cents, currency
+        )
+        payment = Payment(
+            charge_id=charge_id,
+            provider_charge_id=provider_charge_id,
+            acsm_id=invoices[0].acsm_id if invoices else None,
+            total_cents=total_cents,
+            currency=currency.upper(),
+            paid_at=rules.clock.now(),
+            invoice_numbers=[i.number for i in invoices] if problem is None else [],
+            status=Payment.APPLIED if problem is None else Payment.FLAGGED,
+            note=problem,
+            payer_telegram_id=telegram_user_id,
+        )
+        if not await uow.payments.add_once(payment):
+            return PaymentOutcome(False, [InvoiceView.of(i) for i in invoices], [], repeated=True)
+        views = [InvoiceView.of(i) for i in invoices]
+        if problem is not None:
+            await uow.commit()
+            return PaymentOutcome(False, views, [], flagged=problem)
         extended: list[tuple[str, date]] = []
         for invoice in invoices:
             extended += await settle(uow, rules, invoice, charge_id)
@@ -166,23 +236,34 @@ async def record_payment(
         return PaymentOutcome(True, [InvoiceView.of(i) for i in invoices], extended)
 
 
-def payment_of(
-    rules: Rules,
+async def payment_anomaly(
+    uow: UnitOfWork,
+    telegram_user_id: int,
+    named: Sequence[str],
     invoices: Sequence[Invoice],
-    charge_id: str,
-    provider_charge_id: str,
     total_cents: int,
     currency: str,
-) -> Payment:
-    return Payment(
-        charge_id=charge_id,
-        provider_charge_id=provider_charge_id,
-        acsm_id=invoices[0].acsm_id,
-        total_cents=total_cents,
-        currency=currency.upper(),
-        paid_at=rules.clock.now(),
-        invoice_numbers=[i.number for i in invoices],
-    )
+) -> str | None:
+    """Why a received payment must not pay its invoices, or None when it may."""
+    found = {i.number for i in invoices}
+    missing = [n[:12] for n in named if n not in found]
+    if not named or missing:
+        return f"unknown invoice(s): {', '.join(missing) or 'none named'}"
+    if len({i.acsm_id for i in invoices}) != 1:
+        return "invoices of several members"
+    paid = [i.number for i in invoices if i.status is not InvoiceStatus.OPEN]
+    if paid:
+        return f"already paid: {', '.join(paid)}"
+    due = sum(i.balance_cents for i in invoices)
+    if currency.upper() != CURRENCY or total_cents != due:
+        return f"amount {total_cents} {currency[:3]} does not match the {due} {CURRENCY} due"
+    # The payer: a Telegram user logged in as another member is not paying their own
+    # invoice. One not logged in at all (logged out after opening the invoice) is taken at
+    # the invoice's word: the payload names invoices of one member, to the cent.
+    link = await uow.sessions.get(telegram_user_id)
+    if link is not None and link.acsm_id != invoices[0].acsm_id:
+        return "the payer is logged in as another member"
+    return None
 
 
 async def settle(

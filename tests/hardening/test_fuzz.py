@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from bot.app import make_rules
-from bot.errors import SORRY
+from bot.errors import PARKED
 from bot.sample_members import seed
 from bot.settings import Settings
 from domain.clock import FixedClock
@@ -205,6 +205,7 @@ class Rig:
     tried: Counter[str] = field(default_factory=Counter)
     seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     group_message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    charges: list[str] = field(default_factory=list)  # every payment the emulator completed
 
 
 async def start_rig(database_url: str) -> Rig:
@@ -326,7 +327,9 @@ async def do_media_or_foreign(rig: Rig, user: Any, action: tuple[Any, ...]) -> N
     elif kind == "pay":
         invoices = [m for m in user.messages if m.invoice is not None]
         if invoices:
-            await user.pay(invoices[-1], total_amount=action[1], timeout=STEP_TIMEOUT)
+            paid = await user.pay(invoices[-1], total_amount=action[1], timeout=STEP_TIMEOUT)
+            if paid.approved and paid.successful_payment is not None:
+                rig.charges.append(paid.successful_payment["telegram_payment_charge_id"])
     elif kind == "inline_query":
         rig.emulator.inject(
             {"inline_query": {"id": "1", "from": user.raw, "query": action[1][:256], "offset": ""}}
@@ -375,11 +378,21 @@ async def run_example(rig: Rig, member: tuple[str, str] | None, steps: list[Any]
     await probe.send("/help")
     answer = await probe.next_message(timeout=STEP_TIMEOUT)
     assert "/renew" in answer.text, f"the bot stopped answering: {answer.text!r}"
-    crashed = [m.text for m in user.messages if m.text == SORRY]
-    assert not crashed, "a handler crashed on this input (the error handler said sorry)"
+    crashed = [m.text for m in user.messages if m.text == PARKED]
+    assert not crashed, "a handler kept failing on this input (the update was parked)"
+    await rig.emulator.settle(timeout=STEP_TIMEOUT, quiet=0.2)
+    recorded = await payment_rows(rig.database)
+    assert recorded == sorted(rig.charges), "a completed payment is missing or doubled"
     assert not rig.emulator.violations, f"calls the Bot API spec rejects: {rig.emulator.violations}"
     broken = await broken_rows(rig.database.session_factory)
     assert not broken, f"inconsistent database: {broken}"
+
+
+async def payment_rows(database: Database) -> list[str]:
+    """Every payment row's charge id (each payment the emulator completed must have one)."""
+    async with database.session_factory() as session:
+        rows = await session.execute(text("SELECT charge_id FROM payments"))
+        return sorted(row[0] for row in rows)
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ import pytest
 
 from domain.clock import FixedClock
 from domain.errors import NotFoundError
-from domain.model import InvoiceStatus
+from domain.model import InvoiceStatus, Payment
 from domain.rules import Rules
 from domain.services import invoices
 from domain.services.certifications import my_certifications
@@ -63,7 +63,8 @@ async def test_a_second_payment_of_a_paid_invoice_changes_nothing(
     other = await invoices.record_payment(
         seeded(), rules, tg, [inv.number], "c2", "p2", 4500, "USD"
     )
-    assert other.new_thru_dates == []
+    assert other.new_thru_dates == [] and not other.new and not other.repeated
+    assert other.flagged == f"already paid: {inv.number}"
     (view,) = await my_certifications(seeded(), rules, tg)
     assert view.thru_date == date(2029, 12, 31)
     (mine,) = await invoices.my_invoices(seeded(), rules, tg)
@@ -103,3 +104,72 @@ async def test_receipt_needs_paid_invoices(seeded: UowFactory, rules: Rules) -> 
     tg = await log_in(seeded, rules, ANN)
     with pytest.raises(NotFoundError):
         await invoices.receipt(seeded(), rules, tg, [inv.number])
+
+
+async def flagged_payments(seeded: UowFactory) -> list[Payment]:
+    uow = seeded()
+    async with uow:
+        return await uow.payments.flagged()
+
+
+async def test_money_that_matches_no_open_invoice_is_recorded_flagged_and_extends_nothing(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    inv = await invoice_for(seeded, rules, ANN)
+    bens = await invoice_for(seeded, rules, BEN)
+    tg = await log_in(seeded, rules, ANN)
+    pay = invoices.record_payment
+    cases = {
+        "unknown": await pay(seeded(), rules, tg, ["R999999"], "u1", "p", 4500, "USD"),
+        "none named": await pay(seeded(), rules, tg, [], "u2", "p", 4500, "USD"),
+        "short": await pay(seeded(), rules, tg, [inv.number], "u3", "p", 4499, "USD"),
+        "currency": await pay(seeded(), rules, tg, [inv.number], "u4", "p", 4500, "EUR"),
+        "someone else's": await pay(seeded(), rules, tg, [bens.number], "u5", "p", 6000, "USD"),
+    }
+    assert cases["unknown"].flagged == "unknown invoice(s): R999999"
+    assert cases["none named"].flagged == "unknown invoice(s): none named"
+    assert "does not match" in (cases["short"].flagged or "")
+    assert "does not match" in (cases["currency"].flagged or "")
+    assert cases["someone else's"].flagged == "the payer is logged in as another member"
+    assert all(not c.new and c.new_thru_dates == [] for c in cases.values())
+    flagged = await flagged_payments(seeded)
+    assert [p.charge_id for p in flagged] == ["u1", "u2", "u3", "u4", "u5"]
+    assert all(p.payer_telegram_id == tg and p.invoice_numbers == [] for p in flagged)
+    (view,) = await my_certifications(seeded(), rules, tg)
+    assert view.thru_date == date(2026, 12, 31)  # nothing extended
+    (mine,) = await invoices.my_invoices(seeded(), rules, tg)
+    assert mine.status is InvoiceStatus.OPEN
+    again = await pay(seeded(), rules, tg, ["R999999"], "u1", "p", 4500, "USD")
+    assert again.repeated and again.flagged is None  # recorded once per charge id
+
+
+async def test_a_payer_who_logged_out_still_pays_their_invoice(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    inv = await invoice_for(seeded, rules, ANN)
+    tg = await log_in(seeded, rules, ANN)
+    from domain.services import auth
+
+    await auth.logout(seeded(), rules, tg)
+    outcome = await invoices.record_payment(
+        seeded(), rules, tg, [inv.number], "c1", "p1", 4500, "USD"
+    )
+    assert outcome.new and outcome.flagged is None
+
+
+async def test_pre_checkout_applies_the_rules_of_today(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    inv = await invoice_for(seeded, rules, ANN)  # issued in November, no late fee
+    tg = await log_in(seeded, rules, ANN)
+    clock.advance(timedelta(days=40))  # 2027-01-07: the cycle is in its grace period
+    tg = await log_in(seeded, rules, ANN)
+    reason = await invoices.pre_checkout(seeded(), rules, tg, [inv.number], 4500, "USD")
+    assert reason is not None and "late fee of $80.00" in reason and "$125.00" in reason
+    (mine,) = await invoices.my_invoices(seeded(), rules, tg)
+    assert (mine.amount_cents, mine.balance_cents) == (12500, 12500)
+    assert await invoices.pre_checkout(seeded(), rules, tg, [inv.number], 12500, "USD") is None
+    clock.advance(timedelta(days=200))  # 2027-07-26: lapsed
+    tg = await log_in(seeded, rules, ANN)
+    reason = await invoices.pre_checkout(seeded(), rules, tg, [inv.number], 12500, "USD")
+    assert reason is not None and "lapsed" in reason.lower()

@@ -1,55 +1,107 @@
-"""The bot's persistence store and the processed-update register."""
+"""What the update runner keeps in an update's transaction: claims, replies, states, parked."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import select
 
-from storage.conversations import ConversationStore
 from storage.database import Database
 from storage.orm import ProcessedUpdateRow
-from storage.updates import ProcessedUpdates
+from storage.update_records import UpdateRecords, parked_updates, prune_processed
+
+NOW = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
+
+
+async def in_transaction(database: Database, work) -> object:  # type: ignore[no-untyped-def]
+    async with database.session_factory() as session, session.begin():
+        return await work(UpdateRecords(session))
 
 
 async def test_conversation_states_round_trip(database: Database) -> None:
-    store = ConversationStore(database.session_factory)
-    assert await store.load_all("renewal") == {}
-    await store.save("renewal", "[1, 1]", "CONTACT")
-    await store.save("renewal", "[2, 2]", {"step": 3, "picked": [1, 2], "note": "é"})
-    await store.save("login", "[1, 1]", 1)
-    await store.save("renewal", "[1, 1]", "CPR")  # overwrite
-    assert await store.load_all("renewal") == {
-        "[1, 1]": "CPR",
-        "[2, 2]": {"step": 3, "picked": [1, 2], "note": "é"},
+    names = ["renewal", "login"]
+
+    async def save(records: UpdateRecords) -> None:
+        await records.save_conversations("[1, 1]", {"renewal": "CONTACT", "login": None})
+        await records.save_conversations("[2, 2]", {"renewal": {"state": "x", "data": {"é": 1}}})
+        await records.save_conversations("[1, 1]", {"renewal": "CPR", "login": "login:password"})
+
+    await in_transaction(database, save)
+    assert await in_transaction(database, lambda r: r.conversations("[1, 1]", names)) == {
+        "renewal": "CPR",
+        "login": "login:password",
     }
-    await store.save("renewal", "[1, 1]", None)  # the conversation ended
-    await store.save("renewal", "[9, 9]", None)  # nothing to delete: fine
-    assert await store.load_all("renewal") == {"[2, 2]": {"step": 3, "picked": [1, 2], "note": "é"}}
-    assert await store.load_all("login") == {"[1, 1]": 1}
+    await in_transaction(database, lambda r: r.save_conversations("[1, 1]", {"renewal": None}))
+    assert await in_transaction(database, lambda r: r.conversations("[1, 1]", names)) == {
+        "login": "login:password"
+    }
+    assert await in_transaction(database, lambda r: r.conversations("[2, 2]", ["renewal"])) == {
+        "renewal": {"state": "x", "data": {"é": 1}}
+    }
 
 
-async def test_an_update_is_processed_once(database: Database) -> None:
-    updates = ProcessedUpdates(database.session_factory)
-    assert await updates.mark_processed(2**40)
-    assert not await updates.mark_processed(2**40)
-    outcomes = await asyncio.gather(*(updates.mark_processed(7) for _ in range(4)))
-    assert sorted(outcomes) == [False, False, False, True]
+async def test_an_update_is_claimed_once_even_concurrently(database: Database) -> None:
+    assert await in_transaction(database, lambda r: r.claim(2**40, NOW))
+    assert not await in_transaction(database, lambda r: r.claim(2**40, NOW))
+    outcomes = await asyncio.gather(
+        *(in_transaction(database, lambda r: r.claim(7, NOW)) for _ in range(4))
+    )
+    assert sorted(outcomes) == [False, False, False, True]  # type: ignore[type-var]
+
+
+async def test_a_claim_rolled_back_leaves_nothing(database: Database) -> None:
+    class Crash(Exception):
+        pass
+
+    async def claim_then_crash(records: UpdateRecords) -> None:
+        await records.claim(5, NOW)
+        await records.save_conversations("[1, 1]", {"renewal": "CPR"})
+        raise Crash
+
+    with pytest.raises(Crash):
+        await in_transaction(database, claim_then_crash)
+    assert await in_transaction(database, lambda r: r.claim(5, NOW))
+    assert await in_transaction(database, lambda r: r.conversations("[1, 1]", ["renewal"])) == {}
+
+
+async def test_replies_are_kept_until_cleared(database: Database) -> None:
+    reply = {"method": "sendMessage", "chat_id": 1, "text": "hi", "markup": None}
+
+    async def claim_with_replies(records: UpdateRecords) -> None:
+        await records.claim(9, NOW)
+        await records.keep_replies(9, [reply, reply])
+
+    await in_transaction(database, claim_with_replies)
+    assert await in_transaction(database, lambda r: r.unsent_replies(9)) == [reply, reply]
+    await in_transaction(database, lambda r: r.keep_replies(9, [reply]))
+    assert await in_transaction(database, lambda r: r.unsent_replies(9)) == [reply]
+    await in_transaction(database, lambda r: r.keep_replies(9, []))
+    assert await in_transaction(database, lambda r: r.unsent_replies(9)) == []
+
+
+async def test_a_parked_update_is_kept_and_claimed(database: Database) -> None:
+    await in_transaction(
+        database, lambda r: r.park(11, 42, 5, "ValueError: x" * 100, {"update_id": 11}, NOW)
+    )
+    assert await parked_updates(database.session_factory) == [11]
+    assert not await in_transaction(database, lambda r: r.claim(11, NOW))
 
 
 async def test_old_update_ids_are_pruned(database: Database) -> None:
-    updates = ProcessedUpdates(database.session_factory)
     now = datetime.now(UTC)
     async with database.session_factory() as session, session.begin():
         session.add_all(
             [
                 ProcessedUpdateRow(update_id=1, seen_at=now - timedelta(days=3)),
                 ProcessedUpdateRow(update_id=2, seen_at=now - timedelta(hours=1)),
+                ProcessedUpdateRow(update_id=3, seen_at=now - timedelta(days=3), replies=[{}]),
             ]
         )
-    assert await updates.prune() == 1
+    assert await prune_processed(database.session_factory) == 2
     async with database.session_factory() as session:
-        left = await session.scalars(select(ProcessedUpdateRow.update_id))
+        left = await session.scalars(
+            select(ProcessedUpdateRow.update_id).order_by(ProcessedUpdateRow.update_id)
+        )
         assert list(left) == [2]
-        assert await session.scalar(select(func.count()).select_from(ProcessedUpdateRow)) == 1

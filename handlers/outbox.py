@@ -1,0 +1,188 @@
+"""Replies recorded while an update is handled and sent once its transaction has committed.
+
+Each reply is plain JSON (a Bot API method and its parameters), so the runner can keep the
+replies with the processed update in the same transaction: a kill after the commit leaves
+them in the database, and the redelivered update sends them. The payment provider token is
+never recorded; it is added when a `sendInvoice` goes out.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, InputFile, LabeledPrice
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ExtBot
+
+log = logging.getLogger(__name__)
+
+Reply = dict[str, Any]  # {"method": ..., **params}
+
+
+def markup_json(markup: InlineKeyboardMarkup | None) -> dict[str, Any] | None:
+    return markup.to_dict() if markup is not None else None
+
+
+@dataclass
+class Outbox:
+    replies: list[Reply] = field(default_factory=list)
+    _answered: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.replies)
+
+    def send_message(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        self.replies.append(
+            {
+                "method": "sendMessage",
+                "chat_id": chat_id,
+                "text": text,
+                "markup": markup_json(markup),
+            }
+        )
+
+    def edit_message(
+        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        """Edit a message; if Telegram refuses (too old, deleted), send the text anew."""
+        self.replies.append(
+            {
+                "method": "editMessageText",
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "text": text,
+                "markup": markup_json(markup),
+            }
+        )
+
+    def answer_button(self, query_id: str, text: str | None = None) -> None:
+        """Answer a button press once per update (Telegram refuses a second answer)."""
+        if query_id in self._answered:
+            return
+        self._answered.add(query_id)
+        self.replies.append({"method": "answerCallbackQuery", "id": query_id, "text": text})
+
+    def answer_pre_checkout(self, query_id: str, error: str | None) -> None:
+        self.replies.append({"method": "answerPreCheckoutQuery", "id": query_id, "error": error})
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        self.replies.append(
+            {"method": "deleteMessage", "chat_id": chat_id, "message_id": message_id}
+        )
+
+    def send_invoice(
+        self,
+        chat_id: int,
+        title: str,
+        description: str,
+        payload: str,
+        prices: Sequence[tuple[str, int]],
+    ) -> None:
+        self.replies.append(
+            {
+                "method": "sendInvoice",
+                "chat_id": chat_id,
+                "title": title,
+                "description": description,
+                "payload": payload,
+                "prices": [[label, amount] for label, amount in prices],
+            }
+        )
+
+    def send_document(self, chat_id: int, data: bytes, filename: str, caption: str) -> None:
+        self.replies.append(
+            {
+                "method": "sendDocument",
+                "chat_id": chat_id,
+                "data": base64.b64encode(data).decode("ascii"),
+                "filename": filename,
+                "caption": caption,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Sends recorded replies with the application's bot."""
+
+    bot: ExtBot[Any]
+    payment_provider_token: str | None = None
+
+    async def send(self, replies: Sequence[Reply]) -> int:
+        """Send in order; returns how many went out. A reply Telegram refuses for good (400,
+        403: blocked, too old, deleted) is logged and skipped; anything else (network, 5xx
+        after retries) propagates, and the caller keeps the rest for later."""
+        sent = 0
+        for reply in replies:
+            try:
+                await self._send_one(reply)
+            except (BadRequest, Forbidden) as exc:
+                log.info("Telegram refused %s: %s", reply["method"], exc.message)
+            sent += 1
+        return sent
+
+    async def _send_one(self, reply: Reply) -> None:
+        method = reply["method"]
+        markup = (
+            InlineKeyboardMarkup.de_json(reply["markup"], self.bot) if reply.get("markup") else None
+        )
+        if method == "sendMessage":
+            await self.bot.send_message(
+                reply["chat_id"], reply["text"], reply_markup=markup, parse_mode=ParseMode.HTML
+            )
+        elif method == "editMessageText":
+            await self._edit(reply, markup)
+        elif method == "answerCallbackQuery":
+            await self.bot.answer_callback_query(reply["id"], text=reply.get("text"))
+        elif method == "answerPreCheckoutQuery":
+            error = reply.get("error")
+            await self.bot.answer_pre_checkout_query(
+                reply["id"], ok=error is None, error_message=error
+            )
+        elif method == "deleteMessage":
+            await self.bot.delete_message(reply["chat_id"], reply["message_id"])
+        elif method == "sendInvoice":
+            await self._invoice(reply)
+        elif method == "sendDocument":
+            document = InputFile(base64.b64decode(reply["data"]), filename=reply["filename"])
+            await self.bot.send_document(reply["chat_id"], document, caption=reply["caption"])
+        else:
+            log.error("unknown reply method %s: skipped", method)
+
+    async def _edit(self, reply: Reply, markup: InlineKeyboardMarkup | None) -> None:
+        try:
+            await self.bot.edit_message_text(
+                reply["text"],
+                chat_id=reply["chat_id"],
+                message_id=reply["message_id"],
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return
+            log.info("edit refused, sending instead: %s", exc.message)
+            await self.bot.send_message(
+                reply["chat_id"], reply["text"], reply_markup=markup, parse_mode=ParseMode.HTML
+            )
+
+    async def _invoice(self, reply: Reply) -> None:
+        if not self.payment_provider_token:
+            log.error("an invoice reply without PAYMENT_PROVIDER_TOKEN: skipped")
+            return
+        await self.bot.send_invoice(
+            chat_id=reply["chat_id"],
+            title=reply["title"],
+            description=reply["description"],
+            payload=reply["payload"],
+            provider_token=self.payment_provider_token,
+            currency="USD",
+            prices=[LabeledPrice(label, amount) for label, amount in reply["prices"]],
+        )

@@ -1,0 +1,112 @@
+"""What the update runner keeps in the update's own transaction: the update id (claimed
+once), the replies waiting to be sent, the member's conversation states, parked updates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.orm import ConversationRow, ParkedUpdateRow, ProcessedUpdateRow
+from storage.repositories import insert_for
+
+KEEP = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
+
+
+def conversation_key(chat_id: int, user_id: int) -> str:
+    return json.dumps([chat_id, user_id])
+
+
+class UpdateRecords:
+    """Bound to the session of one update's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """True the first time: this transaction owns the update. False: handled before
+        (a unique key: two processes cannot both claim it; the second waits for the first)."""
+        stmt = insert_for(self.session, ProcessedUpdateRow).values(update_id=update_id, seen_at=now)
+        result = await self.session.execute(stmt.on_conflict_do_nothing())
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def unsent_replies(self, update_id: int) -> list[dict[str, Any]]:
+        replies = await self.session.scalar(
+            select(ProcessedUpdateRow.replies).where(ProcessedUpdateRow.update_id == update_id)
+        )
+        return list(replies or [])
+
+    async def keep_replies(self, update_id: int, replies: list[dict[str, Any]] | None) -> None:
+        await self.session.execute(
+            update(ProcessedUpdateRow)
+            .where(ProcessedUpdateRow.update_id == update_id)
+            .values(replies=replies or None)
+        )
+
+    async def conversations(self, key: str, names: Iterable[str]) -> dict[str, Any]:
+        rows = await self.session.execute(
+            select(ConversationRow.name, ConversationRow.state).where(
+                ConversationRow.key == key, ConversationRow.name.in_(list(names))
+            )
+        )
+        return {name: state for name, state in rows}
+
+    async def save_conversations(self, key: str, states: Mapping[str, Any | None]) -> None:
+        """Upsert each state; None deletes it (the conversation ended)."""
+        for name, state in states.items():
+            if state is None:
+                await self.session.execute(
+                    delete(ConversationRow).where(
+                        ConversationRow.name == name, ConversationRow.key == key
+                    )
+                )
+                continue
+            stmt = insert_for(self.session, ConversationRow).values(name=name, key=key, state=state)
+            await self.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["name", "key"], set_={"state": stmt.excluded.state}
+                )
+            )
+
+    async def park(
+        self,
+        update_id: int,
+        telegram_user_id: int | None,
+        attempts: int,
+        error: str,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """Keep a failing update for staff and mark it handled, so it is confirmed."""
+        stmt = insert_for(self.session, ParkedUpdateRow).values(
+            update_id=update_id,
+            telegram_user_id=telegram_user_id,
+            attempts=attempts,
+            error=error[:500],
+            payload=payload,
+            parked_at=now,
+        )
+        await self.session.execute(stmt.on_conflict_do_nothing())
+        await self.claim(update_id, now)
+
+
+async def prune_processed(
+    session_factory: async_sessionmaker[AsyncSession], before: datetime | None = None
+) -> int:
+    """Forget update ids seen before `before` (default: KEEP ago): Telegram redelivers
+    nothing that old, so their ids and any replies left uncleared no longer matter."""
+    cutoff = before or datetime.now(UTC) - KEEP
+    async with session_factory() as session, session.begin():
+        result = await session.execute(
+            delete(ProcessedUpdateRow).where(ProcessedUpdateRow.seen_at < cutoff)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def parked_updates(session_factory: async_sessionmaker[AsyncSession]) -> list[int]:
+    async with session_factory() as session:
+        return list(await session.scalars(select(ParkedUpdateRow.update_id)))
