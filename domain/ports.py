@@ -64,7 +64,11 @@ class CecRepository(Protocol):
 
 
 class InvoiceRepository(Protocol):
-    async def get(self, number: str) -> Invoice | None: ...
+    async def get(self, number: str, *, for_update: bool = False) -> Invoice | None:
+        """`for_update`: lock it until the transaction ends (two payments of one invoice
+        at the same moment: the second waits, then sees it paid)."""
+        ...
+
     async def for_member(self, acsm_id: str) -> list[Invoice]: ...
     async def for_cycle(self, certification_id: int, cycle_thru: date) -> Invoice | None:
         """The invoice (open or paid) that renews this certification's cycle."""

@@ -277,8 +277,11 @@ class SqlInvoiceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, number: str) -> Invoice | None:
-        row = await self.session.scalar(_with_lines().where(InvoiceRow.number == number))
+    async def get(self, number: str, *, for_update: bool = False) -> Invoice | None:
+        query = _with_lines().where(InvoiceRow.number == number)
+        if for_update:  # PostgreSQL: a row lock; SQLite's writer lock already serializes
+            query = query.with_for_update(of=InvoiceRow)
+        row = await self.session.scalar(query.execution_options(populate_existing=for_update))
         return invoice_of(row) if row else None
 
     async def for_member(self, acsm_id: str) -> list[Invoice]:

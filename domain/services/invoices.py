@@ -206,7 +206,8 @@ async def record_payment(
     charge id changes nothing and returns `repeated`."""
     async with uow:
         named = unique(invoice_numbers)
-        invoices = [i for n in named if (i := await uow.invoices.get(n))]
+        invoices = [i for n in sorted(named) if (i := await uow.invoices.get(n, for_update=True))]
+        invoices.sort(key=lambda i: named.index(i.number))
         problem = await payment_anomaly(
             uow, telegram_user_id, named, invoices, total_cents, currency
         )

@@ -231,8 +231,10 @@ async def test_members_in_parallel_each_member_in_order(bot, emulator) -> None:
 
 
 async def test_twenty_members_logging_in_at_once(bot, emulator) -> None:
-    """All answered, the last soon after the first (argon2 made cheap here: this measures the
-    bot, not the hash; production's cost is in docs/performance figures)."""
+    """All answered, the last soon after the first. Argon2 is made cheap here (this measures
+    the bot, not the hash: 20 real argon2id checks need ~3 s of CPU on 2 cores whatever the
+    bot does). The floor is Telegram's own limit: 20 deletions + 20 welcomes are 40 calls,
+    which python-telegram-bot's rate limiter spreads at 30 a second (1.3 s)."""
     bot.rules = dataclasses.replace(bot.rules, hasher=Argon2Hasher(time_cost=1, memory_cost=8192))
     await bot.restart()
     users = [emulator.new_user(f"M{i}", "Lee") for i in range(20)]
@@ -249,7 +251,7 @@ async def test_twenty_members_logging_in_at_once(bot, emulator) -> None:
     answered = await asyncio.gather(*(welcomed(user) for user in users))
     spread = max(answered) - min(answered)
     print(f"\n20 logins: first to last answer {spread * 1000:.0f} ms")
-    assert spread < 1.0
+    assert spread < 2.0
 
 
 @pytest.mark.parametrize(

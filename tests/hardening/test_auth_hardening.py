@@ -161,7 +161,10 @@ async def test_two_payments_of_one_invoice_record_one(bot, emulator, database) -
     # Either the second checkout is refused before money is taken, or it is recorded once
     # and the invoice stays paid once (a refund case for staff, never a second extension).
     assert total.payments == len(approved) and 1 <= total.payments <= 2
-    certs = await ask(phone, "/certifications")
+    await phone.send("/certifications")
+    certs = await shows(phone, lambda m: "My certifications" in m.text)
     assert "thru 12/31/2029" in certs.text and "2032" not in certs.text
+    confirmed = [m for u in (phone, laptop) for m in u.messages if "Payment received" in m.text]
+    assert len(confirmed) == 1, "a second charge was confirmed as if it paid the invoice"
     assert await broken_rows(database.session_factory) == {}
     assert TODAY.year == 2026
