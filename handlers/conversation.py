@@ -14,12 +14,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, BaseHandler, ConversationHandler
+from telegram.ext import Application, BaseHandler, ConversationHandler, MessageHandler, filters
 
 from handlers.context import ChatContext
+from handlers.replies import say
 from handlers.scope import current_scope
 
 END = ConversationHandler.END
+EDITED = (
+    "I only read new messages, so that edit changed nothing. Please send your answer again "
+    "as a new message."
+)
+
+
+async def edited(update: Update, context: ChatContext) -> None:
+    """An edited message never answers a question nor cancels: the member is told."""
+    await say(update, EDITED)
+
+
 Handlers = Sequence[BaseHandler[Update, ChatContext, Any]]
 
 
@@ -41,6 +53,7 @@ class Conversation(BaseHandler[Update, ChatContext, Any]):
         self.entry_points = list(entry_points)
         self.states = {state: list(handlers) for state, handlers in states.items()}
         self.fallbacks = list(fallbacks)
+        self.edits = MessageHandler(filters.UpdateType.EDITED, edited)
 
     def _match(self, handlers: Handlers, update: Update) -> tuple[Any, Any] | None:
         for handler in handlers:
@@ -51,12 +64,16 @@ class Conversation(BaseHandler[Update, ChatContext, Any]):
 
     def check_update(self, update: object) -> tuple[Any, Any] | None:
         """Entry points always (a command restarts the conversation), then the handlers of
-        the member's current state, then the fallbacks while a conversation is running."""
+        the member's current state, then the fallbacks while a conversation is running. An
+        edited message matches nothing but the edit notice (while in the conversation)."""
         if not isinstance(update, Update) or update.effective_user is None:
             return None
         scope = current_scope()
         if scope is None:
             return None
+        if update.edited_message is not None:  # an old message changed: never an answer
+            in_conversation = scope.conversation(self.name) is not None
+            return (self.edits, True) if in_conversation else None
         found = self._match(self.entry_points, update)
         if found is not None:
             return found

@@ -75,3 +75,24 @@ async def test_cancel_leaves_login(bot, emulator) -> None:
     reply = await ask(ann, "LEE100001")
     assert "password" not in reply.text.lower()
     assert "Nothing to cancel" in (await ask(ann, "/cancel")).text
+
+
+async def test_nothing_typed_at_the_username_prompt_outlives_the_login(
+    bot, emulator, database
+) -> None:
+    from sqlalchemy import text
+
+    async def stored() -> str:
+        async with database.session_factory() as session:
+            rows = (await session.execute(text("SELECT name, state FROM conversations"))).all()
+        return str(rows)
+
+    ann = emulator.new_user("Ann", "Lee")
+    await ask(ann, "/login")
+    await ask(ann, "MySecretTyped")  # e.g. a password typed at the username prompt
+    assert "MySecretTyped" in await stored()  # kept while the login waits (restart-safe)
+    await ask(ann, "wrong password")
+    assert "MySecretTyped" not in await stored()  # gone once that login attempt ended
+    await ask(ann, "/cancel")
+    await log_in(ann, ANN)
+    assert "LEE100001" not in (await stored()).upper()

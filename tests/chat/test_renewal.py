@@ -147,3 +147,19 @@ async def test_an_update_delivered_twice_is_handled_once(bot, emulator) -> None:
     emulator.redeliver(max(emulator.updates.history))
     await quiet(emulator)
     assert len(ann.messages) == before
+
+
+async def test_an_edited_message_never_answers_a_question_nor_cancels(bot, emulator) -> None:
+    from handlers.conversation import EDITED
+
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await renew_to_cecs(ann)
+    thirty = await ann.send("30")
+    assert "Step 4 of 5" in (await ann.next_message()).text
+    await ann.edit(thirty.message_id, "5")  # at the "other CECs" step
+    assert (await ann.next_message()).text == EDITED
+    await ann.edit(thirty.message_id, "/cancel")
+    assert (await ann.next_message()).text == EDITED
+    ack = await ask(ann, "15")
+    assert "Step 5 of 5" in ack.text and "CECs reported: 45 of 45" in ack.text
