@@ -388,7 +388,7 @@ class SqlPaymentRepository:
         return Payment(
             charge_id=row.charge_id,
             provider_charge_id=row.provider_charge_id,
-            acsm_id=row.acsm_id,
+            acsm_id=row.acsm_id or "",  # None: a flagged payment of no member (0003)
             total_cents=row.total_cents,
             currency=row.currency,
             paid_at=row.paid_at,
