@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from domain import validation
 from domain.catalog import Catalog, UnknownCertificationError
-from domain.cecs import InvalidCecAmountError, parse_cecs
+from domain.cecs import MAX_ACTIVITY_CECS, InvalidCecAmountError, format_cecs, parse_cecs
+from domain.errors import InvalidInputError
 from domain.model import CecActivity, Certification, Member
 
 MEMBER_COLUMNS = (
@@ -33,9 +34,12 @@ MEMBER_COLUMNS = (
     "cpr_aed_expires",
 )
 CEC_COLUMNS = ("acsm_id", "completed_on", "title", "provider", "cecs")
-ACSM_ID = re.compile(r"\d{1,16}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-PHONE = re.compile(r"[+()\-.\s\d]{7,40}")
+# A field longer than this is refused with its line (csv's own limit is 131072 characters,
+# and its error names no line). The longest column (title) is 300 characters.
+MAX_FIELD = 10_000
+# A member's fields repeat on each of their rows: validate each distinct value once.
+_check_email = lru_cache(maxsize=65536)(validation.check_email)
+_check_phone = lru_cache(maxsize=65536)(validation.check_phone)
 
 
 class RowError(ValueError):
@@ -92,9 +96,17 @@ def required(row: dict[str, str], column: str) -> str:
 
 def acsm_id_of(row: dict[str, str]) -> str:
     value = required(row, "acsm_id")
-    if not ACSM_ID.fullmatch(value):
+    if not validation.ACSM_ID.fullmatch(value):
         raise RowError(f"acsm_id {value[:20]!r} is not digits")
     return value
+
+
+def checked(column: str, check: Callable[[str], str | None], value: str) -> str | None:
+    """Run a domain validator on one field; its reason becomes the row's."""
+    try:
+        return check(value)
+    except InvalidInputError as exc:
+        raise RowError(f"{column}: {str(exc).rstrip('.')}") from exc
 
 
 def rows_with_lines(
@@ -102,7 +114,11 @@ def rows_with_lines(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row); header problems go to `errors` and stop the file."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))  # CR/LF end lines
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        errors.append(f"line 1: {csv_reason(exc)}")
+        return
     if header is None:
         errors.append("line 1: the file is empty (a header row is needed)")
         return
@@ -120,14 +136,35 @@ def rows_with_lines(
         errors.append("line 1: " + "; ".join(problems))
         return
     line = reader.line_num
-    for values in reader:
-        start, line = line + 1, reader.line_num
+    while True:
+        start = line + 1
+        try:
+            values = next(reader, None)
+        except csv.Error as exc:  # the reader cannot go on after this: stop the file here
+            errors.append(f"line {start}: {csv_reason(exc)}")
+            return
+        if values is None:
+            return
+        line = reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(names):
             errors.append(f"line {start}: expected {len(names)} fields, found {len(values)}")
             continue
+        long = [n for n, v in zip(names, values, strict=True) if len(v) > MAX_FIELD]
+        if long:
+            errors.append(f"line {start}: {long[0]} is longer than {MAX_FIELD} characters")
+            continue
         yield start, dict(zip(names, values, strict=True))
+
+
+def csv_reason(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a field is longer than {csv.field_size_limit()} characters (nothing after it "
+            "was read)"
+        )
+    return f"not readable as CSV ({exc})"
 
 
 def parse_members_csv(text: str, catalog: Catalog) -> MembersImport:
@@ -169,16 +206,16 @@ def differences(first: Member, second: Member) -> list[str]:
 def member_row(row: dict[str, str], catalog: Catalog) -> tuple[Member, Certification]:
     acsm_id = acsm_id_of(row)
     email = required(row, "email")
-    if len(email) > 254 or not EMAIL.fullmatch(email):
-        raise RowError(f"email {email[:40]!r} is not an email address")
-    phone = " ".join((row.get("phone") or "").split()) or None
-    if phone is not None and not PHONE.fullmatch(phone):
-        raise RowError(f"phone {phone[:40]!r} is not a phone number")
+    try:
+        email = _check_email(email)
+    except InvalidInputError as exc:
+        raise RowError(f"email {email[:40]!r} is not an email address") from exc
+    phone = checked("phone", _check_phone, row.get("phone") or "")
     cpr_text = (row.get("cpr_aed_expires") or "").strip()
     member = Member(
         acsm_id=acsm_id,
-        first_name=limited(required(row, "first_name"), "first_name", 100),
-        last_name=limited(required(row, "last_name"), "last_name", 100),
+        first_name=name_of(row, "first_name"),
+        last_name=name_of(row, "last_name"),
         email=email,
         phone=phone,
         cpr_aed_expires=parse_date(cpr_text, "cpr_aed_expires") if cpr_text else None,
@@ -196,10 +233,20 @@ def member_row(row: dict[str, str], catalog: Catalog) -> tuple[Member, Certifica
     return member, Certification(acsm_id, code, effective, thru)
 
 
-def limited(value: str, column: str, most: int) -> str:
-    if len(value) > most:
-        raise RowError(f"{column} is longer than {most} characters")
-    return value
+def name_of(row: dict[str, str], column: str) -> str:
+    value = required(row, column)
+    try:
+        return validation.check_name(value, column)
+    except InvalidInputError as exc:
+        raise RowError(str(exc).rstrip(".")) from exc
+
+
+def text_of(row: dict[str, str], column: str, most: int) -> str:
+    value = required(row, column)
+    try:
+        return validation.check_text(value, column, most)
+    except InvalidInputError as exc:
+        raise RowError(str(exc).rstrip(".")) from exc
 
 
 def parse_cecs_csv(text: str, is_member: Callable[[str], bool] | None = None) -> CecsImport:
@@ -227,10 +274,15 @@ def cec_row(row: dict[str, str]) -> CecActivity:
         raise RowError(f"cecs: {exc}") from exc
     if cecs == 0:
         raise RowError("cecs: an activity is worth at least 0.5 CEC")
+    if cecs > MAX_ACTIVITY_CECS:
+        raise RowError(
+            f"cecs: {format_cecs(cecs)} for one activity is more than "
+            f"{format_cecs(MAX_ACTIVITY_CECS)}: a typing error?"
+        )
     return CecActivity(
         acsm_id=acsm_id_of(row),
         completed_on=parse_date(required(row, "completed_on"), "completed_on"),
-        title=limited(required(row, "title"), "title", 300),
-        provider=limited(required(row, "provider"), "provider", 200),
+        title=text_of(row, "title", validation.MAX_TITLE),
+        provider=text_of(row, "provider", validation.MAX_PROVIDER),
         cecs=cecs,
     )

@@ -69,6 +69,7 @@ def member_of(row: MemberRow) -> Member:
         username=row.username,
         password_hash=row.password_hash,
         credentials_version=row.credentials_version,
+        contact_changed_at=row.contact_changed_at,
     )
 
 
@@ -108,6 +109,7 @@ class SqlMemberRepository:
                 username=member.username.lower() if member.username else None,
                 password_hash=member.password_hash,
                 credentials_version=member.credentials_version,
+                contact_changed_at=member.contact_changed_at,
             )
         )
         await self.session.flush()
