@@ -52,6 +52,17 @@ class MembersImport:
     certifications: list[Certification] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     rows: int = 0
+    member_lines: dict[str, int] = field(default_factory=dict)  # acsm_id -> first line
+    cert_lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (acsm_id, code)
+    # Filled by the import use case (domain/services/imports.py) against the database:
+    kept: list[str] = field(default_factory=list)  # "line N: kept …" (the chat's side won)
+    changes: list[str] = field(default_factory=list)  # "line N: …" what the file changes
+    kept_contacts: int = 0
+    kept_thru_dates: int = 0
+    new_members: int = 0
+    changed_members: int = 0
+    new_certifications: int = 0
+    changed_certifications: int = 0
 
 
 @dataclass
@@ -59,6 +70,10 @@ class CecsImport:
     activities: list[CecActivity] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     rows: int = 0
+    lines: list[int] = field(default_factory=list)  # the line of each activity
+    updated: list[str] = field(default_factory=list)  # "line N: …" corrected CECs
+    new_activities: int = 0
+    unchanged: int = 0
 
 
 def decode(data: bytes) -> str:
@@ -192,7 +207,9 @@ def parse_members_csv(text: str, catalog: Catalog) -> MembersImport:
         if known is None:
             seen_members[member.acsm_id] = (line, member)
             result.members.append(member)
+            result.member_lines[member.acsm_id] = line
         seen_certs[(cert.acsm_id, cert.code)] = line
+        result.cert_lines[(cert.acsm_id, cert.code)] = line
         result.certifications.append(cert)
     if result.rows == 0 and not result.errors:
         result.errors.append("line 2: no rows to import")
@@ -249,19 +266,52 @@ def text_of(row: dict[str, str], column: str, most: int) -> str:
         raise RowError(str(exc).rstrip(".")) from exc
 
 
-def parse_cecs_csv(text: str, is_member: Callable[[str], bool] | None = None) -> CecsImport:
-    """`is_member` (when given) refuses rows of unknown members."""
+def parse_cecs_csv(
+    text: str,
+    is_member: Callable[[str], bool] | None = None,
+    *,
+    today: date | None = None,
+    first_day: Callable[[str], date | None] | None = None,
+) -> CecsImport:
+    """`is_member` (when given) refuses rows of unknown members; `today` refuses completion
+    dates after it; `first_day(acsm_id)` (the first day of the member's earliest cycle, None
+    when they hold no certification) refuses activities before it. The same activity twice
+    in the file is counted once, or refused naming both lines when the CECs differ."""
     result = CecsImport()
+    seen: dict[tuple[str, date, str, str], tuple[int, Decimal]] = {}
     for line, row in rows_with_lines(text, CEC_COLUMNS, result.errors):
         result.rows += 1
         try:
             activity = cec_row(row)
             if is_member is not None and not is_member(activity.acsm_id):
                 raise RowError(f"unknown member {activity.acsm_id}")
+            if today is not None and activity.completed_on > today:
+                raise RowError(f"completed_on {activity.completed_on:%Y-%m-%d} is in the future")
+            if first_day is not None:
+                first = first_day(activity.acsm_id)
+                if first is None:
+                    raise RowError(f"member {activity.acsm_id} holds no certification")
+                if activity.completed_on < first:
+                    raise RowError(
+                        f"completed_on {activity.completed_on:%Y-%m-%d} is before member "
+                        f"{activity.acsm_id}'s first cycle (from {first:%Y-%m-%d})"
+                    )
+            key = (activity.acsm_id, activity.completed_on, activity.title, activity.provider)
+            earlier = seen.get(key)
+            if earlier is not None:
+                if earlier[1] == activity.cecs:
+                    continue  # the same row twice: counted once
+                raise RowError(
+                    f"the same activity as line {earlier[0]} with other CECs "
+                    f"({format_cecs(earlier[1])} on line {earlier[0]}, "
+                    f"{format_cecs(activity.cecs)} on line {line}): keep one"
+                )
         except RowError as exc:
             result.errors.append(f"line {line}: {exc}")
             continue
+        seen[key] = (line, activity.cecs)
         result.activities.append(activity)
+        result.lines.append(line)
     if result.rows == 0 and not result.errors:
         result.errors.append("line 2: no rows to import")
     return result
