@@ -122,3 +122,21 @@ def check_acsm_id(text: str) -> str:
     if not ACSM_ID.fullmatch(value):
         raise InvalidInputError(f"acsm_id {value[:20]!r} is not digits (0-9, at most 16)")
     return value
+
+
+TELEGRAM_MESSAGE_LIMIT = 4096  # Bot API sendMessage: 1-4096 characters after entity parsing
+
+
+def fit_telegram(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT, ellipsis: str = "…") -> str:
+    """Shorten plain text so it fits one Telegram message. Telegram counts UTF-16 code units,
+    so an emoji or a rare CJK character counts twice. Apply it to the text BEFORE HTML
+    escaping only when the markup added later is accounted for in `limit`."""
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    room = limit - len(ellipsis.encode("utf-16-le")) // 2
+    units = 0
+    for index, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > room:
+            return text[:index] + ellipsis
+    return text  # not reached

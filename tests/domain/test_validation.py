@@ -127,3 +127,14 @@ def test_text_refuses_control_characters_and_keeps_joiners() -> None:
             check_text(bad, "title", 300)
     with pytest.raises(InvalidInputError, match="longer than 300"):
         check_text("x" * 301, "title", 300)
+
+
+def test_fit_telegram_counts_utf16_units() -> None:
+    from domain.validation import fit_telegram
+
+    assert fit_telegram("short") == "short"
+    assert fit_telegram("x" * 4096) == "x" * 4096
+    long = fit_telegram("x" * 5000)
+    assert len(long) == 4096 and long.endswith("…")
+    emoji = fit_telegram("😀" * 3000)  # each counts 2
+    assert len(emoji.encode("utf-16-le")) // 2 <= 4096 and emoji.endswith("…")
