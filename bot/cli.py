@@ -8,13 +8,19 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 from pydantic import ValidationError
 
 from bot.logging_setup import configure_logging
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from domain.imports import CecsImport, MembersImport
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -78,25 +84,66 @@ def members() -> None:
 
 @members.command("import", help="Upsert members and certifications from a CSV file.")
 @click.argument("file", type=FILE)
-def members_import(file: Path) -> None:
+@click.option(
+    "--as-of",
+    "as_of_text",
+    metavar="YYYY-MM-DD",
+    help="The date of the file's data (default: the file's modification time). Email and "
+    "phone a member changed in the chat on or after it are kept.",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+def members_import(file: Path, as_of_text: str | None, dry_run: bool) -> None:
     from domain.catalog import Catalog
     from domain.services.imports import import_members
 
     config = settings()
     catalog = Catalog.load(config.acsm_catalog_file)
+    as_of, as_of_source = file_as_of(file, as_of_text, config.timezone)
     text = read_text(file)
 
-    async def go() -> tuple[list[str], int, int]:
+    async def go() -> MembersImport:
         database = await open_database(config.database_url)
         try:
-            result = await import_members(database.uow_factory(), catalog, text)
+            return await import_members(
+                database.uow_factory(), catalog, text, as_of=as_of, dry_run=dry_run
+            )
         finally:
             await database.dispose()
-        return result.errors, len(result.members), len(result.certifications)
 
-    errors, member_count, cert_count = asyncio.run(go())
-    fail_on(errors)
-    click.echo(f"imported {member_count} members, {cert_count} certifications")
+    result = asyncio.run(go())
+    fail_on(result.errors)
+    if dry_run:
+        for change in result.changes:
+            click.echo(change)
+    for kept in result.kept:
+        click.echo(kept)
+    kept = (
+        f"; kept {result.kept_contacts} contact(s) and {result.kept_thru_dates} thru date(s)"
+        " changed in the chat"
+    )
+    counts = (
+        f"{len(result.members)} members ({result.new_members} new, {result.changed_members}"
+        f" changed), {len(result.certifications)} certifications ({result.new_certifications}"
+        f" new, {result.changed_certifications} changed){kept}; the file is as of"
+        f" {as_of:%Y-%m-%d %H:%M} UTC ({as_of_source})"
+    )
+    if dry_run:
+        click.echo(f"dry run, nothing written: would import {counts}")
+    else:
+        click.echo(f"imported {counts}")
+
+
+def file_as_of(file: Path, as_of_text: str | None, zone: ZoneInfo) -> tuple[datetime, str]:
+    """--as-of YYYY-MM-DD is the start of that day in ACSM_TIMEZONE; without it, the file's
+    modification time."""
+    if as_of_text is None:
+        when = datetime.fromtimestamp(file.stat().st_mtime, UTC)
+        return when, "its modification time"
+    try:
+        day = date.fromisoformat(as_of_text.strip())
+    except ValueError as exc:
+        raise CommandError(f"--as-of {as_of_text[:20]!r} is not a date (YYYY-MM-DD)") from exc
+    return datetime.combine(day, time(0), zone).astimezone(UTC), f"--as-of {day:%Y-%m-%d}"
 
 
 @cli.group(help="Continuing education credits recorded by ACSM.")
@@ -104,25 +151,41 @@ def cecs() -> None:
     pass
 
 
-@cecs.command("import", help="Add ACSM-recorded CEC activities from a CSV file.")
+@cecs.command("import", help="Add or correct ACSM-recorded CEC activities from a CSV file.")
 @click.argument("file", type=FILE)
-def cecs_import(file: Path) -> None:
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+def cecs_import(file: Path, dry_run: bool) -> None:
+    from domain.clock import SystemClock
     from domain.services.imports import import_cecs
 
     config = settings()
     text = read_text(file)
 
-    async def go() -> tuple[list[str], int]:
+    async def go() -> CecsImport:
         database = await open_database(config.database_url)
         try:
-            result = await import_cecs(database.uow_factory(), text)
+            return await import_cecs(
+                database.uow_factory(),
+                text,
+                now=SystemClock().now(),
+                timezone=config.timezone,
+                dry_run=dry_run,
+            )
         finally:
             await database.dispose()
-        return result.errors, len(result.activities)
 
-    errors, count = asyncio.run(go())
-    fail_on(errors)
-    click.echo(f"imported {count} CEC activities (already recorded ones are skipped)")
+    result = asyncio.run(go())
+    fail_on(result.errors)
+    for updated in result.updated:
+        click.echo(updated)
+    counts = (
+        f"{len(result.activities)} CEC activities ({result.new_activities} new,"
+        f" {len(result.updated)} updated, {result.unchanged} already recorded)"
+    )
+    if dry_run:
+        click.echo(f"dry run, nothing written: would import {counts}")
+    else:
+        click.echo(f"imported {counts}")
 
 
 @cli.group(help="Invoices, for the finance team.")
@@ -148,11 +211,16 @@ def invoices_export(file: Path) -> None:
 
 
 async def open_database(url: str):  # type: ignore[no-untyped-def]
-    """Migrate first (create or upgrade the schema), then open."""
+    """Open a database that is at the current schema revision; refuse (a one-line reason,
+    exit 1) one that is missing, has no schema of ours, or is at another revision. Nothing is
+    created or migrated here: only `db upgrade` (and `run`/`demo`) do that."""
     from storage.database import Database
-    from storage.migrate import upgrade
+    from storage.migrate import SchemaNotCurrentError, check_current
 
-    await upgrade(url)
+    try:
+        await check_current(url)
+    except SchemaNotCurrentError as exc:
+        raise CommandError(str(exc)) from exc
     return Database(url)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from domain.cecs import format_cecs
 from domain.ports import UnitOfWork
+from storage.files import private_file
 
 COLUMNS = [
     "number",
@@ -27,35 +28,45 @@ COLUMNS = [
 ]
 
 
+# OWASP "CSV Injection": a cell starting with one of these is read as a formula by
+# spreadsheets; a leading single quote makes it text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def dollars(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
 async def export_invoices(uow: UnitOfWork, path: Path) -> int:
-    """Write the CSV (UTF-8, header row); return how many invoices were written."""
+    """Write the CSV (UTF-8, header row, owner-only file, no cell a spreadsheet would run as
+    a formula); return how many invoices were written."""
     count = 0
+    private_file(path)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         async with uow:
             async for invoice in uow.invoices.iterate_all():
-                writer.writerow(
-                    [
-                        invoice.number,
-                        invoice.acsm_id,
-                        invoice.issued_on.isoformat(),
-                        invoice.description,
-                        " ".join(line.code for line in invoice.lines),
-                        dollars(invoice.amount_cents),
-                        dollars(invoice.late_fee_cents),
-                        dollars(invoice.balance_cents),
-                        invoice.status.value,
-                        format_cecs(invoice.acsm_cecs),
-                        format_cecs(invoice.other_cecs),
-                        invoice.payment_charge_id or "",
-                        invoice.paid_at.isoformat() if invoice.paid_at else "",
-                    ]
-                )
+                row = [
+                    invoice.number,
+                    invoice.acsm_id,
+                    invoice.issued_on.isoformat(),
+                    invoice.description,
+                    " ".join(line.code for line in invoice.lines),
+                    dollars(invoice.amount_cents),
+                    dollars(invoice.late_fee_cents),
+                    dollars(invoice.balance_cents),
+                    invoice.status.value,
+                    format_cecs(invoice.acsm_cecs),
+                    format_cecs(invoice.other_cecs),
+                    invoice.payment_charge_id or "",
+                    invoice.paid_at.isoformat() if invoice.paid_at else "",
+                ]
+                writer.writerow([cell(value) for value in row])
                 count += 1
             for payment in await uow.payments.flagged():
                 writer.writerow(

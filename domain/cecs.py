@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 MAX_CECS = Decimal(999)
+MAX_ACTIVITY_CECS = Decimal(100)  # one imported activity: more looks like a typing error
 STEP = Decimal("0.5")
+# Plain decimal notation with ASCII digits only: '12', '12.5', '12,5', '.5'. Not '1e2',
+# 'Infinity', 'NaN', '+3', '１０' or '١٠' (all of which Decimal() would accept).
+PLAIN_DECIMAL = re.compile(r"(?:[0-9]{1,6}(?:[.,][0-9]{0,4})?|[.,][0-9]{1,4})")
 
 
 class InvalidCecAmountError(ValueError):
@@ -14,14 +19,16 @@ class InvalidCecAmountError(ValueError):
 
 def parse_cecs(text: str) -> Decimal:
     """Parse a typed or imported amount: '12', '12.5', '12,5', ' 7 '."""
-    cleaned = text.strip().replace(",", ".")
+    cleaned = text.strip() if len(text) <= 100 else text[:100]
     if not cleaned:
         raise InvalidCecAmountError("empty: type a number such as 12 or 12.5")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise InvalidCecAmountError(f"{text.strip()[:20]!r} is not a number") from exc
-    return check_cecs(value)
+    if cleaned.startswith("-") and PLAIN_DECIMAL.fullmatch(cleaned[1:]):
+        return check_cecs(-Decimal(cleaned[1:].replace(",", ".")))  # negative: refused
+    if not PLAIN_DECIMAL.fullmatch(cleaned):
+        raise InvalidCecAmountError(
+            f"{cleaned[:20]!r} is not a number: type digits such as 12 or 12.5"
+        )
+    return check_cecs(Decimal(cleaned.replace(",", ".")))
 
 
 def check_cecs(value: Decimal) -> Decimal:

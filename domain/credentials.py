@@ -16,13 +16,14 @@ member's default username.
 Own password (NIST SP 800-63B): 10-128 characters, no composition rules, but not the default
 password, not the username, not one character repeated, not a well-known weak password.
 
-Throttle: after `max_failures` failed logins within `window` for a key ("account:<acsm_id>" or
-"telegram:<id>") even the right password is refused until enough failures are older than the
+Throttle: after `max_failures` failed logins within `window` for a key ("account:<acsm_id>",
+"telegram:<id>", or "name:<hash of the typed username>", recorded for unknown names too) even the right password is refused until enough failures are older than the
 window; `locked_until` says when.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import unicodedata
@@ -62,6 +63,15 @@ def account_key(acsm_id: str) -> str:
 
 def telegram_key(telegram_user_id: int) -> str:
     return f"telegram:{telegram_user_id}"
+
+
+def name_key(typed_username: str) -> str:
+    """The throttle key of a typed username, known or not: NFKC, stripped, case-folded, then
+    hashed (fixed length, and no typed names kept in the database). Failures are recorded under
+    it for every login attempt, so an unknown username locks exactly like an existing one."""
+    normalized = unicodedata.normalize("NFKC", typed_username).strip().casefold()
+    digest = hashlib.sha256(normalized.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"name:{digest[:40]}"
 
 
 def _ascii_letters(text: str) -> str:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from domain import validation
 from domain.catalog import Catalog, UnknownCertificationError
-from domain.cecs import InvalidCecAmountError, parse_cecs
+from domain.cecs import MAX_ACTIVITY_CECS, InvalidCecAmountError, format_cecs, parse_cecs
+from domain.errors import InvalidInputError
 from domain.model import CecActivity, Certification, Member
 
 MEMBER_COLUMNS = (
@@ -33,9 +34,12 @@ MEMBER_COLUMNS = (
     "cpr_aed_expires",
 )
 CEC_COLUMNS = ("acsm_id", "completed_on", "title", "provider", "cecs")
-ACSM_ID = re.compile(r"\d{1,16}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-PHONE = re.compile(r"[+()\-.\s\d]{7,40}")
+# A field longer than this is refused with its line (csv's own limit is 131072 characters,
+# and its error names no line). The longest column (title) is 300 characters.
+MAX_FIELD = 10_000
+# A member's fields repeat on each of their rows: validate each distinct value once.
+_check_email = lru_cache(maxsize=65536)(validation.check_email)
+_check_phone = lru_cache(maxsize=65536)(validation.check_phone)
 
 
 class RowError(ValueError):
@@ -48,6 +52,17 @@ class MembersImport:
     certifications: list[Certification] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     rows: int = 0
+    member_lines: dict[str, int] = field(default_factory=dict)  # acsm_id -> first line
+    cert_lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (acsm_id, code)
+    # Filled by the import use case (domain/services/imports.py) against the database:
+    kept: list[str] = field(default_factory=list)  # "line N: kept …" (the chat's side won)
+    changes: list[str] = field(default_factory=list)  # "line N: …" what the file changes
+    kept_contacts: int = 0
+    kept_thru_dates: int = 0
+    new_members: int = 0
+    changed_members: int = 0
+    new_certifications: int = 0
+    changed_certifications: int = 0
 
 
 @dataclass
@@ -55,6 +70,10 @@ class CecsImport:
     activities: list[CecActivity] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     rows: int = 0
+    lines: list[int] = field(default_factory=list)  # the line of each activity
+    updated: list[str] = field(default_factory=list)  # "line N: …" corrected CECs
+    new_activities: int = 0
+    unchanged: int = 0
 
 
 def decode(data: bytes) -> str:
@@ -92,9 +111,17 @@ def required(row: dict[str, str], column: str) -> str:
 
 def acsm_id_of(row: dict[str, str]) -> str:
     value = required(row, "acsm_id")
-    if not ACSM_ID.fullmatch(value):
+    if not validation.ACSM_ID.fullmatch(value):
         raise RowError(f"acsm_id {value[:20]!r} is not digits")
     return value
+
+
+def checked(column: str, check: Callable[[str], str | None], value: str) -> str | None:
+    """Run a domain validator on one field; its reason becomes the row's."""
+    try:
+        return check(value)
+    except InvalidInputError as exc:
+        raise RowError(f"{column}: {str(exc).rstrip('.')}") from exc
 
 
 def rows_with_lines(
@@ -102,7 +129,11 @@ def rows_with_lines(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row); header problems go to `errors` and stop the file."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))  # CR/LF end lines
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        errors.append(f"line 1: {csv_reason(exc)}")
+        return
     if header is None:
         errors.append("line 1: the file is empty (a header row is needed)")
         return
@@ -120,14 +151,35 @@ def rows_with_lines(
         errors.append("line 1: " + "; ".join(problems))
         return
     line = reader.line_num
-    for values in reader:
-        start, line = line + 1, reader.line_num
+    while True:
+        start = line + 1
+        try:
+            values = next(reader, None)
+        except csv.Error as exc:  # the reader cannot go on after this: stop the file here
+            errors.append(f"line {start}: {csv_reason(exc)}")
+            return
+        if values is None:
+            return
+        line = reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(names):
             errors.append(f"line {start}: expected {len(names)} fields, found {len(values)}")
             continue
+        long = [n for n, v in zip(names, values, strict=True) if len(v) > MAX_FIELD]
+        if long:
+            errors.append(f"line {start}: {long[0]} is longer than {MAX_FIELD} characters")
+            continue
         yield start, dict(zip(names, values, strict=True))
+
+
+def csv_reason(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a field is longer than {csv.field_size_limit()} characters (nothing after it "
+            "was read)"
+        )
+    return f"not readable as CSV ({exc})"
 
 
 def parse_members_csv(text: str, catalog: Catalog) -> MembersImport:
@@ -155,7 +207,9 @@ def parse_members_csv(text: str, catalog: Catalog) -> MembersImport:
         if known is None:
             seen_members[member.acsm_id] = (line, member)
             result.members.append(member)
+            result.member_lines[member.acsm_id] = line
         seen_certs[(cert.acsm_id, cert.code)] = line
+        result.cert_lines[(cert.acsm_id, cert.code)] = line
         result.certifications.append(cert)
     if result.rows == 0 and not result.errors:
         result.errors.append("line 2: no rows to import")
@@ -169,16 +223,16 @@ def differences(first: Member, second: Member) -> list[str]:
 def member_row(row: dict[str, str], catalog: Catalog) -> tuple[Member, Certification]:
     acsm_id = acsm_id_of(row)
     email = required(row, "email")
-    if len(email) > 254 or not EMAIL.fullmatch(email):
-        raise RowError(f"email {email[:40]!r} is not an email address")
-    phone = " ".join((row.get("phone") or "").split()) or None
-    if phone is not None and not PHONE.fullmatch(phone):
-        raise RowError(f"phone {phone[:40]!r} is not a phone number")
+    try:
+        email = _check_email(email)
+    except InvalidInputError as exc:
+        raise RowError(f"email {email[:40]!r} is not an email address") from exc
+    phone = checked("phone", _check_phone, row.get("phone") or "")
     cpr_text = (row.get("cpr_aed_expires") or "").strip()
     member = Member(
         acsm_id=acsm_id,
-        first_name=limited(required(row, "first_name"), "first_name", 100),
-        last_name=limited(required(row, "last_name"), "last_name", 100),
+        first_name=name_of(row, "first_name"),
+        last_name=name_of(row, "last_name"),
         email=email,
         phone=phone,
         cpr_aed_expires=parse_date(cpr_text, "cpr_aed_expires") if cpr_text else None,
@@ -196,25 +250,68 @@ def member_row(row: dict[str, str], catalog: Catalog) -> tuple[Member, Certifica
     return member, Certification(acsm_id, code, effective, thru)
 
 
-def limited(value: str, column: str, most: int) -> str:
-    if len(value) > most:
-        raise RowError(f"{column} is longer than {most} characters")
-    return value
+def name_of(row: dict[str, str], column: str) -> str:
+    value = required(row, column)
+    try:
+        return validation.check_name(value, column)
+    except InvalidInputError as exc:
+        raise RowError(str(exc).rstrip(".")) from exc
 
 
-def parse_cecs_csv(text: str, is_member: Callable[[str], bool] | None = None) -> CecsImport:
-    """`is_member` (when given) refuses rows of unknown members."""
+def text_of(row: dict[str, str], column: str, most: int) -> str:
+    value = required(row, column)
+    try:
+        return validation.check_text(value, column, most)
+    except InvalidInputError as exc:
+        raise RowError(str(exc).rstrip(".")) from exc
+
+
+def parse_cecs_csv(
+    text: str,
+    is_member: Callable[[str], bool] | None = None,
+    *,
+    today: date | None = None,
+    first_day: Callable[[str], date | None] | None = None,
+) -> CecsImport:
+    """`is_member` (when given) refuses rows of unknown members; `today` refuses completion
+    dates after it; `first_day(acsm_id)` (the first day of the member's earliest cycle, None
+    when they hold no certification) refuses activities before it. The same activity twice
+    in the file is counted once, or refused naming both lines when the CECs differ."""
     result = CecsImport()
+    seen: dict[tuple[str, date, str, str], tuple[int, Decimal]] = {}
     for line, row in rows_with_lines(text, CEC_COLUMNS, result.errors):
         result.rows += 1
         try:
             activity = cec_row(row)
             if is_member is not None and not is_member(activity.acsm_id):
                 raise RowError(f"unknown member {activity.acsm_id}")
+            if today is not None and activity.completed_on > today:
+                raise RowError(f"completed_on {activity.completed_on:%Y-%m-%d} is in the future")
+            if first_day is not None:
+                first = first_day(activity.acsm_id)
+                if first is None:
+                    raise RowError(f"member {activity.acsm_id} holds no certification")
+                if activity.completed_on < first:
+                    raise RowError(
+                        f"completed_on {activity.completed_on:%Y-%m-%d} is before member "
+                        f"{activity.acsm_id}'s first cycle (from {first:%Y-%m-%d})"
+                    )
+            key = (activity.acsm_id, activity.completed_on, activity.title, activity.provider)
+            earlier = seen.get(key)
+            if earlier is not None:
+                if earlier[1] == activity.cecs:
+                    continue  # the same row twice: counted once
+                raise RowError(
+                    f"the same activity as line {earlier[0]} with other CECs "
+                    f"({format_cecs(earlier[1])} on line {earlier[0]}, "
+                    f"{format_cecs(activity.cecs)} on line {line}): keep one"
+                )
         except RowError as exc:
             result.errors.append(f"line {line}: {exc}")
             continue
+        seen[key] = (line, activity.cecs)
         result.activities.append(activity)
+        result.lines.append(line)
     if result.rows == 0 and not result.errors:
         result.errors.append("line 2: no rows to import")
     return result
@@ -227,10 +324,15 @@ def cec_row(row: dict[str, str]) -> CecActivity:
         raise RowError(f"cecs: {exc}") from exc
     if cecs == 0:
         raise RowError("cecs: an activity is worth at least 0.5 CEC")
+    if cecs > MAX_ACTIVITY_CECS:
+        raise RowError(
+            f"cecs: {format_cecs(cecs)} for one activity is more than "
+            f"{format_cecs(MAX_ACTIVITY_CECS)}: a typing error?"
+        )
     return CecActivity(
         acsm_id=acsm_id_of(row),
         completed_on=parse_date(required(row, "completed_on"), "completed_on"),
-        title=limited(required(row, "title"), "title", 300),
-        provider=limited(required(row, "provider"), "provider", 200),
+        title=text_of(row, "title", validation.MAX_TITLE),
+        provider=text_of(row, "provider", validation.MAX_PROVIDER),
         cecs=cecs,
     )

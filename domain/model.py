@@ -24,6 +24,7 @@ class Member:
     username: str | None = None  # the member's own username (lower case); None = default
     password_hash: str | None = None  # argon2id of the member's own password; None = default
     credentials_version: int = 0  # bumped on every password change: ends sessions
+    contact_changed_at: datetime | None = None  # the member changed email/phone in the chat
 
     @property
     def full_name(self) -> str:

@@ -7,6 +7,7 @@ Leaving the block without commit rolls back.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -20,6 +21,12 @@ from domain.model import (
     RenewalDraft,
     TelegramLink,
 )
+
+
+@dataclass(frozen=True)
+class PaidRenewal:
+    new_thru: date  # the thru date the paid invoice extended the certification to
+    paid_at: datetime | None
 
 
 class DuplicateInvoiceError(Exception):
@@ -37,10 +44,20 @@ class MemberRepository(Protocol):
         ...
 
     async def upsert_many(
-        self, members: Sequence[Member], certifications: Sequence[Certification]
+        self,
+        members: Sequence[Member],
+        certifications: Sequence[Certification],
+        *,
+        keep_contact_changed_since: datetime | None = None,
     ) -> None:
         """Bulk upsert for imports: members by acsm_id (name, email, phone, CPR/AED
-        updated; username and password kept) and certifications by (acsm_id, code)."""
+        updated; username and password kept) and certifications by (acsm_id, code).
+        With `keep_contact_changed_since`, a member whose contact_changed_at is at or after
+        it keeps their email and phone (checked in the same statement)."""
+        ...
+
+    async def get_many(self, acsm_ids: Sequence[str]) -> dict[str, Member]:
+        """The members with these ACSM IDs (absent ones left out)."""
         ...
 
     async def count(self) -> int: ...
@@ -51,6 +68,7 @@ class MemberRepository(Protocol):
 
 class CertificationRepository(Protocol):
     async def for_member(self, acsm_id: str) -> list[Certification]: ...
+    async def for_members(self, acsm_ids: Sequence[str]) -> list[Certification]: ...
     async def get(self, certification_id: int) -> Certification | None: ...
     async def save(self, certification: Certification) -> None: ...
 
@@ -60,7 +78,14 @@ class CecRepository(Protocol):
         """Activities completed within [since, until], oldest first."""
         ...
 
-    async def add_many(self, activities: Sequence[CecActivity]) -> None: ...
+    async def add_many(self, activities: Sequence[CecActivity]) -> None:
+        """Insert, or update the CECs of an activity with the same key (member, date,
+        title, provider): a correction."""
+        ...
+
+    async def for_members(self, acsm_ids: Sequence[str]) -> list[CecActivity]:
+        """Every activity of these members."""
+        ...
 
 
 class InvoiceRepository(Protocol):
@@ -86,6 +111,9 @@ class InvoiceRepository(Protocol):
         ...
 
     def iterate_all(self) -> AsyncIterator[Invoice]: ...
+    async def paid_renewals(self, certification_ids: Sequence[int]) -> dict[int, PaidRenewal]:
+        """For each certification renewed by a paid invoice: the latest such renewal."""
+        ...
 
 
 class PaymentRepository(Protocol):

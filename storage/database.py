@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from domain.ports import UnitOfWork
+from storage.files import prepare_sqlite_file
 from storage.unit_of_work import SqlAlchemyUnitOfWork
 
 
@@ -21,6 +22,7 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     """`foreign_keys=False` is for SQLite migrations only: batch mode copies and drops tables,
     and dropping a referenced table with foreign keys on would cascade into its children."""
     if url.startswith("sqlite"):
+        prepare_sqlite_file(url)  # created 0600 before SQLite creates it with the umask
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine, foreign_keys)
         return engine

@@ -66,11 +66,13 @@ class MemberRow(Base):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     cpr_aed_expires: Mapped[date | None] = mapped_column(Date)
-    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    username: Mapped[str | None] = mapped_column(String(32), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     credentials_version: Mapped[int] = mapped_column(Integer, default=0)
+    # When the member last changed email or phone in the chat (imports keep newer ones).
+    contact_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class CertificationRow(Base):

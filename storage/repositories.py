@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import case, delete, exists, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +24,7 @@ from domain.model import (
     RenewalDraft,
     TelegramLink,
 )
-from domain.ports import DuplicateInvoiceError
+from domain.ports import DuplicateInvoiceError, PaidRenewal
 from storage.orm import (
     CecActivityRow,
     CertificationRow,
@@ -36,6 +36,7 @@ from storage.orm import (
     PaymentRow,
     RenewalDraftRow,
     SessionRow,
+    UtcDateTime,
 )
 
 CHUNK = 5_000  # rows per executemany batch in bulk upserts
@@ -69,6 +70,7 @@ def member_of(row: MemberRow) -> Member:
         username=row.username,
         password_hash=row.password_hash,
         credentials_version=row.credentials_version,
+        contact_changed_at=row.contact_changed_at,
     )
 
 
@@ -108,15 +110,34 @@ class SqlMemberRepository:
                 username=member.username.lower() if member.username else None,
                 password_hash=member.password_hash,
                 credentials_version=member.credentials_version,
+                contact_changed_at=member.contact_changed_at,
             )
         )
         await self.session.flush()
 
+    async def get_many(self, acsm_ids: Sequence[str]) -> dict[str, Member]:
+        wanted = sorted(set(acsm_ids))
+        found: dict[str, Member] = {}
+        for start in range(0, len(wanted), 500):
+            rows = await self.session.scalars(
+                select(MemberRow)
+                .where(MemberRow.acsm_id.in_(wanted[start : start + 500]))
+                .execution_options(populate_existing=True)
+            )
+            found.update((r.acsm_id, member_of(r)) for r in rows)
+        return found
+
     async def upsert_many(
-        self, members: Sequence[Member], certifications: Sequence[Certification]
+        self,
+        members: Sequence[Member],
+        certifications: Sequence[Certification],
+        *,
+        keep_contact_changed_since: datetime | None = None,
     ) -> None:
         """Members by acsm_id (username, password and sessions kept), certifications by
-        (acsm_id, code); executemany in chunks with the dialect's ON CONFLICT DO UPDATE."""
+        (acsm_id, code); executemany in chunks with the dialect's ON CONFLICT DO UPDATE.
+        A contact changed in the chat at or after `keep_contact_changed_since` is kept by the
+        statement itself, so a change committed while the import runs is not lost either."""
         member_rows = [
             {
                 "acsm_id": m.acsm_id,
@@ -130,13 +151,16 @@ class SqlMemberRepository:
             for m in members
         ]
         stmt = insert_for(self.session, MemberRow)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["acsm_id"],
-            set_={
-                c: stmt.excluded[c]
-                for c in ("first_name", "last_name", "email", "phone", "cpr_aed_expires")
-            },
-        )
+        updates: dict[str, Any] = {
+            c: stmt.excluded[c]
+            for c in ("first_name", "last_name", "email", "phone", "cpr_aed_expires")
+        }
+        if keep_contact_changed_since is not None:
+            since = literal(keep_contact_changed_since, UtcDateTime())
+            chat_newer = MemberRow.__table__.c.contact_changed_at >= since
+            for c in ("email", "phone"):
+                updates[c] = case((chat_newer, MemberRow.__table__.c[c]), else_=stmt.excluded[c])
+        stmt = stmt.on_conflict_do_update(index_elements=["acsm_id"], set_=updates)
         await self._executemany(stmt, member_rows)
         cert_rows = [
             {
@@ -186,6 +210,19 @@ class SqlCertificationRepository:
         )
         return [certification_of(r) for r in rows]
 
+    async def for_members(self, acsm_ids: Sequence[str]) -> list[Certification]:
+        wanted = sorted(set(acsm_ids))
+        found: list[Certification] = []
+        for start in range(0, len(wanted), 500):
+            rows = await self.session.scalars(
+                select(CertificationRow)
+                .where(CertificationRow.acsm_id.in_(wanted[start : start + 500]))
+                .order_by(CertificationRow.id)
+                .execution_options(populate_existing=True)
+            )
+            found.extend(certification_of(r) for r in rows)
+        return found
+
     async def get(self, certification_id: int) -> Certification | None:
         row = await self.session.get(CertificationRow, certification_id, populate_existing=True)
         return certification_of(row) if row else None
@@ -223,8 +260,26 @@ class SqlCecRepository:
             for r in rows
         ]
 
+    async def for_members(self, acsm_ids: Sequence[str]) -> list[CecActivity]:
+        wanted = sorted(set(acsm_ids))
+        found: list[CecActivity] = []
+        for start in range(0, len(wanted), 500):
+            rows = await self.session.scalars(
+                select(CecActivityRow)
+                .where(CecActivityRow.acsm_id.in_(wanted[start : start + 500]))
+                .order_by(CecActivityRow.id)
+            )
+            found.extend(
+                CecActivity(
+                    r.acsm_id, r.completed_on, r.title, r.provider, from_halves(r.half_cecs)
+                )
+                for r in rows
+            )
+        return found
+
     async def add_many(self, activities: Sequence[CecActivity]) -> None:
-        """Insert-or-ignore: the same activity imported twice counts once."""
+        """Insert, or update the CECs of the activity with the same key (a correction): the
+        same activity imported twice counts once."""
         rows = [
             {
                 "acsm_id": a.acsm_id,
@@ -235,7 +290,11 @@ class SqlCecRepository:
             }
             for a in activities
         ]
-        stmt = insert_for(self.session, CecActivityRow).on_conflict_do_nothing()
+        stmt = insert_for(self.session, CecActivityRow)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["acsm_id", "completed_on", "title", "provider"],
+            set_={"half_cecs": stmt.excluded.half_cecs},
+        )
         connection = await self.session.connection()
         for start in range(0, len(rows), CHUNK):
             await connection.execute(stmt, rows[start : start + CHUNK])
@@ -352,6 +411,24 @@ class SqlInvoiceRepository:
         )
         async for row in result:
             yield invoice_of(row)
+
+    async def paid_renewals(self, certification_ids: Sequence[int]) -> dict[int, PaidRenewal]:
+        wanted = sorted(set(certification_ids))
+        found: dict[int, PaidRenewal] = {}
+        for start in range(0, len(wanted), 500):
+            rows = await self.session.execute(
+                select(InvoiceLineRow.certification_id, InvoiceLineRow.new_thru, InvoiceRow.paid_at)
+                .join(InvoiceRow, InvoiceRow.number == InvoiceLineRow.invoice_number)
+                .where(
+                    InvoiceRow.status == InvoiceStatus.PAID.value,
+                    InvoiceLineRow.certification_id.in_(wanted[start : start + 500]),
+                )
+            )
+            for cert_id, new_thru, paid_at in rows:
+                known = found.get(cert_id)
+                if known is None or new_thru > known.new_thru:
+                    found[cert_id] = PaidRenewal(new_thru, paid_at)
+        return found
 
 
 class SqlPaymentRepository:

@@ -109,9 +109,10 @@ async def login(
 ) -> LoginResult:
     """Check the credentials and link this Telegram user to the member.
 
-    Failures are recorded per Telegram user and per account; while either is locked even the
-    right password is refused (the reply says until when). Success clears the account's
-    failures (the Telegram user's age out of the window)."""
+    Failures are recorded per Telegram user, per typed username (known or not) and per
+    account; while any is locked even the right password is refused (the reply says until
+    when). Success clears the account's and the typed name's failures (the Telegram user's
+    age out of the window)."""
     async with uow:
         result = await _login(uow, rules, telegram_user_id, username, password)
         await uow.commit()
@@ -121,23 +122,24 @@ async def login(
 async def _login(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, username: str, password: str
 ) -> LoginResult:
-    tg_key = credentials.telegram_key(telegram_user_id)
-    lock = await _lock_of(uow, rules, tg_key)
-    if lock is not None:
-        return _locked(lock)
+    # Keys checked and recorded for every attempt, whether the username exists or not: the
+    # Telegram user and the typed (normalised) username. A known member's account key is
+    # added, so failures through the default and the own username add up. An unknown name
+    # therefore locks after the same failures, from any Telegram users, as a known one.
+    keys = [credentials.telegram_key(telegram_user_id), credentials.name_key(username)]
     member = await _find_member(uow, username)
-    keys = [tg_key]
     if member is not None:
         keys.append(credentials.account_key(member.acsm_id))
-        lock = await _lock_of(uow, rules, keys[1])
-        if lock is not None:
-            return _locked(lock)
+    locks = [lock for key in keys if (lock := await _lock_of(uow, rules, key)) is not None]
+    if locks:
+        return _locked(max(locks))
     if not await _password_ok(rules, member, password) or member is None:
         lock = await _record_failure(uow, rules, keys)
         if lock is not None:
             return _locked(lock)
         return LoginResult(ok=False, reason=WRONG_CREDENTIALS)
     await _on_success(uow, rules, telegram_user_id, member, password)
+    await uow.login_attempts.clear(credentials.name_key(username))
     return LoginResult(
         ok=True,
         acsm_id=member.acsm_id,

@@ -1,31 +1,177 @@
-"""Staff imports: the whole file is validated first; nothing is written if any row is bad."""
+"""Staff imports: the whole file is validated first; nothing is written if any row is bad.
+
+Members: the file is ACSM's data as of some instant (`as_of`). What the bot itself did wins
+over an older file:
+- a certification's thru date never moves backwards past a renewal paid in the chat;
+- email and phone changed by the member in the chat at or after `as_of` are kept.
+Both are reported per line ("line N: kept …") and counted.
+
+CECs: an activity already recorded (same member, date, title, provider) with other CECs is a
+correction: its CECs are updated (reported). Two rows of one file with the same key and
+different CECs, a completion date in the future or before the member's first cycle, and more
+than MAX_ACTIVITY_CECS for one activity are errors.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from domain import cycles
 from domain.catalog import Catalog
+from domain.cecs import format_cecs
 from domain.imports import CecsImport, MembersImport, parse_cecs_csv, parse_members_csv
-from domain.ports import UnitOfWork
+from domain.model import CecActivity, Certification, Member
+from domain.ports import PaidRenewal, UnitOfWork
+
+MEMBER_FIELDS = ("first_name", "last_name", "email", "phone", "cpr_aed_expires")
 
 
-async def import_members(uow: UnitOfWork, catalog: Catalog, text: str) -> MembersImport:
-    """Upsert members and their certifications; on any bad row, write nothing."""
+def _us(day: date) -> str:
+    return f"{day:%m/%d/%Y}"
+
+
+async def import_members(
+    uow: UnitOfWork,
+    catalog: Catalog,
+    text: str,
+    *,
+    as_of: datetime | None = None,
+    dry_run: bool = False,
+) -> MembersImport:
+    """Upsert members and their certifications; on any bad row, write nothing.
+
+    `as_of`: when the file's data was taken (aware); a contact the member changed in the chat
+    at or after it is kept. None: the file wins over every chat change (tests, the demo).
+    `dry_run`: work out and report everything, write nothing."""
     parsed = parse_members_csv(text, catalog)
     if parsed.errors:
         return parsed
     async with uow:
-        await uow.members.upsert_many(parsed.members, parsed.certifications)
+        ids = [m.acsm_id for m in parsed.members]
+        existing = await uow.members.get_many(ids)
+        certs = {(c.acsm_id, c.code): c for c in await uow.certifications.for_members(ids)}
+        paid = await uow.invoices.paid_renewals([c.id for c in certs.values() if c.id])
+        for member in parsed.members:
+            _reconcile_member(parsed, member, existing.get(member.acsm_id), as_of)
+        for cert in parsed.certifications:
+            old = certs.get((cert.acsm_id, cert.code))
+            renewal = paid.get(old.id) if old is not None and old.id is not None else None
+            _reconcile_certification(parsed, cert, old, renewal)
+        if dry_run:
+            return parsed
+        await uow.members.upsert_many(
+            parsed.members, parsed.certifications, keep_contact_changed_since=as_of
+        )
         await uow.commit()
     return parsed
 
 
-async def import_cecs(uow: UnitOfWork, text: str) -> CecsImport:
-    """Add ACSM-recorded activities of known members (re-importing one is a no-op)."""
+def _reconcile_member(
+    result: MembersImport, member: Member, old: Member | None, as_of: datetime | None
+) -> None:
+    line = result.member_lines[member.acsm_id]
+    if old is None:
+        result.new_members += 1
+        result.changes.append(f"line {line}: new member {member.acsm_id}")
+        return
+    changed_at = old.contact_changed_at
+    if (
+        as_of is not None
+        and changed_at is not None
+        and changed_at >= as_of
+        and (member.email, member.phone) != (old.email, old.phone)
+    ):
+        result.kept_contacts += 1
+        result.kept.append(
+            f"line {line}: kept the email and phone member {member.acsm_id} changed in the chat"
+            f" at {changed_at:%Y-%m-%d %H:%M} UTC (the file is as of {as_of:%Y-%m-%d %H:%M} UTC)"
+        )
+        member.email, member.phone = old.email, old.phone
+    differ = [f for f in MEMBER_FIELDS if getattr(member, f) != getattr(old, f)]
+    if differ:
+        result.changed_members += 1
+        result.changes.append(f"line {line}: member {member.acsm_id}: {', '.join(differ)}")
+
+
+def _reconcile_certification(
+    result: MembersImport,
+    cert: Certification,
+    old: Certification | None,
+    renewal: PaidRenewal | None,
+) -> None:
+    line = result.cert_lines[(cert.acsm_id, cert.code)]
+    who = f"{cert.code} of member {cert.acsm_id}"
+    if old is None:
+        result.new_certifications += 1
+        result.changes.append(f"line {line}: new {who}, thru {_us(cert.thru_date)}")
+        return
+    if cert.thru_date < old.thru_date and renewal is not None and renewal.new_thru > cert.thru_date:
+        paid_on = f" on {renewal.paid_at:%Y-%m-%d}" if renewal.paid_at else ""
+        result.kept_thru_dates += 1
+        result.kept.append(
+            f"line {line}: kept {who} thru {_us(old.thru_date)}: a renewal paid in the chat"
+            f"{paid_on} extended it (the file says {_us(cert.thru_date)})"
+        )
+        cert.thru_date, cert.effective_date = old.thru_date, old.effective_date
+        return
+    differ = []
+    if cert.effective_date != old.effective_date:
+        differ.append(f"effective {_us(old.effective_date)} -> {_us(cert.effective_date)}")
+    if cert.thru_date != old.thru_date:
+        differ.append(f"thru {_us(old.thru_date)} -> {_us(cert.thru_date)}")
+    if differ:
+        result.changed_certifications += 1
+        result.changes.append(f"line {line}: {who}: {', '.join(differ)}")
+
+
+async def import_cecs(
+    uow: UnitOfWork,
+    text: str,
+    *,
+    now: datetime,
+    timezone: ZoneInfo,
+    dry_run: bool = False,
+) -> CecsImport:
+    """Add ACSM-recorded activities of known members; an activity already recorded with
+    other CECs is corrected (reported). `now` and `timezone` decide what "the future" is."""
+    today = cycles.local_today(timezone, now)
     async with uow:
         first_pass = parse_cecs_csv(text)
-        known = await uow.members.existing_ids([a.acsm_id for a in first_pass.activities])
-        parsed = parse_cecs_csv(text, known.__contains__)
+        ids = [a.acsm_id for a in first_pass.activities]
+        known = await uow.members.existing_ids(ids)
+        first_day: dict[str, date] = {}
+        for cert in await uow.certifications.for_members(ids):
+            start = min(cert.effective_date, cycles.cycle_start(cert.thru_date))
+            first_day[cert.acsm_id] = min(start, first_day.get(cert.acsm_id, start))
+        parsed = parse_cecs_csv(text, known.__contains__, today=today, first_day=first_day.get)
         if parsed.errors:
+            return parsed
+        recorded = {
+            _key(a): a.cecs
+            for a in await uow.cecs.for_members([a.acsm_id for a in parsed.activities])
+        }
+        for line, activity in zip(parsed.lines, parsed.activities, strict=True):
+            before = recorded.get(_key(activity))
+            if before is None:
+                parsed.new_activities += 1
+            elif before == activity.cecs:
+                parsed.unchanged += 1
+            else:
+                parsed.updated.append(
+                    f"line {line}: updated {activity.title[:60]!r} ({activity.provider[:40]},"
+                    f" {activity.completed_on:%Y-%m-%d}) of member {activity.acsm_id}:"
+                    f" {format_cecs(before)} -> {format_cecs(activity.cecs)} CECs"
+                )
+        if dry_run:
             return parsed
         await uow.cecs.add_many(parsed.activities)
         await uow.commit()
     return parsed
+
+
+def _key(activity: CecActivity) -> tuple[str, date, str, str]:
+    return (activity.acsm_id, activity.completed_on, activity.title, activity.provider)
+
+
+__all__ = ["import_cecs", "import_members"]

@@ -6,7 +6,6 @@ The step is derived from the saved draft, so a restart resumes exactly where it 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -38,9 +37,8 @@ from domain.services.certifications import (
 )
 from domain.services.invoices import InvoiceView
 from domain.services.session import require_member
+from domain.validation import check_email, check_phone
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-PHONE_CHARS = re.compile(r"[+()\-.\s\d]+")
 MAX_ADD_TRIES = 5
 
 
@@ -318,23 +316,6 @@ async def _stale(uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDr
     return not all(cycles.is_renewable(state_of(rules, c)) for c in certs)
 
 
-def check_email(text: str) -> str:
-    email = text.strip()
-    if len(email) > 254 or not EMAIL.fullmatch(email):
-        raise InvalidInputError("That does not look like an email address.")
-    return email
-
-
-def check_phone(text: str) -> str | None:
-    phone = " ".join(text.split())
-    if phone in ("", "-"):
-        return None
-    digits = sum(ch.isdigit() for ch in phone)
-    if not PHONE_CHARS.fullmatch(phone) or not 7 <= digits <= 15:
-        raise InvalidInputError("That does not look like a phone number.")
-    return phone
-
-
 async def update_contact(
     uow: UnitOfWork,
     rules: Rules,
@@ -343,14 +324,19 @@ async def update_contact(
     email: str | None = None,
     phone: str | None = None,
 ) -> RenewalProgress:
-    """Change the email and/or phone ('-' or empty removes the phone)."""
+    """Change the email and/or phone ('-' or empty removes the phone); InvalidInputError when
+    either is refused (domain/validation.py). Records when the contact changed, so that a
+    later `members import` of an older file does not overwrite it."""
     async with uow:
         member = await require_member(uow, rules, telegram_user_id)
         draft = await load_draft(uow, member)
+        before = (member.email, member.phone)
         if email is not None:
             member.email = check_email(email)
         if phone is not None:
             member.phone = check_phone(phone)
+        if (member.email, member.phone) != before:  # imports keep what the member changed
+            member.contact_changed_at = rules.clock.now()
         await uow.members.save(member)
         progress = await progress_of(uow, rules, member, draft)
         await uow.commit()

@@ -46,7 +46,9 @@ async def counts(database: Database) -> tuple[int, int]:
 async def test_members_import_upserts(database: Database, database_url: str, tmp_path) -> None:
     done = acsm_bot(database_url, "members", "import", str(write(tmp_path, "m.csv", GOOD_MEMBERS)))
     assert done.returncode == 0, done.stderr
-    assert "imported 2 members, 3 certifications" in done.stdout
+    assert done.stdout.startswith(
+        "imported 2 members (2 new, 0 changed), 3 certifications (3 new, 0 changed); kept 0"
+    )
     assert await counts(database) == (2, 2)
     # Re-import with a changed email and thru date: updated, not duplicated.
     changed = GOOD_MEMBERS.replace("ann@example.com", "ann@new.org").replace(
@@ -148,3 +150,34 @@ async def test_invoices_export_writes_every_invoice(
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert rows[0][:3] == ["number", "acsm_id", "issued_on"] and len(rows) == 1
+
+
+async def test_invoices_export_neutralises_spreadsheet_formulas(
+    database: Database, database_url: str, tmp_path
+) -> None:
+    from domain.model import InvoiceStatus
+    from tests.storage.helpers import invoice, seed_member
+
+    certs = await seed_member(database.uow_factory, "123456", ("CPT", "CET", "EP", "CEP"))
+    starts = ['=HYPERLINK("http://evil")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "plain"]
+    async with database.uow_factory() as uow:
+        for n, (start, cert) in enumerate(zip(starts, certs * 2, strict=False)):
+            bill = invoice(f"R00000{n}", [cert])
+            bill.lines = [
+                bill.lines[0].__class__(
+                    cert.id or 0, cert.code, date(2020 + n, 12, 31), date(2023 + n, 12, 31)
+                )
+            ]
+            bill.description = start
+            await uow.invoices.add(bill)
+            bill.status, bill.payment_charge_id = InvoiceStatus.PAID, start
+            await uow.invoices.save(bill)
+        await uow.commit()
+    out = tmp_path / "invoices.csv"
+    done = acsm_bot(database_url, "invoices", "export", str(out))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(out.open(encoding="utf-8", newline="")))[1:]
+    assert [r[3] for r in rows] == ["'" + s for s in starts[:-1]] + ["plain"]
+    assert [r[11] for r in rows] == ["'" + s for s in starts[:-1]] + ["plain"]
+    for row in rows:
+        assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in row)

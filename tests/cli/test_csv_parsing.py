@@ -38,7 +38,7 @@ def test_every_bad_row_is_reported_with_its_physical_line() -> None:
     text = (
         f"{HEADER}\n"
         "1,Ann,Abbott,ann@example.com,,CPT,2024-01-01,2026-12-31,\n"  # line 2
-        '2,"Multi\nLine",Li,bo@example.com,,CPT,2024-01-01,2026-12-31,\n'  # lines 3-4: fine
+        '2,"Multi\nLine",Li,bo@example.com,,CPT,2024-01-01,2026-12-31,\n'  # lines 3-4: a break
         "1,Ann,Abbott,other@example.com,,CET,2024-01-01,2026-12-31,\n"  # 5: conflicting email
         "3,Cy,Do,cy@example.com,,CPT,2026-01-01,2025-12-31,\n"  # 6: effective after thru
         "4,Di,Ek,di@example.com,,CPT,2024-01-01,2026-12-31\n"  # 7: a field missing
@@ -48,12 +48,13 @@ def test_every_bad_row_is_reported_with_its_physical_line() -> None:
     )
     parsed = parse_members_csv(text, CATALOG)
     assert parsed.errors == [
+        "line 3: first_name contains a control character or line break (U+000A)",
         "line 5: member 1: email differ(s) from line 2",
         "line 6: effective_date is after thru_date",
         "line 7: expected 9 fields, found 8",
         "line 8: certification is empty",
         "line 9: first_name is empty",
-        "line 10: member 2: first_name differ(s) from line 3",
+        "line 10: first_name contains a control character or line break (U+2028)",
     ]
 
 

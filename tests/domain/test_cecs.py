@@ -39,3 +39,34 @@ def test_refused(text: str) -> None:
 )
 def test_accepted(text: str, value: str) -> None:
     assert parse_cecs(text) == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1e2",
+        "1E1",
+        "Infinity",
+        "-Infinity",
+        "NaN",
+        "sNaN",
+        "１０",
+        "١٠",
+        "٣",
+        "+3",
+        "1_0",
+        "0x10",
+        "1 0",
+        "10\x00",
+        "\u202e10",
+        "9" * 200,
+    ],
+)
+def test_only_plain_decimal_notation_with_ascii_digits(text: str) -> None:
+    with pytest.raises(InvalidCecAmountError):
+        parse_cecs(text)
+
+
+@pytest.mark.parametrize(("text", "value"), [(".5", "0.5"), ("12.50", "12.5"), ("007", "7")])
+def test_plain_forms_accepted(text: str, value: str) -> None:
+    assert parse_cecs(text) == Decimal(value)

@@ -182,3 +182,53 @@ async def test_a_session_from_before_a_credentials_change_is_refused(
         await uow.commit()
     with pytest.raises(NotLoggedInError, match="password was changed"):
         await my_certifications(seeded(), rules, TG)
+
+
+@pytest.mark.parametrize("username", ["ABB100001", "ZZZ999999", "made.up.name"])
+async def test_an_unknown_username_locks_exactly_like_a_known_one(
+    seeded: UowFactory, rules: Rules, clock: FixedClock, username: str
+) -> None:
+    """4 failures from one Telegram account and 1 from another: every name answers alike,
+    whether it exists or not (the lock reveals nothing)."""
+    start = clock.now()
+    answers = []
+    for n in range(4):
+        answers.append(await auth.login(seeded(), rules, TG, username, f"wrong{n}"))
+    answers.append(await auth.login(seeded(), rules, OTHER_TG, username, "wrong"))
+    assert [a.reason for a in answers] == [auth.WRONG_CREDENTIALS] * 4 + [
+        "Too many failed attempts."
+    ]
+    assert answers[-1].locked_until == start + timedelta(minutes=15)
+    # a third Telegram user typing the same name (any case, spaces) is locked too
+    third = await auth.login(seeded(), rules, 9999, f"  {username.upper()} ", "x")
+    assert third.reason == "Too many failed attempts."
+    assert third.locked_until == start + timedelta(minutes=15)
+    # and the lock ends when promised
+    clock.set(start + timedelta(minutes=15))
+    again = await auth.login(seeded(), rules, 9999, username, "still wrong")
+    assert again.reason == auth.WRONG_CREDENTIALS
+
+
+async def test_the_name_lock_is_per_name_and_per_telegram_user_still_holds(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    for n in range(5):
+        await auth.login(seeded(), rules, TG + n, "ghost.user", "guess")
+    # another name is not locked by the first one's failures
+    assert (await auth.login(seeded(), rules, OTHER_TG, "BAK100002", "BAK100002")).ok
+    # five different made-up names from one Telegram user still lock that user
+    for n in range(5):
+        await auth.login(seeded(), rules, 5555, f"nobody{n}", "guess")
+    locked = await auth.login(seeded(), rules, 5555, "BAK100002", "BAK100002")
+    assert not locked.ok and locked.reason == "Too many failed attempts."
+
+
+async def test_success_clears_the_typed_names_failures(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    for n in range(4):
+        await auth.login(seeded(), rules, TG + n, "abb100001", "wrong")
+    assert (await auth.login(seeded(), rules, OTHER_TG, "ABB100001", "ABB100001")).ok
+    # the member's own mistake afterwards does not lock them
+    assert (await auth.login(seeded(), rules, OTHER_TG, "ABB100001", "wrong")).locked_until is None
+    assert (await auth.login(seeded(), rules, OTHER_TG, "ABB100001", "ABB100001")).ok

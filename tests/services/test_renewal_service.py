@@ -274,3 +274,22 @@ async def test_invoice_numbers_retry_past_taken_ones(seeded: UowFactory, clock: 
     first = await invoice_for(seeded, rules, ANN)
     second = await invoice_for(seeded, rules, BEN)
     assert (first.number, second.number) == ("R100001", "R100002")
+
+
+async def test_a_contact_change_in_the_chat_is_dated_and_checked_by_the_domain(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    tg = await log_in(seeded, rules, ANN)
+    await renewal.start_renewal(seeded(), rules, tg, None)
+    assert (await load_member(seeded, ANN)).contact_changed_at is None
+    for email in ("<b>x</b>@evil.com", "pat\x00@example.org", "x" * 10_000):
+        with pytest.raises(InvalidInputError):
+            await renewal.update_contact(seeded(), rules, tg, email=email)
+    for phone in ("٣١٧٥٥٥٠١٠٠", "３１７５５５０１００", "555 0100"):
+        with pytest.raises(InvalidInputError):
+            await renewal.update_contact(seeded(), rules, tg, phone=phone)
+    assert (await load_member(seeded, ANN)).contact_changed_at is None  # nothing changed
+    progress = await renewal.update_contact(seeded(), rules, tg, phone="(317) 555-0199")
+    assert progress.contact.phone == "+13175550199"
+    stored = await load_member(seeded, ANN)
+    assert stored.phone == "+13175550199" and stored.contact_changed_at == clock.now()

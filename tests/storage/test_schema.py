@@ -152,3 +152,25 @@ async def test_a_sqlite_migration_that_breaks_foreign_keys_commits_nothing(
     finally:
         await loose.dispose()
     assert version == "0001"
+
+
+async def test_0004_converts_phones_to_e164(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await upgrade(url, "0003")
+    old = Database(url)
+    try:
+        async with old.engine.begin() as connection:
+            for acsm_id, phone in (("1", "(317) 555-0100"), ("2", "call me maybe"), ("3", None)):
+                await connection.execute(
+                    text(
+                        "INSERT INTO members (acsm_id, first_name, last_name, email, phone,"
+                        " credentials_version) VALUES (:id, 'A', 'B', 'a@b.co', :phone, 0)"
+                    ),
+                    {"id": acsm_id, "phone": phone},
+                )
+        await upgrade(url)
+        async with old.uow_factory() as uow:
+            phones = [(await uow.members.get(i)).phone for i in ("1", "2", "3")]  # type: ignore[union-attr]
+    finally:
+        await old.dispose()
+    assert phones == ["+13175550100", None, None]
