@@ -133,9 +133,8 @@ class Poller:
         worker.add_done_callback(finished)
 
     async def _work(self, update: Update, before: asyncio.Task[None] | None) -> None:
-        if before is not None:  # the same chat's earlier update first
-            with contextlib.suppress(BaseException):
-                await asyncio.shield(before)
+        if before is not None:  # the same chat's earlier update first (however it ended;
+            await asyncio.wait({before})  # our own cancellation still propagates)
         async with self._slots:
             await self._handle_until_done(update)
         self._unfinished.discard(update.update_id)
