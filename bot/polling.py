@@ -69,21 +69,30 @@ class Poller:
         """Stop polling; let the updates in hand finish (up to `grace` seconds)."""
         self._stopping = True
         if self.task is not None:
-            self.task.cancel()
+            # Cancel until it is done: on Python 3.11 `asyncio.wait_for` inside a library call
+            # can swallow one cancellation, and the loop also checks `_stopping` itself.
+            while not self.task.done():
+                self.task.cancel()
+                await asyncio.wait({self.task}, timeout=1.0)
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.task
+                self.task.result()
             self.task = None
         if self._workers:
             _, late = await asyncio.wait(self._workers, timeout=grace)
-            for worker in late:
-                worker.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+            for _ in range(10):  # cancel what is left; never hang on a worker that resists
+                if not late:
+                    break
+                for worker in late:
+                    worker.cancel()
+                _, late = await asyncio.wait(late, timeout=1.0)
+            if late:
+                log.error("%d update workers did not stop; abandoned", len(late))
 
     # -- the loop ---------------------------------------------------------------------
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             self._advance()
             busy = bool(self._unfinished)
             try:
@@ -113,7 +122,8 @@ class Poller:
             if self._unfinished and not fresh:
                 self._progress.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._progress.wait(), WAKE_WHILE_BUSY)
+                    async with asyncio.timeout(WAKE_WHILE_BUSY):  # cancellation-safe
+                        await self._progress.wait()
 
     def _dispatch(self, update: Update) -> None:
         self._known.add(update.update_id)
