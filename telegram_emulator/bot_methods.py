@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram_emulator.errors import ApiError, bad_request
 from telegram_emulator.registry import method
+from telegram_emulator.webhook import check_secret_token
 
 if TYPE_CHECKING:
     from telegram_emulator.params import Params
@@ -41,18 +42,33 @@ async def get_updates(emu: TelegramEmulator, p: Params) -> Any:
 
 @method("setWebhook")
 async def set_webhook(emu: TelegramEmulator, p: Params) -> Any:
+    """Set (or, with an empty URL, remove) the webhook; updates are then POSTed to it
+    (telegram_emulator/webhook.py)."""
     url = p.string("url", "") or ""
-    if url and not url.startswith("https://"):
+    schemes = ("https://", "http://") if emu.allow_http_webhook else ("https://",)
+    if url and not url.startswith(schemes):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    emu.webhook = {"url": url, "secret_token": p.string("secret_token")}
+    secret = p.string("secret_token")
+    reason = check_secret_token(secret)
+    if reason is not None:
+        raise bad_request(f"bad webhook: {reason}")
+    max_connections = p.integer("max_connections")
+    if max_connections is not None and not 1 <= max_connections <= 100:
+        raise bad_request("bad webhook: max_connections must be between 1 and 100")
+    emu.updates.set_allowed(p.decoded("allowed_updates"))
     if p.flag("drop_pending_updates"):
         emu.updates.drop_pending()
+    if not url:
+        return await delete_webhook(emu, p)
+    emu.webhook = {"url": url, "secret_token": secret, "max_connections": max_connections}
+    await emu.start_webhook_delivery(url, secret, max_connections)
     return True
 
 
 @method("deleteWebhook")
 async def delete_webhook(emu: TelegramEmulator, p: Params) -> Any:
     emu.webhook = {}
+    await emu.stop_webhook_delivery()
     if p.flag("drop_pending_updates"):
         emu.updates.drop_pending()
     return True
@@ -64,6 +80,11 @@ async def get_webhook_info(emu: TelegramEmulator, p: Params) -> Any:
         "url": emu.webhook.get("url", ""),
         "has_custom_certificate": False,
         "pending_update_count": emu.updates.unconfirmed,
+        **(
+            {"max_connections": emu.webhook["max_connections"]}
+            if emu.webhook.get("max_connections")
+            else {}
+        ),
     }
 
 

@@ -27,6 +27,7 @@ from telegram_emulator.registry import METHODS
 from telegram_emulator.request_body import read_params
 from telegram_emulator.spec import BotApiSpec, UploadedFile, load_spec
 from telegram_emulator.updates import UpdateQueue
+from telegram_emulator.webhook import Delivery, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,13 @@ class TelegramEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         time_source: Callable[[], float] = time.time,
+        allow_http_webhook: bool = False,
+        webhook_retry_delay: float = 0.2,
     ) -> None:
+        """`allow_http_webhook`: accept an http:// webhook URL on any port, as a Local Bot API
+        Server does (Telegram itself wants HTTPS), so tests can serve plain HTTP locally.
+        `webhook_retry_delay`: the first backoff before a failed webhook delivery is repeated
+        (doubled each time, up to 2 s)."""
         self.token = token or DEFAULT_TOKEN
         self._any_token = token is None
         self.spec: BotApiSpec | None = (
@@ -107,6 +114,10 @@ class TelegramEmulator:
         self.chats: dict[int, Chat] = {}
         self.files = FileStore()
         self.webhook: dict[str, Any] = {}
+        self.allow_http_webhook = allow_http_webhook
+        self.webhook_retry_delay = webhook_retry_delay
+        self.deliveries: list[Delivery] = []  # every webhook request made, in order
+        self._webhook_delivery: WebhookDelivery | None = None
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.callback_queries: dict[str, CallbackPress] = {}
         self.pre_checkout_queries: dict[str, PreCheckout] = {}
@@ -138,6 +149,7 @@ class TelegramEmulator:
         self.base_file_url = f"http://{host}:{port}/file/bot"
 
     async def stop(self) -> None:
+        await self.stop_webhook_delivery()
         self.updates.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -450,6 +462,30 @@ class TelegramEmulator:
             message_id = int(message["message_id"])
             chat.messages.setdefault(message_id, ChatMessage(raw=message, from_bot=False))
             chat.next_message_id = max(chat.next_message_id, message_id + 1)
+
+    # -- webhook delivery (telegram_emulator/webhook.py) ------------------------
+
+    async def start_webhook_delivery(
+        self, url: str, secret_token: str | None, max_connections: int | None
+    ) -> None:
+        await self.stop_webhook_delivery()
+        self._webhook_delivery = WebhookDelivery(
+            self,
+            url,
+            secret_token,
+            max_connections=max_connections or 40,
+            retry_delay=self.webhook_retry_delay,
+        )
+        self._webhook_delivery.start()
+
+    async def stop_webhook_delivery(self) -> None:
+        if self._webhook_delivery is not None:
+            delivery, self._webhook_delivery = self._webhook_delivery, None
+            await delivery.stop()
+
+    def record_delivery(self, delivery: Delivery) -> None:
+        self.deliveries.append(delivery)
+        self._touch()
 
     def confirm_updates(self, offset: int) -> None:
         """A getUpdates offset: the bot has taken the updates before it (counts as activity)."""

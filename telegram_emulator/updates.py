@@ -60,6 +60,25 @@ class UpdateQueue:
     # -- consumer side --------------------------------------------------------
 
     @property
+    def arrived(self) -> asyncio.Event:
+        """Set when an update is queued (or redelivered)."""
+        return self._arrived
+
+    def waiting(self) -> list[Update]:
+        """Webhook delivery: the updates not yet acknowledged, in order (the queued objects
+        themselves, for acknowledge)."""
+        self._drop_not_allowed()
+        return self._redeliveries + self._pending
+
+    def acknowledge(self, update: Update) -> None:
+        """Webhook delivery: the bot answered 2xx; the update is forgotten."""
+        for queue in (self._redeliveries, self._pending):
+            for index, queued in enumerate(queue):
+                if queued is update:
+                    del queue[index]
+                    return
+
+    @property
     def unconfirmed(self) -> int:
         return len(self._pending) + len(self._redeliveries)
 
@@ -91,14 +110,17 @@ class UpdateQueue:
     def _ready(self, limit: int) -> list[Update]:
         """The next updates to hand out. Nothing is forgotten here: a response may never reach
         the bot (killed mid-poll), so only a later offset confirms what was handed out."""
-        for update in [u for u in self._pending if not self._is_allowed(u)]:
-            self._pending.remove(update)
-            self.dropped.append(update)
+        self._drop_not_allowed()
         ready = self._redeliveries[:limit]
         for update in ready:
             self._handed_out.add(id(update))
         ready = ready + self._pending[: max(0, limit - len(ready))]
         return [copy.deepcopy(u) for u in ready]
+
+    def _drop_not_allowed(self) -> None:
+        for update in [u for u in self._pending if not self._is_allowed(u)]:
+            self._pending.remove(update)
+            self.dropped.append(update)
 
     async def poll(self, *, offset: int | None, limit: int, timeout: float) -> list[Update]:
         """getUpdates: confirm by offset, then wait up to `timeout` seconds for updates."""
