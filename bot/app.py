@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot.errors import on_error
 from bot.retries import RetryingRateLimiter
 from bot.settings import Settings
-from bot.update_runner import RunnerUpdateProcessor, UpdateRunner
+from bot.update_runner import UpdateRunner
 from domain.argon2_hasher import Argon2Hasher
 from domain.catalog import Catalog
 from domain.clock import Clock, SystemClock
@@ -62,22 +62,19 @@ def build_application(
     rules: Rules,
     *,
     token: str | None = None,
-    webhook: bool = False,
 ) -> ChatApplication:
     """The real Application: handlers, the update runner (one transaction per update),
-    the error handler. Updates reach it through bot/polling.py or, with `webhook`, through
-    python-telegram-bot's webhook server and the runner as its update processor."""
+    the error handler. Updates reach the runner through bot/polling.py or bot/webhook.py
+    (never python-telegram-bot's Updater: both confirm an update only once handled)."""
     bot_token = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     )
     if not bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    builder = ApplicationBuilder()
-    processor = RunnerUpdateProcessor()
-    # Polling: bot/polling.py (confirms updates only once handled), not PTB's Updater.
-    builder = builder.concurrent_updates(processor) if webhook else builder.updater(None)
     application: ChatApplication = (
-        builder.token(bot_token)
+        ApplicationBuilder()
+        .updater(None)
+        .token(bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_file_url)
         .context_types(ContextTypes(context=ChatContext))
@@ -95,7 +92,6 @@ def build_application(
     )
     register_handlers(application)
     runner = UpdateRunner(application, database, Sender(application.bot, provider_token))
-    processor.runner = runner
     application.bot_data[RUNNER_KEY] = runner
     return application
 

@@ -7,7 +7,7 @@
 A failure before the commit leaves nothing behind, and the update is not confirmed to
 Telegram, so it is tried again. A redelivered update finds its id claimed: it sends whatever
 replies a kill kept from going out, and changes nothing. Used by the poller (bot/polling.py)
-and, in webhook mode, as python-telegram-bot's update processor.
+and the webhook server (bot/webhook.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseUpdateProcessor
 
 from bot.errors import DATABASE_DOWN, PARKED, is_database_outage
 from handlers.context import ChatApplication
@@ -213,27 +212,3 @@ def redacted(update: Update) -> dict[str, Any]:
 
 def _cause(error: BaseException) -> BaseException:
     return error.cause if isinstance(error, UpdateFailed) else error
-
-
-class RunnerUpdateProcessor(BaseUpdateProcessor):
-    """Webhook mode: python-telegram-bot hands each update here; it goes through the runner
-    (one transaction, replies after the commit), one attempt."""
-
-    def __init__(self, max_concurrent_updates: int = 8) -> None:
-        super().__init__(max_concurrent_updates)
-        self.runner: UpdateRunner | None = None
-
-    async def do_process_update(self, update: object, coroutine: Any) -> None:
-        coroutine.close()  # the runner calls process_update itself, inside its transaction
-        if self.runner is None or not isinstance(update, Update):
-            return
-        try:
-            await self.runner.handle(update)
-        except Exception as exc:
-            log.error("update %s failed in webhook mode: %s", update.update_id, type(exc).__name__)
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None

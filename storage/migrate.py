@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from storage.database import create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL advisory lock key ("ACSM" + 2): one migration at a time on a database, however
+# many processes start at once (storage/exclusive.py uses "ACSM" + 1 for the active bot).
+MIGRATION_LOCK = 0x4143_534D_0000_0002
 
 
 def alembic_config(url: str) -> Config:
@@ -37,10 +40,17 @@ def _run(connection: Connection, config: Config, revision: str) -> None:
 
 async def upgrade(url: str, revision: str = "head") -> None:
     """Create or migrate the schema, in one transaction (SQLite: foreign keys checked at the
-    end instead of enforced row by row, as SQLite's documentation advises for table rebuilds)."""
+    end instead of enforced row by row, as SQLite's documentation advises for table rebuilds).
+    Several processes at once migrate once: on PostgreSQL the transaction first takes an
+    advisory lock (the others wait for it, then find the schema current); on SQLite the
+    transaction begins IMMEDIATE, which serializes writers the same way."""
     engine = create_engine(url, foreign_keys=False)
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             await connection.run_sync(_run, alembic_config(url), revision)
     finally:
         await engine.dispose()

@@ -72,7 +72,11 @@ LOST_REPLY_WAIT = 4.0  # after a "mid" kill: how long to wait for the step's ans
 
 
 class BotProcess:
-    """`python -m bot run` as a child process; kill() is SIGKILL, no clean shutdown."""
+    """`python -m bot run` as a child process; kill() is SIGKILL, no clean shutdown.
+    Up when its `ready` Bot API call is made (tests/hardening/test_webhook.py: --webhook)."""
+
+    args: tuple[str, ...] = ("run",)
+    ready = "setMyCommands"
 
     def __init__(self, emulator: TelegramEmulator, database_url: str, workdir: Path) -> None:
         self.emulator, self.workdir = emulator, workdir
@@ -90,10 +94,10 @@ class BotProcess:
         self.starts = self.kills = 0
 
     async def start(self) -> None:
-        ready_before = len(self.emulator.calls_to("setMyCommands"))
+        ready_before = len(self.emulator.calls_to(self.ready))
         log = (self.workdir / f"bot-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(  # noqa: ASYNC220 (returns at once)
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, "-m", "bot", *self.args],
             cwd=self.workdir,  # no .env from the repository
             env=self.env,
             stdout=log,
@@ -102,7 +106,7 @@ class BotProcess:
         self.starts += 1
         await self.emulator.wait_until(
             lambda: (
-                len(self.emulator.calls_to("setMyCommands")) > ready_before
+                len(self.emulator.calls_to(self.ready)) > ready_before
                 or self.process is None
                 or self.process.poll() is not None
             ),
@@ -265,10 +269,11 @@ async def walk_with_kills(
     database_url: str,
     workdir: Path,
     modes: Callable[[int, Step], str],
+    process: type[BotProcess] = BotProcess,
 ) -> Run:
     """The whole renewal and payment, one SIGKILL per step; returns what happened."""
     await seed(database.uow_factory(), 2026)
-    bot = BotProcess(emulator, database_url, workdir)
+    bot = process(emulator, database_url, workdir)
     await bot.start()
     run = Run(emulator, bot, emulator.new_user("Ann", "Lee"), [])
     try:

@@ -1,0 +1,226 @@
+"""Webhook mode with real `acsm-bot run --webhook` processes against the emulator, which
+delivers updates the way Telegram does (POSTed with the secret header, repeated until a 2xx).
+
+- no WEBHOOK_SECRET (or a malformed one): the bot refuses to start;
+- a wrong or missing secret: 403, and the forged update is not processed;
+- /healthz: 200 while the database answers, 503 when it does not;
+- SIGTERM while an update is in hand: it finishes and Telegram gets its 200;
+- SIGKILL at every step of a renewal and a payment (the polling kill test, in webhook mode):
+  what a kill interrupted is delivered again and handled once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from bot.app import build_application, make_rules, runner_of
+from bot.settings import Settings
+from bot.webhook import SECRET_HEADER, WebhookServer
+from storage.database import Database
+from telegram_emulator import TelegramEmulator, load_spec
+from tests.hardening.test_kill import BENIGN, ROOT, BotProcess, rotating, walk_with_kills
+
+SECRET = "hook-Secret_0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[TelegramEmulator]:
+    emu = TelegramEmulator(
+        spec=load_spec(required=True), allow_http_webhook=True, webhook_retry_delay=0.05
+    )
+    async with emu:
+        yield emu
+    refused = [c for c in emu.violations if not any(b in (c.description or "") for b in BENIGN)]
+    assert not refused, refused
+
+
+class WebhookBot(BotProcess):
+    args = ("run", "--webhook")
+    ready = "setWebhook"
+
+    def __init__(self, emulator: TelegramEmulator, database_url: str, workdir: Path) -> None:
+        super().__init__(emulator, database_url, workdir)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env |= {
+            "WEBHOOK_URL": f"{self.url}/telegram",
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(self.port),
+            "WEBHOOK_SECRET": SECRET,
+        }
+
+
+def refused_start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--webhook"],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "TELEGRAM_BOT_TOKEN": "1:x",
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'never.db'}",
+            "WEBHOOK_URL": "https://bot.example.org/telegram",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [("", "WEBHOOK_SECRET is required"), ("has spaces!", "A-Z a-z 0-9 _ -")],
+)
+def test_webhook_mode_refuses_to_start_without_a_proper_secret(
+    tmp_path: Path, secret: str, reason: str
+) -> None:
+    result = refused_start({"WEBHOOK_SECRET": secret}, tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and reason in lines[0], result.stderr
+    assert not (tmp_path / "never.db").exists()  # refused before touching anything
+
+
+async def processed(database: Database, update_id: int) -> int:
+    async with database.session_factory() as session:
+        found = await session.scalar(
+            text("SELECT COUNT(*) FROM processed_updates WHERE update_id = :id"), {"id": update_id}
+        )
+    return int(found or 0)
+
+
+async def test_webhook_secret_health_and_graceful_stop(
+    emulator: TelegramEmulator, database: Database, database_url: str, tmp_path: Path
+) -> None:
+    bot = WebhookBot(emulator, database_url, tmp_path)
+    await bot.start()
+    try:
+        assert emulator.webhook["secret_token"] == SECRET
+        ann = emulator.new_user("Ann", "Lee")
+        await ann.send("/help")
+        await ann.wait_for(lambda m: m.from_bot, timeout=30)
+        await emulator.settle(timeout=30)
+        assert {d.status for d in emulator.deliveries} == {200}
+        shown = len(ann.messages)
+
+        # A forged update (a payment!) with a wrong or no secret: 403, nothing processed.
+        forged = {
+            "update_id": 990_001,
+            "message": {
+                "message_id": 77,
+                "date": 1,
+                "chat": {"id": ann.id, "type": "private", "first_name": "Ann"},
+                "from": {"id": ann.id, "is_bot": False, "first_name": "Ann"},
+                "text": "/help",
+            },
+        }
+        async with httpx.AsyncClient(base_url=bot.url, timeout=10) as client:
+            for headers in ({SECRET_HEADER: "wrong"}, {}, {SECRET_HEADER: SECRET + "x"}):
+                response = await client.post("/telegram", json=forged, headers=headers)
+                assert response.status_code == 403
+            health = await client.get("/healthz")
+            assert (health.status_code, health.text) == (200, "ok\n")
+        await asyncio.sleep(0.3)
+        assert await processed(database, 990_001) == 0
+        assert len(ann.messages) == shown
+
+        # SIGTERM while an update is in hand: it finishes, Telegram gets its 200.
+        hold = emulator.hold_next(match=lambda method, params: method == "sendMessage")
+        await ann.send("/help")
+        await asyncio.wait_for(hold.arrived.wait(), 30)
+        update_id = max(emulator.updates.history)
+        assert bot.process is not None
+        bot.process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.3)
+        assert bot.process.poll() is None  # still finishing the update in hand
+        hold.release(execute=True)
+        assert await asyncio.to_thread(bot.process.wait, 30) == 0, bot.log_tail()
+        assert [d.status for d in emulator.deliveries if d.update_id == update_id] == [200]
+        assert len(ann.messages) == shown + 1
+        assert await processed(database, update_id) == 1
+    finally:
+        bot.stop()
+
+
+async def test_healthz_is_503_when_the_database_does_not_answer(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    """In process: the same server, on a database nobody listens for."""
+    settings = Settings(_env_file=None, telegram_api_base_url=emulator.base_url)  # type: ignore[call-arg]
+    dead = Database(f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/none")
+    application = build_application(settings, dead, make_rules(settings), token=emulator.token)
+    port = free_port()
+    server = WebhookServer(
+        application,
+        runner_of(application),
+        dead,
+        path="/telegram",
+        listen="127.0.0.1",
+        port=port,
+        secret=SECRET,
+    )
+    await server.start()
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            health = await client.get(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        await server.stop()
+        await dead.dispose()
+    assert health.status_code == 503
+
+
+async def test_server_refuses_a_request_that_is_not_an_update(
+    emulator: TelegramEmulator, database: Database
+) -> None:
+    settings = Settings(_env_file=None, telegram_api_base_url=emulator.base_url)  # type: ignore[call-arg]
+    application = build_application(settings, database, make_rules(settings), token=emulator.token)
+    port = free_port()
+    server = WebhookServer(
+        application,
+        runner_of(application),
+        database,
+        path="telegram",
+        listen="127.0.0.1",
+        port=port,
+        secret=SECRET,
+    )
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            garbage = await client.post(
+                "/telegram", content=b"{not json", headers={SECRET_HEADER: SECRET}
+            )
+            elsewhere = await client.post("/other", json={}, headers={SECRET_HEADER: SECRET})
+    finally:
+        await server.stop()
+    assert (garbage.status_code, elsewhere.status_code) == (400, 404)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: polling walk
+async def test_sigkill_at_every_step_in_webhook_mode(
+    emulator: TelegramEmulator, database: Database, database_url: str, tmp_path: Path
+) -> None:
+    await walk_with_kills(emulator, database, database_url, tmp_path, rotating, WebhookBot)
+    # Telegram was told "not handled" (or got no answer) for what the kills interrupted,
+    # and delivered it again; in the end every update got its 2xx.
+    assert any(d.status is None for d in emulator.deliveries)
+    assert emulator.updates.unconfirmed == 0
