@@ -109,7 +109,7 @@ class WebhookServer:
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.listen, self.port).start()
-        log.info("webhook server listening on %s:%s%s", self.listen, self.port, self.path)
+        log.info("webhook server listening on %s:%s", self.listen, self.port)  # not the path
 
     async def stop(self, grace: float = 20.0) -> None:
         """Refuse new updates (503), let those in hand finish, then close."""
