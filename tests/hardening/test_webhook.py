@@ -12,22 +12,29 @@ delivers updates the way Telegram does (POSTed with the secret header, repeated 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
+from telegram import Update
 
 from bot.app import build_application, make_rules, runner_of
+from bot.errors import DATABASE_DOWN, PARKED
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER, WebhookServer
 from storage.database import Database
+from storage.update_records import parked_updates
 from telegram_emulator import TelegramEmulator, load_spec
 from tests.hardening.test_kill import BENIGN, ROOT, BotProcess, rotating, walk_with_kills
 
@@ -224,3 +231,92 @@ async def test_sigkill_at_every_step_in_webhook_mode(
     # and delivered it again; in the end every update got its 2xx.
     assert any(d.status is None for d in emulator.deliveries)
     assert emulator.updates.unconfirmed == 0
+
+
+# -- the retry policy, in process (the same server, faults injected into the database) ----
+
+
+@pytest.fixture
+async def hooked(emulator: TelegramEmulator, database: Database) -> AsyncIterator[WebhookServer]:
+    """The real Application behind a WebhookServer that parks after 2 attempts and gives a
+    request 1 s before answering 503; the emulator delivers to it."""
+    settings = Settings(_env_file=None, telegram_api_base_url=emulator.base_url)  # type: ignore[call-arg]
+    application = build_application(settings, database, make_rules(settings), token=emulator.token)
+    port = free_port()
+    server = WebhookServer(
+        application,
+        runner_of(application),
+        database,
+        path="/telegram",
+        listen="127.0.0.1",
+        port=port,
+        secret=SECRET,
+        max_attempts=2,
+        request_budget=1.0,
+    )
+    await application.initialize()
+    await application.start()
+    await server.start()
+    await application.bot.set_webhook(
+        f"http://127.0.0.1:{port}/telegram", secret_token=SECRET, allowed_updates=Update.ALL_TYPES
+    )
+    yield server
+    await server.stop()
+    await application.stop()
+    await application.shutdown()
+
+
+@contextlib.contextmanager
+def failing(database: Database, error: Exception) -> Iterator[dict[str, bool]]:
+    """While armed, every read of a member's conversation states (a step of every update,
+    not of parking) raises `error`."""
+    armed = {"on": True}
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if armed["on"] and re.search(r"FROM conversation", statement, re.IGNORECASE):
+            raise error
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield armed
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", before)
+
+
+def statuses(emulator: TelegramEmulator, update_id: int) -> list[int | None]:
+    return [d.status for d in emulator.deliveries if d.update_id == update_id]
+
+
+async def test_a_poison_update_is_parked_and_answered_200(
+    emulator: TelegramEmulator, database: Database, hooked: WebhookServer
+) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    with failing(database, ValueError("a bug that fails this update every time")):
+        await ann.send("/help")
+        await ann.wait_for(lambda m: m.text == PARKED, timeout=15)
+    update_id = max(emulator.updates.history)
+    await emulator.settle(timeout=15)
+    assert statuses(emulator, update_id) == [200]  # tried twice inside the request, parked
+    assert await parked_updates(database.session_factory) == [update_id]
+    await ann.send("/help")
+    await ann.wait_for(lambda m: "/renew" in m.text, timeout=15)  # the chat goes on
+
+
+async def test_a_database_outage_gets_503_until_it_ends(
+    emulator: TelegramEmulator, database: Database, hooked: WebhookServer
+) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    down = OperationalError("SELECT", {}, Exception("injected: the database is down"))
+    with failing(database, down) as armed:
+        await ann.send("/help")
+        update_id = max(emulator.updates.history)
+        await emulator.wait_until(lambda: 503 in statuses(emulator, update_id), timeout=15)
+        await ann.wait_for(lambda m: m.text == DATABASE_DOWN, timeout=15)
+        armed["on"] = False
+    await ann.wait_for(lambda m: "/renew" in m.text, timeout=15)
+    await emulator.settle(timeout=15)
+    assert statuses(emulator, update_id)[-1] == 200
+    assert set(statuses(emulator, update_id)[:-1]) == {503}  # never parked: kept and retried
+    assert await parked_updates(database.session_factory) == []
+    assert sum(m.text == DATABASE_DOWN for m in ann.messages) == 1  # told once
+    assert sum("/renew" in m.text for m in ann.messages) == 1  # answered once
