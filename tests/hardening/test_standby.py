@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -141,6 +142,24 @@ async def test_the_standby_takes_over_a_killed_active_one(
     assert "active: this process holds" in second.log_tail()
     assert second.process is not None and second.process.poll() is None
 
+    # A clean stop hands over at once; a standby told to stop just exits.
+    third = Instance(emulator, database_url, tmp_path / "c")
+    instances.append(third)
+    third.launch()
+    await third.until_logged("standby: another acsm-bot run is active")
+    second.process.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(second.process.wait, 30) == 0
+    await third.until_logged("active: this process holds", timeout=TAKEOVER_LIMIT)
+    await ann.send(HELP)
+    await emulator.wait_until(lambda: answers(ann) == 8, timeout=REPLY_TIMEOUT)
+    fourth = Instance(emulator, database_url, tmp_path / "d")
+    instances.append(fourth)
+    fourth.launch()
+    await fourth.until_logged("standby: another acsm-bot run is active")
+    assert fourth.process is not None
+    fourth.process.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(fourth.process.wait, 10) == 0
+
 
 class Proxy:
     """A TCP relay to PostgreSQL that can be cut, as a network failure would."""
@@ -250,7 +269,7 @@ def test_several_processes_migrating_at_once_migrate_once(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        for _ in range(4)
+        for _ in range(3)
     ]
     outcomes = [(p.wait(60), p.stdout.read().decode() if p.stdout else "") for p in upgrades]
     assert all(code == 0 for code, _ in outcomes), outcomes
