@@ -16,6 +16,8 @@ COMMANDS = [
     BotCommand("login", "Log in with your ACSM username"),
     BotCommand("certifications", "My certifications"),
     BotCommand("cecs", "How many CECs do I still need?"),
+    BotCommand("addcec", "Log a CEC activity (with its certificate)"),
+    BotCommand("mycecs", "This cycle's CEC activities"),
     BotCommand("renew", "Renew a certification"),
     BotCommand("invoices", "My invoices and payment"),
     BotCommand("password", "Change password or username"),
@@ -29,6 +31,8 @@ HELP = (
     "/login — log in (username: first three letters of your last name + ACSM ID)\n"
     "/certifications — your certifications, their dates and state\n"
     "/cecs — how many CECs you still need (or just ask me)\n"
+    "/addcec — log a CEC activity with its certificate (or just send me the photo or PDF)\n"
+    "/mycecs — this cycle's activities, ACSM-recorded and logged by you\n"
     "/renew — report CECs, confirm CPR/AED and get your invoice\n"
     "/invoices — select invoices and pay\n"
     "/password — set your own password or username\n"
