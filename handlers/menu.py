@@ -19,6 +19,7 @@ COMMANDS = [
     BotCommand("addcec", "Log a CEC activity (with its certificate)"),
     BotCommand("mycecs", "This cycle's CEC activities"),
     BotCommand("renew", "Renew a certification"),
+    BotCommand("audit", "Send proof when your renewal is audited"),
     BotCommand("invoices", "My invoices and payment"),
     BotCommand("password", "Change password or username"),
     BotCommand("logout", "Log out"),
@@ -35,6 +36,7 @@ HELP = (
     "/mycecs — this cycle's activities, ACSM-recorded and logged by you\n"
     "/renew — report CECs, confirm CPR/AED and get your invoice\n"
     "/invoices — select invoices and pay\n"
+    "/audit — send proof when your renewal is selected for an audit\n"
     "/password — set your own password or username\n"
     "/logout — log out\n"
     "/cancel — stop the current step"
