@@ -15,8 +15,10 @@ GIF = b"GIF89a" + bytes(40)
 
 
 async def count(bot, table) -> int:
+    """Rows of the members under test (the sample member Fay has her own)."""
     async with bot.database.uow_factory() as uow:
-        return int(await uow.session.scalar(select(func.count()).select_from(table)))
+        query = select(func.count()).select_from(table).where(table.acsm_id != "100006")
+        return int(await uow.session.scalar(query))
 
 
 async def add_until_proof(user, title="Squat clinic", cecs="2.5", org="Other organization"):
