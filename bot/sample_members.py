@@ -7,7 +7,15 @@ from decimal import Decimal
 
 from domain.audits import new_audit
 from domain.credentials import default_password, default_username
-from domain.model import CecActivity, Certification, Invoice, InvoiceLine, InvoiceStatus, Member
+from domain.model import (
+    CecActivity,
+    Certification,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Member,
+    Payment,
+)
 from domain.ports import UnitOfWork
 from domain.tracker import LoggedActivity, Organization, new_proof
 
@@ -102,6 +110,17 @@ async def seed_tracker(uow: UnitOfWork, year: int, today: date) -> None:
         paid_at=paid_at,
     )
     await uow.invoices.add(invoice)
+    await uow.payments.add_once(
+        Payment(
+            charge_id="sample-charge-100006",
+            provider_charge_id="sample-provider-charge-100006",
+            acsm_id=FAY,
+            total_cents=4500,
+            currency="USD",
+            paid_at=paid_at,
+            invoice_numbers=[invoice.number],
+        )
+    )
     proof = await uow.proofs.add(new_proof(FAY, SAMPLE_CERTIFICATE, paid_at), SAMPLE_CERTIFICATE)
     logged = [
         ("Functional training summit", "NSCA", date(year - 1, 5, 3), "15", Organization.OTHER),
