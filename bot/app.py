@@ -25,7 +25,17 @@ from domain.argon2_hasher import Argon2Hasher
 from domain.catalog import Catalog
 from domain.clock import Clock, SystemClock
 from domain.rules import Rules
-from handlers import certifications, invoices, login, menu, password, payments, renewal
+from handlers import (
+    audit,
+    certifications,
+    invoices,
+    login,
+    menu,
+    password,
+    payments,
+    renewal,
+    tracker,
+)
 from handlers.context import DEPS_KEY, ChatApplication, ChatContext, Dependencies
 from handlers.outbox import Sender
 from handlers.replies import expired_button, say
@@ -121,12 +131,13 @@ def register_handlers(application: ChatApplication) -> None:
     application.add_handler(
         MessageHandler(filters.StatusUpdate.ALL, service_message), group=PAYMENTS_AND_SERVICE
     )
-    for module in (login, password, renewal):
+    for module in (login, password, renewal, tracker, audit):
         application.add_handlers(module.handlers(), group=CONVERSATIONS)
     for module in (menu, certifications, invoices, payments):
         application.add_handlers(module.handlers(), group=CONVERSATIONS)
     application.add_handler(CommandHandler("cancel", nothing_to_cancel), group=CONVERSATIONS)
     application.add_handler(CallbackQueryHandler(expired_button), group=CONVERSATIONS)
+    application.add_handlers(tracker.file_handlers(), group=CONVERSATIONS)
     application.add_handlers(certifications.fallback_handlers(), group=CONVERSATIONS)
     application.add_error_handler(on_error)
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -208,6 +208,74 @@ def invoices_export(file: Path) -> None:
             await database.dispose()
 
     click.echo(f"wrote {asyncio.run(go())} invoices to {file}")
+
+
+@cli.group(help="Audits of paid renewals.")
+def audit() -> None:
+    pass
+
+
+@audit.command("select", help="Pick paid renewals of cycles that ended 12/31/YYYY for audit.")
+@click.option("--year", type=click.IntRange(2000, 2200), required=True)
+@click.option("--percent", type=click.FloatRange(0, 100, min_open=True), required=True)
+@click.option("--seed", type=int, default=None, help="The same seed picks the same renewals.")
+def audit_select(year: int, percent: float, seed: int | None) -> None:
+    from bot import audits
+    from bot.app import make_rules
+
+    config = settings()
+
+    async def go() -> tuple[Any, int, int]:
+        database = await open_database(config.database_url)
+        try:
+            return await audits.select(
+                config, database.uow_factory, make_rules(config), year, percent, seed
+            )
+        finally:
+            await database.dispose()
+
+    selection, told, failed = asyncio.run(go())
+    click.echo(
+        f"selected {len(selection.picked)} of {selection.candidates} paid renewals of cycles "
+        f"ending 12/31/{year} ({len(selection.new)} new); told {told} chat(s), {failed} not told"
+    )
+
+
+@audit.command("status", help="One line per audit: ACSM ID, name, selected on, due on, state.")
+def audit_status() -> None:
+    from bot import audits
+    from bot.app import make_rules
+
+    config = settings()
+
+    async def go() -> list[list[str]]:
+        database = await open_database(config.database_url)
+        try:
+            return await audits.status(database.uow_factory, make_rules(config))
+        finally:
+            await database.dispose()
+
+    for row in asyncio.run(go()):
+        click.echo("  ".join(row))
+
+
+@audit.command("export", help="DIR/audits.csv and each member's proof files in DIR/<acsm_id>/.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def audit_export(directory: Path) -> None:
+    from bot import audits
+    from bot.app import make_rules
+
+    config = settings()
+
+    async def go() -> tuple[int, int]:
+        database = await open_database(config.database_url)
+        try:
+            return await audits.export(database.uow_factory, make_rules(config), directory)
+        finally:
+            await database.dispose()
+
+    count, files = asyncio.run(go())
+    click.echo(f"wrote {count} audits and {files} files to {directory}")
 
 
 async def open_database(url: str):  # type: ignore[no-untyped-def]

@@ -44,8 +44,8 @@ async def run_demo(
     clock = SystemClock()
     rules = make_rules(settings, clock)
     try:
-        year = local_today(rules.timezone, clock.now()).year
-        accounts = await seed(database.uow_factory(), year)
+        today = local_today(rules.timezone, clock.now())
+        accounts = await seed(database.uow_factory(), today.year, today)
         print_accounts(accounts, out)
         async with TelegramEmulator(
             bot_username="acsm_recert_bot", bot_first_name="ACSM Recertification"

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from domain.audits import Audit
 from domain.model import (
     CecActivity,
     Certification,
@@ -21,6 +22,7 @@ from domain.model import (
     RenewalDraft,
     TelegramLink,
 )
+from domain.tracker import LoggedActivity, ProofFile
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,65 @@ class LoginAttemptRepository(Protocol):
     async def clear(self, key: str) -> None: ...
 
 
+class ProofStore(Protocol):
+    """Where certificates live, byte for byte. The database implements it (storage/); an
+    object store could, as long as a file and the row naming it commit together."""
+
+    async def add(self, proof: ProofFile, data: bytes) -> ProofFile:
+        """Keep `data`; returns the stored proof with its id. The same bytes from the same
+        member (same sha256) are kept once: the existing proof is returned."""
+        ...
+
+    async def get(self, proof_id: int) -> ProofFile | None: ...
+    async def read(self, proof_id: int) -> bytes:
+        """The bytes as received (LookupError when there is no such proof)."""
+        ...
+
+    async def for_member(self, acsm_id: str) -> list[ProofFile]: ...
+    async def delete_if_unused(self, proof_id: int) -> bool:
+        """Delete a proof no logged activity and no audit refers to; True when deleted."""
+        ...
+
+
+class LoggedCecRepository(Protocol):
+    """CEC activities members logged themselves."""
+
+    async def add(self, activity: LoggedActivity) -> LoggedActivity: ...
+    async def get(self, activity_id: int) -> LoggedActivity | None: ...
+    async def for_member(self, acsm_id: str, since: date, until: date) -> list[LoggedActivity]:
+        """Completed within [since, until], oldest first."""
+        ...
+
+    async def delete(self, activity_id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class AuditCandidate:
+    invoice_number: str
+    acsm_id: str
+
+
+class AuditRepository(Protocol):
+    async def candidates(self, cycle_thru: date) -> list[AuditCandidate]:
+        """Paid invoices renewing a cycle that ended on `cycle_thru`."""
+        ...
+
+    async def add(self, audit: Audit) -> bool:
+        """Insert unless this invoice is audited already (unique key); True when inserted."""
+        ...
+
+    async def get(self, audit_id: int) -> Audit | None: ...
+    async def for_member(self, acsm_id: str) -> list[Audit]: ...
+    async def all(self) -> list[Audit]: ...
+    async def save(self, audit: Audit) -> None:
+        """Update submitted_at and the attached proofs (in order)."""
+        ...
+
+    async def telegram_ids(self, acsm_id: str) -> list[int]:
+        """The Telegram users logged in as this member (where to tell them)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     certifications: CertificationRepository
@@ -160,6 +221,9 @@ class UnitOfWork(Protocol):
     drafts: RenewalDraftRepository
     sessions: SessionRepository
     login_attempts: LoginAttemptRepository
+    proofs: ProofStore
+    logged_cecs: LoggedCecRepository
+    audits: AuditRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -16,7 +16,10 @@ COMMANDS = [
     BotCommand("login", "Log in with your ACSM username"),
     BotCommand("certifications", "My certifications"),
     BotCommand("cecs", "How many CECs do I still need?"),
+    BotCommand("addcec", "Log a CEC activity (with its certificate)"),
+    BotCommand("mycecs", "This cycle's CEC activities"),
     BotCommand("renew", "Renew a certification"),
+    BotCommand("audit", "Send proof when your renewal is audited"),
     BotCommand("invoices", "My invoices and payment"),
     BotCommand("password", "Change password or username"),
     BotCommand("logout", "Log out"),
@@ -29,8 +32,11 @@ HELP = (
     "/login — log in (username: first three letters of your last name + ACSM ID)\n"
     "/certifications — your certifications, their dates and state\n"
     "/cecs — how many CECs you still need (or just ask me)\n"
+    "/addcec — log a CEC activity with its certificate (or just send me the photo or PDF)\n"
+    "/mycecs — this cycle's activities, ACSM-recorded and logged by you\n"
     "/renew — report CECs, confirm CPR/AED and get your invoice\n"
     "/invoices — select invoices and pay\n"
+    "/audit — send proof when your renewal is selected for an audit\n"
     "/password — set your own password or username\n"
     "/logout — log out\n"
     "/cancel — stop the current step"

@@ -61,8 +61,7 @@ def cec_group_block(group: CecGroup) -> str:
         f"<b>{names}</b> (thru {us_date(group.thru_date)})",
         f"{progress_bar(group.total, group.required)} {format_cecs(group.total)}"
         f" of {format_cecs(group.required)} CECs",
-        f"ACSM-recorded: {format_cecs(group.acsm_recorded)} · "
-        f"entered by you: {format_cecs(group.member_entered)}",
+        cec_sources_line(group),
     ]
     if needed > 0:
         lines.append(
@@ -75,6 +74,23 @@ def cec_group_block(group: CecGroup) -> str:
     if not group.renewal_open:
         lines.append(f"Renewal opens {us_date(group.renewal_opens_on)}.")
     return "\n".join(lines)
+
+
+def cec_sources_line(group: CecGroup) -> str:
+    """Which CECs come from where: ACSM's record, the member's log, numbers typed at renewal."""
+    parts = [
+        f"ACSM-recorded: {format_cecs(group.acsm_recorded)}",
+        f"logged by you: {format_cecs(group.logged)}"
+        + (
+            f" ({format_cecs(group.logged_acsm)} ACSM, {format_cecs(group.logged_other)} other)"
+            if group.logged
+            else ""
+        ),
+    ]
+    typed = group.member_entered - group.logged
+    if typed > 0:
+        parts.append(f"typed at renewal: {format_cecs(typed)} more")
+    return " · ".join(parts)
 
 
 def cec_status_text(status: CecStatus) -> str:

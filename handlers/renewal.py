@@ -92,7 +92,18 @@ def acsm_cecs_text(progress: RenewalProgress) -> str:
         "<b>Step 3 of 5 · ACSM CECs</b>\n"
         f"You need {format_cecs(progress.required_cecs)} CECs in total. ACSM has recorded "
         f"{format_cecs(progress.acsm_recorded)} for this cycle.\n\n"
-        "Type the number of ACSM CECs you are reporting (e.g. 30 or 12.5)."
+        + logged_acsm_note(progress)
+        + "Type the number of ACSM CECs you are reporting (e.g. 30 or 12.5), or use the "
+        "button."
+    )
+
+
+def logged_acsm_note(progress: RenewalProgress) -> str:
+    if not progress.logged_acsm:
+        return ""
+    return (
+        f"You logged {format_cecs(progress.logged_acsm)} more ACSM CECs "
+        f"(/mycecs): {format_cecs(progress.suggested_acsm)} in all.\n\n"
     )
 
 
@@ -100,7 +111,9 @@ def other_cecs_text(progress: RenewalProgress) -> str:
     return (
         "<b>Step 4 of 5 · Other organizations</b>\n"
         f"ACSM CECs: {format_cecs(progress.acsm_cecs or Decimal(0))}.\n"
-        "Type the number of CECs from other organizations (0 if none)."
+        f"You logged {format_cecs(progress.logged_other)} CECs from other organizations "
+        "this cycle.\n"
+        "Type the number of CECs from other organizations (0 if none), or use the button."
     )
 
 
@@ -151,9 +164,11 @@ async def present(update: Update, progress: RenewalProgress, note: str = "") -> 
             keyboard([("Yes, it is current", "rn:cpr_yes"), ("No", "rn:cpr_no")]),
         )
     elif step is RenewalStep.ACSM_CECS:
-        await say(update, prefix + acsm_cecs_text(progress))
+        use = f"Use {format_cecs(progress.suggested_acsm)} (recorded + logged)"
+        await say(update, prefix + acsm_cecs_text(progress), keyboard([(use, "rn:acsm_use")]))
     elif step is RenewalStep.OTHER_CECS:
-        await say(update, prefix + other_cecs_text(progress))
+        use = f"Use {format_cecs(progress.logged_other)} (logged)"
+        await say(update, prefix + other_cecs_text(progress), keyboard([(use, "rn:other_use")]))
     elif step is RenewalStep.ACKNOWLEDGE:
         await say(
             update,
@@ -293,11 +308,23 @@ async def cpr_no(update: Update, context: ChatContext) -> int:
     return ConversationHandler.END
 
 
+async def suggested(update: Update, context: ChatContext, step: RenewalStep) -> str | None:
+    """The number a "Use N" button stands for, computed now (never read from the button)."""
+    if update.callback_query is None:
+        return None
+    progress = await renewal.renewal_progress(context.uow(), context.rules, telegram_id(update))
+    if progress is None or progress.step is not step:
+        return None
+    value = progress.suggested_acsm if step is RenewalStep.ACSM_CECS else progress.logged_other
+    return str(value)
+
+
 @domain_errors()
 async def got_acsm_cecs(update: Update, context: ChatContext) -> str | int:
+    used = await suggested(update, context, RenewalStep.ACSM_CECS)
     try:
         progress = await renewal.enter_acsm_cecs(
-            context.uow(), context.rules, telegram_id(update), typed_text(update)
+            context.uow(), context.rules, telegram_id(update), used or typed_text(update)
         )
     except InvalidCecAmountError as exc:
         await say(update, f"{escape(str(exc))}.\nType a number of CECs, e.g. 30 or 12.5.")
@@ -307,9 +334,10 @@ async def got_acsm_cecs(update: Update, context: ChatContext) -> str | int:
 
 @domain_errors()
 async def got_other_cecs(update: Update, context: ChatContext) -> str | int:
+    used = await suggested(update, context, RenewalStep.OTHER_CECS)
     try:
         progress = await renewal.enter_other_cecs(
-            context.uow(), context.rules, telegram_id(update), typed_text(update)
+            context.uow(), context.rules, telegram_id(update), used or typed_text(update)
         )
     except InvalidCecAmountError as exc:
         await say(update, f"{escape(str(exc))}.\nType a number of CECs, e.g. 15 or 0.")
@@ -375,8 +403,14 @@ def conversation() -> Conversation:
                 CallbackQueryHandler(cpr_yes, pattern=r"^rn:cpr_yes$"),
                 CallbackQueryHandler(cpr_no, pattern=r"^rn:cpr_no$"),
             ],
-            step(RenewalStep.ACSM_CECS): [MessageHandler(text, got_acsm_cecs)],
-            step(RenewalStep.OTHER_CECS): [MessageHandler(text, got_other_cecs)],
+            step(RenewalStep.ACSM_CECS): [
+                MessageHandler(text, got_acsm_cecs),
+                CallbackQueryHandler(got_acsm_cecs, pattern=r"^rn:acsm_use$"),
+            ],
+            step(RenewalStep.OTHER_CECS): [
+                MessageHandler(text, got_other_cecs),
+                CallbackQueryHandler(got_other_cecs, pattern=r"^rn:other_use$"),
+            ],
             step(RenewalStep.ACKNOWLEDGE): [
                 CallbackQueryHandler(acknowledged, pattern=r"^rn:ack$")
             ],

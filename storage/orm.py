@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     UniqueConstraint,
@@ -228,3 +229,66 @@ class ParkedUpdateRow(Base):
     error: Mapped[str] = mapped_column(String(500))
     payload: Mapped[Any] = mapped_column(JSON)
     parked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# ---- the CEC tracker and audits (migration 0005) ---------------------------------------------
+
+
+class ProofFileRow(Base):
+    """A certificate as received, byte for byte. In the database, so backups and every bot
+    process see it with no other component, and it is written in the update's transaction
+    (never half-written). The same file sent twice by one member is one row."""
+
+    __tablename__ = "proof_files"
+    __table_args__ = (UniqueConstraint("acsm_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class LoggedCecRow(Base):
+    """A CEC activity the member logged in the chat (not ACSM-recorded)."""
+
+    __tablename__ = "logged_cec_activities"
+    __table_args__ = (Index("ix_logged_cec_activities_member_day", "acsm_id", "completed_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    provider: Mapped[str] = mapped_column(String(200))
+    completed_on: Mapped[date] = mapped_column(Date)
+    half_cecs: Mapped[int] = mapped_column(Integer)
+    organization: Mapped[str] = mapped_column(String(8))
+    logged_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    proof_id: Mapped[int | None] = mapped_column(ForeignKey("proof_files.id"), index=True)
+
+
+class AuditRow(Base):
+    """A paid renewal selected for audit (one per invoice)."""
+
+    __tablename__ = "audits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id"), index=True)
+    invoice_number: Mapped[str] = mapped_column(ForeignKey("invoices.number"), unique=True)
+    cycle_thru: Mapped[date] = mapped_column(Date)
+    selected_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AuditProofRow(Base):
+    """The certificates a member attached to an audit, in the order attached."""
+
+    __tablename__ = "audit_proofs"
+
+    audit_id: Mapped[int] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True
+    )
+    proof_id: Mapped[int] = mapped_column(ForeignKey("proof_files.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)

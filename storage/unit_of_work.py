@@ -8,12 +8,15 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from domain.ports import (
+    AuditRepository,
     CecRepository,
     CertificationRepository,
     InvoiceRepository,
+    LoggedCecRepository,
     LoginAttemptRepository,
     MemberRepository,
     PaymentRepository,
+    ProofStore,
     RenewalDraftRepository,
     SessionRepository,
 )
@@ -27,6 +30,7 @@ from storage.repositories import (
     SqlPaymentRepository,
     SqlSessionRepository,
 )
+from storage.tracker_repositories import SqlAuditRepository, SqlLoggedCecRepository, SqlProofStore
 
 
 class SqlAlchemyUnitOfWork:
@@ -45,6 +49,9 @@ class SqlAlchemyUnitOfWork:
     drafts: RenewalDraftRepository
     sessions: SessionRepository
     login_attempts: LoginAttemptRepository
+    proofs: ProofStore
+    logged_cecs: LoggedCecRepository
+    audits: AuditRepository
 
     def __init__(
         self,
@@ -72,6 +79,9 @@ class SqlAlchemyUnitOfWork:
         self.drafts = SqlDraftRepository(session)
         self.sessions = SqlSessionRepository(session)
         self.login_attempts = SqlLoginAttemptRepository(session)
+        self.proofs = SqlProofStore(session)
+        self.logged_cecs = SqlLoggedCecRepository(session)
+        self.audits = SqlAuditRepository(session)
         return self
 
     async def __aexit__(

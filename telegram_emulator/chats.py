@@ -158,6 +158,12 @@ class FileStore:
     def by_path(self, file_path: str) -> StoredFile | None:
         return self._by_path.get(file_path)
 
+    def forget(self, file_id: str) -> None:
+        """Telegram no longer has the file (its copy expired): getFile and downloads fail."""
+        stored = self._by_id.pop(file_id, None)
+        if stored is not None:
+            self._by_path.pop(stored.file_path, None)
+
 
 @dataclass
 class CallbackPress:

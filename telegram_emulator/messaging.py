@@ -207,11 +207,16 @@ async def send_photo(emu: TelegramEmulator, p: Params) -> Any:
     return send(emu, p, {"photo": [size], **caption(p)})
 
 
+MAX_DOWNLOAD = 20 * 1024 * 1024  # bots download files of up to 20 MB (Bot API getFile)
+
+
 @method("getFile")
 async def get_file(emu: TelegramEmulator, p: Params) -> Any:
     stored = emu.files.get(p.string("file_id", "") or "")
     if stored is None:
         raise bad_request("invalid file_id")
+    if len(stored.data) > MAX_DOWNLOAD:
+        raise bad_request("file is too big")
     return {
         "file_id": stored.file_id,
         "file_unique_id": stored.file_unique_id,

@@ -126,6 +126,7 @@ class TelegramEmulator:
         self.rate_limit = False
         self.flood = FloodControl()
         self._faults: dict[str, _Fault] = {}
+        self._download_faults: list[str] = []  # "error" or "cut", one per next download
         self._hold: Hold | None = None
         self._users: list[Any] = []
         self._changed = asyncio.Event()
@@ -194,10 +195,24 @@ class TelegramEmulator:
             return self._record(name, {}, error=error)
         return await self.call(name, params, uploads)
 
-    async def _handle_file(self, request: web.Request) -> web.Response:
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         stored = self.files.by_path(request.match_info["path"])
         if stored is None or (not self._any_token and request.match_info["token"] != self.token):
             return web.json_response(not_found().body(), status=404)
+        fault = self._download_faults.pop(0) if self._download_faults else None
+        if fault == "error":
+            return web.json_response(
+                {"ok": False, "error_code": 500, "description": "Internal Server Error"},
+                status=500,
+            )
+        if fault == "cut":  # the connection drops half-way through the body
+            response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+            response.content_length = len(stored.data)
+            await response.prepare(request)
+            await response.write(stored.data[: len(stored.data) // 2])
+            if request.transport is not None:
+                request.transport.close()
+            return response
         return web.Response(body=stored.data, content_type="application/octet-stream")
 
     # -- calls ----------------------------------------------------------------
@@ -286,6 +301,11 @@ class TelegramEmulator:
         if status == 429 and retry_after is None:
             retry_after = 1
         self._faults[method] = _Fault(status, times, text, retry_after)
+
+    def fail_next_download(self, times: int = 1, *, cut: bool = False) -> None:
+        """The next `times` file downloads fail: a 500 answer, or (`cut`) the connection
+        drops after half the bytes."""
+        self._download_faults.extend(["cut" if cut else "error"] * times)
 
     def hold_next(
         self,

@@ -16,6 +16,7 @@ from domain.renewal_rules import required_cecs
 from domain.rules import Rules
 from domain.services.certifications import certification_name, sorted_certifications, state_of
 from domain.services.session import require_member
+from domain.tracker import Organization, group_window_start
 
 ZERO = Decimal(0)
 
@@ -24,13 +25,15 @@ ZERO = Decimal(0)
 class CecGroup:
     """One cycle: the certifications sharing a thru date.
 
-    - `acsm_recorded`: CECs of ACSM-recorded activities completed in [cycle_start, thru_date].
+    - `acsm_recorded`: CECs of ACSM-recorded activities completed in [cycle_start, thru_date]
+      (`cycle_start`: the window's start, domain/tracker.py).
+    - `logged_acsm`/`logged_other`: what the member logged in the chat in the same window.
     - the member's own numbers come from the renewal draft for these certifications (or, once
       invoiced, from the invoice): `acsm_cecs` typed for ACSM and `other_cecs` from other
       organizations.
-    - `total` = max(acsm_recorded, typed ACSM CECs) + other CECs: a typed ACSM number replaces
-      the recorded one only when higher (the member may know of activities not yet recorded),
-      other organizations' CECs always add.
+    - `total` = max(acsm_recorded + logged_acsm, typed ACSM CECs) + max(logged_other, typed
+      other CECs): a typed number replaces the log's only when higher (the member may know of
+      activities not yet recorded or logged).
     - `member_entered` = total - acsm_recorded (what the member's numbers add).
     - `still_needed` = max(0, required - total); `required` = highest among the group.
     """
@@ -46,6 +49,12 @@ class CecGroup:
     still_needed: Decimal
     renewal_open: bool
     renewal_opens_on: date
+    logged_acsm: Decimal = ZERO  # logged by the member in the chat (/addcec), ACSM activities
+    logged_other: Decimal = ZERO  # logged by the member, other organizations
+
+    @property
+    def logged(self) -> Decimal:
+        return self.logged_acsm + self.logged_other
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,20 @@ class CecStatus:
 def cec_total(acsm_recorded: Decimal, acsm_typed: Decimal | None, other: Decimal | None) -> Decimal:
     """max(recorded, typed ACSM CECs) + other organizations' CECs."""
     return max(acsm_recorded, acsm_typed or ZERO) + (other or ZERO)
+
+
+def tracked_total(
+    recorded: Decimal,
+    logged_acsm: Decimal,
+    logged_other: Decimal,
+    acsm_typed: Decimal | None,
+    other_typed: Decimal | None,
+) -> Decimal:
+    """With the log: max(recorded + logged ACSM, typed ACSM) + max(logged other, typed other).
+    A number typed at renewal replaces the log's only when higher (it may include activities
+    not logged), never adds to it (they are the same activities)."""
+    acsm = max(recorded + logged_acsm, acsm_typed or ZERO)
+    return acsm + max(logged_other, other_typed or ZERO)
 
 
 def group_by_thru(certs: Sequence[Certification]) -> dict[date, list[Certification]]:
@@ -90,9 +113,22 @@ def requirement(rules: Rules, certs: Sequence[Certification]) -> Decimal:
     return required_cecs(types)
 
 
-async def recorded_cecs(uow: UnitOfWork, acsm_id: str, thru: date) -> Decimal:
-    activities = await uow.cecs.for_member(acsm_id, cycles.cycle_start(thru), thru)
+async def recorded_cecs(uow: UnitOfWork, acsm_id: str, certs: Sequence[Certification]) -> Decimal:
+    """ACSM-recorded CECs in the cycle's window (see domain/tracker.py)."""
+    thru = certs[0].thru_date
+    activities = await uow.cecs.for_member(acsm_id, group_window_start(certs), thru)
     return sum((a.cecs for a in activities), ZERO)
+
+
+async def logged_cecs(
+    uow: UnitOfWork, acsm_id: str, certs: Sequence[Certification]
+) -> tuple[Decimal, Decimal]:
+    """(ACSM, other organizations) CECs the member logged in the cycle's window."""
+    thru = certs[0].thru_date
+    logged = await uow.logged_cecs.for_member(acsm_id, group_window_start(certs), thru)
+    acsm = sum((a.cecs for a in logged if a.organization is Organization.ACSM), ZERO)
+    other = sum((a.cecs for a in logged if a.organization is Organization.OTHER), ZERO)
+    return acsm, other
 
 
 async def cec_group(
@@ -104,14 +140,15 @@ async def cec_group(
 ) -> CecGroup:
     thru = certs[0].thru_date
     required = requirement(rules, certs)
-    recorded = await recorded_cecs(uow, acsm_id, thru)
+    recorded = await recorded_cecs(uow, acsm_id, certs)
+    logged_acsm, logged_other = await logged_cecs(uow, acsm_id, certs)
     typed, other = await member_numbers(uow, draft, certs)
-    total = cec_total(recorded, typed, other)
+    total = tracked_total(recorded, logged_acsm, logged_other, typed, other)
     return CecGroup(
         certifications=[(c.code, certification_name(rules, c.code)) for c in certs],
         thru_date=thru,
         deadline=cycles.deadline(thru, rules.timezone),
-        cycle_start=cycles.cycle_start(thru),
+        cycle_start=group_window_start(certs),
         required=required,
         acsm_recorded=recorded,
         member_entered=total - recorded,
@@ -119,6 +156,8 @@ async def cec_group(
         still_needed=max(ZERO, required - total),
         renewal_open=cycles.is_renewable(state_of(rules, certs[0])),
         renewal_opens_on=cycles.renewal_opens_on(thru),
+        logged_acsm=logged_acsm,
+        logged_other=logged_other,
     )
 
 

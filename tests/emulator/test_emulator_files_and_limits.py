@@ -101,3 +101,31 @@ async def test_bot_menu_commands_roundtrip(emulator: TelegramEmulator, echo_bot:
         assert "bot_command_invalid" in error.message.lower()
     else:
         raise AssertionError("invalid command accepted")
+
+
+async def test_downloads_can_fail_be_cut_and_files_be_forgotten(
+    emulator: TelegramEmulator, echo_bot: Any
+) -> None:
+    from telegram.error import NetworkError
+
+    ann = emulator.new_user(first_name="Ann")
+    sent = await ann.send_document("card.pdf", b"%PDF-1.4 " + b"x" * 4000, "application/pdf")
+    assert sent.document is not None
+    file_id = sent.document["file_id"]
+    tg_file = await echo_bot.bot.get_file(file_id)
+    for cut in (False, True):
+        emulator.fail_next_download(cut=cut)
+        try:
+            data = await tg_file.download_as_bytearray()
+        except NetworkError:
+            pass
+        else:
+            assert len(data) < 4009, "a failed download returned the whole file"
+    assert len(await tg_file.download_as_bytearray()) == 4009  # faults are used up
+    emulator.files.forget(file_id)
+    try:
+        await echo_bot.bot.get_file(file_id)
+    except BadRequest as error:
+        assert "invalid file_id" in error.message.lower()
+    else:
+        raise AssertionError("a forgotten file was still served")

@@ -80,7 +80,10 @@ COMMANDS = [
     "login",
     "certifications",
     "cecs",
+    "addcec",
+    "mycecs",
     "renew",
+    "audit",
     "invoices",
     "password",
     "logout",
@@ -121,6 +124,18 @@ CALLBACKS = [
     "rn:cpr_no",
     "rn:ack",
     "cart",
+    "cec:add",
+    "ac:org:acsm",
+    "ac:org:other",
+    "ac:skip",
+    "ac:with:1",
+    "ac:drop:1",
+    "mc:del:1",
+    "rn:acsm_use",
+    "rn:other_use",
+    "ad:open",
+    "ad:log:1:1",
+    "ad:submit:1",
 ]
 
 numbers = st.one_of(
@@ -391,7 +406,9 @@ async def run_example(rig: Rig, member: tuple[str, str] | None, steps: list[Any]
 async def payment_rows(database: Database) -> list[str]:
     """Every payment row's charge id (each payment the emulator completed must have one)."""
     async with database.session_factory() as session:
-        rows = await session.execute(text("SELECT charge_id FROM payments"))
+        rows = await session.execute(
+            text("SELECT charge_id FROM payments WHERE charge_id NOT LIKE 'sample-%'")
+        )
         return sorted(row[0] for row in rows)
 
 

@@ -1,0 +1,120 @@
+"""`acsm-bot audit select|status|export`: the staff side of audits (rules in domain/audits.py,
+use cases in domain/services/audits.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+from pathlib import Path
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import TelegramError
+
+from bot.exports import cell
+from bot.settings import Settings
+from domain.ports import UnitOfWorkFactory
+from domain.rules import Rules
+from domain.services.audits import AuditLine, AuditNotice, Selection, audit_lines, proof_bytes
+from domain.services.audits import select_audits as select_use_case
+from storage.files import private_file
+
+log = logging.getLogger(__name__)
+
+STATUS_COLUMNS = ["acsm_id", "name", "selected_on", "due_on", "state"]
+
+
+def notice_text(notice: AuditNotice) -> str:
+    return (
+        f"Your ACSM renewal for the cycle ending {notice.cycle_thru:%m/%d/%Y} was selected for "
+        "a random audit. Please send proof of the CECs you reported (certificates as photos "
+        f"or PDF files) by <b>{notice.due_on:%m/%d/%Y}</b>: open /audit, add them, then press "
+        "Submit."
+    )
+
+
+async def tell_members(settings: Settings, notices: list[AuditNotice]) -> tuple[int, int]:
+    """Send each selected member the notice in every chat logged in as them: (told, failed)."""
+    token = settings.telegram_bot_token
+    if token is None:
+        return 0, sum(1 for n in notices if n.telegram_ids)
+    told = failed = 0
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Open my audit", callback_data="ad:open")]]
+    )
+    async with Bot(
+        token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_base_file_url,
+    ) as bot:
+        for notice in notices:
+            for chat_id in notice.telegram_ids:
+                try:
+                    await bot.send_message(
+                        chat_id, notice_text(notice), parse_mode="HTML", reply_markup=markup
+                    )
+                    told += 1
+                except TelegramError as exc:
+                    log.warning("audit notice not delivered: %s", type(exc).__name__)
+                    failed += 1
+    return told, failed
+
+
+async def select(
+    settings: Settings,
+    uow_factory: UnitOfWorkFactory,
+    rules: Rules,
+    year: int,
+    percent: float,
+    seed: int | None,
+) -> tuple[Selection, int, int]:
+    selection = await select_use_case(uow_factory(), rules, year, percent, seed)
+    told, failed = await tell_members(settings, selection.new)
+    return selection, told, failed
+
+
+def status_row(line: AuditLine) -> list[str]:
+    return [
+        line.acsm_id,
+        line.name,
+        f"{line.selected_on:%m/%d/%Y}",
+        f"{line.due_on:%m/%d/%Y}",
+        line.state.value,
+    ]
+
+
+async def status(uow_factory: UnitOfWorkFactory, rules: Rules) -> list[list[str]]:
+    return [status_row(line) for line in await audit_lines(uow_factory(), rules)]
+
+
+async def export(uow_factory: UnitOfWorkFactory, rules: Rules, directory: Path) -> tuple[int, int]:
+    """DIR/audits.csv and DIR/<acsm_id>/<file> byte for byte; (audits, files) written."""
+    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    lines = await audit_lines(uow_factory(), rules)
+    files = 0
+    for line in lines:
+        for proof in line.files:
+            assert proof.id is not None
+            data = await proof_bytes(uow_factory(), proof.id)
+            # acsm_id: digits only (validated on import); the name is ours, not the member's
+            await asyncio.to_thread(write_private, directory / line.acsm_id, proof.file_name, data)
+            files += 1
+    await asyncio.to_thread(write_table, directory / "audits.csv", lines)
+    return len(lines), files
+
+
+def write_private(folder: Path, name: str, data: bytes) -> None:
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    private_file(path)
+    path.write_bytes(data)
+
+
+def write_table(table: Path, lines: list[AuditLine]) -> None:
+    private_file(table)
+    with table.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*STATUS_COLUMNS, "files"])
+        for line in lines:
+            names = ";".join(f"{line.acsm_id}/{p.file_name}" for p in line.files)
+            writer.writerow([cell(v) for v in [*status_row(line), names]])

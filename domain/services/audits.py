@@ -1,0 +1,222 @@
+"""Audits: staff select paid renewals (`audit select`), follow them (`audit status`, `audit
+export`); a selected member sends proof in the chat (/audit) and submits. Rules in
+domain/audits.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from domain import cycles
+from domain.audits import Audit, AuditState, audit_state, check_submittable, new_audit, pick
+from domain.errors import InvalidInputError, NotFoundError
+from domain.model import Certification
+from domain.ports import UnitOfWork
+from domain.rules import Rules
+from domain.services.session import require_member
+from domain.services.tracker import ActivityView, logged_view, own_proof, store_proof
+from domain.tracker import ProofFile, group_window_start
+
+
+@dataclass(frozen=True)
+class AuditNotice:
+    """Tell this member (in these chats) that their renewal was selected."""
+
+    acsm_id: str
+    telegram_ids: list[int]
+    cycle_thru: date
+    due_on: date
+
+
+@dataclass(frozen=True)
+class Selection:
+    candidates: int
+    picked: list[str]  # invoice numbers, this run's pick (new or already selected)
+    new: list[AuditNotice]
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    acsm_id: str
+    name: str
+    invoice_number: str
+    selected_on: date
+    due_on: date
+    state: AuditState
+    files: list[ProofFile]
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    cycle_thru: date
+    due_on: date
+    state: AuditState
+    reported: list[ActivityView]  # logged activities of the audited cycle
+    typed_acsm: Decimal  # the totals typed at renewal (on the invoice)
+    typed_other: Decimal
+    attached: list[ProofFile]
+    loggable: list[tuple[ProofFile, str]]  # certificates in the log, not attached: (proof, title)
+
+
+def today(rules: Rules) -> date:
+    return cycles.local_today(rules.timezone, rules.clock.now())
+
+
+# ---- staff -----------------------------------------------------------------------------------
+
+
+async def select_audits(
+    uow: UnitOfWork, rules: Rules, year: int, percent: float, seed: int | None
+) -> Selection:
+    """Pick paid renewals of cycles that ended 12/31/`year` and record the new ones."""
+    cycle_thru = date(year, 12, 31)
+    async with uow:
+        candidates = await uow.audits.candidates(cycle_thru)
+        owners = {c.invoice_number: c.acsm_id for c in candidates}
+        picked = pick(list(owners), percent, seed)
+        notices = []
+        for number in picked:
+            audit = new_audit(owners[number], number, cycle_thru, today(rules))
+            if await uow.audits.add(audit):
+                notices.append(
+                    AuditNotice(
+                        audit.acsm_id,
+                        await uow.audits.telegram_ids(audit.acsm_id),
+                        cycle_thru,
+                        audit.due_on,
+                    )
+                )
+        await uow.commit()
+        return Selection(len(candidates), picked, notices)
+
+
+async def audit_lines(uow: UnitOfWork, rules: Rules) -> list[AuditLine]:
+    async with uow:
+        lines = []
+        for audit in await uow.audits.all():
+            member = await uow.members.get(audit.acsm_id)
+            files = [p for p in [await uow.proofs.get(i) for i in audit.proof_ids] if p]
+            lines.append(
+                AuditLine(
+                    acsm_id=audit.acsm_id,
+                    name=member.full_name if member else "",
+                    invoice_number=audit.invoice_number,
+                    selected_on=audit.selected_on,
+                    due_on=audit.due_on,
+                    state=audit_state(audit, today(rules)),
+                    files=files,
+                )
+            )
+        return lines
+
+
+async def proof_bytes(uow: UnitOfWork, proof_id: int) -> bytes:
+    async with uow:
+        return await uow.proofs.read(proof_id)
+
+
+# ---- the member ------------------------------------------------------------------------------
+
+
+async def audited_window(uow: UnitOfWork, audit: Audit) -> tuple[date, date]:
+    invoice = await uow.invoices.get(audit.invoice_number)
+    certs: list[Certification] = []
+    for line in invoice.lines if invoice else []:
+        cert = await uow.certifications.get(line.certification_id)
+        if cert is not None:
+            certs.append(
+                Certification(cert.acsm_id, cert.code, cert.effective_date, line.cycle_thru)
+            )
+    start = group_window_start(certs) if certs else cycles.cycle_start(audit.cycle_thru)
+    return start, audit.cycle_thru
+
+
+async def view_of(uow: UnitOfWork, rules: Rules, audit: Audit) -> AuditView:
+    assert audit.id is not None
+    start, thru = await audited_window(uow, audit)
+    logged = await uow.logged_cecs.for_member(audit.acsm_id, start, thru)
+    invoice = await uow.invoices.get(audit.invoice_number)
+    attached = [p for p in [await uow.proofs.get(i) for i in audit.proof_ids] if p]
+    loggable = [
+        (proof, activity.title)
+        for activity in logged
+        if activity.proof_id is not None and activity.proof_id not in audit.proof_ids
+        for proof in [await uow.proofs.get(activity.proof_id)]
+        if proof is not None
+    ]
+    return AuditView(
+        id=audit.id,
+        cycle_thru=audit.cycle_thru,
+        due_on=audit.due_on,
+        state=audit_state(audit, today(rules)),
+        reported=[logged_view(a, thru) for a in logged],
+        typed_acsm=invoice.acsm_cecs if invoice else Decimal(0),
+        typed_other=invoice.other_cecs if invoice else Decimal(0),
+        attached=attached,
+        loggable=list(dict((p.id, (p, t)) for p, t in loggable).values()),
+    )
+
+
+async def own_audit(uow: UnitOfWork, acsm_id: str, audit_id: int) -> Audit:
+    audit = await uow.audits.get(audit_id)
+    if audit is None or audit.acsm_id != acsm_id:
+        raise NotFoundError()
+    return audit
+
+
+async def my_audit(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> AuditView | None:
+    """The member's audit still to answer (else the latest one), or None."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        audits = await uow.audits.for_member(member.acsm_id)
+        open_ones = [a for a in audits if a.submitted_at is None]
+        chosen = (open_ones or audits)[:1]
+        view = await view_of(uow, rules, chosen[0]) if chosen else None
+        await uow.commit()
+        return view
+
+
+async def attach_proof(
+    uow: UnitOfWork,
+    rules: Rules,
+    telegram_user_id: int,
+    audit_id: int,
+    *,
+    data: bytes | None = None,
+    proof_id: int | None = None,
+) -> AuditView:
+    """Attach a new file (`data`, checked and stored) or a certificate already in the
+    member's log (`proof_id`) to their own, unsubmitted audit."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        audit = await own_audit(uow, member.acsm_id, audit_id)
+        if audit.submitted_at is not None:
+            raise InvalidInputError("This audit was already submitted.")
+        if proof_id is not None:
+            proof = await own_proof(uow, member.acsm_id, proof_id)
+        else:
+            assert data is not None
+            proof = await store_proof(uow, rules, member.acsm_id, data)
+        assert proof.id is not None
+        if proof.id not in audit.proof_ids:
+            audit.proof_ids.append(proof.id)
+            await uow.audits.save(audit)
+        view = await view_of(uow, rules, audit)
+        await uow.commit()
+        return view
+
+
+async def submit_audit(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, audit_id: int
+) -> AuditView:
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        audit = await own_audit(uow, member.acsm_id, audit_id)
+        check_submittable(audit, today(rules))
+        audit.submitted_at = rules.clock.now()
+        await uow.audits.save(audit)
+        view = await view_of(uow, rules, audit)
+        await uow.commit()
+        return view

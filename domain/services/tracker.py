@@ -1,0 +1,293 @@
+"""The member's CEC log: log an activity (with a certificate or not), list the cycle's
+activities (ACSM-recorded and logged), delete a logged one until the cycle is paid.
+
+Rules in domain/tracker.py. Every use case resolves the Telegram user's session and checks
+that the member owns what is named (a foreign id is NotFoundError, like a missing one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from domain import cycles
+from domain.cycles import CertState
+from domain.errors import InvalidInputError, NotFoundError
+from domain.model import Certification, InvoiceStatus
+from domain.ports import UnitOfWork
+from domain.rules import Rules
+from domain.services.cec_status import group_by_thru
+from domain.services.certifications import state_of
+from domain.services.session import require_member
+from domain.tracker import (
+    LoggedActivity,
+    Organization,
+    ProofFile,
+    check_completed_on,
+    check_declared_size,
+    group_window_start,
+    new_proof,
+    parse_activity_cecs,
+    parse_completed_on,
+)
+from domain.validation import MAX_PROVIDER, MAX_TITLE, check_text
+
+ZERO = Decimal(0)
+PAID_CYCLE = (
+    "This activity counts for a cycle whose renewal is paid: it stays in your log as reported."
+)
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    source: str  # "acsm" (recorded by ACSM) or "logged" (by the member)
+    title: str
+    provider: str
+    completed_on: date
+    cecs: Decimal
+    organization: Organization
+    id: int | None = None  # logged ones
+    proof_id: int | None = None
+    deletable: bool = False
+
+
+@dataclass(frozen=True)
+class CycleLog:
+    codes: list[str]
+    thru_date: date
+    window_start: date
+    recorded: list[ActivityView]
+    logged: list[ActivityView]
+
+    @property
+    def recorded_total(self) -> Decimal:
+        return sum((a.cecs for a in self.recorded), ZERO)
+
+    @property
+    def logged_acsm(self) -> Decimal:
+        return sum((a.cecs for a in self.logged if a.organization is Organization.ACSM), ZERO)
+
+    @property
+    def logged_other(self) -> Decimal:
+        return sum((a.cecs for a in self.logged if a.organization is Organization.OTHER), ZERO)
+
+
+@dataclass(frozen=True)
+class NewActivity:
+    title: str
+    provider: str
+    completed_on: date
+    cecs: Decimal
+    organization: Organization
+
+
+# ---- helpers (inside an open unit of work) -------------------------------------------------
+
+
+def today(rules: Rules) -> date:
+    return cycles.local_today(rules.timezone, rules.clock.now())
+
+
+def current_groups(rules: Rules, certs: list[Certification]) -> list[list[Certification]]:
+    live = [c for c in certs if state_of(rules, c) is not CertState.LAPSED]
+    return list(group_by_thru(live).values())
+
+
+async def windows(uow: UnitOfWork, rules: Rules, acsm_id: str) -> list[tuple[date, date]]:
+    certs = await uow.certifications.for_member(acsm_id)
+    return [(group_window_start(g), g[0].thru_date) for g in current_groups(rules, certs)]
+
+
+async def paid_until(uow: UnitOfWork, acsm_id: str) -> date | None:
+    """The latest thru date of a cycle whose renewal is paid: activities completed on or
+    before it were reported with that renewal and stay."""
+    paid = [
+        line.cycle_thru
+        for invoice in await uow.invoices.for_member(acsm_id)
+        if invoice.status is InvoiceStatus.PAID
+        for line in invoice.lines
+    ]
+    return max(paid) if paid else None
+
+
+def logged_view(activity: LoggedActivity, locked_until: date | None) -> ActivityView:
+    return ActivityView(
+        source="logged",
+        title=activity.title,
+        provider=activity.provider,
+        completed_on=activity.completed_on,
+        cecs=activity.cecs,
+        organization=activity.organization,
+        id=activity.id,
+        proof_id=activity.proof_id,
+        deletable=locked_until is None or activity.completed_on > locked_until,
+    )
+
+
+async def own_proof(uow: UnitOfWork, acsm_id: str, proof_id: int) -> ProofFile:
+    proof = await uow.proofs.get(proof_id)
+    if proof is None or proof.acsm_id != acsm_id:
+        raise NotFoundError()
+    return proof
+
+
+async def store_proof(uow: UnitOfWork, rules: Rules, acsm_id: str, data: bytes) -> ProofFile:
+    """Check (type by content, size) and keep a downloaded file; the same bytes once."""
+    proof = new_proof(acsm_id, data, rules.clock.now())
+    return await uow.proofs.add(proof, data)
+
+
+# ---- what the member types, one step at a time ---------------------------------------------
+
+
+def activity_title(text: str) -> str:
+    return check_text(text, "The title", MAX_TITLE)
+
+
+def activity_provider(text: str) -> str:
+    return check_text(text, "The provider", MAX_PROVIDER)
+
+
+def activity_cecs(text: str) -> Decimal:
+    return parse_activity_cecs(text)
+
+
+def check_file_size(size: int | None) -> None:
+    """Before downloading: refuse what Telegram says is over 10 MB."""
+    check_declared_size(size)
+
+
+async def activity_date(uow: UnitOfWork, rules: Rules, telegram_user_id: int, text: str) -> date:
+    """A typed completion date, checked against today and the member's current cycles."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        day = parse_completed_on(text, today(rules))
+        check_completed_on(day, today(rules), await windows(uow, rules, member.acsm_id))
+        await uow.commit()
+        return day
+
+
+# ---- use cases -----------------------------------------------------------------------------
+
+
+async def receive_proof(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, data: bytes
+) -> ProofFile:
+    """Keep a certificate the member sent (ProofRejectedError: wrong type, empty, too big)."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        proof = await store_proof(uow, rules, member.acsm_id, data)
+        await uow.commit()
+        return proof
+
+
+async def discard_proof(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, proof_id: int
+) -> bool:
+    """Forget a certificate sent for an activity that was not logged, unless an activity or
+    an audit uses it; True when it was deleted."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        await own_proof(uow, member.acsm_id, proof_id)
+        deleted = await uow.proofs.delete_if_unused(proof_id)
+        await uow.commit()
+        return deleted
+
+
+async def log_activity(
+    uow: UnitOfWork,
+    rules: Rules,
+    telegram_user_id: int,
+    new: NewActivity,
+    *,
+    proof_id: int | None = None,
+    proof_data: bytes | None = None,
+) -> ActivityView:
+    """Log an activity; the date is checked again (a day may have passed since it was typed).
+    The certificate: a proof already received (`proof_id`, the member's own) or the bytes
+    just downloaded (`proof_data`), stored in the same transaction as the activity."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        check_completed_on(
+            new.completed_on, today(rules), await windows(uow, rules, member.acsm_id)
+        )
+        if proof_id is not None:
+            await own_proof(uow, member.acsm_id, proof_id)
+        elif proof_data is not None:
+            proof_id = (await store_proof(uow, rules, member.acsm_id, proof_data)).id
+        activity = await uow.logged_cecs.add(
+            LoggedActivity(
+                acsm_id=member.acsm_id,
+                title=activity_title(new.title),
+                provider=activity_provider(new.provider),
+                completed_on=new.completed_on,
+                cecs=parse_activity_cecs(str(new.cecs)),
+                organization=new.organization,
+                logged_at=rules.clock.now(),
+                proof_id=proof_id,
+            )
+        )
+        view = logged_view(activity, await paid_until(uow, member.acsm_id))
+        await uow.commit()
+        return view
+
+
+async def my_cecs(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> list[CycleLog]:
+    """Each current cycle: ACSM-recorded and logged activities in its window."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        certs = await uow.certifications.for_member(member.acsm_id)
+        locked = await paid_until(uow, member.acsm_id)
+        logs = []
+        for group in current_groups(rules, certs):
+            start, thru = group_window_start(group), group[0].thru_date
+            recorded = await uow.cecs.for_member(member.acsm_id, start, thru)
+            logged = await uow.logged_cecs.for_member(member.acsm_id, start, thru)
+            logs.append(
+                CycleLog(
+                    codes=[c.code for c in group],
+                    thru_date=thru,
+                    window_start=start,
+                    recorded=[
+                        ActivityView(
+                            "acsm", a.title, a.provider, a.completed_on, a.cecs, Organization.ACSM
+                        )
+                        for a in recorded
+                    ],
+                    logged=[logged_view(a, locked) for a in logged],
+                )
+            )
+        await uow.commit()
+        return logs
+
+
+async def delete_logged(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, activity_id: int
+) -> ActivityView:
+    """Delete one of the member's own logged activities, unless its cycle is paid. Another
+    member's id, an ACSM-recorded one or a deleted one: NotFoundError."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        activity = await uow.logged_cecs.get(activity_id)
+        if activity is None or activity.acsm_id != member.acsm_id:
+            raise NotFoundError()
+        view = logged_view(activity, await paid_until(uow, member.acsm_id))
+        if not view.deletable:
+            raise InvalidInputError(PAID_CYCLE)
+        await uow.logged_cecs.delete(activity_id)
+        if activity.proof_id is not None:
+            await uow.proofs.delete_if_unused(activity.proof_id)
+        await uow.commit()
+        return view
+
+
+async def my_proof(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, proof_id: int
+) -> ProofFile:
+    """One of the member's own certificates (NotFoundError for anyone else's)."""
+    async with uow:
+        member = await require_member(uow, rules, telegram_user_id)
+        proof = await own_proof(uow, member.acsm_id, proof_id)
+        await uow.commit()
+        return proof

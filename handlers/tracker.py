@@ -1,0 +1,406 @@
+"""The CEC tracker in the chat: /addcec (also the `cec:add` button, or a photo/PDF sent on its
+own), /mycecs with delete buttons for the member's own entries.
+
+/addcec ─► title ─► provider ─► date ─► CECs ─► ACSM/other ─► certificate (or Skip) ─► logged
+What was typed is kept with the conversation's state (in the update's transaction); the
+certificate is downloaded inside the handler and stored with the activity in one use case.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from domain.cecs import format_cecs
+from domain.errors import InvalidInputError
+from domain.services import auth, tracker
+from domain.services.tracker import ActivityView, CycleLog, NewActivity
+from domain.tracker import Organization
+from domain.validation import fit_telegram
+from handlers.context import ChatContext
+from handlers.conversation import Conversation
+from handlers.files import DownloadFailedError, download
+from handlers.render import us_date
+from handlers.replies import (
+    PLEASE_LOG_IN,
+    answer_button,
+    data_suffix,
+    domain_errors,
+    edit_or_say,
+    keyboard,
+    pressed_data,
+    say,
+    typed_text,
+)
+from handlers.scope import UpdateScope, current_scope
+
+NAME = "addcec"
+TITLE, PROVIDER, DATE, CECS, ORG, PROOF = (
+    "addcec:title",
+    "addcec:provider",
+    "addcec:date",
+    "addcec:cecs",
+    "addcec:org",
+    "addcec:proof",
+)
+FILES = filters.PHOTO | filters.Document.ALL
+MAX_DELETE_BUTTONS = 20
+ORG_LABELS = {Organization.ACSM: "ACSM", Organization.OTHER: "other organization"}
+
+
+def telegram_id(update: Update) -> int:
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+def scope() -> UpdateScope:
+    found = current_scope()
+    assert found is not None, "conversations run inside an update scope"
+    return found
+
+
+def data() -> dict[str, object]:
+    state = scope().conversation(NAME)
+    return state.data if state is not None else {}
+
+
+# ---- entry -------------------------------------------------------------------------------
+
+
+ASK_TITLE = "Let's log a CEC activity. What was its title? (/cancel to stop)"
+
+
+async def logged_in(update: Update, context: ChatContext) -> bool:
+    if await auth.current_member(context.uow(), context.rules, telegram_id(update)) is None:
+        await answer_button(update)
+        await say(update, PLEASE_LOG_IN)
+        return False
+    return True
+
+
+async def start(update: Update, context: ChatContext) -> str | int:
+    if not await logged_in(update, context):
+        return ConversationHandler.END
+    await answer_button(update)
+    scope().move(NAME, None)  # a fresh start: nothing typed before is kept
+    await say(update, ASK_TITLE)
+    return TITLE
+
+
+@domain_errors()
+async def start_with_proof(update: Update, context: ChatContext) -> str:
+    proof = await tracker.my_proof(
+        context.uow(),
+        context.rules,
+        telegram_id(update),
+        int(data_suffix(update).rpartition(":")[2]),
+    )
+    scope().move(NAME, None)
+    scope().move(NAME, TITLE)
+    scope().remember(NAME, proof_id=proof.id)
+    await edit_or_say(update, "Certificate kept.")
+    await say(update, ASK_TITLE)
+    return TITLE
+
+
+# ---- steps -------------------------------------------------------------------------------
+
+
+async def got_title(update: Update, context: ChatContext) -> str:
+    try:
+        title = tracker.activity_title(typed_text(update))
+    except InvalidInputError as exc:
+        await say(update, f"{escape(str(exc))} Type the activity's title.")
+        return TITLE
+    scope().remember(NAME, title=title)
+    await say(update, "Who provided it (organization or company)?")
+    return PROVIDER
+
+
+async def got_provider(update: Update, context: ChatContext) -> str:
+    try:
+        provider = tracker.activity_provider(typed_text(update))
+    except InvalidInputError as exc:
+        await say(update, f"{escape(str(exc))} Type the provider.")
+        return PROVIDER
+    scope().remember(NAME, provider=provider)
+    await say(update, "When did you complete it? MM/DD/YYYY, YYYY-MM-DD or today.")
+    return DATE
+
+
+@domain_errors()
+async def got_date(update: Update, context: ChatContext) -> str:
+    try:
+        day = await tracker.activity_date(
+            context.uow(), context.rules, telegram_id(update), typed_text(update)
+        )
+    except InvalidInputError as exc:
+        await say(update, f"{escape(str(exc))}\nType the date again, or /cancel.")
+        return DATE
+    scope().remember(NAME, completed_on=day.isoformat())
+    await say(update, "How many CECs did it earn? (steps of 0.5, e.g. 2 or 1.5)")
+    return CECS
+
+
+async def got_cecs(update: Update, context: ChatContext) -> str:
+    try:
+        cecs = tracker.activity_cecs(typed_text(update))
+    except InvalidInputError as exc:
+        await say(update, f"{escape(str(exc))}\nType the CECs again, e.g. 2 or 1.5.")
+        return CECS
+    scope().remember(NAME, cecs=str(cecs))
+    await say(
+        update,
+        "Was it an ACSM activity, or from another organization?",
+        keyboard([("ACSM", "ac:org:acsm"), ("Other organization", "ac:org:other")]),
+    )
+    return ORG
+
+
+@domain_errors()
+async def got_org(update: Update, context: ChatContext) -> str | int:
+    organization = Organization(pressed_data(update).rpartition(":")[2])
+    scope().remember(NAME, organization=organization.value)
+    await answer_button(update)
+    await edit_or_say(update, f"Organization: {ORG_LABELS[organization]}.")
+    if data().get("proof_id") is not None:
+        return await save(update, context, proof_id=int(str(data()["proof_id"])))
+    await say(
+        update,
+        "Last step: send the certificate as a photo or PDF (up to 10 MB), or skip it.",
+        keyboard([("Skip the certificate", "ac:skip")]),
+    )
+    return PROOF
+
+
+@domain_errors()
+async def got_proof(update: Update, context: ChatContext) -> str | int:
+    try:
+        content = await download(update, context)
+    except DownloadFailedError as exc:
+        await say(update, str(exc))
+        return PROOF
+    except InvalidInputError as exc:  # wrong type or too big, judged before downloading
+        await say(update, f"{escape(str(exc))}\nSend another file, or skip it.")
+        return PROOF
+    try:
+        return await save(update, context, proof_data=content)
+    except InvalidInputError as exc:
+        await say(update, f"{escape(str(exc))}\nSend another file, or skip it.")
+        return PROOF
+
+
+@domain_errors()
+async def skip_proof(update: Update, context: ChatContext) -> str | int:
+    await answer_button(update)
+    return await save(update, context)
+
+
+def new_activity() -> NewActivity:
+    found = data()
+    return NewActivity(
+        title=str(found["title"]),
+        provider=str(found["provider"]),
+        completed_on=date.fromisoformat(str(found["completed_on"])),
+        cecs=Decimal(str(found["cecs"])),
+        organization=Organization(str(found["organization"])),
+    )
+
+
+async def save(
+    update: Update,
+    context: ChatContext,
+    *,
+    proof_id: int | None = None,
+    proof_data: bytes | None = None,
+) -> int:
+    view = await tracker.log_activity(
+        context.uow(),
+        context.rules,
+        telegram_id(update),
+        new_activity(),
+        proof_id=proof_id,
+        proof_data=proof_data,
+    )
+    proof = " with its certificate" if view.proof_id is not None else ""
+    await say(
+        update,
+        f"Logged{proof}: {escape(view.title)} ({escape(view.provider)}), "
+        f"{us_date(view.completed_on)}, {format_cecs(view.cecs)} CECs "
+        f"({ORG_LABELS[view.organization]}).\n\n/mycecs lists your activities, /cecs counts them.",
+        keyboard([("Log another", "cec:add")]),
+    )
+    return ConversationHandler.END
+
+
+async def not_understood(update: Update, context: ChatContext) -> None:
+    await say(update, "Please answer the question above, use its buttons, or /cancel.")
+
+
+async def cancel(update: Update, context: ChatContext) -> int:
+    proof_id = data().get("proof_id")
+    if proof_id is not None:
+        await tracker.discard_proof(
+            context.uow(), context.rules, telegram_id(update), int(str(proof_id))
+        )
+    await say(update, "Nothing was logged. /addcec to start again.")
+    return ConversationHandler.END
+
+
+# ---- a photo or PDF sent on its own ------------------------------------------------------------
+
+
+@domain_errors(end=None)
+async def file_on_its_own(update: Update, context: ChatContext) -> None:
+    if not await logged_in(update, context):
+        return
+    try:
+        content = await download(update, context)
+        proof = await tracker.receive_proof(
+            context.uow(), context.rules, telegram_id(update), content
+        )
+    except DownloadFailedError as exc:
+        await say(update, str(exc))
+        return
+    await say(
+        update,
+        "Is this a certificate? I can log the CEC activity with it.",
+        keyboard(
+            [("Log an activity with it", f"ac:with:{proof.id}")],
+            [("No, thanks", f"ac:drop:{proof.id}")],
+        ),
+    )
+
+
+@domain_errors(end=None)
+async def drop_offered(update: Update, context: ChatContext) -> None:
+    deleted = await tracker.discard_proof(
+        context.uow(),
+        context.rules,
+        telegram_id(update),
+        int(pressed_data(update).rpartition(":")[2]),
+    )
+    await edit_or_say(
+        update,
+        "All right, I did not keep it."
+        if deleted
+        else "All right. I already had this file: it stays with the activity it belongs to.",
+    )
+
+
+# ---- /mycecs ----------------------------------------------------------------------------------
+
+
+def activity_line(view: ActivityView) -> str:
+    org = "" if view.source == "acsm" else f" · {ORG_LABELS[view.organization]}"
+    proof = " · 📎 certificate" if view.proof_id is not None else ""
+    return (
+        f"• {us_date(view.completed_on)} {escape(view.title)} — {escape(view.provider)} · "
+        f"{format_cecs(view.cecs)}{org}{proof}"
+    )
+
+
+def cycle_block(log: CycleLog) -> str:
+    total = log.recorded_total + log.logged_acsm + log.logged_other
+    lines = [
+        f"<b>{escape(', '.join(log.codes))}</b> — cycle {us_date(log.window_start)} to "
+        f"{us_date(log.thru_date)}",
+        f"<i>Recorded by ACSM: {format_cecs(log.recorded_total)}</i>",
+        *(activity_line(a) for a in log.recorded),
+        f"<i>Logged by you: {format_cecs(log.logged_acsm + log.logged_other)} "
+        f"({format_cecs(log.logged_acsm)} ACSM, {format_cecs(log.logged_other)} other)</i>",
+        *(activity_line(a) for a in log.logged),
+        f"Total: <b>{format_cecs(total)}</b> CECs",
+    ]
+    if not log.recorded:
+        lines.insert(2, "• none yet")
+    if not log.logged:
+        lines.insert(-1, "• none yet: /addcec")
+    return "\n".join(lines)
+
+
+def mycecs_answer(logs: list[CycleLog]) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not logs:
+        return "You have no certification in a current cycle: nothing to log CECs for.", None
+    text = "<b>My CECs</b>\n\n" + "\n\n".join(cycle_block(log) for log in logs)
+    deletable = [a for log in logs for a in log.logged if a.deletable][:MAX_DELETE_BUTTONS]
+    rows = [[(f"🗑 {a.title[:40]} ({format_cecs(a.cecs)})", f"mc:del:{a.id}")] for a in deletable]
+    rows.append([("Log an activity", "cec:add")])
+    return fit_telegram(text), keyboard(*rows)
+
+
+@domain_errors(end=None)
+async def show_mycecs(update: Update, context: ChatContext) -> None:
+    logs = await tracker.my_cecs(context.uow(), context.rules, telegram_id(update))
+    text, markup = mycecs_answer(logs)
+    await say(update, text, markup)
+
+
+@domain_errors(end=None)
+async def delete_pressed(update: Update, context: ChatContext) -> None:
+    suffix = pressed_data(update).rpartition(":")[2]
+    who = telegram_id(update)
+    view = await tracker.delete_logged(context.uow(), context.rules, who, int(suffix))
+    await answer_button(update, f"Deleted: {view.title[:150]}")
+    text, markup = mycecs_answer(await tracker.my_cecs(context.uow(), context.rules, who))
+    await edit_or_say(update, text, markup)
+
+
+def conversation() -> Conversation:
+    text = filters.TEXT & ~filters.COMMAND
+    return Conversation(
+        NAME,
+        entry_points=[
+            CommandHandler("addcec", start),
+            CallbackQueryHandler(start, pattern=r"^cec:add$"),
+            CallbackQueryHandler(start_with_proof, pattern=r"^ac:with:\d{1,12}$"),
+        ],
+        states={
+            TITLE: [MessageHandler(text, got_title)],
+            PROVIDER: [MessageHandler(text, got_provider)],
+            DATE: [MessageHandler(text, got_date)],
+            CECS: [MessageHandler(text, got_cecs)],
+            ORG: [CallbackQueryHandler(got_org, pattern=r"^ac:org:(acsm|other)$")],
+            PROOF: [
+                MessageHandler(FILES, got_proof),
+                CallbackQueryHandler(skip_proof, pattern=r"^ac:skip$"),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            MessageHandler(
+                filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                not_understood,
+            ),
+        ],
+    )
+
+
+def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    return [
+        conversation(),
+        CommandHandler("mycecs", show_mycecs),
+        CallbackQueryHandler(show_mycecs, pattern=r"^menu:mycecs$"),
+        CallbackQueryHandler(delete_pressed, pattern=r"^mc:del:\d{1,12}$"),
+        CallbackQueryHandler(drop_offered, pattern=r"^ac:drop:\d{1,12}$"),
+    ]
+
+
+def file_handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    """A photo or PDF sent outside any conversation: offer to log an activity with it."""
+    return [
+        MessageHandler(
+            filters.ChatType.PRIVATE & FILES & ~filters.UpdateType.EDITED, file_on_its_own
+        )
+    ]

@@ -1,0 +1,166 @@
+"""The CEC tracker through the emulator: /addcec with a PDF or photo, a file sent on its own,
+/cecs and /mycecs counting the log, deleting, bad files and downloads, forged buttons, and
+the renewal's CEC steps prefilled from the log."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storage.orm import LoggedCecRow, ProofFileRow
+from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet
+
+PDF = b"%PDF-1.7\n%certificate of completion\n" + bytes(range(256)) * 8
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 4
+GIF = b"GIF89a" + bytes(40)
+
+
+async def count(bot, table) -> int:
+    """Rows of the members under test (the sample member Fay has her own)."""
+    async with bot.database.uow_factory() as uow:
+        query = select(func.count()).select_from(table).where(table.acsm_id != "100006")
+        return int(await uow.session.scalar(query))
+
+
+async def add_until_proof(user, title="Squat clinic", cecs="2.5", org="Other organization"):
+    assert "title" in (await ask(user, "/addcec")).text
+    assert "provided" in (await ask(user, title)).text
+    assert "complete" in (await ask(user, "NSCA")).text
+    assert "How many CECs" in (await ask(user, "03/15/2026")).text
+    assert "ACSM activity, or from another" in (await ask(user, cecs)).text
+    return await press(user, org)
+
+
+async def test_addcec_with_a_pdf_counts_in_cecs_and_mycecs(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    ask_proof = await add_until_proof(ann)
+    assert "photo or PDF" in ask_proof.text and ask_proof.buttons == ["Skip the certificate"]
+    logged = await ann.send_document("certificate.pdf", PDF, "application/pdf")
+    assert logged.document is not None
+    done = await ann.next_message(timeout=15)
+    assert "Logged with its certificate: Squat clinic (NSCA), 03/15/2026, 2.5 CECs" in done.text
+    status = await ask(ann, "how many cecs do I still need?")
+    assert "ACSM-recorded: 30 · logged by you: 2.5 (0 ACSM, 2.5 other)" in status.text
+    assert "You still need 12.5 CECs out of 45" in status.text
+    listing = await ask(ann, "/mycecs")
+    assert "Recorded by ACSM: 30" in listing.text and "Workshop 1" in listing.text
+    assert "Logged by you: 2.5 (0 ACSM, 2.5 other)" in listing.text
+    assert "Squat clinic — NSCA · 2.5 · other organization · 📎 certificate" in listing.text
+    assert "Total: 32.5" in listing.text
+    assert "🗑 Squat clinic (2.5)" in listing.buttons
+    async with bot.database.uow_factory() as uow:
+        (proof,) = await uow.proofs.for_member("100001")
+        assert await uow.proofs.read(proof.id or 0) == PDF  # byte for byte
+    # Delete it: the list is redrawn without it; the old button is stale.
+    delete_data = listing.keyboard[0][0]["callback_data"]
+    await ann.press("🗑 Squat clinic (2.5)")
+    assert "Deleted" in (await ann.callback_answer(timeout=15) or "")
+    await quiet(emulator)
+    assert "none yet: /addcec" in ann.messages[-1].text
+    await ann.press_data(listing.message_id, delete_data)
+    assert await ann.callback_answer(timeout=15) == "This button has expired."
+    assert await count(bot, LoggedCecRow) == 0 and await count(bot, ProofFileRow) == 0
+
+
+async def test_bad_input_files_and_downloads_store_nothing(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ask(ann, "/addcec")
+    await ask(ann, "Core training")
+    await ask(ann, "ACE")
+    assert "in the future" in (await ask(ann, "12/01/2026")).text
+    assert (
+        "outside your current cycle (01/01/2024–12/31/2026)" in (await ask(ann, "2023-12-31")).text
+    )
+    assert "MM/DD/YYYY" in (await ask(ann, "last week")).text
+    await ask(ann, "today")
+    assert "steps of 0.5" in (await ask(ann, "1.25")).text
+    await ask(ann, "1")
+    await press(ann, "ACSM")
+    # A GIF named .pdf: judged by content.
+    await ann.send_document("cert.pdf", GIF, "application/pdf")
+    assert "JPEG or PNG" in (await ann.next_message(timeout=15)).text
+    # Over 10 MB: refused from the size Telegram reports, before any download.
+    calls = len(emulator.calls_to("getFile"))
+    await ann.send_document("big.pdf", PDF + bytes(10 * 1024 * 1024), "application/pdf")
+    assert "at most 10 MB" in (await ann.next_message(timeout=15)).text
+    assert len(emulator.calls_to("getFile")) == calls
+    # A download that fails, then one cut half-way.
+    for cut in (False, True):
+        emulator.fail_next_download(cut=cut)
+        await ann.send_document("cert.pdf", PDF, "application/pdf")
+        assert "could not download" in (await ann.next_message(timeout=15)).text
+    assert await count(bot, ProofFileRow) == 0 and await count(bot, LoggedCecRow) == 0
+    done = await press(ann, "Skip the certificate")
+    assert "Logged: Core training (ACE)" in done.text and "1 CECs (ACSM)" in done.text
+    assert await count(bot, ProofFileRow) == 0 and await count(bot, LoggedCecRow) == 1
+
+
+async def test_a_photo_on_its_own_offers_to_log_it_and_is_kept_once(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ann.send_photo(JPEG)
+    offer = await ann.next_message(timeout=15)
+    assert "certificate" in offer.text and "Log an activity with it" in offer.buttons
+    assert "title" in (await press(ann, "Log an activity with it")).text
+    await ask(ann, "Kettlebell basics")
+    await ask(ann, "StrongFirst")
+    await ask(ann, "2025-06-01")
+    await ask(ann, "4")
+    await ann.press("ACSM")
+    done = await ann.wait_for(lambda m: m.text.startswith("Logged"), timeout=15)
+    assert "Logged with its certificate: Kettlebell basics" in done.text
+    await ann.send_photo(JPEG)  # the same file again: stored once
+    await ann.next_message(timeout=15)
+    await quiet(emulator)
+    assert await count(bot, ProofFileRow) == 1
+    await ann.press("No, thanks")
+    kept = await ann.wait_for(lambda m: "stays" in m.text, timeout=15)
+    assert "stays with the activity" in kept.text
+    assert await count(bot, ProofFileRow) == 1  # still used by the activity
+
+
+async def test_forged_buttons_reveal_and_change_nothing(bot, emulator) -> None:
+    bob = emulator.new_user("Bob", "Diaz")
+    await log_in(bob, BOB)
+    await bob.send_document("bob.pdf", PDF, "application/pdf")
+    await bob.next_message(timeout=15)
+    await press(bob, "Log an activity with it")
+    await ask(bob, "Bob's course")
+    await ask(bob, "NASM")
+    await ask(bob, "today")
+    await ask(bob, "3")
+    await bob.press("ACSM")
+    await bob.wait_for(lambda m: m.text.startswith("Logged"), timeout=15)
+    async with bot.database.uow_factory() as uow:
+        (proof,) = await uow.proofs.for_member("100002")
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    menu = await ask(ann, "/mycecs")
+    for data in ("mc:del:1", f"ac:with:{proof.id}", f"ac:drop:{proof.id}"):
+        await ann.press_data(menu.message_id, data)
+        assert await ann.callback_answer(timeout=15) == "This button has expired.", data
+    await quiet(emulator)
+    assert "Bob" not in " ".join(m.text for m in ann.messages)
+    assert await count(bot, LoggedCecRow) == 1 and await count(bot, ProofFileRow) == 1
+    # The `cec:add` button (sent by reminders) opens the conversation.
+    await ann.press_data(menu.message_id, "cec:add")
+    assert "title" in (await ann.next_message(timeout=15)).text
+
+
+async def test_renewal_offers_the_logged_totals(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await add_until_proof(ann, "ACSM webinar", "5", "ACSM")
+    await press(ann, "Skip the certificate")
+    await add_until_proof(ann, "Yoga course", "10", "Other organization")
+    await press(ann, "Skip the certificate")
+    await ask(ann, "/renew")
+    await press(ann, "Yes, correct")
+    acsm = await press(ann, "Yes, it is current")
+    assert "You logged 5 more ACSM CECs" in acsm.text
+    assert acsm.buttons == ["Use 35 (recorded + logged)"]
+    other = await press(ann, "Use 35 (recorded + logged)")
+    assert "ACSM CECs: 35" in other.text and other.buttons == ["Use 10 (logged)"]
+    ack = await press(ann, "Use 10 (logged)")
+    assert "CECs reported: 45 of 45" in ack.text

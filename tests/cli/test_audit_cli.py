@@ -1,0 +1,62 @@
+"""`acsm-bot audit select|status|export` as staff run them (subprocess, real database)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from domain.model import Invoice, InvoiceLine, InvoiceStatus
+from storage.database import Database
+from tests.storage.helpers import seed_member
+
+PDF = b"%PDF-1.4\n" + bytes(range(256))
+
+
+def acsm_bot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+async def test_select_status_export(database: Database, database_url: str, tmp_path: Path) -> None:
+    for acsm_id in ("111", "222", "333"):
+        certs = await seed_member(database.uow_factory, acsm_id)
+        async with database.uow_factory() as uow:
+            await uow.invoices.add(
+                Invoice(
+                    f"R000{acsm_id}", acsm_id, date(2026, 11, 1), "Recertification thru 12/31/2029",
+                    4500, 0, [InvoiceLine(certs[0].id or 0, "CPT", certs[0].thru_date,
+                                          date(2029, 12, 31))],
+                    status=InvoiceStatus.PAID, acsm_cecs=Decimal(45),
+                )
+            )  # fmt: skip
+            await uow.commit()
+    refused = acsm_bot(database_url, "audit", "select", "--year", "2026", "--percent", "0")
+    assert refused.returncode != 0 and "--percent" in refused.stderr
+    first = acsm_bot(
+        database_url, "audit", "select", "--year", "2026", "--percent", "50", "--seed", "3"
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith(
+        "selected 2 of 3 paid renewals of cycles ending 12/31/2026 (2 new)"
+    )
+    again = acsm_bot(
+        database_url, "audit", "select", "--year", "2026", "--percent", "50", "--seed", "3"
+    )
+    assert "(0 new)" in again.stdout  # the same seed picks the same renewals
+    status = acsm_bot(database_url, "audit", "status")
+    lines = status.stdout.splitlines()
+    assert status.returncode == 0 and len(lines) == 2
+    assert all(line.endswith("pending") and "Ann Abbott" in line for line in lines)
+    out = tmp_path / "new" / "dir"
+    exported = acsm_bot(database_url, "audit", "export", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert "wrote 2 audits and 0 files" in exported.stdout
+    header = (out / "audits.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "acsm_id,name,selected_on,due_on,state,files"
