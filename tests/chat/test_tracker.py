@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storage.orm import LoggedCecRow, ProofFileRow
-from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet
+from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet, shows
 
 PDF = b"%PDF-1.7\n%certificate of completion\n" + bytes(range(256)) * 8
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 4
@@ -164,3 +164,26 @@ async def test_renewal_offers_the_logged_totals(bot, emulator) -> None:
     assert "ACSM CECs: 35" in other.text and other.buttons == ["Use 10 (logged)"]
     ack = await press(ann, "Use 10 (logged)")
     assert "CECs reported: 45 of 45" in ack.text
+
+
+async def test_a_logged_activity_cannot_be_deleted_once_its_cycle_is_paid(bot, emulator) -> None:
+    from tests.chat.test_payments import renew
+
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await add_until_proof(ann, "Squat clinic", "2.5", "Other organization")
+    await press(ann, "Skip the certificate")
+    listing = await ask(ann, "/mycecs")
+    delete_data = listing.keyboard[0][0]["callback_data"]
+    number = await renew(ann, "30", "15")
+    await ask(ann, "/invoices")
+    await ann.press(f"☐ {number} · $45.00")
+    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
+    invoice_message = await press(ann, "Add to cart")
+    assert (await ann.pay(invoice_message)).approved
+    assert "Payment received" in (await ann.next_message(timeout=15)).text
+    await quiet(emulator)
+    await ann.press_data(listing.message_id, delete_data)  # the button from before payment
+    answer = await ann.callback_answer(timeout=15) or ""
+    assert "renewal is paid" in answer, answer
+    assert await count(bot, LoggedCecRow) == 1  # kept: it is part of a paid renewal
