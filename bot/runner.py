@@ -11,6 +11,7 @@ from telegram import Update
 
 from bot.app import build_application, make_rules
 from bot.local import PollingBot
+from bot.reminders import schedule_reminders
 from bot.settings import Settings
 from handlers.context import ChatApplication
 from storage.database import Database
@@ -48,7 +49,9 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
         raise SystemExit("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
     asyncio.run(upgrade(settings.database_url))
     database = Database(settings.database_url)
-    application = build_application(settings, database, make_rules(settings), webhook=webhook)
+    rules = make_rules(settings)
+    application = build_application(settings, database, rules, webhook=webhook)
+    schedule_reminders(application, database.uow_factory, rules, settings.reminder_clock_time)
 
     async def close_database(_: object) -> None:
         await database.dispose()

@@ -18,6 +18,7 @@ COMMANDS = [
     BotCommand("cecs", "How many CECs do I still need?"),
     BotCommand("renew", "Renew a certification"),
     BotCommand("invoices", "My invoices and payment"),
+    BotCommand("reminders", "Deadline reminders on or off"),
     BotCommand("password", "Change password or username"),
     BotCommand("logout", "Log out"),
     BotCommand("help", "What I can do"),
@@ -31,6 +32,7 @@ HELP = (
     "/cecs — how many CECs you still need (or just ask me)\n"
     "/renew — report CECs, confirm CPR/AED and get your invoice\n"
     "/invoices — select invoices and pay\n"
+    "/reminders — turn deadline reminders on or off\n"
     "/password — set your own password or username\n"
     "/logout — log out\n"
     "/cancel — stop the current step"

@@ -14,9 +14,11 @@ from domain.ports import (
     LoginAttemptRepository,
     MemberRepository,
     PaymentRepository,
+    ReminderRepository,
     RenewalDraftRepository,
     SessionRepository,
 )
+from storage.reminder_repository import SqlReminderRepository
 from storage.repositories import (
     SqlCecRepository,
     SqlCertificationRepository,
@@ -45,6 +47,7 @@ class SqlAlchemyUnitOfWork:
     drafts: RenewalDraftRepository
     sessions: SessionRepository
     login_attempts: LoginAttemptRepository
+    reminders: ReminderRepository
 
     def __init__(
         self,
@@ -72,6 +75,7 @@ class SqlAlchemyUnitOfWork:
         self.drafts = SqlDraftRepository(session)
         self.sessions = SqlSessionRepository(session)
         self.login_attempts = SqlLoginAttemptRepository(session)
+        self.reminders = SqlReminderRepository(session)
         return self
 
     async def __aexit__(
