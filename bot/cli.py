@@ -224,6 +224,8 @@ def reminders_send(dry_run: bool) -> None:
 
     config = settings()
     token = config.telegram_bot_token
+    if token is not None and not token.get_secret_value():
+        token = None
     if token is None and not dry_run:
         raise CommandError("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
     rules = make_rules(config)

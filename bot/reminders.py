@@ -171,12 +171,14 @@ class ReminderJob:
             application.bot, uow_factory, rules, keep_going=lambda: application.running
         )
         self._lock = asyncio.Lock()
+        self.runs = 0  # finished runs (for tests and logs)
 
     async def run(self) -> Counts | None:
         if self._lock.locked():
             return None
         async with self._lock:
             counts = await self.sender.run()
+            self.runs += 1
         log.info("reminders: %s", counts.line())
         return counts
 
