@@ -19,6 +19,7 @@ job queue, with a catch-up at start-up) or once by `acsm-bot reminders send` (cr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import CommandHandler, ExtBot
 
+from bot.app import runner_of
 from domain import cycles
 from domain.ports import UnitOfWorkFactory
 from domain.rules import Rules
@@ -88,8 +90,10 @@ class ReminderSender:
         per_second: float = REMINDER_SHARE,
         workers: int = WORKERS,
         keep_going: Callable[[], bool] = lambda: True,
+        write_lock: asyncio.Lock | None = None,
     ) -> None:
         self.bot, self.uow_factory, self.rules = bot, uow_factory, rules
+        self.write_lock = write_lock  # SQLite: queue with the bot's updates, not in SQLite
         self.pace = Pace(per_second)
         self.workers = workers
         self.keep_going = keep_going
@@ -116,7 +120,8 @@ class ReminderSender:
 
     async def _one(self, due: DueReminder, counts: Counts) -> None:
         try:
-            claimed = await claim_reminder(self.uow_factory(), self.rules, due)
+            async with self._writing():
+                claimed = await claim_reminder(self.uow_factory(), self.rules, due)
         except Exception:
             log.exception("reminder for member %s: could not record it; not sent", due.acsm_id)
             counts.failed += 1
@@ -131,9 +136,13 @@ class ReminderSender:
         else:
             counts.failed += 1
         try:
-            await reminder_outcome(self.uow_factory(), self.rules, due, outcome)
+            async with self._writing():
+                await reminder_outcome(self.uow_factory(), self.rules, due, outcome)
         except Exception:  # the claim stays ("sending"): never sent again
             log.exception("reminder for member %s: outcome %s not recorded", due.acsm_id, outcome)
+
+    def _writing(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        return self.write_lock if self.write_lock is not None else contextlib.nullcontext()
 
     async def _send(self, content: ReminderContent) -> Outcome:
         due = content.due
@@ -168,10 +177,15 @@ class ReminderJob:
     def __init__(self, application: ChatApplication, uow_factory: UnitOfWorkFactory, rules: Rules):
         self.application = application
         self.sender = ReminderSender(
-            application.bot, uow_factory, rules, keep_going=lambda: application.running
+            application.bot,
+            uow_factory,
+            rules,
+            keep_going=lambda: application.running,
+            write_lock=runner_of(application).write_lock,
         )
         self._lock = asyncio.Lock()
-        self.runs = 0  # finished runs (for tests and logs)
+        self.runs = 0  # finished runs
+        self.finished = asyncio.Event()  # set after each run (tests wait for it)
 
     async def run(self) -> Counts | None:
         if self._lock.locked():
@@ -179,6 +193,7 @@ class ReminderJob:
         async with self._lock:
             counts = await self.sender.run()
             self.runs += 1
+            self.finished.set()
         log.info("reminders: %s", counts.line())
         return counts
 

@@ -168,8 +168,7 @@ async def test_a_restart_on_reminder_day_sends_once(
         application = build_application(bot.settings, database, bot.rules, token=emulator.token)
         job = schedule_reminders(application, database.uow_factory, bot.rules, time(10, 0))
         async with PollingBot(application):
-            while job.runs == 0:  # the catch-up runs 1 s after start
-                await asyncio.sleep(0.05)
+            await asyncio.wait_for(job.finished.wait(), 10)  # the catch-up, 1 s after start
     assert len(reminders_in(ann)) == 1
 
 

@@ -31,9 +31,7 @@ async def acsm_bot(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-async def test_reminders_send_lists_sends_and_counts(
-    database: Database, database_url: str
-) -> None:
+async def test_reminders_send_lists_sends_and_counts(database: Database, database_url: str) -> None:
     today = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).date()
     thru = date(today.year, 12, 31)
     if due_step(thru, Catalog.default().reminders, today) is None:  # Jan 1: the grace period
