@@ -32,7 +32,6 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import CommandHandler, ExtBot
 
 from bot.app import runner_of
-from domain import cycles
 from domain.ports import UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services.reminders import (
@@ -246,7 +245,3 @@ async def remind_now(update: Update, context: ChatContext) -> None:
 
 def add_remind_now(application: ChatApplication, group: int) -> None:
     application.add_handler(CommandHandler("remindnow", remind_now), group=group)
-
-
-def today_in_zone(rules: Rules) -> str:
-    return f"{cycles.local_today(rules.timezone, rules.clock.now()):%m/%d/%Y}"

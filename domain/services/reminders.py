@@ -73,8 +73,7 @@ def _live_groups(rules: Rules, certs: list[Certification]) -> dict[date, list[Ce
     return group_by_thru(renewable)
 
 
-async def _due_for(
-    uow: UnitOfWork,
+def _due_for(
     rules: Rules,
     recipient: ReminderRecipient,
     certs: list[Certification],
@@ -110,7 +109,7 @@ async def plan_reminders(uow: UnitOfWork, rules: Rules) -> ReminderPlan:
         due: list[DueReminder] = []
         skipped: list[tuple[DueReminder, str]] = []
         for acsm_id, recipient in by_member.items():
-            for reminder, _ in await _due_for(uow, rules, recipient, mine.get(acsm_id, []), paid):
+            for reminder, _ in _due_for(rules, recipient, mine.get(acsm_id, []), paid):
                 if (reminder.acsm_id, reminder.thru_date, reminder.step) in sent:
                     continue
                 reason = reason_to_skip(enabled=recipient.enabled, blocked=recipient.blocked)
@@ -148,8 +147,7 @@ async def claim_reminder(uow: UnitOfWork, rules: Rules, due: DueReminder) -> Rem
         certs = await uow.certifications.for_member(due.acsm_id)
         paid = await uow.reminders.paid_cycles([c.id for c in certs if c.id is not None])
         current = {
-            (r.thru_date, r.step): left
-            for r, left in await _due_for(uow, rules, recipient, certs, paid)
+            (r.thru_date, r.step): left for r, left in _due_for(rules, recipient, certs, paid)
         }
         left = current.get((due.thru_date, due.step))
         if left is None:

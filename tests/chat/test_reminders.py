@@ -240,3 +240,30 @@ async def test_telegram_429_and_5xx_are_retried_without_sending_twice(
     assert (await sender_of(bot, workers=1).run()).line() == "sent 2, skipped 0, failed 0"
     await quiet(emulator)
     assert [len(reminders_in(u)) for u in users] == [2, 2]
+
+
+async def test_the_demo_shows_a_newcomer_a_reminder(tmp_path: Any) -> None:
+    import io
+
+    import pytest
+
+    from bot.demo import run_demo
+    from bot.settings import Settings
+    from domain.catalog import Catalog
+    from domain.reminders import due_step
+
+    today = datetime.now(UTC).astimezone(NY).date()
+    if due_step(date(today.year, 12, 31), Catalog.default().reminders, today) is None:
+        pytest.skip("Jan 1: the demo's renewal-open member has no reminder due yet")
+    lines = ["/login", "LEE100001", "LEE100001", "/remindnow", "/help", "/remindnow", "/help"]
+    stdin = io.StringIO("".join(line + "\n" for line in lines))
+    stdout = io.StringIO()
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    await asyncio.wait_for(
+        run_demo(settings, database_path=tmp_path / "demo.db", stdin=stdin, stdout=stdout), 60
+    )
+    output = stdout.getvalue()
+    assert "/remindnow sends the reminders due today" in output
+    assert "Reminders: sent 1, skipped 0, failed 0" in output  # Ann's cycle ends this Dec 31
+    assert REMINDER in output
+    assert "Reminders: sent 0, skipped 0, failed 0" in output  # each step once
