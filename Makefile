@@ -34,6 +34,7 @@ run: venv  ## the real bot on Telegram (needs TELEGRAM_BOT_TOKEN)
 bench: venv  ## speed and memory figures
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_chat.py
+	$(BIN)/python bench/bench_reminders.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

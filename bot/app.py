@@ -36,6 +36,7 @@ from handlers import (
     renewal,
     tracker,
 )
+from handlers import reminders as reminder_handlers
 from handlers.context import DEPS_KEY, ChatApplication, ChatContext, Dependencies
 from handlers.outbox import Sender
 from handlers.replies import expired_button, say
@@ -48,6 +49,7 @@ RUNNER_KEY = "runner"
 
 # Handler groups, in the order python-telegram-bot tries them (one handler per group runs).
 ONLY_PRIVATE, PAYMENTS_AND_SERVICE, CONVERSATIONS = -2, -1, 0
+MEMBER_WROTE = -3  # a member's message clears a 403 mark on their chat (then the rest runs)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ async def service_message(update: Update, context: ChatContext) -> None:
 
 
 def register_handlers(application: ChatApplication) -> None:
+    application.add_handler(TypeHandler(Update, reminder_handlers.member_wrote), group=MEMBER_WROTE)
     application.add_handler(TypeHandler(Update, only_private_chats), group=ONLY_PRIVATE)
     # Money first: no conversation can swallow a payment or its pre-checkout question.
     application.add_handlers(payments.service_handlers(), group=PAYMENTS_AND_SERVICE)
@@ -133,7 +136,7 @@ def register_handlers(application: ChatApplication) -> None:
     )
     for module in (login, password, renewal, tracker, audit):
         application.add_handlers(module.handlers(), group=CONVERSATIONS)
-    for module in (menu, certifications, invoices, payments):
+    for module in (menu, certifications, invoices, payments, reminder_handlers):
         application.add_handlers(module.handlers(), group=CONVERSATIONS)
     application.add_handler(CommandHandler("cancel", nothing_to_cancel), group=CONVERSATIONS)
     application.add_handler(CallbackQueryHandler(expired_button), group=CONVERSATIONS)

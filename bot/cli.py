@@ -278,6 +278,65 @@ def audit_export(directory: Path) -> None:
     click.echo(f"wrote {count} audits and {files} files to {directory}")
 
 
+@cli.group(help="Reminders before Dec 31.")
+def reminders() -> None:
+    pass
+
+
+@reminders.command("send", help="Send the reminders due now (for cron).")
+@click.option("--dry-run", is_flag=True, help="List what is due; send and record nothing.")
+def reminders_send(dry_run: bool) -> None:
+    from bot.app import make_rules
+    from bot.reminders import Counts, ReminderSender
+    from bot.retries import RetryingRateLimiter
+
+    config = settings()
+    token = config.telegram_bot_token
+    if token is not None and not token.get_secret_value():
+        token = None
+    if token is None and not dry_run:
+        raise CommandError("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
+    rules = make_rules(config)
+
+    async def go() -> Counts:
+        from telegram.ext import ExtBot
+
+        database = await open_database(config.database_url)
+        try:
+            bot: ExtBot[int] = ExtBot(
+                token.get_secret_value() if token else "0:dry-run",
+                base_url=config.telegram_api_base_url,
+                base_file_url=config.telegram_api_base_file_url,
+                rate_limiter=RetryingRateLimiter(),
+            )
+            sender = ReminderSender(bot, database.uow_factory, rules)
+            if dry_run:
+                plan = await sender.plan()
+                for due in plan.due:
+                    click.echo(
+                        f"due: member {due.acsm_id}, cycle thru {due.thru_date:%m/%d/%Y}, {due.step}"
+                    )
+                for due, reason in plan.skipped:
+                    click.echo(
+                        f"skipped: member {due.acsm_id}, cycle thru {due.thru_date:%m/%d/%Y},"
+                        f" {due.step}: {reason}"
+                    )
+                return Counts(skipped=len(plan.skipped), sent=len(plan.due))
+            async with bot:
+                return await sender.run()
+        finally:
+            await database.dispose()
+
+    counts = asyncio.run(go())
+    if dry_run:
+        click.echo(
+            f"dry run, nothing sent or recorded: would send {counts.sent}; "
+            f"sent 0, skipped {counts.skipped}, failed 0"
+        )
+    else:
+        click.echo(counts.line())
+
+
 async def open_database(url: str):  # type: ignore[no-untyped-def]
     """Open a database that is at the current schema revision; refuse (a one-line reason,
     exit 1) one that is missing, has no schema of ours, or is at another revision. Nothing is

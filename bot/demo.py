@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from bot.app import build_application, make_rules
 from bot.local import PollingBot
+from bot.reminders import add_remind_now, schedule_reminders
 from bot.sample_members import seed
 from bot.settings import Settings
 from domain.clock import SystemClock
@@ -59,6 +60,8 @@ async def run_demo(
                 }
             )
             application = build_application(local, database, rules, token=emulator.token)
+            schedule_reminders(application, database.uow_factory, rules, local.reminder_clock_time)
+            add_remind_now(application, group=0)
             async with PollingBot(application):
                 member = emulator.new_user(first_name="You")
                 await run_terminal_chat(emulator, member, stdin=stdin, stdout=out)
@@ -78,5 +81,6 @@ def print_accounts(accounts: list[tuple[str, str, str]], out: TextIO) -> None:
         out.write(f"  {name:<14} {username:<12} {password}\n")
     out.write(
         "Ann: renewal open · Bob: two certifications · Cara: grace or lapsed · "
-        "Dan: not open yet · Eve: CPR/AED expired\n\n"
+        "Dan: not open yet · Eve: CPR/AED expired\n"
+        "Log in, then /remindnow sends the reminders due today at once (demo only).\n\n"
     )

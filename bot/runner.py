@@ -24,6 +24,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.app import build_application, make_rules, runner_of
 from bot.local import PollingBot
 from bot.polling import backoff
+from bot.reminders import schedule_reminders
 from bot.settings import Settings
 from bot.webhook import WebhookServer, check_secret
 from handlers.context import ChatApplication
@@ -70,7 +71,9 @@ async def serve(settings: Settings, webhook_secret: str | None) -> None:
     try:
         await upgrade(settings.database_url)
         database = Database(settings.database_url)
-        application = build_application(settings, database, make_rules(settings))
+        rules = make_rules(settings)
+        application = build_application(settings, database, rules)
+        schedule_reminders(application, database.uow_factory, rules, settings.reminder_clock_time)
         try:
             if webhook_secret is None:
                 log.info("starting long polling")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+    reminder_time: str = "10:00"  # HH:MM in ACSM_TIMEZONE: the running bot sends reminders
     # Additions beyond the contract's table (all optional):
     acsm_catalog_file: Path | None = None
     session_idle_minutes: int = Field(default=60 * 24 * 30, ge=1)
@@ -34,6 +35,20 @@ class Settings(BaseSettings):
     def _known_zone(cls, value: str) -> str:
         ZoneInfo(value)  # raises for an unknown zone
         return value
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        hours, _, minutes = value.strip().partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+            raise ValueError("expected HH:MM, e.g. 10:00")
+        time(int(hours), int(minutes))  # raises when out of range
+        return f"{int(hours):02d}:{minutes}"
+
+    @property
+    def reminder_clock_time(self) -> time:
+        hours, minutes = self.reminder_time.split(":")
+        return time(int(hours), int(minutes))
 
     @property
     def timezone(self) -> ZoneInfo:

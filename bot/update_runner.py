@@ -59,6 +59,11 @@ class UpdateRunner:
         self._told: set[int] = set()  # updates whose member was told of a failure
         self._handled = 0
 
+    @property
+    def write_lock(self) -> asyncio.Lock | None:
+        """SQLite's one writer, queued in-process (jobs that write share it)."""
+        return self._write_lock
+
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[UpdateRecords]:
         async with contextlib.AsyncExitStack() as stack:

@@ -7,13 +7,14 @@ their own file (setting ACSM_CATALOG_FILE) without touching code.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from domain.money import dollars_to_cents
+from domain.reminders import ReminderSchedule
 
 
 class UnknownCertificationError(LookupError):
@@ -33,6 +34,7 @@ class Catalog:
     types: tuple[CertificationType, ...]
     late_fee_cents: int
     additional_certification_fee_cents: int
+    reminders: ReminderSchedule = field(default_factory=ReminderSchedule.default)
 
     def get(self, code: str) -> CertificationType:
         for cert_type in self.types:
@@ -77,6 +79,7 @@ class Catalog:
             additional_certification_fee_cents=dollars_to_cents(
                 str(data.get("additional_certification_fee", "5.00"))
             ),
+            reminders=ReminderSchedule.from_mapping(data.get("reminders")),
         )
 
     @classmethod

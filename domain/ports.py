@@ -212,6 +212,48 @@ class AuditRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ReminderRecipient:
+    """A member logged in from a Telegram chat (their most recently seen valid session)."""
+
+    acsm_id: str
+    chat_id: int
+    enabled: bool  # /reminders on (the default) or off
+    blocked: bool  # the chat answered 403 and the member has not written since
+
+
+class ReminderRepository(Protocol):
+    """Reminder preferences, chats that blocked the bot, and the reminders sent."""
+
+    async def recipients(self) -> list[ReminderRecipient]: ...
+    async def recipient(self, acsm_id: str) -> ReminderRecipient | None: ...
+    async def enabled(self, acsm_id: str) -> bool: ...
+    async def set_enabled(self, acsm_id: str, enabled: bool, at: datetime) -> None: ...
+    async def sent_keys(self) -> set[tuple[str, date, str]]:
+        """(acsm_id, cycle thru date, step) of every reminder recorded."""
+        ...
+
+    async def paid_cycles(self, certification_ids: Sequence[int]) -> set[tuple[int, date]]:
+        """(certification id, cycle thru date) renewed by a paid invoice."""
+        ...
+
+    async def claim(self, acsm_id: str, thru: date, step: str, chat_id: int, at: datetime) -> bool:
+        """Record the reminder before it is sent (insert-or-ignore on the unique key
+        member + cycle + step): True when this call claimed it."""
+        ...
+
+    async def finish(self, acsm_id: str, thru: date, step: str, status: str, at: datetime) -> None:
+        """Set the outcome of a claimed reminder."""
+        ...
+
+    async def release(self, acsm_id: str, thru: date, step: str) -> None:
+        """Forget a claim: Telegram certainly did not deliver it, so it stays due."""
+        ...
+
+    async def mark_blocked(self, chat_id: int, at: datetime) -> None: ...
+    async def clear_blocked(self, chat_id: int) -> None: ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     certifications: CertificationRepository
@@ -224,6 +266,7 @@ class UnitOfWork(Protocol):
     proofs: ProofStore
     logged_cecs: LoggedCecRepository
     audits: AuditRepository
+    reminders: ReminderRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

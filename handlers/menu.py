@@ -21,6 +21,7 @@ COMMANDS = [
     BotCommand("renew", "Renew a certification"),
     BotCommand("audit", "Send proof when your renewal is audited"),
     BotCommand("invoices", "My invoices and payment"),
+    BotCommand("reminders", "Deadline reminders on or off"),
     BotCommand("password", "Change password or username"),
     BotCommand("logout", "Log out"),
     BotCommand("help", "What I can do"),
@@ -37,6 +38,7 @@ HELP = (
     "/renew — report CECs, confirm CPR/AED and get your invoice\n"
     "/invoices — select invoices and pay\n"
     "/audit — send proof when your renewal is selected for an audit\n"
+    "/reminders — turn deadline reminders on or off\n"
     "/password — set your own password or username\n"
     "/logout — log out\n"
     "/cancel — stop the current step"

@@ -17,9 +17,11 @@ from domain.ports import (
     MemberRepository,
     PaymentRepository,
     ProofStore,
+    ReminderRepository,
     RenewalDraftRepository,
     SessionRepository,
 )
+from storage.reminder_repository import SqlReminderRepository
 from storage.repositories import (
     SqlCecRepository,
     SqlCertificationRepository,
@@ -52,6 +54,7 @@ class SqlAlchemyUnitOfWork:
     proofs: ProofStore
     logged_cecs: LoggedCecRepository
     audits: AuditRepository
+    reminders: ReminderRepository
 
     def __init__(
         self,
@@ -82,6 +85,7 @@ class SqlAlchemyUnitOfWork:
         self.proofs = SqlProofStore(session)
         self.logged_cecs = SqlLoggedCecRepository(session)
         self.audits = SqlAuditRepository(session)
+        self.reminders = SqlReminderRepository(session)
         return self
 
     async def __aexit__(
