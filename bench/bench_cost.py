@@ -347,7 +347,9 @@ async def run_ours(db: str, url: str, sizes: Sizes, tmp: Path, profile: bool) ->
                     await closed_loop(users[:COST_MEMBERS], sizes.rounds, None)
                     bot.signal(signal.SIGUSR2)
                     await asyncio.sleep(1)
-                    print_profile(result.name, bot.profile)
+                    kept = Path(tempfile.gettempdir()) / f"acsm-bench-{db}.prof"
+                    bot.profile.replace(kept)
+                    print_profile(result.name, kept)
             except BaseException:
                 print(f"{bot.kind} log:\n{bot.log.read_text()[-3000:]}", file=sys.stderr)
                 raise
@@ -359,7 +361,7 @@ async def run_ours(db: str, url: str, sizes: Sizes, tmp: Path, profile: bool) ->
 
 
 def print_profile(name: str, path: Path) -> None:
-    print(f"\nprofile of {name} (cumulative, top 25):")
+    print(f"\nprofile of {name} (wall time; kept in {path}), cumulative, top 25:")
     stats = pstats.Stats(str(path))
     stats.sort_stats("cumulative").print_stats(25)
     print(f"profile of {name} (own time, top 25):")
