@@ -31,10 +31,15 @@ format: venv
 run: venv  ## the real bot on Telegram (needs TELEGRAM_BOT_TOKEN)
 	$(BIN)/acsm-bot run
 
-bench: venv  ## speed and memory figures
+bench: venv  ## speed, memory and cost per update (QUICK=1: the cost figures only, quickly)
+ifdef QUICK
+	$(BIN)/python bench/bench_cost.py --quick
+else
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_chat.py
+	$(BIN)/python bench/bench_cost.py
 	$(BIN)/python bench/bench_reminders.py
+endif
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,7 @@ from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.errors import is_database_outage
+from bot.fetch_updates import fetch_new_updates
 from bot.update_runner import UpdateFailed, UpdateRunner
 from handlers.context import ChatApplication
 
@@ -32,6 +33,7 @@ MAX_ATTEMPTS = 5  # a failing update is parked after this many attempts (outages
 BACKOFF_BASE = 0.5  # seconds: the first retry; doubled each time up to BACKOFF_CAP
 BACKOFF_CAP = 30.0
 WAKE_WHILE_BUSY = 0.25  # seconds: how often to look for new updates while some are in hand
+WAKE_AFTER_NEW = 0.02  # … right after new ones came (sooner if one is done)
 
 
 def backoff(attempt: int) -> float:
@@ -96,10 +98,12 @@ class Poller:
             self._advance()
             busy = bool(self._unfinished)
             try:
-                updates = await self.application.bot.get_updates(
+                fresh = await fetch_new_updates(
+                    self.application.bot,
                     offset=self.offset,
                     timeout=0 if busy else self.timeout,
                     allowed_updates=Update.ALL_TYPES,
+                    known=self._known.__contains__,
                 )
                 failures = 0
             except InvalidToken:
@@ -115,14 +119,14 @@ class Poller:
                 log.warning("getUpdates failed (%s); again in %.1f s", type(exc).__name__, delay)
                 await asyncio.sleep(delay)
                 continue
-            fresh = [u for u in updates if u.update_id not in self._known]
             for update in fresh:
                 self._dispatch(update)
             self._advance()
-            if self._unfinished and not fresh:
+            if self._unfinished:  # each poll brings back the updates in hand: wait a little
                 self._progress.clear()
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(WAKE_WHILE_BUSY):  # cancellation-safe
+                    wake = WAKE_AFTER_NEW if fresh else WAKE_WHILE_BUSY
+                    async with asyncio.timeout(wake):  # cancellation-safe
                         await self._progress.wait()
 
     def _dispatch(self, update: Update) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from telegram import Update
 
 from bot.errors import DATABASE_DOWN, PARKED, is_database_outage
+from bot.reply_clearing import ReplyClearer
 from handlers.context import ChatApplication
 from handlers.conversation import Conversation
 from handlers.outbox import Sender
@@ -56,6 +57,7 @@ class UpdateRunner:
         ]
         # SQLite has one writer at a time: queue here rather than in its busy handler.
         self._write_lock = asyncio.Lock() if database.url.startswith("sqlite") else None
+        self._clearer = ReplyClearer(self._transaction)
         self._told: set[int] = set()  # updates whose member was told of a failure
         self._handled = 0
 
@@ -144,8 +146,11 @@ class UpdateRunner:
             sent = await self.sender.send(replies)
         finally:
             try:
-                async with self._transaction() as records:
-                    await records.keep_replies(update_id, replies[sent:])
+                if sent == len(replies):
+                    await self._clearer.clear(update_id)  # with others sent meanwhile
+                elif sent:  # (none sent: what is kept is still right)
+                    async with self._transaction() as records:
+                        await records.keep_replies(update_id, replies[sent:])
             except Exception as exc:
                 log.warning(
                     "update %s: replies sent, not cleared: %s", update_id, type(exc).__name__

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from domain.ports import UnitOfWork
+from storage import sqlite_inline
 from storage.files import prepare_sqlite_file
 from storage.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -23,7 +24,9 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     and dropping a referenced table with foreign keys on would cascade into its children."""
     if url.startswith("sqlite"):
         prepare_sqlite_file(url)  # created 0600 before SQLite creates it with the umask
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30, "async_creator_fn": sqlite_inline.connect}
+        )
         _tune_sqlite(engine, foreign_keys)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)

@@ -47,6 +47,14 @@ class UpdateRecords:
             .values(replies=replies or None)
         )
 
+    async def clear_replies(self, update_ids: list[int]) -> None:
+        """The replies of these updates went out: forget them (one statement)."""
+        await self.session.execute(
+            update(ProcessedUpdateRow)
+            .where(ProcessedUpdateRow.update_id.in_(update_ids))
+            .values(replies=None)
+        )
+
     async def conversations(self, key: str, names: Iterable[str]) -> dict[str, Any]:
         rows = await self.session.execute(
             select(ConversationRow.name, ConversationRow.state).where(

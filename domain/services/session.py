@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from domain.errors import NotLoggedInError
 from domain.model import Member, TelegramLink
 from domain.ports import UnitOfWork
@@ -9,10 +11,14 @@ from domain.rules import Rules
 
 EXPIRED = "Your session has expired. Please log in again with /login."
 CREDENTIALS_CHANGED = "Your password was changed. Please log in again with /login."
+# A session's last use is written at most this often (or a 20th of the idle limit, if
+# shorter), so that a question changes nothing in the database: a session may end up to
+# this much before the idle limit after its very last use.
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 async def require_member(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> Member:
-    """The logged-in member; touches the session. Raises NotLoggedInError when there is no
+    """The logged-in member; touches the session (see TOUCH_EVERY). Raises NotLoggedInError when there is no
     session, the password changed since (credentials_version), or it was idle too long."""
     link = await uow.sessions.get(telegram_user_id)
     if link is None:
@@ -25,8 +31,9 @@ async def require_member(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -
     now = rules.clock.now()
     if now - link.last_seen_at > rules.session_idle:
         raise NotLoggedInError(EXPIRED)
-    link.last_seen_at = now
-    await uow.sessions.save(link)
+    if now - link.last_seen_at >= min(TOUCH_EVERY, rules.session_idle / 20):
+        link.last_seen_at = now
+        await uow.sessions.save(link)
     return member
 
 

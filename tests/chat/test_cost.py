@@ -1,0 +1,73 @@
+"""What one update costs the database: a question changes nothing but its own bookkeeping.
+
+The statements are counted on the real engine (SQLAlchemy's cursor event) while a logged-in
+member asks how many CECs they still need, a minute after their last question."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event
+
+from domain.clock import FixedClock
+from storage.database import Database
+from telegram_emulator import TelegramEmulator
+from tests.chat.conftest import ANN, ask, log_in, quiet
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@contextmanager
+def statements(database: Database) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_question_writes_nothing_but_its_claim_and_reply(
+    bot: Any, emulator: TelegramEmulator, database: Database, clock: FixedClock
+) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ask(ann, "/cecs")
+    await quiet(emulator)
+    clock.advance(timedelta(seconds=50))  # the session was used 50 s ago: not written again
+    with statements(database) as seen:
+        reply = await ask(ann, "how many CECs do I still need?")
+        await quiet(emulator)
+    assert "You still need 15 CECs" in reply.text
+    writes = [s for s in seen if s.upper().startswith(WRITES)]
+    # The claim, the reply kept until sent, then cleared once sent: nothing else.
+    assert [w.split()[:3] for w in writes] == [
+        ["INSERT", "INTO", "processed_updates"],
+        ["UPDATE", "processed_updates", "SET"],
+        ["UPDATE", "processed_updates", "SET"],
+    ], writes
+    reads = [s for s in seen if s.upper().startswith("SELECT")]
+    # The conversation states, then the answer's own: session, member, certifications,
+    # draft, recorded CECs, invoice for the cycle. No re-select of anything.
+    assert len(reads) == len(set(reads)) == 7, reads
+
+
+async def test_after_a_minute_the_session_is_touched_once(
+    bot: Any, emulator: TelegramEmulator, database: Database, clock: FixedClock
+) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    clock.advance(timedelta(minutes=2))
+    with statements(database) as seen:
+        await ask(ann, "/cecs")
+        await quiet(emulator)
+    touched = [s for s in seen if s.upper().startswith("UPDATE TELEGRAM_SESSIONS")]
+    assert len(touched) == 1, seen
