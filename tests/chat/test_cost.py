@@ -56,10 +56,10 @@ async def test_a_question_writes_nothing_but_its_claim_and_reply(
         ["UPDATE", "processed_updates", "SET"],
     ], writes
     reads = [s for s in seen if s.upper().startswith("SELECT")]
-    # The conversation states, the chat's "blocked" mark, then the answer's own: session,
-    # member, certifications, draft, recorded CECs, the member's logged CECs, invoice for
-    # the cycle. No re-select; no savepoint (the use cases only read).
-    assert len(reads) == len(set(reads)) == 9, reads
+    # The conversation states, the chat's "blocked" mark, then the answer's own: session
+    # and member (one query), certifications, draft, recorded CECs, the member's logged
+    # CECs, invoice for the cycle. No re-select; no savepoint (the use cases only read).
+    assert len(reads) == len(set(reads)) == 8, reads
     assert not [s for s in seen if "SAVEPOINT" in s.upper()], seen
 
 
