@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from domain.ports import UnitOfWork
-from storage import sqlite_inline
+from storage import lazy_savepoint, sqlite_inline
 from storage.files import prepare_sqlite_file
 from storage.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -60,6 +60,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
+        lazy_savepoint.watch(self.engine)
         self.session_factory: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )

@@ -129,5 +129,11 @@ class SqlReminderRepository:
         stmt = insert_for(self.session, BlockedChatRow).values(chat_id=chat_id, blocked_at=at)
         await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["chat_id"]))
 
+    async def is_blocked(self, chat_id: int) -> bool:
+        found = await self.session.execute(
+            select(BlockedChatRow.chat_id).where(BlockedChatRow.chat_id == chat_id)
+        )
+        return found.first() is not None
+
     async def clear_blocked(self, chat_id: int) -> None:
         await self.session.execute(delete(BlockedChatRow).where(BlockedChatRow.chat_id == chat_id))

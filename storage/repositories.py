@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, delete, exists, func, literal, select
+from sqlalchemy import bindparam, case, delete, exists, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -539,6 +539,24 @@ class SqlDraftRepository:
         )
 
 
+def _link_and_member() -> Any:
+    """A session and its member in one statement, columns only (no ORM objects to build)."""
+    link, member = SessionRow.__table__.c, MemberRow.__table__.c
+    return (
+        select(
+            link.credentials_version.label("link_credentials_version"),
+            link.linked_at,
+            link.last_seen_at,
+            *member,
+        )
+        .join_from(SessionRow.__table__, MemberRow.__table__, member.acsm_id == link.acsm_id)
+        .where(link.telegram_user_id == bindparam("telegram_user_id"))
+    )
+
+
+_LINK_AND_MEMBER = _link_and_member()
+
+
 class SqlSessionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -554,6 +572,21 @@ class SqlSessionRepository:
             linked_at=row.linked_at,
             last_seen_at=row.last_seen_at,
         )
+
+    async def get_with_member(self, telegram_user_id: int) -> tuple[TelegramLink, Member] | None:
+        row = (
+            await self.session.execute(_LINK_AND_MEMBER, {"telegram_user_id": telegram_user_id})
+        ).first()
+        if row is None:
+            return None
+        link = TelegramLink(
+            telegram_user_id=telegram_user_id,
+            acsm_id=row.acsm_id,
+            credentials_version=row.link_credentials_version,
+            linked_at=row.linked_at,
+            last_seen_at=row.last_seen_at,
+        )
+        return link, member_of(row)  # type: ignore[arg-type]
 
     async def save(self, link: TelegramLink) -> None:
         await self.session.merge(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ports import (
     AuditRepository,
@@ -21,6 +21,7 @@ from domain.ports import (
     RenewalDraftRepository,
     SessionRepository,
 )
+from storage.lazy_savepoint import LazySavepoint
 from storage.reminder_repository import SqlReminderRepository
 from storage.repositories import (
     SqlCecRepository,
@@ -39,8 +40,9 @@ class SqlAlchemyUnitOfWork:
     """Implements domain.ports.UnitOfWork. Leaving without commit() rolls back.
 
     Given a `session` whose transaction is already open (one Telegram update's), it joins
-    it: entering opens a SAVEPOINT, commit() releases it, leaving without commit rolls back
-    to it. The update's transaction itself commits once, when the update is done."""
+    it as a SAVEPOINT, opened before its first write (storage/lazy_savepoint.py): commit()
+    releases it, leaving without commit rolls back to it. A use case that only reads costs
+    no savepoint. The update's transaction itself commits once, when the update is done."""
 
     session: AsyncSession
     members: MemberRepository
@@ -65,12 +67,13 @@ class SqlAlchemyUnitOfWork:
         assert (session_factory is None) != (session is None), "a factory or a session"
         self._factory = session_factory
         self._joined = session
-        self._savepoint: AsyncSessionTransaction | None = None
+        self._savepoint: LazySavepoint | None = None
 
     async def __aenter__(self) -> Self:
         if self._joined is not None:
             session = self.session = self._joined
-            self._savepoint = await session.begin_nested()
+            self._savepoint = LazySavepoint(session)
+            await self._savepoint.start()
         else:
             assert self._factory is not None
             session = self.session = self._factory()
@@ -95,9 +98,8 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         if self._savepoint is not None:
-            if self._savepoint.is_active:
-                await self._savepoint.rollback()
-            self._savepoint = None
+            savepoint, self._savepoint = self._savepoint, None
+            await savepoint.roll_back()  # nothing if committed
             return
         try:
             await self.session.rollback()
@@ -106,14 +108,12 @@ class SqlAlchemyUnitOfWork:
 
     async def commit(self) -> None:
         if self._savepoint is not None:
-            if self._savepoint.is_active:
-                await self._savepoint.commit()
+            await self._savepoint.release()
             return
         await self.session.commit()
 
     async def rollback(self) -> None:
         if self._savepoint is not None:
-            if self._savepoint.is_active:
-                await self._savepoint.rollback()
+            await self._savepoint.roll_back()
             return
         await self.session.rollback()

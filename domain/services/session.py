@@ -20,12 +20,10 @@ TOUCH_EVERY = timedelta(minutes=1)
 async def require_member(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> Member:
     """The logged-in member; touches the session (see TOUCH_EVERY). Raises NotLoggedInError when there is no
     session, the password changed since (credentials_version), or it was idle too long."""
-    link = await uow.sessions.get(telegram_user_id)
-    if link is None:
+    found = await uow.sessions.get_with_member(telegram_user_id)
+    if found is None:
         raise NotLoggedInError()
-    member = await uow.members.get(link.acsm_id)
-    if member is None:
-        raise NotLoggedInError()
+    link, member = found
     if link.credentials_version != member.credentials_version:
         raise NotLoggedInError(CREDENTIALS_CHANGED)
     now = rules.clock.now()

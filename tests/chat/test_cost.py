@@ -48,19 +48,19 @@ async def test_a_question_writes_nothing_but_its_claim_and_reply(
         await quiet(emulator)
     assert "You still need 15 CECs" in reply.text
     writes = [s for s in seen if s.upper().startswith(WRITES)]
-    # The claim, the chat's "blocked the bot" mark lifted (a DELETE that matches no row
-    # unless a reminder found the chat blocked), the reply kept until sent, then cleared once
-    # sent: nothing else.
+    # The claim, the reply kept until sent, then cleared once sent: nothing else (the chat's
+    # "blocked the bot" mark is only read: there is none to lift).
     assert [w.split()[:3] for w in writes] == [
         ["INSERT", "INTO", "processed_updates"],
-        ["DELETE", "FROM", "reminder_blocked_chats"],
         ["UPDATE", "processed_updates", "SET"],
         ["UPDATE", "processed_updates", "SET"],
     ], writes
     reads = [s for s in seen if s.upper().startswith("SELECT")]
-    # The conversation states, then the answer's own: session, member, certifications,
-    # draft, recorded CECs, the member's logged CECs, invoice for the cycle. No re-select.
+    # The conversation states, the chat's "blocked" mark, then the answer's own: session
+    # and member (one query), certifications, draft, recorded CECs, the member's logged
+    # CECs, invoice for the cycle. No re-select; no savepoint (the use cases only read).
     assert len(reads) == len(set(reads)) == 8, reads
+    assert not [s for s in seen if "SAVEPOINT" in s.upper()], seen
 
 
 async def test_after_a_minute_the_session_is_touched_once(
