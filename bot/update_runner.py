@@ -115,7 +115,8 @@ class UpdateRunner:
         await self._send(update.update_id, replies)
         self._handled += 1
         if self._handled % PRUNE_EVERY == 0:
-            await prune_processed(self.database.session_factory)
+            async with self._write_lock or contextlib.nullcontext():  # SQLite: queued
+                await prune_processed(self.database.session_factory)
 
     async def _scope(
         self, update: Update, records: UpdateRecords, key: tuple[int, int] | None
