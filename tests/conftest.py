@@ -13,8 +13,9 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -27,6 +28,7 @@ from storage.migrate import upgrade
 from storage.orm import Base
 
 POSTGRES_URL = os.environ.get("ACSM_TEST_POSTGRES_URL")
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +97,20 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 def uow_factory(database: Database) -> UnitOfWorkFactory:
     return database.uow_factory
+
+
+@pytest.fixture
+def queued_on_sqlite(database_url: str) -> Callable[[Awaitable[T]], Awaitable[T]]:
+    """Run concurrent transactions as the bot does. PostgreSQL: truly concurrent. SQLite:
+    queued in-process on one lock, as bot/update_runner.py queues its writers. Several
+    connections of one process waiting in SQLite's busy handler can stall for the whole busy
+    timeout (then "database is locked"), so the bot never does that."""
+    lock = asyncio.Lock() if database_url.startswith("sqlite") else None
+
+    async def run(transaction: Awaitable[T]) -> T:
+        if lock is None:
+            return await transaction
+        async with lock:
+            return await transaction
+
+    return run

@@ -6,6 +6,7 @@ import asyncio
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -251,12 +252,14 @@ async def test_a_draft_left_until_the_certification_lapsed_is_dropped(
 
 
 async def test_concurrent_acknowledgements_issue_one_invoice(
-    seeded: UowFactory, rules: Rules
+    seeded: UowFactory, rules: Rules, queued_on_sqlite: Any
 ) -> None:
     tg = await log_in(seeded, rules, ANN)
     await renewal.start_renewal(seeded(), rules, tg, None)
     await fill_in(seeded, rules, tg, "45", "0")
-    results = await asyncio.gather(*(renewal.acknowledge(seeded(), rules, tg) for _ in range(4)))
+    results = await asyncio.gather(
+        *(queued_on_sqlite(renewal.acknowledge(seeded(), rules, tg)) for _ in range(4))
+    )
     numbers = {r.invoice.number for r in results if r.invoice is not None}
     assert len(numbers) == 1 and all(r.step is RenewalStep.DONE for r in results)
     assert [i.number for i in await my_invoices(seeded(), rules, tg)] == list(numbers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -42,11 +43,13 @@ async def test_conversation_states_round_trip(database: Database) -> None:
     }
 
 
-async def test_an_update_is_claimed_once_even_concurrently(database: Database) -> None:
+async def test_an_update_is_claimed_once_even_concurrently(
+    database: Database, queued_on_sqlite: Any
+) -> None:
     assert await in_transaction(database, lambda r: r.claim(2**40, NOW))
     assert not await in_transaction(database, lambda r: r.claim(2**40, NOW))
     outcomes = await asyncio.gather(
-        *(in_transaction(database, lambda r: r.claim(7, NOW)) for _ in range(4))
+        *(queued_on_sqlite(in_transaction(database, lambda r: r.claim(7, NOW))) for _ in range(4))
     )
     assert sorted(outcomes) == [False, False, False, True]  # type: ignore[type-var]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import StatementError
@@ -94,24 +95,14 @@ async def add_invoice(uow_factory: UnitOfWorkFactory, number: str, certs: list) 
 
 
 async def test_concurrent_adds_for_one_cycle_create_one_invoice(
-    uow_factory: UnitOfWorkFactory, database_url: str
+    uow_factory: UnitOfWorkFactory, queued_on_sqlite: Any
 ) -> None:
-    """PostgreSQL: truly concurrent transactions. SQLite: queued in-process as the bot queues
-    its writers (bot/update_runner.py's write lock): several connections of one process
-    waiting in SQLite's busy handler can stall for the whole busy timeout (seen as "database
-    is locked" after 30 s), so the bot never does that; the unique key is what is tested."""
     (cpt,) = await seed_member(uow_factory)
-    queue = asyncio.Lock() if database_url.startswith("sqlite") else None
-
-    async def add(number: str) -> bool:
-        if queue is None:
-            return await add_invoice(uow_factory, number, [cpt])
-        async with queue:
-            return await add_invoice(uow_factory, number, [cpt])
-
     for round_ in range(5):
         numbers = [f"R{round_}0000{n}" for n in range(4)]
-        outcomes = await asyncio.gather(*(add(n) for n in numbers))
+        outcomes = await asyncio.gather(
+            *(queued_on_sqlite(add_invoice(uow_factory, n, [cpt])) for n in numbers)
+        )
         assert outcomes.count(True) == (1 if round_ == 0 else 0)
     async with uow_factory() as uow:
         assert len(await uow.invoices.for_member("123456")) == 1
@@ -144,11 +135,17 @@ async def add_payment(uow_factory: UnitOfWorkFactory, charge_id: str) -> bool:
         return new
 
 
-async def test_concurrent_add_once_inserts_one_payment(uow_factory: UnitOfWorkFactory) -> None:
+async def test_concurrent_add_once_inserts_one_payment(
+    uow_factory: UnitOfWorkFactory, queued_on_sqlite: Any
+) -> None:
     await seed_invoices(uow_factory)
-    outcomes = await asyncio.gather(*(add_payment(uow_factory, "tg-same") for _ in range(4)))
+    outcomes = await asyncio.gather(
+        *(queued_on_sqlite(add_payment(uow_factory, "tg-same")) for _ in range(4))
+    )
     assert sorted(outcomes) == [False, False, False, True]
-    again = await asyncio.gather(*(add_payment(uow_factory, f"tg-{n}") for n in range(3)))
+    again = await asyncio.gather(
+        *(queued_on_sqlite(add_payment(uow_factory, f"tg-{n}")) for n in range(3))
+    )
     assert again == [True, True, True]
     async with uow_factory() as uow:
         found = await uow.payments.get("tg-same")
