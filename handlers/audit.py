@@ -13,7 +13,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from domain.audits import AuditState
@@ -23,7 +22,7 @@ from domain.services import audits
 from domain.services.audits import AuditView
 from domain.validation import fit_telegram
 from handlers.context import ChatContext
-from handlers.conversation import Conversation
+from handlers.conversation import STRAY_MESSAGE, Conversation
 from handlers.files import DownloadFailedError, download
 from handlers.render import us_date
 from handlers.replies import answer_button, domain_errors, edit_or_say, keyboard, pressed_data, say
@@ -152,10 +151,7 @@ def conversation() -> Conversation:
         states={WAITING: [MessageHandler(FILES, got_file)]},
         fallbacks=[
             CommandHandler("cancel", cancel),
-            MessageHandler(
-                filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED,
-                not_understood,
-            ),
+            MessageHandler(STRAY_MESSAGE, not_understood),
         ],
     )
 

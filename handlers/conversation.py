@@ -21,6 +21,16 @@ from handlers.replies import say
 from handlers.scope import current_scope
 
 END = ConversationHandler.END
+# A conversation's "please answer the question" fallback: any new private message that is not
+# a command (payments and service messages never reach it: group -1 takes them first).
+STRAY_MESSAGE = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED
+
+
+async def please_answer(update: Update, context: ChatContext) -> None:
+    """The usual STRAY_MESSAGE answer of a conversation that asks questions."""
+    await say(update, "Please answer the question above, use its buttons, or /cancel.")
+
+
 EDITED = (
     "I only read new messages, so that edit changed nothing. Please send your answer again "
     "as a new message."

@@ -25,7 +25,7 @@ from domain.money import format_usd
 from domain.services import renewal
 from domain.services.renewal import RenewalProgress, RenewalStep
 from handlers.context import ChatContext
-from handlers.conversation import Conversation
+from handlers.conversation import STRAY_MESSAGE, Conversation, please_answer
 from handlers.render import invoice_block, us_date
 from handlers.replies import (
     answer_button,
@@ -365,10 +365,6 @@ async def acknowledged(update: Update, context: ChatContext) -> str | int:
     return await present(update, progress, "Thank you. Your invoice:")
 
 
-async def not_understood(update: Update, context: ChatContext) -> None:
-    await say(update, "Please answer the question above, use its buttons, or /cancel.")
-
-
 async def cancel(update: Update, context: ChatContext) -> int:
     await renewal.cancel_renewal(context.uow(), context.rules, telegram_id(update))
     await say(update, "Renewal cancelled. Nothing was created. /renew to start again.")
@@ -417,10 +413,7 @@ def conversation() -> Conversation:
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
-            MessageHandler(
-                filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED,
-                not_understood,
-            ),
+            MessageHandler(STRAY_MESSAGE, please_answer),
         ],
     )
 

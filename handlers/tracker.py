@@ -29,7 +29,7 @@ from domain.services.tracker import ActivityView, CycleLog, NewActivity
 from domain.tracker import Organization
 from domain.validation import fit_telegram
 from handlers.context import ChatContext
-from handlers.conversation import Conversation
+from handlers.conversation import STRAY_MESSAGE, Conversation, please_answer
 from handlers.files import DownloadFailedError, download
 from handlers.render import us_date
 from handlers.replies import (
@@ -244,10 +244,6 @@ async def save(
     return ConversationHandler.END
 
 
-async def not_understood(update: Update, context: ChatContext) -> None:
-    await say(update, "Please answer the question above, use its buttons, or /cancel.")
-
-
 async def cancel(update: Update, context: ChatContext) -> int:
     proof_id = data().get("proof_id")
     if proof_id is not None:
@@ -379,10 +375,7 @@ def conversation() -> Conversation:
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
-            MessageHandler(
-                filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED,
-                not_understood,
-            ),
+            MessageHandler(STRAY_MESSAGE, please_answer),
         ],
     )
 
