@@ -167,27 +167,34 @@ async def test_webhook_secret_health_and_graceful_stop(
         bot.stop()
 
 
+def webhook_server(
+    emulator: TelegramEmulator, database: Database, path: str = "/telegram", **policy: Any
+) -> WebhookServer:
+    """The real Application behind a WebhookServer on a free local port."""
+    settings = Settings(_env_file=None, telegram_api_base_url=emulator.base_url)  # type: ignore[call-arg]
+    application = build_application(settings, database, make_rules(settings), token=emulator.token)
+    return WebhookServer(
+        application,
+        runner_of(application),
+        database,
+        path=path,
+        listen="127.0.0.1",
+        port=free_port(),
+        secret=SECRET,
+        **policy,
+    )
+
+
 async def test_healthz_is_503_when_the_database_does_not_answer(
     emulator: TelegramEmulator, tmp_path: Path
 ) -> None:
     """In process: the same server, on a database nobody listens for."""
-    settings = Settings(_env_file=None, telegram_api_base_url=emulator.base_url)  # type: ignore[call-arg]
     dead = Database(f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/none")
-    application = build_application(settings, dead, make_rules(settings), token=emulator.token)
-    port = free_port()
-    server = WebhookServer(
-        application,
-        runner_of(application),
-        dead,
-        path="/telegram",
-        listen="127.0.0.1",
-        port=port,
-        secret=SECRET,
-    )
+    server = webhook_server(emulator, dead)
     await server.start()
     try:
         async with httpx.AsyncClient(timeout=10) as client:
-            health = await client.get(f"http://127.0.0.1:{port}/healthz")
+            health = await client.get(f"http://127.0.0.1:{server.port}/healthz")
     finally:
         await server.stop()
         await dead.dispose()
@@ -197,21 +204,11 @@ async def test_healthz_is_503_when_the_database_does_not_answer(
 async def test_server_refuses_a_request_that_is_not_an_update(
     emulator: TelegramEmulator, database: Database
 ) -> None:
-    settings = Settings(_env_file=None, telegram_api_base_url=emulator.base_url)  # type: ignore[call-arg]
-    application = build_application(settings, database, make_rules(settings), token=emulator.token)
-    port = free_port()
-    server = WebhookServer(
-        application,
-        runner_of(application),
-        database,
-        path="telegram",
-        listen="127.0.0.1",
-        port=port,
-        secret=SECRET,
-    )
+    server = webhook_server(emulator, database, path="telegram")
     await server.start()
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        base_url = f"http://127.0.0.1:{server.port}"
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
             garbage = await client.post(
                 "/telegram", content=b"{not json", headers={SECRET_HEADER: SECRET}
             )
@@ -240,25 +237,15 @@ async def test_sigkill_at_every_step_in_webhook_mode(
 async def hooked(emulator: TelegramEmulator, database: Database) -> AsyncIterator[WebhookServer]:
     """The real Application behind a WebhookServer that parks after 2 attempts and gives a
     request 1 s before answering 503; the emulator delivers to it."""
-    settings = Settings(_env_file=None, telegram_api_base_url=emulator.base_url)  # type: ignore[call-arg]
-    application = build_application(settings, database, make_rules(settings), token=emulator.token)
-    port = free_port()
-    server = WebhookServer(
-        application,
-        runner_of(application),
-        database,
-        path="/telegram",
-        listen="127.0.0.1",
-        port=port,
-        secret=SECRET,
-        max_attempts=2,
-        request_budget=1.0,
-    )
+    server = webhook_server(emulator, database, max_attempts=2, request_budget=1.0)
+    application = server.application
     await application.initialize()
     await application.start()
     await server.start()
     await application.bot.set_webhook(
-        f"http://127.0.0.1:{port}/telegram", secret_token=SECRET, allowed_updates=Update.ALL_TYPES
+        f"http://127.0.0.1:{server.port}/telegram",
+        secret_token=SECRET,
+        allowed_updates=Update.ALL_TYPES,
     )
     yield server
     await server.stop()
