@@ -6,16 +6,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import InvoiceStatus
 from domain.ports import ReminderRecipient
-from storage.orm import InvoiceLineRow, InvoiceRow, MemberRow, SessionRow
+from storage.orm import InvoiceLineRow, InvoiceRow, MemberRow, SessionRow, table
 from storage.reminder_rows import BlockedChatRow, ReminderSentRow, ReminderSettingRow
 from storage.repositories import insert_for
 
 BATCH = 500
+
+
+_BLOCKED = select(table(BlockedChatRow).c.chat_id).where(
+    table(BlockedChatRow).c.chat_id == bindparam("chat_id")
+)  # read on every member's message: built once
 
 
 class SqlReminderRepository:
@@ -130,9 +135,7 @@ class SqlReminderRepository:
         await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["chat_id"]))
 
     async def is_blocked(self, chat_id: int) -> bool:
-        found = await self.session.execute(
-            select(BlockedChatRow.chat_id).where(BlockedChatRow.chat_id == chat_id)
-        )
+        found = await self.session.execute(_BLOCKED, {"chat_id": chat_id})
         return found.first() is not None
 
     async def clear_blocked(self, chat_id: int) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, exists, func, literal, select
+from sqlalchemy import Row, bindparam, case, delete, exists, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +37,7 @@ from storage.orm import (
     RenewalDraftRow,
     SessionRow,
     UtcDateTime,
+    table,
 )
 
 CHUNK = 5_000  # rows per executemany batch in bulk upserts
@@ -54,6 +55,12 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
     """INSERT with ON CONFLICT support for the session's dialect."""
     name = session.bind.dialect.name
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+
+
+def for_dialect(build: Callable[[Any], Any]) -> dict[str, Any]:
+    """A statement with ON CONFLICT, built once per dialect from its `insert`: a hot path's
+    statement is built (and its cache key computed) once, then executed with parameters."""
+    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
 
 
 # ---- members and certifications ------------------------------------------------------------
@@ -74,7 +81,7 @@ def member_of(row: MemberRow) -> Member:
     )
 
 
-def certification_of(row: CertificationRow) -> Certification:
+def certification_of(row: CertificationRow | Row[Any]) -> Certification:
     return Certification(
         acsm_id=row.acsm_id,
         code=row.code,
@@ -157,9 +164,9 @@ class SqlMemberRepository:
         }
         if keep_contact_changed_since is not None:
             since = literal(keep_contact_changed_since, UtcDateTime())
-            chat_newer = MemberRow.__table__.c.contact_changed_at >= since
+            chat_newer = table(MemberRow).c.contact_changed_at >= since
             for c in ("email", "phone"):
-                updates[c] = case((chat_newer, MemberRow.__table__.c[c]), else_=stmt.excluded[c])
+                updates[c] = case((chat_newer, table(MemberRow).c[c]), else_=stmt.excluded[c])
         stmt = stmt.on_conflict_do_update(index_elements=["acsm_id"], set_=updates)
         await self._executemany(stmt, member_rows)
         cert_rows = [
@@ -197,17 +204,20 @@ class SqlMemberRepository:
         return found
 
 
+_CERTIFICATIONS = table(CertificationRow)
+_MEMBERS_CERTIFICATIONS = (
+    select(*_CERTIFICATIONS.c)
+    .where(_CERTIFICATIONS.c.acsm_id == bindparam("acsm_id"))
+    .order_by(_CERTIFICATIONS.c.id)
+)
+
+
 class SqlCertificationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def for_member(self, acsm_id: str) -> list[Certification]:
-        rows = await self.session.scalars(
-            select(CertificationRow)
-            .where(CertificationRow.acsm_id == acsm_id)
-            .order_by(CertificationRow.id)
-            .execution_options(populate_existing=True)
-        )
+        rows = await self.session.execute(_MEMBERS_CERTIFICATIONS, {"acsm_id": acsm_id})
         return [certification_of(r) for r in rows]
 
     async def for_members(self, acsm_ids: Sequence[str]) -> list[Certification]:
@@ -241,19 +251,25 @@ class SqlCertificationRepository:
         certification.id = row.id
 
 
+_RECORDED = table(CecActivityRow)
+_MEMBERS_RECORDED = (
+    select(*_RECORDED.c)
+    .where(
+        _RECORDED.c.acsm_id == bindparam("acsm_id"),
+        _RECORDED.c.completed_on >= bindparam("since"),
+        _RECORDED.c.completed_on <= bindparam("until"),
+    )
+    .order_by(_RECORDED.c.completed_on, _RECORDED.c.id)
+)
+
+
 class SqlCecRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def for_member(self, acsm_id: str, since: date, until: date) -> list[CecActivity]:
-        rows = await self.session.scalars(
-            select(CecActivityRow)
-            .where(
-                CecActivityRow.acsm_id == acsm_id,
-                CecActivityRow.completed_on >= since,
-                CecActivityRow.completed_on <= until,
-            )
-            .order_by(CecActivityRow.completed_on, CecActivityRow.id)
+        rows = await self.session.execute(
+            _MEMBERS_RECORDED, {"acsm_id": acsm_id, "since": since, "until": until}
         )
         return [
             CecActivity(r.acsm_id, r.completed_on, r.title, r.provider, from_halves(r.half_cecs))
@@ -304,6 +320,11 @@ class SqlCecRepository:
 
 
 def invoice_of(row: InvoiceRow) -> Invoice:
+    return invoice_with(row, sorted(row.lines, key=lambda line: line.id))
+
+
+def invoice_with(row: InvoiceRow | Row[Any], lines: Iterable[InvoiceLineRow | Row[Any]]) -> Invoice:
+    """The invoice of a row and its line rows (in order)."""
     return Invoice(
         number=row.number,
         acsm_id=row.acsm_id,
@@ -313,7 +334,7 @@ def invoice_of(row: InvoiceRow) -> Invoice:
         balance_cents=row.balance_cents,
         lines=[
             InvoiceLine(line.certification_id, line.code, line.cycle_thru, line.new_thru)
-            for line in sorted(row.lines, key=lambda line: line.id)
+            for line in lines
         ],
         status=InvoiceStatus(row.status),
         late_fee_cents=row.late_fee_cents,
@@ -332,16 +353,30 @@ def _with_lines() -> Any:
     )
 
 
+_INVOICES, _LINES = table(InvoiceRow), table(InvoiceLineRow)
+_INVOICE = select(*_INVOICES.c).where(_INVOICES.c.number == bindparam("number"))
+# PostgreSQL: a row lock; SQLite's writer lock already serializes (FOR UPDATE not rendered)
+_INVOICE_FOR_UPDATE = _INVOICE.with_for_update(of=_INVOICES)
+_INVOICE_LINES = (
+    select(*_LINES.c).where(_LINES.c.invoice_number == bindparam("number")).order_by(_LINES.c.id)
+)
+_CYCLE_INVOICE = select(_LINES.c.invoice_number).where(
+    _LINES.c.certification_id == bindparam("certification_id"),
+    _LINES.c.cycle_thru == bindparam("cycle_thru"),
+)
+
+
 class SqlInvoiceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def get(self, number: str, *, for_update: bool = False) -> Invoice | None:
-        query = _with_lines().where(InvoiceRow.number == number)
-        if for_update:  # PostgreSQL: a row lock; SQLite's writer lock already serializes
-            query = query.with_for_update(of=InvoiceRow)
-        row = await self.session.scalar(query.execution_options(populate_existing=for_update))
-        return invoice_of(row) if row else None
+        query = _INVOICE_FOR_UPDATE if for_update else _INVOICE
+        row = (await self.session.execute(query, {"number": number})).first()
+        if row is None:
+            return None
+        lines = await self.session.execute(_INVOICE_LINES, {"number": number})
+        return invoice_with(row, lines)
 
     async def for_member(self, acsm_id: str) -> list[Invoice]:
         rows = await self.session.scalars(
@@ -353,10 +388,7 @@ class SqlInvoiceRepository:
 
     async def for_cycle(self, certification_id: int, cycle_thru: date) -> Invoice | None:
         number = await self.session.scalar(
-            select(InvoiceLineRow.invoice_number).where(
-                InvoiceLineRow.certification_id == certification_id,
-                InvoiceLineRow.cycle_thru == cycle_thru,
-            )
+            _CYCLE_INVOICE, {"certification_id": certification_id, "cycle_thru": cycle_thru}
         )
         return await self.get(number) if number else None
 
@@ -499,12 +531,27 @@ def payment_of(row: PaymentRow, numbers: list[str]) -> Payment:
 # ---- drafts, sessions, login failures ------------------------------------------------------
 
 
+_DRAFTS = table(RenewalDraftRow)
+_DRAFT = select(*_DRAFTS.c).where(_DRAFTS.c.acsm_id == bindparam("acsm_id"))
+
+
+def _save_draft(insert: Any) -> Any:
+    stmt = insert(_DRAFTS)
+    return stmt.on_conflict_do_update(
+        index_elements=["acsm_id"],
+        set_={c.name: stmt.excluded[c.name] for c in _DRAFTS.c if c.name != "acsm_id"},
+    )
+
+
+_SAVE_DRAFT = for_dialect(_save_draft)
+
+
 class SqlDraftRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def get(self, acsm_id: str) -> RenewalDraft | None:
-        row = await self.session.get(RenewalDraftRow, acsm_id, populate_existing=True)
+        row = (await self.session.execute(_DRAFT, {"acsm_id": acsm_id})).first()
         if row is None:
             return None
         return RenewalDraft(
@@ -519,19 +566,20 @@ class SqlDraftRepository:
         )
 
     async def save(self, draft: RenewalDraft) -> None:
-        await self.session.merge(
-            RenewalDraftRow(
-                acsm_id=draft.acsm_id,
-                certification_ids=list(draft.certification_ids),
-                contact_confirmed=draft.contact_confirmed,
-                cpr_confirmed=draft.cpr_confirmed,
-                acsm_half_cecs=None if draft.acsm_cecs is None else halves(draft.acsm_cecs),
-                other_half_cecs=None if draft.other_cecs is None else halves(draft.other_cecs),
-                acknowledged=draft.acknowledged,
-                updated_at=draft.updated_at,
-            )
+        """Insert or replace (one statement, no read first)."""
+        await self.session.execute(
+            _SAVE_DRAFT[self.session.bind.dialect.name],
+            {
+                "acsm_id": draft.acsm_id,
+                "certification_ids": list(draft.certification_ids),
+                "contact_confirmed": draft.contact_confirmed,
+                "cpr_confirmed": draft.cpr_confirmed,
+                "acsm_half_cecs": None if draft.acsm_cecs is None else halves(draft.acsm_cecs),
+                "other_half_cecs": None if draft.other_cecs is None else halves(draft.other_cecs),
+                "acknowledged": draft.acknowledged,
+                "updated_at": draft.updated_at,
+            },
         )
-        await self.session.flush()
 
     async def delete(self, acsm_id: str) -> None:
         await self.session.execute(
@@ -541,7 +589,7 @@ class SqlDraftRepository:
 
 def _link_and_member() -> Any:
     """A session and its member in one statement, columns only (no ORM objects to build)."""
-    link, member = SessionRow.__table__.c, MemberRow.__table__.c
+    link, member = table(SessionRow).c, table(MemberRow).c
     return (
         select(
             link.credentials_version.label("link_credentials_version"),
@@ -549,7 +597,7 @@ def _link_and_member() -> Any:
             link.last_seen_at,
             *member,
         )
-        .join_from(SessionRow.__table__, MemberRow.__table__, member.acsm_id == link.acsm_id)
+        .join_from(table(SessionRow), table(MemberRow), member.acsm_id == link.acsm_id)
         .where(link.telegram_user_id == bindparam("telegram_user_id"))
     )
 

@@ -21,11 +21,21 @@ from typing import Any
 import aiosqlite
 
 INLINE = frozenset({"cursor", "close", "fetchall", "fetchone", "fetchmany"})
+EXECUTE = frozenset({"execute", "executemany"})
+ENDS = ("COMMIT", "ROLLBACK", "END")  # may checkpoint the WAL: on the thread
 
 
 class InlineConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         owner = getattr(fn, "__self__", None)
+        if (
+            isinstance(owner, sqlite3.Cursor)
+            and fn.__name__ in EXECUTE
+            and _holds_writer(owner, args)
+        ):
+            if not self._running or not self._connection:
+                raise ValueError("Connection closed")
+            return fn(*args, **kwargs)
         if isinstance(owner, sqlite3.Cursor | sqlite3.Connection) and fn.__name__ in INLINE:
             if isinstance(owner, sqlite3.Connection) and fn.__name__ != "cursor":
                 return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
@@ -33,6 +43,15 @@ class InlineConnection(aiosqlite.Connection):
                 raise ValueError("Connection closed")
             return fn(*args, **kwargs)
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+
+def _holds_writer(cursor: sqlite3.Cursor, args: tuple[Any, ...]) -> bool:
+    """Inside a transaction begun IMMEDIATE (every transaction here is, storage/database.py)
+    the connection holds the writer lock: its statements wait on no other connection."""
+    if not cursor.connection.in_transaction:
+        return False
+    sql = args[0] if args and isinstance(args[0], str) else ""
+    return not sql.lstrip()[:8].upper().startswith(ENDS)
 
 
 def connect(database: str, **kwargs: Any) -> InlineConnection:

@@ -9,8 +9,9 @@ failure, and every process that reaches the database (and every backup of it) ha
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import Row, bindparam, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audits import Audit
@@ -25,6 +26,7 @@ from storage.orm import (
     LoggedCecRow,
     ProofFileRow,
     SessionRow,
+    table,
 )
 from storage.repositories import from_halves, halves, insert_for
 
@@ -95,7 +97,7 @@ class SqlProofStore:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def logged_of(row: LoggedCecRow) -> LoggedActivity:
+def logged_of(row: LoggedCecRow | Row[Any]) -> LoggedActivity:
     return LoggedActivity(
         acsm_id=row.acsm_id,
         title=row.title,
@@ -107,6 +109,18 @@ def logged_of(row: LoggedCecRow) -> LoggedActivity:
         proof_id=row.proof_id,
         id=row.id,
     )
+
+
+_LOGGED = table(LoggedCecRow)
+_MEMBERS_LOGGED = (
+    select(*_LOGGED.c)
+    .where(
+        _LOGGED.c.acsm_id == bindparam("acsm_id"),
+        _LOGGED.c.completed_on >= bindparam("since"),
+        _LOGGED.c.completed_on <= bindparam("until"),
+    )
+    .order_by(_LOGGED.c.completed_on, _LOGGED.c.id)
+)
 
 
 class SqlLoggedCecRepository:
@@ -133,14 +147,8 @@ class SqlLoggedCecRepository:
         return logged_of(row) if row else None
 
     async def for_member(self, acsm_id: str, since: date, until: date) -> list[LoggedActivity]:
-        rows = await self.session.scalars(
-            select(LoggedCecRow)
-            .where(
-                LoggedCecRow.acsm_id == acsm_id,
-                LoggedCecRow.completed_on >= since,
-                LoggedCecRow.completed_on <= until,
-            )
-            .order_by(LoggedCecRow.completed_on, LoggedCecRow.id)
+        rows = await self.session.execute(
+            _MEMBERS_LOGGED, {"acsm_id": acsm_id, "since": since, "until": until}
         )
         return [logged_of(r) for r in rows]
 

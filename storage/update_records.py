@@ -8,13 +8,47 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.orm import ConversationRow, ParkedUpdateRow, ProcessedUpdateRow
-from storage.repositories import insert_for
+from storage.orm import ConversationRow, ParkedUpdateRow, ProcessedUpdateRow, table
+from storage.repositories import for_dialect, insert_for
 
 KEEP = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
+
+# Built once: every update runs these (building and caching a statement costs more CPU
+# than SQLite's own work; docs/performance.md).
+_UPDATES = table(ProcessedUpdateRow)
+_CONVERSATIONS = table(ConversationRow)
+_CLAIM = for_dialect(lambda insert: insert(_UPDATES).on_conflict_do_nothing())
+_KEEP_REPLIES = (
+    update(_UPDATES)
+    .where(_UPDATES.c.update_id == bindparam("id"))
+    .values(replies=bindparam("kept"))
+)
+_CLEAR_REPLIES = (
+    update(_UPDATES)
+    .where(_UPDATES.c.update_id.in_(bindparam("ids", expanding=True)))
+    .values(replies=None)
+)
+_UNSENT = select(_UPDATES.c.replies).where(_UPDATES.c.update_id == bindparam("id"))
+_STATES = select(_CONVERSATIONS.c.name, _CONVERSATIONS.c.state).where(
+    _CONVERSATIONS.c.key == bindparam("key"),
+    _CONVERSATIONS.c.name.in_(bindparam("names", expanding=True)),
+)
+
+
+def _save_state(insert: Any) -> Any:
+    stmt = insert(_CONVERSATIONS)
+    return stmt.on_conflict_do_update(
+        index_elements=["name", "key"], set_={"state": stmt.excluded.state}
+    )
+
+
+_SAVE_STATE = for_dialect(_save_state)
+_END_STATE = delete(_CONVERSATIONS).where(
+    _CONVERSATIONS.c.name == bindparam("name"), _CONVERSATIONS.c.key == bindparam("key")
+)
 
 
 def conversation_key(chat_id: int, user_id: int) -> str:
@@ -30,55 +64,33 @@ class UpdateRecords:
     async def claim(self, update_id: int, now: datetime) -> bool:
         """True the first time: this transaction owns the update. False: handled before
         (a unique key: two processes cannot both claim it; the second waits for the first)."""
-        stmt = insert_for(self.session, ProcessedUpdateRow).values(update_id=update_id, seen_at=now)
-        result = await self.session.execute(stmt.on_conflict_do_nothing())
+        claim = _CLAIM[self.session.bind.dialect.name]
+        result = await self.session.execute(claim, {"update_id": update_id, "seen_at": now})
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def unsent_replies(self, update_id: int) -> list[dict[str, Any]]:
-        replies = await self.session.scalar(
-            select(ProcessedUpdateRow.replies).where(ProcessedUpdateRow.update_id == update_id)
-        )
+        replies = await self.session.scalar(_UNSENT, {"id": update_id})
         return list(replies or [])
 
     async def keep_replies(self, update_id: int, replies: list[dict[str, Any]] | None) -> None:
-        await self.session.execute(
-            update(ProcessedUpdateRow)
-            .where(ProcessedUpdateRow.update_id == update_id)
-            .values(replies=replies or None)
-        )
+        await self.session.execute(_KEEP_REPLIES, {"id": update_id, "kept": replies or None})
 
     async def clear_replies(self, update_ids: list[int]) -> None:
         """The replies of these updates went out: forget them (one statement)."""
-        await self.session.execute(
-            update(ProcessedUpdateRow)
-            .where(ProcessedUpdateRow.update_id.in_(update_ids))
-            .values(replies=None)
-        )
+        await self.session.execute(_CLEAR_REPLIES, {"ids": update_ids})
 
     async def conversations(self, key: str, names: Iterable[str]) -> dict[str, Any]:
-        rows = await self.session.execute(
-            select(ConversationRow.name, ConversationRow.state).where(
-                ConversationRow.key == key, ConversationRow.name.in_(list(names))
-            )
-        )
+        rows = await self.session.execute(_STATES, {"key": key, "names": list(names)})
         return {name: state for name, state in rows}
 
     async def save_conversations(self, key: str, states: Mapping[str, Any | None]) -> None:
         """Upsert each state; None deletes it (the conversation ended)."""
+        save = _SAVE_STATE[self.session.bind.dialect.name]
         for name, state in states.items():
             if state is None:
-                await self.session.execute(
-                    delete(ConversationRow).where(
-                        ConversationRow.name == name, ConversationRow.key == key
-                    )
-                )
-                continue
-            stmt = insert_for(self.session, ConversationRow).values(name=name, key=key, state=state)
-            await self.session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["name", "key"], set_={"state": stmt.excluded.state}
-                )
-            )
+                await self.session.execute(_END_STATE, {"name": name, "key": key})
+            else:
+                await self.session.execute(save, {"name": name, "key": key, "state": state})
 
     async def park(
         self,
