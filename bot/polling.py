@@ -55,6 +55,7 @@ class Poller:
         self.max_attempts = max_attempts or MAX_ATTEMPTS
         self.task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(parallel)
+        self.backlog = 2 * parallel  # updates in hand beyond which polling waits for them
         self._unfinished: set[int] = set()  # received, not yet done
         self._known: set[int] = set()  # received and not yet confirmed (ids ≥ offset)
         self._tails: dict[object, asyncio.Task[None]] = {}  # the last task of each chat
@@ -123,11 +124,22 @@ class Poller:
                 self._dispatch(update)
             self._advance()
             if self._unfinished:  # each poll brings back the updates in hand: wait a little
-                self._progress.clear()
-                with contextlib.suppress(TimeoutError):
-                    wake = WAKE_AFTER_NEW if fresh else WAKE_WHILE_BUSY
-                    async with asyncio.timeout(wake):  # cancellation-safe
-                        await self._progress.wait()
+                await self._wait_before_polling(WAKE_AFTER_NEW if fresh else WAKE_WHILE_BUSY)
+
+    async def _wait_before_polling(self, wake: float) -> None:
+        """Until one update is done (or `wake` seconds); and while more are in hand than
+        the workers can take soon (`backlog`), until they drain (or WAKE_WHILE_BUSY): a
+        poll would bring back only updates in hand, each parsed as JSON again."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAKE_WHILE_BUSY
+        while True:
+            self._progress.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wake):  # cancellation-safe
+                    await self._progress.wait()
+            if len(self._unfinished) <= self.backlog or loop.time() >= deadline:
+                return
+            wake = deadline - loop.time()
 
     def _dispatch(self, update: Update) -> None:
         self._known.add(update.update_id)
