@@ -49,7 +49,6 @@ RUNNER_KEY = "runner"
 
 # Handler groups, in the order python-telegram-bot tries them (one handler per group runs).
 ONLY_PRIVATE, PAYMENTS_AND_SERVICE, CONVERSATIONS = -2, -1, 0
-MEMBER_WROTE = -3  # a member's message clears a 403 mark on their chat (then the rest runs)
 
 
 @dataclass(frozen=True)
@@ -115,9 +114,12 @@ def runner_of(application: ChatApplication) -> UpdateRunner:
 
 
 async def only_private_chats(update: Update, context: ChatContext) -> None:
+    """Updates from groups and channels stop here. In a private chat, a member's message
+    first clears a 403 mark on the chat (reminders reach them again), then the rest runs."""
     chat = update.effective_chat
     if chat is not None and chat.type != chat.PRIVATE:
         raise ApplicationHandlerStop
+    await reminder_handlers.member_wrote(update, context)
 
 
 async def service_message(update: Update, context: ChatContext) -> None:
@@ -127,7 +129,6 @@ async def service_message(update: Update, context: ChatContext) -> None:
 
 
 def register_handlers(application: ChatApplication) -> None:
-    application.add_handler(TypeHandler(Update, reminder_handlers.member_wrote), group=MEMBER_WROTE)
     application.add_handler(TypeHandler(Update, only_private_chats), group=ONLY_PRIVATE)
     # Money first: no conversation can swallow a payment or its pre-checkout question.
     application.add_handlers(payments.service_handlers(), group=PAYMENTS_AND_SERVICE)
