@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, delete, exists, func, literal, select
+from sqlalchemy import Row, Select, Table, bindparam, case, delete, exists, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +61,32 @@ def for_dialect(build: Callable[[Any], Any]) -> dict[str, Any]:
     """A statement with ON CONFLICT, built once per dialect from its `insert`: a hot path's
     statement is built (and its cache key computed) once, then executed with parameters."""
     return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
+
+
+def upsert(table_: Table, keys: Sequence[str]) -> dict[str, Any]:
+    """INSERT, or on a conflict of `keys` replace every other column: per dialect, built once."""
+
+    def build(insert: Any) -> Any:
+        stmt = insert(table_)
+        return stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c.name: stmt.excluded[c.name] for c in table_.c if c.name not in keys},
+        )
+
+    return for_dialect(build)
+
+
+def member_window(table_: Table) -> Select[Any]:
+    """A member's rows completed in [since, until] (bound parameters), oldest first."""
+    return (
+        select(*table_.c)
+        .where(
+            table_.c.acsm_id == bindparam("acsm_id"),
+            table_.c.completed_on >= bindparam("since"),
+            table_.c.completed_on <= bindparam("until"),
+        )
+        .order_by(table_.c.completed_on, table_.c.id)
+    )
 
 
 # ---- members and certifications ------------------------------------------------------------
@@ -252,15 +278,7 @@ class SqlCertificationRepository:
 
 
 _RECORDED = table(CecActivityRow)
-_MEMBERS_RECORDED = (
-    select(*_RECORDED.c)
-    .where(
-        _RECORDED.c.acsm_id == bindparam("acsm_id"),
-        _RECORDED.c.completed_on >= bindparam("since"),
-        _RECORDED.c.completed_on <= bindparam("until"),
-    )
-    .order_by(_RECORDED.c.completed_on, _RECORDED.c.id)
-)
+_MEMBERS_RECORDED = member_window(_RECORDED)
 
 
 class SqlCecRepository:
@@ -535,15 +553,7 @@ _DRAFTS = table(RenewalDraftRow)
 _DRAFT = select(*_DRAFTS.c).where(_DRAFTS.c.acsm_id == bindparam("acsm_id"))
 
 
-def _save_draft(insert: Any) -> Any:
-    stmt = insert(_DRAFTS)
-    return stmt.on_conflict_do_update(
-        index_elements=["acsm_id"],
-        set_={c.name: stmt.excluded[c.name] for c in _DRAFTS.c if c.name != "acsm_id"},
-    )
-
-
-_SAVE_DRAFT = for_dialect(_save_draft)
+_SAVE_DRAFT = upsert(_DRAFTS, ["acsm_id"])
 
 
 class SqlDraftRepository:

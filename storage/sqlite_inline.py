@@ -57,15 +57,17 @@ class InlineConnection(aiosqlite.Connection):
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
     def _inline(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if not self._running or not self._connection:
-            raise ValueError("Connection closed")
+        self._ensure_open()
         return fn(*args, **kwargs)
+
+    def _ensure_open(self) -> None:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")  # as aiosqlite says it
 
     def _begin_at_once(self, cursor: sqlite3.Cursor, sql: str) -> bool:
         """BEGIN without waiting: True if it began; False if the lock is taken (then it is
         waited for on the thread, with the busy timeout back in place)."""
-        if not self._running or not self._connection:
-            raise ValueError("Connection closed")
+        self._ensure_open()
         connection = cursor.connection
         connection.execute("PRAGMA busy_timeout=0")
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, exists, select
+from sqlalchemy import Row, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audits import Audit
@@ -28,7 +28,7 @@ from storage.orm import (
     SessionRow,
     table,
 )
-from storage.repositories import from_halves, halves, insert_for
+from storage.repositories import from_halves, halves, insert_for, member_window
 
 
 def proof_of(row: ProofFileRow) -> ProofFile:
@@ -112,15 +112,7 @@ def logged_of(row: LoggedCecRow | Row[Any]) -> LoggedActivity:
 
 
 _LOGGED = table(LoggedCecRow)
-_MEMBERS_LOGGED = (
-    select(*_LOGGED.c)
-    .where(
-        _LOGGED.c.acsm_id == bindparam("acsm_id"),
-        _LOGGED.c.completed_on >= bindparam("since"),
-        _LOGGED.c.completed_on <= bindparam("until"),
-    )
-    .order_by(_LOGGED.c.completed_on, _LOGGED.c.id)
-)
+_MEMBERS_LOGGED = member_window(_LOGGED)
 
 
 class SqlLoggedCecRepository:

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.orm import ConversationRow, ParkedUpdateRow, ProcessedUpdateRow, table
-from storage.repositories import for_dialect, insert_for
+from storage.repositories import for_dialect, insert_for, upsert
 
 KEEP = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
 
@@ -38,14 +38,7 @@ _STATES = select(_CONVERSATIONS.c.name, _CONVERSATIONS.c.state).where(
 )
 
 
-def _save_state(insert: Any) -> Any:
-    stmt = insert(_CONVERSATIONS)
-    return stmt.on_conflict_do_update(
-        index_elements=["name", "key"], set_={"state": stmt.excluded.state}
-    )
-
-
-_SAVE_STATE = for_dialect(_save_state)
+_SAVE_STATE = upsert(_CONVERSATIONS, ["name", "key"])
 _END_STATE = delete(_CONVERSATIONS).where(
     _CONVERSATIONS.c.name == bindparam("name"), _CONVERSATIONS.c.key == bindparam("key")
 )
