@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 KEY = "acsm_lazy_savepoint"
 NAME = "acsm_use_case"
+OPEN = f"SAVEPOINT {NAME}"
 
 
 class LazySavepoint:
@@ -89,8 +90,15 @@ class LazySavepoint:
     def open_before(self, connection: Connection, statement: Any) -> None:
         if self.opened or getattr(statement, "is_select", False):
             return
-        connection.exec_driver_sql(f"SAVEPOINT {NAME}")
+        connection.exec_driver_sql(OPEN)
         self.opened = True
+
+
+def unopened(connection: Connection) -> LazySavepoint | None:
+    """The use case's savepoint on this connection, if it must be opened before a write
+    (for statements run on the driver's connection: storage/prepared.py)."""
+    lazy: LazySavepoint | None = connection.info.get(KEY)
+    return lazy if lazy is not None and not lazy.opened else None
 
 
 def watch(engine: AsyncEngine) -> None:

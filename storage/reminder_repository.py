@@ -12,14 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.model import InvoiceStatus
 from domain.ports import ReminderRecipient
 from storage.orm import InvoiceLineRow, InvoiceRow, MemberRow, SessionRow, table
+from storage.prepared import Prepared
 from storage.reminder_rows import BlockedChatRow, ReminderSentRow, ReminderSettingRow
 from storage.repositories import insert_for
 
 BATCH = 500
 
 
-_BLOCKED = select(table(BlockedChatRow).c.chat_id).where(
-    table(BlockedChatRow).c.chat_id == bindparam("chat_id")
+_BLOCKED = Prepared(
+    select(table(BlockedChatRow).c.chat_id).where(
+        table(BlockedChatRow).c.chat_id == bindparam("chat_id")
+    )
 )  # read on every member's message: built once
 
 
@@ -135,8 +138,7 @@ class SqlReminderRepository:
         await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["chat_id"]))
 
     async def is_blocked(self, chat_id: int) -> bool:
-        found = await self.session.execute(_BLOCKED, {"chat_id": chat_id})
-        return found.first() is not None
+        return await _BLOCKED.first(self.session, {"chat_id": chat_id}) is not None
 
     async def clear_blocked(self, chat_id: int) -> None:
         await self.session.execute(delete(BlockedChatRow).where(BlockedChatRow.chat_id == chat_id))

@@ -39,6 +39,7 @@ from storage.orm import (
     UtcDateTime,
     table,
 )
+from storage.prepared import Prepared
 
 CHUNK = 5_000  # rows per executemany batch in bulk upserts
 
@@ -231,7 +232,7 @@ class SqlMemberRepository:
 
 
 _CERTIFICATIONS = table(CertificationRow)
-_MEMBERS_CERTIFICATIONS = (
+_MEMBERS_CERTIFICATIONS = Prepared(
     select(*_CERTIFICATIONS.c)
     .where(_CERTIFICATIONS.c.acsm_id == bindparam("acsm_id"))
     .order_by(_CERTIFICATIONS.c.id)
@@ -243,7 +244,7 @@ class SqlCertificationRepository:
         self.session = session
 
     async def for_member(self, acsm_id: str) -> list[Certification]:
-        rows = await self.session.execute(_MEMBERS_CERTIFICATIONS, {"acsm_id": acsm_id})
+        rows = await _MEMBERS_CERTIFICATIONS.all(self.session, {"acsm_id": acsm_id})
         return [certification_of(r) for r in rows]
 
     async def for_members(self, acsm_ids: Sequence[str]) -> list[Certification]:
@@ -278,7 +279,7 @@ class SqlCertificationRepository:
 
 
 _RECORDED = table(CecActivityRow)
-_MEMBERS_RECORDED = member_window(_RECORDED)
+_MEMBERS_RECORDED = Prepared(member_window(_RECORDED))
 
 
 class SqlCecRepository:
@@ -286,8 +287,8 @@ class SqlCecRepository:
         self.session = session
 
     async def for_member(self, acsm_id: str, since: date, until: date) -> list[CecActivity]:
-        rows = await self.session.execute(
-            _MEMBERS_RECORDED, {"acsm_id": acsm_id, "since": since, "until": until}
+        rows = await _MEMBERS_RECORDED.all(
+            self.session, {"acsm_id": acsm_id, "since": since, "until": until}
         )
         return [
             CecActivity(r.acsm_id, r.completed_on, r.title, r.provider, from_halves(r.half_cecs))
@@ -372,15 +373,18 @@ def _with_lines() -> Any:
 
 
 _INVOICES, _LINES = table(InvoiceRow), table(InvoiceLineRow)
-_INVOICE = select(*_INVOICES.c).where(_INVOICES.c.number == bindparam("number"))
+_INVOICE_ROW = select(*_INVOICES.c).where(_INVOICES.c.number == bindparam("number"))
+_INVOICE = Prepared(_INVOICE_ROW)
 # PostgreSQL: a row lock; SQLite's writer lock already serializes (FOR UPDATE not rendered)
-_INVOICE_FOR_UPDATE = _INVOICE.with_for_update(of=_INVOICES)
-_INVOICE_LINES = (
+_INVOICE_FOR_UPDATE = Prepared(_INVOICE_ROW.with_for_update(of=_INVOICES))
+_INVOICE_LINES = Prepared(
     select(*_LINES.c).where(_LINES.c.invoice_number == bindparam("number")).order_by(_LINES.c.id)
 )
-_CYCLE_INVOICE = select(_LINES.c.invoice_number).where(
-    _LINES.c.certification_id == bindparam("certification_id"),
-    _LINES.c.cycle_thru == bindparam("cycle_thru"),
+_CYCLE_INVOICE = Prepared(
+    select(_LINES.c.invoice_number).where(
+        _LINES.c.certification_id == bindparam("certification_id"),
+        _LINES.c.cycle_thru == bindparam("cycle_thru"),
+    )
 )
 
 
@@ -390,10 +394,10 @@ class SqlInvoiceRepository:
 
     async def get(self, number: str, *, for_update: bool = False) -> Invoice | None:
         query = _INVOICE_FOR_UPDATE if for_update else _INVOICE
-        row = (await self.session.execute(query, {"number": number})).first()
+        row = await query.first(self.session, {"number": number})
         if row is None:
             return None
-        lines = await self.session.execute(_INVOICE_LINES, {"number": number})
+        lines = await _INVOICE_LINES.all(self.session, {"number": number})
         return invoice_with(row, lines)
 
     async def for_member(self, acsm_id: str) -> list[Invoice]:
@@ -405,8 +409,8 @@ class SqlInvoiceRepository:
         return [invoice_of(r) for r in rows]
 
     async def for_cycle(self, certification_id: int, cycle_thru: date) -> Invoice | None:
-        number = await self.session.scalar(
-            _CYCLE_INVOICE, {"certification_id": certification_id, "cycle_thru": cycle_thru}
+        number = await _CYCLE_INVOICE.scalar(
+            self.session, {"certification_id": certification_id, "cycle_thru": cycle_thru}
         )
         return await self.get(number) if number else None
 
@@ -550,10 +554,10 @@ def payment_of(row: PaymentRow, numbers: list[str]) -> Payment:
 
 
 _DRAFTS = table(RenewalDraftRow)
-_DRAFT = select(*_DRAFTS.c).where(_DRAFTS.c.acsm_id == bindparam("acsm_id"))
+_DRAFT = Prepared(select(*_DRAFTS.c).where(_DRAFTS.c.acsm_id == bindparam("acsm_id")))
 
 
-_SAVE_DRAFT = upsert(_DRAFTS, ["acsm_id"])
+_SAVE_DRAFT = Prepared(upsert(_DRAFTS, ["acsm_id"]))
 
 
 class SqlDraftRepository:
@@ -561,7 +565,7 @@ class SqlDraftRepository:
         self.session = session
 
     async def get(self, acsm_id: str) -> RenewalDraft | None:
-        row = (await self.session.execute(_DRAFT, {"acsm_id": acsm_id})).first()
+        row = await _DRAFT.first(self.session, {"acsm_id": acsm_id})
         if row is None:
             return None
         return RenewalDraft(
@@ -577,8 +581,8 @@ class SqlDraftRepository:
 
     async def save(self, draft: RenewalDraft) -> None:
         """Insert or replace (one statement, no read first)."""
-        await self.session.execute(
-            _SAVE_DRAFT[self.session.bind.dialect.name],
+        await _SAVE_DRAFT.rowcount(
+            self.session,
             {
                 "acsm_id": draft.acsm_id,
                 "certification_ids": list(draft.certification_ids),
@@ -612,7 +616,7 @@ def _link_and_member() -> Any:
     )
 
 
-_LINK_AND_MEMBER = _link_and_member()
+_LINK_AND_MEMBER = Prepared(_link_and_member())
 
 
 class SqlSessionRepository:
@@ -632,9 +636,7 @@ class SqlSessionRepository:
         )
 
     async def get_with_member(self, telegram_user_id: int) -> tuple[TelegramLink, Member] | None:
-        row = (
-            await self.session.execute(_LINK_AND_MEMBER, {"telegram_user_id": telegram_user_id})
-        ).first()
+        row = await _LINK_AND_MEMBER.first(self.session, {"telegram_user_id": telegram_user_id})
         if row is None:
             return None
         link = TelegramLink(
@@ -644,7 +646,7 @@ class SqlSessionRepository:
             linked_at=row.linked_at,
             last_seen_at=row.last_seen_at,
         )
-        return link, member_of(row)  # type: ignore[arg-type]
+        return link, member_of(row)
 
     async def save(self, link: TelegramLink) -> None:
         await self.session.merge(

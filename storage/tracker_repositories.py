@@ -28,6 +28,7 @@ from storage.orm import (
     SessionRow,
     table,
 )
+from storage.prepared import Prepared
 from storage.repositories import from_halves, halves, insert_for, member_window
 
 
@@ -112,7 +113,7 @@ def logged_of(row: LoggedCecRow | Row[Any]) -> LoggedActivity:
 
 
 _LOGGED = table(LoggedCecRow)
-_MEMBERS_LOGGED = member_window(_LOGGED)
+_MEMBERS_LOGGED = Prepared(member_window(_LOGGED))
 
 
 class SqlLoggedCecRepository:
@@ -139,8 +140,8 @@ class SqlLoggedCecRepository:
         return logged_of(row) if row else None
 
     async def for_member(self, acsm_id: str, since: date, until: date) -> list[LoggedActivity]:
-        rows = await self.session.execute(
-            _MEMBERS_LOGGED, {"acsm_id": acsm_id, "since": since, "until": until}
+        rows = await _MEMBERS_LOGGED.all(
+            self.session, {"acsm_id": acsm_id, "since": since, "until": until}
         )
         return [logged_of(r) for r in rows]
 

@@ -8,10 +8,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import BigInteger, String, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.orm import ConversationRow, ParkedUpdateRow, ProcessedUpdateRow, table
+from storage.prepared import Prepared, any_of
 from storage.repositories import for_dialect, insert_for, upsert
 
 KEEP = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
@@ -20,27 +21,32 @@ KEEP = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
 # than SQLite's own work; docs/performance.md).
 _UPDATES = table(ProcessedUpdateRow)
 _CONVERSATIONS = table(ConversationRow)
-_CLAIM = for_dialect(lambda insert: insert(_UPDATES).on_conflict_do_nothing())
-_KEEP_REPLIES = (
+_CLAIM = Prepared(for_dialect(lambda insert: insert(_UPDATES).on_conflict_do_nothing()))
+_KEEP_REPLIES = Prepared(
     update(_UPDATES)
     .where(_UPDATES.c.update_id == bindparam("id"))
     .values(replies=bindparam("kept"))
 )
-_CLEAR_REPLIES = (
-    update(_UPDATES)
-    .where(_UPDATES.c.update_id.in_(bindparam("ids", expanding=True)))
-    .values(replies=None)
+_CLEAR_REPLIES = Prepared(
+    {
+        dialect: update(_UPDATES).where(ids).values(replies=None)
+        for dialect, ids in any_of(_UPDATES.c.update_id, "ids", BigInteger()).items()
+    }
 )
-_UNSENT = select(_UPDATES.c.replies).where(_UPDATES.c.update_id == bindparam("id"))
-_STATES = select(_CONVERSATIONS.c.name, _CONVERSATIONS.c.state).where(
-    _CONVERSATIONS.c.key == bindparam("key"),
-    _CONVERSATIONS.c.name.in_(bindparam("names", expanding=True)),
+_UNSENT = Prepared(select(_UPDATES.c.replies).where(_UPDATES.c.update_id == bindparam("id")))
+_STATES = Prepared(
+    {
+        dialect: select(_CONVERSATIONS.c.name, _CONVERSATIONS.c.state).where(
+            _CONVERSATIONS.c.key == bindparam("key"), names
+        )
+        for dialect, names in any_of(_CONVERSATIONS.c.name, "names", String()).items()
+    }
 )
-
-
-_SAVE_STATE = upsert(_CONVERSATIONS, ["name", "key"])
-_END_STATE = delete(_CONVERSATIONS).where(
-    _CONVERSATIONS.c.name == bindparam("name"), _CONVERSATIONS.c.key == bindparam("key")
+_SAVE_STATE = Prepared(upsert(_CONVERSATIONS, ["name", "key"]))
+_END_STATE = Prepared(
+    delete(_CONVERSATIONS).where(
+        _CONVERSATIONS.c.name == bindparam("name"), _CONVERSATIONS.c.key == bindparam("key")
+    )
 )
 
 
@@ -57,33 +63,31 @@ class UpdateRecords:
     async def claim(self, update_id: int, now: datetime) -> bool:
         """True the first time: this transaction owns the update. False: handled before
         (a unique key: two processes cannot both claim it; the second waits for the first)."""
-        claim = _CLAIM[self.session.bind.dialect.name]
-        result = await self.session.execute(claim, {"update_id": update_id, "seen_at": now})
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        claimed = await _CLAIM.rowcount(self.session, {"update_id": update_id, "seen_at": now})
+        return claimed == 1
 
     async def unsent_replies(self, update_id: int) -> list[dict[str, Any]]:
-        replies = await self.session.scalar(_UNSENT, {"id": update_id})
+        replies = await _UNSENT.scalar(self.session, {"id": update_id})
         return list(replies or [])
 
     async def keep_replies(self, update_id: int, replies: list[dict[str, Any]] | None) -> None:
-        await self.session.execute(_KEEP_REPLIES, {"id": update_id, "kept": replies or None})
+        await _KEEP_REPLIES.rowcount(self.session, {"id": update_id, "kept": replies or None})
 
     async def clear_replies(self, update_ids: list[int]) -> None:
         """The replies of these updates went out: forget them (one statement)."""
-        await self.session.execute(_CLEAR_REPLIES, {"ids": update_ids})
+        await _CLEAR_REPLIES.rowcount(self.session, {"ids": update_ids})
 
     async def conversations(self, key: str, names: Iterable[str]) -> dict[str, Any]:
-        rows = await self.session.execute(_STATES, {"key": key, "names": list(names)})
+        rows = await _STATES.all(self.session, {"key": key, "names": list(names)})
         return {name: state for name, state in rows}
 
     async def save_conversations(self, key: str, states: Mapping[str, Any | None]) -> None:
         """Upsert each state; None deletes it (the conversation ended)."""
-        save = _SAVE_STATE[self.session.bind.dialect.name]
         for name, state in states.items():
             if state is None:
-                await self.session.execute(_END_STATE, {"name": name, "key": key})
+                await _END_STATE.rowcount(self.session, {"name": name, "key": key})
             else:
-                await self.session.execute(save, {"name": name, "key": key, "state": state})
+                await _SAVE_STATE.rowcount(self.session, {"name": name, "key": key, "state": state})
 
     async def park(
         self,

@@ -35,6 +35,23 @@ def statements(database: Database) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def through_sqlalchemy(database: Database) -> Iterator[list[str]]:
+    """Statements executed by SQLAlchemy's Connection (not on the driver's connection
+    directly, as storage/prepared.py runs the hot path's on PostgreSQL)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, statement: Any, *_: Any) -> None:
+        seen.append(" ".join(str(statement).split())[:60])
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_execute", record)
+
+
 async def test_a_question_writes_nothing_but_its_claim_and_reply(
     bot: Any, emulator: TelegramEmulator, database: Database, clock: FixedClock
 ) -> None:
@@ -43,10 +60,12 @@ async def test_a_question_writes_nothing_but_its_claim_and_reply(
     await ask(ann, "/cecs")
     await quiet(emulator)
     clock.advance(timedelta(seconds=50))  # the session was used 50 s ago: not written again
-    with statements(database) as seen:
+    with statements(database) as seen, through_sqlalchemy(database) as executed:
         reply = await ask(ann, "how many CECs do I still need?")
         await quiet(emulator)
     assert "You still need 15 CECs" in reply.text
+    if database.engine.dialect.name == "postgresql":  # each at asyncpg's cost
+        assert executed == [], executed
     writes = [s for s in seen if s.upper().startswith(WRITES)]
     # The claim, the reply kept until sent, then cleared once sent: nothing else (the chat's
     # "blocked the bot" mark is only read: there is none to lift).
