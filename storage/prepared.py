@@ -1,46 +1,48 @@
-"""The hot path's statements: built once, and on PostgreSQL run at asyncpg's own cost.
+"""The hot path's statements: built once, and run at the driver's own cost.
 
 Every update runs about a dozen statements (its claim, the member's conversation states, the
 answer's reads, its replies). Through SQLAlchemy's asyncio session a prebuilt statement
-costs about 155 µs of CPU on PostgreSQL against 60 µs through asyncpg directly: a greenlet
-for each call, an execution context and a result object (docs/performance.md). That
-difference was most of what PostgreSQL cost above SQLite per update.
+costs about 155 µs of CPU on PostgreSQL against 60 µs through asyncpg directly, and 48 µs
+on SQLite against 2 µs through sqlite3: a greenlet for each call, an execution context and
+a result object (docs/performance.md). On PostgreSQL that difference was most of what it
+cost above SQLite per update.
 
 A `Prepared` statement is compiled by SQLAlchemy once per dialect and set of parameters:
 its SQL text, the order of its parameters and their type processors, its result columns
-and theirs. On PostgreSQL it then runs on the asyncpg connection of the session's own
-transaction, keeping what SQLAlchemy's execution guarantees:
-- **one transaction:** SQLAlchemy's asyncpg adapter begins its transaction lazily, on the
-  first statement; a `Prepared` statement that comes first begins it the same way, so
-  COMMIT and ROLLBACK through the session cover it;
+and theirs. It then runs on the driver's connection of the session's own transaction
+(asyncpg's; sqlite3's, inline as storage/sqlite_inline.py runs statements in a
+transaction), keeping what SQLAlchemy's execution guarantees:
+- **one transaction:** the session's. SQLAlchemy's asyncpg adapter begins its transaction
+  lazily, on the first statement; a `Prepared` statement that comes first begins it the
+  same way, so COMMIT and ROLLBACK through the session cover it. SQLite's BEGIN IMMEDIATE
+  is issued when the session takes its connection (storage/database.py).
 - **the use case's savepoint** (storage/lazy_savepoint.py) is opened before its first write,
   as SQLAlchemy's `before_execute` event does for the others;
-- **`before_cursor_execute` listeners** see the statement (the tests count statements);
+- **`before_cursor_execute` listeners** see the statement (tests count statements, and
+  inject failures, with them);
 - **errors** go through SQLAlchemy's own handling: translated into `sqlalchemy.exc` errors,
   and a lost connection invalidates the connection and the pool as it would;
-- **a cancelled statement** (a shutdown) invalidates the connection, whose state is unknown.
+- **a cancelled statement** (a shutdown) discards the connection, whose state is unknown.
 
 Anything the driver path does not handle (an `IN` list expanded per call, a Python-side
-column default, two result columns of one name, a connection already invalidated) runs
-through `session.execute`, and so does everything on SQLite, where statements inside a
-transaction already run inline (storage/sqlite_inline.py).
+column default, two result columns of one name, a connection already invalidated or not
+in a transaction) runs through `session.execute`.
 
-The adapter's `_started`, `_start_transaction` and `_execute_mutex`, and the connection's
-`_handle_dbapi_exception`, are SQLAlchemy internals (2.0, pinned in pyproject.toml);
-tests/storage/test_prepared.py checks each of them on PostgreSQL.
+The asyncpg adapter's `_started`, `_start_transaction` and `_execute_mutex`, and the
+connection's `_handle_dbapi_exception`, are SQLAlchemy internals (2.0, pinned in
+pyproject.toml); tests/storage/test_prepared.py checks what this module relies on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import keyword
+import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import any_, bindparam
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import SessionTransaction
@@ -52,28 +54,84 @@ _LINK = "acsm_driver_link"
 Params = Mapping[str, Any]
 
 
+class _Asyncpg:
+    """Statements on asyncpg's connection, in SQLAlchemy's adapter's transaction."""
+
+    def __init__(self, adapter: Any, driver: Any) -> None:
+        self.adapter, self.driver = adapter, driver
+
+    def usable(self) -> bool:
+        return True
+
+    async def rows(self, sql: str, args: Sequence[Any]) -> Sequence[Any]:
+        async with self.adapter._execute_mutex:
+            await self._begin()
+            return await self.driver.fetch(sql, *args)  # type: ignore[no-any-return]
+
+    async def execute(self, sql: str, args: Sequence[Any]) -> int:
+        async with self.adapter._execute_mutex:
+            await self._begin()
+            status: str = await self.driver.execute(sql, *args)
+        count = status.rpartition(" ")[2]
+        return int(count) if count.isdigit() else -1
+
+    async def execute_many(self, sql: str, many: Sequence[Sequence[Any]]) -> None:
+        async with self.adapter._execute_mutex:
+            await self._begin()
+            await self.driver.executemany(sql, many)
+
+    async def _begin(self) -> None:
+        if not self.adapter._started:
+            await self.adapter._start_transaction()
+
+
+class _Sqlite3:
+    """Statements on sqlite3's connection, inline: inside a transaction the connection
+    holds SQLite's writer lock and waits on no one (storage/sqlite_inline.py)."""
+
+    def __init__(self, adapter: Any, driver: Any) -> None:
+        self.adapter = adapter
+        self.connection: sqlite3.Connection = driver._conn
+
+    def usable(self) -> bool:
+        return self.connection.in_transaction
+
+    async def rows(self, sql: str, args: Sequence[Any]) -> Sequence[Any]:
+        return self.connection.execute(sql, args).fetchall()
+
+    async def execute(self, sql: str, args: Sequence[Any]) -> int:
+        return self.connection.execute(sql, args).rowcount
+
+    async def execute_many(self, sql: str, many: Sequence[Sequence[Any]]) -> None:
+        self.connection.executemany(sql, many)
+
+
+_DRIVERS: dict[str, Callable[[Any, Any], _Asyncpg | _Sqlite3]] = {
+    "postgresql": _Asyncpg,
+    "sqlite": _Sqlite3,
+}
+
+
 @dataclass(slots=True)
 class _Link:
-    """The session's transaction and the asyncpg connection it holds."""
+    """The session's transaction, its connection and the driver's."""
 
     transaction: SessionTransaction
     connection: AsyncConnection
     sync: Connection
-    adapter: Any  # SQLAlchemy's AsyncAdapt_asyncpg_connection
-    driver: Any  # asyncpg.Connection
+    driver: _Asyncpg | _Sqlite3
 
 
 @dataclass(slots=True)
 class _Plan:
-    """A statement compiled for asyncpg: SQL text, parameters in order, result rows."""
+    """A statement compiled for the driver: SQL text, parameters in order, result rows."""
 
     sql: str
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     fixed: dict[str, Any]
     writes: bool
-    returns_rows: bool
-    row: Any  # a namedtuple class, or None
+    row: Any  # a namedtuple class, or None: no result rows
     results: tuple[Callable[[Any], Any] | None, ...] | None  # None: no column needs one
 
     def args(self, params: Params) -> list[Any]:
@@ -94,15 +152,6 @@ class _Plan:
         ]
 
 
-def any_of(column: Any, name: str, item_type: Any) -> dict[str, Any]:
-    """`column IN (:name...)` per dialect: SQLite expands the list per call; PostgreSQL
-    binds it as one array (`= ANY($1)`), so that the driver path can run it."""
-    return {
-        "sqlite": column.in_(bindparam(name, expanding=True)),
-        "postgresql": column == any_(bindparam(name, type_=ARRAY(item_type))),
-    }
-
-
 class Prepared:
     """A statement (or one per dialect name) built once, executed with parameters."""
 
@@ -118,14 +167,14 @@ class Prepared:
 
     async def all(self, session: AsyncSession, params: Params) -> list[Any]:
         """The result rows (attributes by column name, and tuples)."""
-        result = await self._run(session, params)
-        return result if isinstance(result, list) else list(result)
+        link, plan = await self._driver_path(session, params)
+        if link is None or plan is None:
+            return list(await session.execute(self.statement(_dialect(session)), params))
+        return await _rows(link, plan, params)
 
     async def first(self, session: AsyncSession, params: Params) -> Any | None:
-        rows = await self._run(session, params)
-        if isinstance(rows, list):
-            return rows[0] if rows else None
-        return rows.first()
+        rows = await self.all(session, params)
+        return rows[0] if rows else None
 
     async def scalar(self, session: AsyncSession, params: Params) -> Any:
         row = await self.first(session, params)
@@ -133,24 +182,33 @@ class Prepared:
 
     async def rowcount(self, session: AsyncSession, params: Params) -> int:
         """Execute a write; the number of rows it matched."""
-        result = await self._run(session, params, rows=False)
-        return result if isinstance(result, int) else int(result.rowcount)
+        link, plan = await self._driver_path(session, params)
+        if link is None or plan is None:
+            result = await session.execute(self.statement(_dialect(session)), params)
+            return int(result.rowcount)  # type: ignore[attr-defined]
+        return await _write(link, plan, params)
 
-    # -- the two paths ------------------------------------------------------------------
-
-    async def _run(self, session: AsyncSession, params: Params, *, rows: bool = True) -> Any:
-        dialect = session.bind.dialect
-        if dialect.name == "postgresql":
-            link = await _link(session)
-            if link is not None:
-                plan = self._plan(dialect, params)
-                if plan is not None:
-                    return await _execute(link, plan, params, rows=rows)
-        return await session.execute(self.statement(dialect.name), params)
+    async def execute_many(self, session: AsyncSession, many: Sequence[Params]) -> None:
+        """Execute a write once per set of parameters (all with the same names)."""
+        if not many:
+            return
+        link, plan = await self._driver_path(session, many[0])
+        if link is None or plan is None:
+            await session.execute(self.statement(_dialect(session)), list(many))
+            return
+        await _write_many(link, plan, many)
 
     def plan(self, dialect: Dialect, keys: Sequence[str]) -> _Plan | None:
         """The driver's plan for these parameter names; None if it needs SQLAlchemy."""
         return self._plan(dialect, dict.fromkeys(keys))
+
+    async def _driver_path(
+        self, session: AsyncSession, params: Params
+    ) -> tuple[_Link | None, _Plan | None]:
+        link = await _link(session)
+        if link is None:
+            return None, None
+        return link, self._plan(link.sync.dialect, params)
 
     def _plan(self, dialect: Dialect, params: Params) -> _Plan | None:
         key = (dialect.name, tuple(params))
@@ -159,6 +217,10 @@ class Prepared:
         except KeyError:
             plan = self._plans[key] = _compile(self.statement(dialect.name), dialect, params)
             return plan
+
+
+def _dialect(session: AsyncSession) -> str:
+    return str(session.bind.dialect.name)
 
 
 def _compile(statement: Any, dialect: Dialect, params: Params) -> _Plan | None:
@@ -183,67 +245,84 @@ def _compile(statement: Any, dialect: Dialect, params: Params) -> _Plan | None:
     ):
         return None
     results = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
-    returns_rows = bool(columns)
     return _Plan(
         sql=compiled.string,
         names=names,
         processors=processors,
         fixed=fixed,
-        writes=not compiled.isplaintext and not getattr(statement, "is_select", False),
-        returns_rows=returns_rows,
-        row=namedtuple("Row", keys) if returns_rows else None,
+        writes=not getattr(statement, "is_select", False),
+        row=namedtuple("Row", keys) if columns else None,
         results=results if any(p is not None for p in results) else None,
     )
 
 
 async def _link(session: AsyncSession) -> _Link | None:
-    """The session's asyncpg connection, in its transaction (beginning it if needed)."""
+    """The driver's connection in the session's transaction (beginning it if needed)."""
     transaction = session.sync_session.get_transaction()
     link: _Link | None = session.info.get(_LINK)
     if link is None or transaction is None or link.transaction is not transaction:
         connection = await session.connection()
         transaction = session.sync_session.get_transaction()
         assert transaction is not None
-        pooled = connection.sync_connection.connection  # type: ignore[union-attr]
+        sync = connection.sync_connection
+        assert sync is not None
+        driver = _DRIVERS.get(sync.dialect.name)
+        if driver is None:
+            return None
+        pooled = sync.connection
         link = _Link(
             transaction,
             connection,
-            connection.sync_connection,  # type: ignore[arg-type]
-            pooled.dbapi_connection,
-            pooled.driver_connection,
+            sync,
+            driver(pooled.dbapi_connection, pooled.driver_connection),
         )
         session.info[_LINK] = link
-    if link.sync.invalidated:
-        return None  # SQLAlchemy raises what it must
+    if link.sync.invalidated or not link.driver.usable():
+        return None  # SQLAlchemy does (or raises) what it must
     return link
 
 
-async def _execute(link: _Link, plan: _Plan, params: Params, *, rows: bool) -> list[Any] | int:
+async def _rows(link: _Link, plan: _Plan, params: Params) -> list[Any]:
     args = plan.args(params)
-    adapter = link.adapter
     try:
-        async with adapter._execute_mutex:
-            if not adapter._started:
-                await adapter._start_transaction()
-            if plan.writes:
-                savepoint = lazy_savepoint.unopened(link.sync)
-                if savepoint is not None:
-                    _announce(link, lazy_savepoint.OPEN, ())
-                    await link.driver.execute(lazy_savepoint.OPEN)
-                    savepoint.opened = True
-            _announce(link, plan.sql, args)
-            if plan.returns_rows:
-                return plan.rows(await link.driver.fetch(plan.sql, *args))
-            status = await link.driver.execute(plan.sql, *args)
-    except Exception as error:
-        await link.connection.run_sync(_raise_as_sqlalchemy, adapter, error, plan.sql, args)
-        raise  # (not reached: SQLAlchemy raised)
-    except BaseException as exit_:  # cancelled mid-statement: the connection's state is unknown
-        with contextlib.suppress(Exception):  # as SQLAlchemy does: discarded, closed gracefully
-            await link.connection.invalidate(exit_)
+        await _before(link, plan, args)
+        records = await link.driver.rows(plan.sql, args)
+    except BaseException as error:
+        await _failed(link, error, plan.sql, args)
         raise
-    count = status.rpartition(" ")[2]
-    return int(count) if count.isdigit() else -1
+    return plan.rows(records) if plan.row is not None else []
+
+
+async def _write(link: _Link, plan: _Plan, params: Params) -> int:
+    args = plan.args(params)
+    try:
+        await _before(link, plan, args)
+        return await link.driver.execute(plan.sql, args)
+    except BaseException as error:
+        await _failed(link, error, plan.sql, args)
+        raise
+
+
+async def _write_many(link: _Link, plan: _Plan, many: Sequence[Params]) -> None:
+    batch = [plan.args(params) for params in many]
+    try:
+        await _before(link, plan, batch)
+        await link.driver.execute_many(plan.sql, batch)
+    except BaseException as error:
+        await _failed(link, error, plan.sql, batch)
+        raise
+
+
+async def _before(link: _Link, plan: _Plan, args: Sequence[Any]) -> None:
+    """What SQLAlchemy's events do before a statement: open the use case's savepoint before
+    its first write, and show the statement to cursor listeners."""
+    if plan.writes:
+        savepoint = lazy_savepoint.unopened(link.sync)
+        if savepoint is not None:
+            _announce(link, lazy_savepoint.OPEN, ())
+            await link.driver.execute(lazy_savepoint.OPEN, ())
+            savepoint.opened = True
+    _announce(link, plan.sql, args)
 
 
 def _announce(link: _Link, sql: str, args: Sequence[Any]) -> None:
@@ -253,13 +332,25 @@ def _announce(link: _Link, sql: str, args: Sequence[Any]) -> None:
             listener(link.sync, None, sql, tuple(args), None, False)
 
 
+async def _failed(link: _Link, error: BaseException, sql: str, args: Sequence[Any]) -> None:
+    """A statement failed: handled as SQLAlchemy handles it (raises, unless `error` is an
+    exit: then the caller re-raises it)."""
+    if isinstance(error, Exception):
+        await link.connection.run_sync(_raise_as_sqlalchemy, link.driver, error, sql, args)
+        return
+    # Cancelled mid-statement: the connection's state is unknown. As SQLAlchemy does, it is
+    # discarded (closed gracefully).
+    with contextlib.suppress(Exception):
+        await link.connection.invalidate(error)
+
+
 def _raise_as_sqlalchemy(
-    connection: Connection, adapter: Any, error: Exception, sql: str, args: Sequence[Any]
+    connection: Connection, driver: Any, error: Exception, sql: str, args: Sequence[Any]
 ) -> None:
     """What SQLAlchemy does when a statement fails: translate the driver's error, and
     invalidate the connection (and the pool) when it was lost."""
     try:
-        adapter._handle_exception(error)  # raises the DBAPI-level error (or `error` itself)
+        driver.adapter._handle_exception(error)  # raises the DBAPI-level error (or `error`)
     except Exception as raised:
         if isinstance(raised, connection.dialect.loaded_dbapi.Error):
             connection._handle_dbapi_exception(raised, sql, tuple(args), None, None)

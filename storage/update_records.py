@@ -8,11 +8,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, String, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.orm import ConversationRow, ParkedUpdateRow, ProcessedUpdateRow, table
-from storage.prepared import Prepared, any_of
+from storage.prepared import Prepared
 from storage.repositories import for_dialect, insert_for, upsert
 
 KEEP = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
@@ -28,20 +28,23 @@ _KEEP_REPLIES = Prepared(
     .values(replies=bindparam("kept"))
 )
 _CLEAR_REPLIES = Prepared(
-    {
-        dialect: update(_UPDATES).where(ids).values(replies=None)
-        for dialect, ids in any_of(_UPDATES.c.update_id, "ids", BigInteger()).items()
-    }
+    update(_UPDATES).where(_UPDATES.c.update_id == bindparam("id")).values(replies=None)
 )
 _UNSENT = Prepared(select(_UPDATES.c.replies).where(_UPDATES.c.update_id == bindparam("id")))
-_STATES = Prepared(
-    {
-        dialect: select(_CONVERSATIONS.c.name, _CONVERSATIONS.c.state).where(
-            _CONVERSATIONS.c.key == bindparam("key"), names
+
+
+def _states(count: int) -> Prepared:
+    """A member's states in `count` conversations: `name IN (:n0, :n1, …)`, a parameter
+    per name (the primary key is (name, key); no list expanded per call)."""
+    names = [bindparam(f"n{i}", type_=_CONVERSATIONS.c.name.type) for i in range(count)]
+    return Prepared(
+        select(_CONVERSATIONS.c.name, _CONVERSATIONS.c.state).where(
+            _CONVERSATIONS.c.key == bindparam("key"), _CONVERSATIONS.c.name.in_(names)
         )
-        for dialect, names in any_of(_CONVERSATIONS.c.name, "names", String()).items()
-    }
-)
+    )
+
+
+_STATES: dict[int, Prepared] = {}
 _SAVE_STATE = Prepared(upsert(_CONVERSATIONS, ["name", "key"]))
 _END_STATE = Prepared(
     delete(_CONVERSATIONS).where(
@@ -74,12 +77,17 @@ class UpdateRecords:
         await _KEEP_REPLIES.rowcount(self.session, {"id": update_id, "kept": replies or None})
 
     async def clear_replies(self, update_ids: list[int]) -> None:
-        """The replies of these updates went out: forget them (one statement)."""
-        await _CLEAR_REPLIES.rowcount(self.session, {"ids": update_ids})
+        """The replies of these updates went out: forget them (one batch)."""
+        await _CLEAR_REPLIES.execute_many(self.session, [{"id": i} for i in update_ids])
 
     async def conversations(self, key: str, names: Iterable[str]) -> dict[str, Any]:
-        rows = await _STATES.all(self.session, {"key": key, "names": list(names)})
-        return {name: state for name, state in rows}
+        params: dict[str, Any] = {f"n{i}": name for i, name in enumerate(names)}
+        if not params:
+            return {}
+        count = len(params)
+        states = _STATES.get(count) or _STATES.setdefault(count, _states(count))
+        params["key"] = key
+        return {name: state for name, state in await states.all(self.session, params)}
 
     async def save_conversations(self, key: str, states: Mapping[str, Any | None]) -> None:
         """Upsert each state; None deletes it (the conversation ended)."""
