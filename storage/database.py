@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,7 +31,46 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
         )
         _tune_sqlite(engine, foreign_keys)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=10, max_overflow=10)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE = 2.0  # seconds
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """A pooled connection idle for more than PING_AFTER_IDLE seconds is pinged when taken
+    from the pool; a dead one is replaced (SQLAlchemy's pattern: DisconnectionError).
+
+    `pool_pre_ping` pinged on every checkout: with asyncpg that is BEGIN, an empty query and
+    ROLLBACK, three round trips, twice per update (~0.17 ms of CPU; docs/performance.md).
+    A connection used a moment ago is not pinged: if the server restarted meanwhile, the
+    first statement on it fails as a lost connection, SQLAlchemy invalidates the whole pool
+    at once, and the update is tried again (bot/polling.py, bot/webhook.py) like any update
+    a restart interrupts."""
+
+    @event.listens_for(engine.sync_engine.pool, "connect")
+    def connected(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is not None and time.monotonic() - idle_since <= PING_AFTER_IDLE:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            raise DisconnectionError(f"idle connection lost: {type(error).__name__}") from error
+
+
+_IDLE_SINCE = "acsm_idle_since"
 
 
 def _tune_sqlite(engine: AsyncEngine, foreign_keys: bool) -> None:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import bindparam, event, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+import storage.database
 from bot.errors import is_database_outage
 from domain.model import RenewalDraft
 from storage.database import Database
@@ -206,3 +207,44 @@ async def test_a_statement_it_cannot_run_goes_through_the_session(database: Data
         for update_id in (1, 2, 3):
             await UpdateRecords(session).claim(update_id, AT)
         assert [r.update_id for r in await expanding.all(session, {"ids": [1, 3]})] == [1, 3]
+
+
+async def _backend_of_next_connection(database: Database) -> int:
+    await database.engine.dispose()
+    async with database.session_factory() as session:
+        backend = await session.scalar(text("SELECT pg_backend_pid()"))
+    other = Database(database.url)  # another pool's connection kills the pooled one
+    try:
+        async with other.engine.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    finally:
+        await other.dispose()
+    await asyncio.sleep(0.3)
+    return int(backend)
+
+
+async def test_a_connection_that_died_while_idle_is_replaced_unseen(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Idle longer than PING_AFTER_IDLE: pinged when taken from the pool, and replaced."""
+    postgres_only(database)
+    monkeypatch.setattr(storage.database, "PING_AFTER_IDLE", 0.0)
+    await _backend_of_next_connection(database)
+    async with database.session_factory() as session, session.begin():
+        assert await UpdateRecords(session).claim(1, AT)
+    assert await claimed(database) == [1]
+
+
+async def test_a_connection_used_a_moment_ago_is_not_pinged(database: Database) -> None:
+    """The price of pinging only idle connections: one that died a moment after use fails
+    its next statement as a lost connection (the update is tried again); the pool is then
+    invalidated as a whole, and the next session works."""
+    postgres_only(database)
+    await _backend_of_next_connection(database)
+    with pytest.raises(DBAPIError) as lost:
+        async with database.session_factory() as session, session.begin():
+            await UpdateRecords(session).claim(1, AT)
+    assert is_database_outage(lost.value)
+    async with database.session_factory() as session, session.begin():
+        assert await UpdateRecords(session).claim(2, AT)
+    assert await claimed(database) == [2]
