@@ -219,7 +219,6 @@ async def test_server_refuses_a_request_that_is_not_an_update(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: polling walk
 async def test_sigkill_at_every_step_in_webhook_mode(
     emulator: TelegramEmulator, database: Database, database_url: str, tmp_path: Path
 ) -> None:
