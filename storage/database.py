@@ -37,6 +37,7 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
 
 
 PING_AFTER_IDLE = 2.0  # seconds
+_IDLE_SINCE = "acsm_idle_since"  # in a pooled connection's record: when it was last returned
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:
@@ -68,9 +69,6 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             dbapi_connection.ping()
         except Exception as error:
             raise DisconnectionError(f"idle connection lost: {type(error).__name__}") from error
-
-
-_IDLE_SINCE = "acsm_idle_since"
 
 
 def _tune_sqlite(engine: AsyncEngine, foreign_keys: bool) -> None:

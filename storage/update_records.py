@@ -3,6 +3,7 @@ once), the replies waiting to be sent, the member's conversation states, parked 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ _CLEAR_REPLIES = Prepared(
 _UNSENT = Prepared(select(_UPDATES.c.replies).where(_UPDATES.c.update_id == bindparam("id")))
 
 
+@functools.cache
 def _states(count: int) -> Prepared:
     """A member's states in `count` conversations: `name IN (:n0, :n1, …)`, a parameter
     per name (the primary key is (name, key); no list expanded per call)."""
@@ -44,7 +46,6 @@ def _states(count: int) -> Prepared:
     )
 
 
-_STATES: dict[int, Prepared] = {}
 _SAVE_STATE = Prepared(upsert(_CONVERSATIONS, ["name", "key"]))
 _END_STATE = Prepared(
     delete(_CONVERSATIONS).where(
@@ -84,8 +85,7 @@ class UpdateRecords:
         params: dict[str, Any] = {f"n{i}": name for i, name in enumerate(names)}
         if not params:
             return {}
-        count = len(params)
-        states = _STATES.get(count) or _STATES.setdefault(count, _states(count))
+        states = _states(len(params))
         params["key"] = key
         return {name: state for name, state in await states.all(self.session, params)}
 

@@ -21,35 +21,22 @@ WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 @contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
+def statements(database: Database, seen_by: str = "before_cursor_execute") -> Iterator[list[str]]:
+    """The statements the engine's `seen_by` event sees meanwhile: `before_cursor_execute`,
+    every statement; `before_execute`, those executed by SQLAlchemy's Connection (not on
+    the driver's connection directly, as storage/prepared.py runs the hot path's)."""
     seen: list[str] = []
+    position = 2 if seen_by == "before_cursor_execute" else 1  # (conn, cursor, statement…)
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(" ".join(statement.split()))
+    def record(*args: Any) -> None:
+        seen.append(" ".join(str(args[position]).split()))
 
     engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, seen_by, record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-@contextmanager
-def through_sqlalchemy(database: Database) -> Iterator[list[str]]:
-    """Statements executed by SQLAlchemy's Connection (not on the driver's connection
-    directly, as storage/prepared.py runs the hot path's)."""
-    seen: list[str] = []
-
-    def record(_conn: Any, statement: Any, *_: Any) -> None:
-        seen.append(" ".join(str(statement).split())[:60])
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_execute", record)
+        event.remove(engine, seen_by, record)
 
 
 async def test_a_question_writes_nothing_but_its_claim_and_reply(
@@ -60,7 +47,7 @@ async def test_a_question_writes_nothing_but_its_claim_and_reply(
     await ask(ann, "/cecs")
     await quiet(emulator)
     clock.advance(timedelta(seconds=50))  # the session was used 50 s ago: not written again
-    with statements(database) as seen, through_sqlalchemy(database) as executed:
+    with statements(database) as seen, statements(database, seen_by="before_execute") as executed:
         reply = await ask(ann, "how many CECs do I still need?")
         await quiet(emulator)
     assert "You still need 15 CECs" in reply.text
