@@ -147,7 +147,7 @@ def register_handlers(application: ChatApplication) -> None:
 
 
 async def nothing_to_cancel(update: Update, context: ChatContext) -> None:
-    await say(update, "Nothing to cancel. /help lists what I can do.")
+    context.turn.say("Nothing to cancel. /help lists what I can do.")
 
 
 async def announce_commands(application: ChatApplication) -> None:

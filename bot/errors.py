@@ -1,5 +1,5 @@
 """The error handler: a handler's failure fails its update (rolled back and tried again, see
-bot/update_runner.py), stops the later handler groups, and is logged. It never answers the
+bot/turns.py), stops the later handler groups, and is logged. It never answers the
 member itself: the runner does, at most once per update."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.context import ChatContext
-from handlers.scope import current_scope
 
 log = logging.getLogger("bot.errors")
 
@@ -36,7 +35,7 @@ async def on_error(update: object, context: ChatContext) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     # Only the type and the update id: the update itself may carry personal data.
     log.warning("update %s: handler failed: %s", update_id, type(error).__name__, exc_info=error)
-    scope = current_scope()
-    if scope is not None and isinstance(update, Update) and scope.update_id == update_id:
-        scope.error = error
+    turn = context.deps.turns.of(update)
+    if turn is not None and error is not None:
+        turn.failure = error  # the turn is rolled back and the update tried again
         raise ApplicationHandlerStop  # no later handler group sees a failed update

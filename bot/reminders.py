@@ -239,7 +239,7 @@ async def remind_now(update: Update, context: ChatContext) -> None:
     chat = update.effective_chat
     if not isinstance(job, ReminderJob) or chat is None:
         return
-    await say(update, "Sending the reminders due now (demo)… Each step reaches a member once.")
+    context.turn.say("Sending the reminders due now (demo)… Each step reaches a member once.")
     context.application.create_task(job.run_and_report(chat.id), name="remindnow")
 
 

@@ -11,17 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-
-from storage.update_records import UpdateRecords
+from collections.abc import Awaitable, Callable
 
 
 class ReplyClearer:
-    def __init__(
-        self, transaction: Callable[[], AbstractAsyncContextManager[UpdateRecords]]
-    ) -> None:
-        self._transaction = transaction
+    def __init__(self, clear: Callable[[list[int]], Awaitable[None]]) -> None:
+        self._clear = clear
         self._pending: dict[int, asyncio.Future[None]] = {}
         self._flushing: asyncio.Task[None] | None = None
 
@@ -39,8 +34,7 @@ class ReplyClearer:
         while self._pending:
             batch, self._pending = self._pending, {}
             try:
-                async with self._transaction() as records:
-                    await records.clear_replies(sorted(batch))
+                await self._clear(sorted(batch))
             except Exception as exc:  # each waiter decides what a failure means
                 for future in batch.values():
                     if not future.done():

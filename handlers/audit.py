@@ -75,13 +75,13 @@ def audit_answer(view: AuditView) -> tuple[str, InlineKeyboardMarkup | None]:
 
 @domain_errors()
 async def start(update: Update, context: ChatContext) -> str | int:
-    await answer_button(update)
+    context.turn.answer_button()
     view = await audits.my_audit(context.uow(), context.rules, telegram_id(update))
     if view is None:
-        await say(update, "None of your renewals is selected for an audit.")
+        context.turn.say("None of your renewals is selected for an audit.")
         return ConversationHandler.END
     text, markup = audit_answer(view)
-    await say(update, text, markup)
+    context.turn.say(text, markup)
     return ConversationHandler.END if view.state is AuditState.SUBMITTED else WAITING
 
 
@@ -93,17 +93,17 @@ async def got_file(update: Update, context: ChatContext) -> str | None:
     try:
         content = await download(update, context)
     except DownloadFailedError as exc:
-        await say(update, str(exc))
+        context.turn.say(str(exc))
         return WAITING
     try:
         view = await audits.attach_proof(
             context.uow(), context.rules, telegram_id(update), view.id, data=content
         )
     except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))}\nSend another file, or press Submit.")
+        context.turn.say(f"{escape(str(exc))}\nSend another file, or press Submit.")
         return WAITING
     text, markup = audit_answer(view)
-    await say(update, "Certificate added.\n\n" + text, markup)
+    context.turn.say("Certificate added.\n\n" + text, markup)
     return WAITING
 
 
@@ -117,9 +117,9 @@ async def add_logged(update: Update, context: ChatContext) -> None:
     view = await audits.attach_proof(
         context.uow(), context.rules, telegram_id(update), audit_id, proof_id=proof_id
     )
-    await answer_button(update, "Added.")
+    context.turn.answer_button("Added.")
     text, markup = audit_answer(view)
-    await edit_or_say(update, text, markup)
+    context.turn.edit_or_say(text, markup)
 
 
 @domain_errors()
@@ -127,17 +127,17 @@ async def submit(update: Update, context: ChatContext) -> int:
     (audit_id,) = ids(update)
     view = await audits.submit_audit(context.uow(), context.rules, telegram_id(update), audit_id)
     text, _ = audit_answer(view)
-    await edit_or_say(update, text)
-    await say(update, "Your audit was submitted. ACSM will review your certificates.")
+    context.turn.edit_or_say(text)
+    context.turn.say("Your audit was submitted. ACSM will review your certificates.")
     return ConversationHandler.END
 
 
 async def not_understood(update: Update, context: ChatContext) -> None:
-    await say(update, "Send a certificate as a photo or PDF, press Submit, or /cancel.")
+    context.turn.say("Send a certificate as a photo or PDF, press Submit, or /cancel.")
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
-    await say(update, "Stopped. What you attached is kept; /audit to continue.")
+    context.turn.say("Stopped. What you attached is kept; /audit to continue.")
     return ConversationHandler.END
 
 
@@ -158,7 +158,6 @@ def conversation() -> Conversation:
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
     return [
-        conversation(),
         CallbackQueryHandler(add_logged, pattern=r"^ad:log:\d{1,12}:\d{1,12}$"),
         CallbackQueryHandler(submit, pattern=r"^ad:submit:\d{1,12}$"),
     ]

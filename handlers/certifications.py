@@ -22,27 +22,25 @@ def telegram_id(update: Update) -> int:
 async def show_certifications(update: Update, context: ChatContext) -> None:
     views = await my_certifications(context.uow(), context.rules, telegram_id(update))
     buttons = [[(f"Renew {v.code}", f"renew:{v.id}")] for v in views if v.can_renew]
-    await say(update, certifications_text(views), keyboard(*buttons) if buttons else None)
+    context.turn.say(certifications_text(views), keyboard(*buttons) if buttons else None)
 
 
 @domain_errors(end=None)
 async def show_cecs(update: Update, context: ChatContext) -> None:
     status = await cec_status(context.uow(), context.rules, telegram_id(update))
-    await say(update, cec_status_text(status))
+    context.turn.say(cec_status_text(status))
 
 
 async def free_text(update: Update, context: ChatContext) -> None:
     if asks_for_cec_status(typed_text(update)):
         await show_cecs(update, context)
         return
-    await say(
-        update,
-        "I did not understand that. Ask me “how many CECs do I still need?”, or see /help.",
+    context.turn.say("I did not understand that. Ask me “how many CECs do I still need?”, or see /help.",
     )
 
 
 async def not_text(update: Update, context: ChatContext) -> None:
-    await say(update, "I can only read text messages here. See /help for what I can do.")
+    context.turn.say("I can only read text messages here. See /help for what I can do.")
 
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:

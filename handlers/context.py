@@ -1,19 +1,20 @@
-"""What handlers get from bot/: the rules, a fresh unit of work per use case, chat settings.
+"""What handlers get from bot/: the rules, the turn of the update they handle, chat settings.
 
 bot/ stores a `Dependencies` in `application.bot_data["deps"]`; handlers reach it through
-`ChatContext`, so they never import storage/.
+`ChatContext`, so they never import storage/. python-telegram-bot builds a context for each
+handler with `from_update`; ours looks up the update's turn there (handlers/turn.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules import Rules
-from handlers.scope import current_scope
+from handlers.turn import Turn, Turns
 
 DEPS_KEY = "deps"
 
@@ -21,13 +22,26 @@ DEPS_KEY = "deps"
 @dataclass(frozen=True)
 class Dependencies:
     rules: Rules
-    uow_factory: UnitOfWorkFactory
+    uow_factory: UnitOfWorkFactory  # for jobs outside a turn (reminders)
     payment_provider_token: str | None = None
     checkout_url: str | None = None
+    turns: Turns = field(default_factory=Turns)
 
 
 class ChatContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """CallbackContext with typed access to the domain wiring."""
+    """CallbackContext with typed access to the domain wiring and the update's turn."""
+
+    _turn: Turn | None = None
+
+    @classmethod
+    def from_update(
+        cls, update: object, application: Application[Any, Any, Any, Any, Any, Any]
+    ) -> ChatContext:
+        context = super().from_update(update, application)
+        deps = application.bot_data.get(DEPS_KEY)
+        if isinstance(deps, Dependencies):
+            context._turn = deps.turns.of(update)
+        return context
 
     @property
     def deps(self) -> Dependencies:
@@ -39,11 +53,16 @@ class ChatContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], d
     def rules(self) -> Rules:
         return self.deps.rules
 
+    @property
+    def turn(self) -> Turn:
+        """The turn of the update being handled (bot/turns.py opens one around the
+        handlers of every update)."""
+        assert self._turn is not None, "handlers run inside a turn"
+        return self._turn
+
     def uow(self) -> UnitOfWork:
-        """A unit of work for one use case: inside an update, a savepoint of the update's
-        one transaction; outside one (jobs), a transaction of its own."""
-        scope = current_scope()
-        return scope.uow_factory() if scope is not None else self.deps.uow_factory()
+        """The unit of work of the update's transaction, open; nobody here commits."""
+        return self.turn.uow
 
 
 ChatApplication = Application[

@@ -1,111 +1,151 @@
-"""A conversation whose state lives in the update's transaction, not in memory.
+"""Conversations, one at a time per member, their state in the update's transaction.
 
-Like python-telegram-bot's ConversationHandler (entry points, states, fallbacks; a callback
-returns the next state, `END`, or None to stay), except that the member's state is read from
-the update scope (loaded from the database when the update's transaction began) and written
-back in that same transaction. So a state can never be ahead of the data it describes (a
-renewal draft, a payment), a failed update leaves no trace of its state change, and several
-processes can serve one database.
+A `Conversation` is defined like python-telegram-bot's ConversationHandler (entry points,
+states, fallbacks; a callback returns the next state, `END`, or None to stay). All of them
+are served by one handler, `Conversations`, which reads and moves the member's one
+conversation on the turn (handlers/turn.py):
+
+- an entry point of any conversation starts it; if the member was in another one, that one
+  ends and the member is told in a few words (its `leaving` line) — a renewal's answers are
+  saved as they are given, so `/renew` picks it up again;
+- otherwise only the handlers of the state the member is in, then that conversation's
+  fallbacks, are tried: `/cancel` ends the conversation in front of the member, and an
+  answer meant for one conversation can never land in another;
+- an edited message never answers a question nor runs a command: the member is told if a
+  conversation is waiting, and nothing else happens.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, BaseHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import Application, BaseHandler, ConversationHandler, filters
 
 from handlers.context import ChatContext
-from handlers.replies import say
-from handlers.scope import current_scope
+from handlers.turn import Turns
 
 END = ConversationHandler.END
+FILES = filters.PHOTO | filters.Document.ALL
 # A conversation's "please answer the question" fallback: any new private message that is not
-# a command (payments and service messages never reach it: group -1 takes them first).
-STRAY_MESSAGE = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED
-
-
-async def please_answer(update: Update, context: ChatContext) -> None:
-    """The usual STRAY_MESSAGE answer of a conversation that asks questions."""
-    await say(update, "Please answer the question above, use its buttons, or /cancel.")
-
+# a command nor a file (a file goes to the flow that takes files: handlers/tracker.py; payments
+# and service messages never reach it: group -1 takes them first).
+STRAY_MESSAGE = (
+    filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED & ~FILES
+)
 
 EDITED = (
     "I only read new messages, so that edit changed nothing. Please send your answer again "
     "as a new message."
 )
 
-
-async def edited(update: Update, context: ChatContext) -> None:
-    """An edited message never answers a question nor cancels: the member is told."""
-    await say(update, EDITED)
-
-
 Handlers = Sequence[BaseHandler[Update, ChatContext, Any]]
 
 
+async def please_answer(update: Update, context: ChatContext) -> None:
+    """The usual STRAY_MESSAGE answer of a conversation that asks questions."""
+    context.turn.say("Please answer the question above, use its buttons, or /cancel.")
+
+
+@dataclass
+class Conversation:
+    name: str
+    entry_points: Handlers
+    states: Mapping[str, Handlers]
+    fallbacks: Handlers
+    leaving: str = ""  # said when another conversation takes over from this one
+    _states: dict[str, list[BaseHandler[Update, ChatContext, Any]]] = field(
+        init=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        self._states = {state: list(handlers) for state, handlers in self.states.items()}
+
+    def handlers_of(self, state: str) -> Handlers:
+        return self._states.get(state, [])
+
+
+@dataclass(frozen=True)
+class _Match:
+    conversation: Conversation | None  # None: an edited message while in a conversation
+    handler: BaseHandler[Update, ChatContext, Any] | None
+    check: Any
+    entering: bool
+
+
+def _match(handlers: Handlers, update: Update) -> tuple[Any, Any] | None:
+    for handler in handlers:
+        check = handler.check_update(update)
+        if check is not None and check is not False:
+            return handler, check
+    return None
+
+
 async def _never_called(update: Update, context: ChatContext) -> None:  # pragma: no cover
-    raise AssertionError("Conversation.handle_update runs the matched handler's callback")
+    raise AssertionError("Conversations.handle_update runs the matched handler's callback")
 
 
-class Conversation(BaseHandler[Update, ChatContext, Any]):
-    def __init__(
-        self,
-        name: str,
-        *,
-        entry_points: Handlers,
-        states: Mapping[str, Handlers],
-        fallbacks: Handlers,
-    ) -> None:
+class Conversations(BaseHandler[Update, ChatContext, Any]):
+    """The one handler that serves every conversation (see the module's docstring)."""
+
+    def __init__(self, conversations: Sequence[Conversation], turns: Turns) -> None:
         super().__init__(_never_called)
-        self.name = name
-        self.entry_points = list(entry_points)
-        self.states = {state: list(handlers) for state, handlers in states.items()}
-        self.fallbacks = list(fallbacks)
-        self.edits = MessageHandler(filters.UpdateType.EDITED, edited)
+        self.conversations = list(conversations)
+        self.by_name = {c.name: c for c in self.conversations}
+        self.turns = turns
 
-    def _match(self, handlers: Handlers, update: Update) -> tuple[Any, Any] | None:
-        for handler in handlers:
-            check = handler.check_update(update)
-            if check is not None and check is not False:
-                return handler, check
-        return None
-
-    def check_update(self, update: object) -> tuple[Any, Any] | None:
-        """Entry points always (a command restarts the conversation), then the handlers of
-        the member's current state, then the fallbacks while a conversation is running. An
-        edited message matches nothing but the edit notice (while in the conversation)."""
-        if not isinstance(update, Update) or update.effective_user is None:
+    def check_update(self, update: object) -> _Match | None:
+        turn = self.turns.of(update)
+        if turn is None or not isinstance(update, Update) or update.effective_user is None:
             return None
-        scope = current_scope()
-        if scope is None:
-            return None
+        current = turn.conversation
+        active = self.by_name.get(current.name) if current is not None else None
         if update.edited_message is not None:  # an old message changed: never an answer
-            in_conversation = scope.conversation(self.name) is not None
-            return (self.edits, True) if in_conversation else None
-        found = self._match(self.entry_points, update)
-        if found is not None:
-            return found
-        current = scope.conversation(self.name)
-        if current is None:
+            return _Match(None, None, None, entering=False) if active is not None else None
+        for conversation in self.conversations:
+            found = _match(conversation.entry_points, update)
+            if found is not None:
+                return _Match(conversation, found[0], found[1], entering=True)
+        if active is None or current is None:
             return None
-        return self._match(self.states.get(current.state, []), update) or self._match(
-            self.fallbacks, update
+        found = _match(active.handlers_of(current.state), update) or _match(
+            active.fallbacks, update
         )
+        if found is None:
+            return None
+        return _Match(active, found[0], found[1], entering=False)
 
     async def handle_update(  # type: ignore[override]
         self,
         update: Update,
         application: Application[Any, ChatContext, Any, Any, Any, Any],
-        check_result: tuple[Any, Any],
+        check_result: _Match,
         context: ChatContext,
     ) -> None:
-        handler, check = check_result
-        handler.collect_additional_context(context, update, application, check)
-        scope = current_scope()
-        assert scope is not None  # check_update matched only inside a scope
-        new_state = await handler.callback(update, context)
-        if new_state is None:
+        turn = context.turn
+        conversation, handler = check_result.conversation, check_result.handler
+        if conversation is None or handler is None:
+            turn.say(EDITED)
             return
-        scope.move(self.name, None if new_state == END else str(new_state))
+        handler.collect_additional_context(context, update, application, check_result.check)
+        left = turn.conversation if check_result.entering else None
+        if left is not None:
+            turn.end()  # a fresh start: nothing typed before is kept
+        told_at = len(turn.outbox.replies)
+        new_state = await handler.callback(update, context)
+        if new_state is None or new_state == END:
+            if new_state == END:
+                turn.end()
+            # An entry point that started nothing leaves the member where they were (unless
+            # it ended that very conversation).
+            keep_left = new_state is None or (left is not None and left.name != conversation.name)
+            if left is not None and turn.conversation is None and keep_left:
+                turn.resume(left)
+            return
+        if left is not None and left.name != conversation.name:
+            leaving = self.by_name[left.name].leaving if left.name in self.by_name else ""
+            if leaving and turn.chat_id is not None:
+                turn.outbox.insert_message(told_at, turn.chat_id, leaving)
+        turn.enter(conversation.name, str(new_state))

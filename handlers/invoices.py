@@ -85,13 +85,11 @@ def invoices_text(invoices: list[InvoiceView], total_cents: int) -> str:
 async def show_invoices(update: Update, context: ChatContext) -> None:
     invoices = await my_invoices(context.uow(), context.rules, telegram_id(update))
     if not invoices:
-        await say(update, "You have no invoices. /renew creates one.")
+        context.turn.say("You have no invoices. /renew creates one.")
         return
     markup = invoices_markup(invoices, set())
     has_open = any(i.status is InvoiceStatus.OPEN for i in invoices)
-    await say(
-        update,
-        invoices_text(invoices, 0),
+    context.turn.say(invoices_text(invoices, 0),
         markup if has_open or len(markup.inline_keyboard) > 1 else None,
     )
 
@@ -107,9 +105,8 @@ async def toggle(update: Update, context: ChatContext) -> None:
     # Validates that every selected invoice is this member's and still open.
     selection = await select_invoices(context.uow(), context.rules, who, sorted(chosen))
     invoices = await my_invoices(context.uow(), context.rules, who)
-    await answer_button(update)
-    await edit_or_say(
-        update, invoices_text(invoices, selection.total_cents), invoices_markup(invoices, chosen)
+    context.turn.answer_button()
+    context.turn.edit_or_say(invoices_text(invoices, selection.total_cents), invoices_markup(invoices, chosen)
     )
 
 
@@ -120,12 +117,12 @@ async def add_to_cart(update: Update, context: ChatContext) -> None:
     message = query.message if isinstance(query.message, Message) else None
     chosen = selected_numbers(message)
     if not chosen:
-        await answer_button(update, "Select at least one invoice first.")
+        context.turn.answer_button("Select at least one invoice first.")
         return
     selection = await select_invoices(
         context.uow(), context.rules, telegram_id(update), sorted(chosen)
     )
-    await answer_button(update)
+    context.turn.answer_button()
     await start_payment(update, context, selection)
 
 

@@ -27,7 +27,6 @@ from handlers.conversation import Conversation
 from handlers.menu import main_menu
 from handlers.render import us_date
 from handlers.replies import answer_button, delete_message, say, typed_text
-from handlers.scope import UpdateScope, current_scope
 
 log = logging.getLogger(__name__)
 
@@ -47,28 +46,20 @@ def telegram_id(update: Update) -> int:
 
 
 async def start_login(update: Update, context: ChatContext) -> str | int:
-    await answer_button(update)
+    context.turn.answer_button()
     member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
     if member is not None:
-        await say(
-            update,
-            f"You are logged in as {escape(member.full_name)} (ACSM ID {member.acsm_id}). "
+        context.turn.say(f"You are logged in as {escape(member.full_name)} (ACSM ID {member.acsm_id}). "
             "Use /logout to switch accounts.",
         )
         return ConversationHandler.END
-    await say(update, ASK_USERNAME + "\n\n/cancel to stop.")
+    context.turn.say(ASK_USERNAME + "\n\n/cancel to stop.")
     return USERNAME
 
 
-def scope() -> UpdateScope:
-    found = current_scope()
-    assert found is not None, "conversations run inside an update scope"
-    return found
-
-
 async def got_username(update: Update, context: ChatContext) -> str:
-    scope().remember(NAME, **{PENDING_USERNAME: typed_text(update).strip()[:64]})
-    await say(update, "Now your password. I will delete that message from the chat.")
+    context.turn.remember(NAME, **{PENDING_USERNAME: typed_text(update).strip()[:64]})
+    context.turn.say("Now your password. I will delete that message from the chat.")
     return PASSWORD
 
 
@@ -76,39 +67,37 @@ async def got_password(update: Update, context: ChatContext) -> str | int:
     message = update.effective_message
     assert message is not None
     password = message.text or ""
-    await delete_message(update)
-    username = scope().forget(NAME, PENDING_USERNAME) or ""
+    context.turn.delete_message()
+    username = context.turn.forget(NAME, PENDING_USERNAME) or ""
     result = await auth.login(context.uow(), context.rules, telegram_id(update), username, password)
     if result.ok:
         text = f"Welcome, {escape(result.member_name or '')}! You are logged in (ACSM ID {result.acsm_id})."
         if result.uses_default_password:
             text += "\n\nYou still use the default password. Please choose your own with /password."
-        await say(update, text, main_menu())
+        context.turn.say(text, main_menu())
         return ConversationHandler.END
     if result.locked_until is not None:
         local = result.locked_until.astimezone(context.rules.timezone)
-        await say(
-            update,
-            "Too many failed attempts. For your security this account is locked until "
+        context.turn.say("Too many failed attempts. For your security this account is locked until "
             f"{local:%I:%M %p} on {us_date(local.date())} ({context.rules.timezone.key}).",
         )
         return ConversationHandler.END
-    await say(update, (result.reason or "Wrong username or password.") + "\n\n" + ASK_USERNAME)
+    context.turn.say((result.reason or "Wrong username or password.") + "\n\n" + ASK_USERNAME)
     return USERNAME
 
 
 async def not_text(update: Update, context: ChatContext) -> None:
-    await say(update, "Please type it as a text message, or /cancel.")
+    context.turn.say("Please type it as a text message, or /cancel.")
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
-    await say(update, "Login cancelled.")
+    context.turn.say("Login cancelled.")
     return ConversationHandler.END
 
 
 async def logout(update: Update, context: ChatContext) -> None:
     was_in = await auth.logout(context.uow(), context.rules, telegram_id(update))
-    await say(update, "You are logged out." if was_in else "You were not logged in.")
+    context.turn.say("You are logged out." if was_in else "You were not logged in.")
 
 
 def conversation() -> Conversation:
@@ -131,4 +120,4 @@ def conversation() -> Conversation:
 
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
-    return [conversation(), CommandHandler("logout", logout)]
+    return [CommandHandler("logout", logout)]

@@ -57,20 +57,17 @@ async def start(update: Update, context: ChatContext) -> None:
     assert user is not None
     member = await auth.current_member(context.uow(), context.rules, user.id)
     if member is None:
-        await say(
-            update,
-            "Hello! I help ACSM-certified professionals renew their certifications: "
+        context.turn.say("Hello! I help ACSM-certified professionals renew their certifications: "
             "report CECs, get the invoice and pay, right here.\n\nPlease log in to begin.",
             keyboard([("Log in", "login")]),
         )
         return
-    await say(
-        update, f"Welcome back, {escape(member.full_name)}. What would you like to do?", main_menu()
+    context.turn.say(f"Welcome back, {escape(member.full_name)}. What would you like to do?", main_menu()
     )
 
 
 async def help_command(update: Update, context: ChatContext) -> None:
-    await say(update, HELP)
+    context.turn.say(HELP)
 
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:

@@ -48,6 +48,12 @@ class Outbox:
             }
         )
 
+    def insert_message(self, index: int, chat_id: int, text: str) -> None:
+        """A message before the replies recorded from `index` on."""
+        self.replies.insert(
+            index, {"method": "sendMessage", "chat_id": chat_id, "text": text, "markup": None}
+        )
+
     def edit_message(
         self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> None:

@@ -47,36 +47,32 @@ def pending_old(context: ChatContext) -> dict[int, str]:
 async def start(update: Update, context: ChatContext) -> str | int:
     member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
     if member is None:
-        await say(update, "Please log in first: /login")
+        context.turn.say("Please log in first: /login")
         return ConversationHandler.END
-    await say(
-        update,
-        "What would you like to change?",
+    context.turn.say("What would you like to change?",
         keyboard([("My password", "pw:password"), ("My username", "pw:username")]),
     )
     return OLD
 
 
 async def ask_old(update: Update, context: ChatContext) -> str:
-    await answer_button(update)
-    await say(update, "Type your current password. I will delete the message.")
+    context.turn.answer_button()
+    context.turn.say("Type your current password. I will delete the message.")
     return OLD
 
 
 @domain_errors()
 async def got_old(update: Update, context: ChatContext) -> str | int:
     password = typed_text(update)
-    await delete_message(update)
+    context.turn.delete_message()
     ok = await auth.verify_current_password(
         context.uow(), context.rules, telegram_id(update), password
     )
     if not ok:
-        await say(update, "That is not your current password. Password unchanged.")
+        context.turn.say("That is not your current password. Password unchanged.")
         return ConversationHandler.END
     pending_old(context)[telegram_id(update)] = password
-    await say(
-        update,
-        "Now type your new password: at least 10 characters, not your username. "
+    context.turn.say("Now type your new password: at least 10 characters, not your username. "
         "A short sentence works well. I will delete the message.",
     )
     return NEW
@@ -85,28 +81,28 @@ async def got_old(update: Update, context: ChatContext) -> str | int:
 @domain_errors()
 async def got_new(update: Update, context: ChatContext) -> str | int:
     new = typed_text(update)
-    await delete_message(update)
+    context.turn.delete_message()
     old = pending_old(context).get(telegram_id(update))
     if old is None:
-        await say(update, "Please type your current password again (I was restarted).")
+        context.turn.say("Please type your current password again (I was restarted).")
         return OLD
     try:
         await auth.change_password(context.uow(), context.rules, telegram_id(update), old, new)
     except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))}\nType another new password, or /cancel.")
+        context.turn.say(f"{escape(str(exc))}\nType another new password, or /cancel.")
         return NEW
     except RefusedError as exc:
         pending_old(context).pop(telegram_id(update), None)
-        await say(update, escape(str(exc)))
+        context.turn.say(escape(str(exc)))
         return ConversationHandler.END
     pending_old(context).pop(telegram_id(update), None)
-    await say(update, "Your password is changed. Other sessions have been logged out.")
+    context.turn.say("Your password is changed. Other sessions have been logged out.")
     return ConversationHandler.END
 
 
 async def ask_username(update: Update, context: ChatContext) -> str:
-    await answer_button(update)
-    await say(update, "Type the username you would like (letters, digits, . _ -; 4 to 32).")
+    context.turn.answer_button()
+    context.turn.say("Type the username you would like (letters, digits, . _ -; 4 to 32).")
     return USERNAME
 
 
@@ -117,15 +113,15 @@ async def got_username(update: Update, context: ChatContext) -> str | int:
             context.uow(), context.rules, telegram_id(update), typed_text(update)
         )
     except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))}\nType another one, or /cancel.")
+        context.turn.say(f"{escape(str(exc))}\nType another one, or /cancel.")
         return USERNAME
-    await say(update, f"Done: you can now log in as <b>{escape(name)}</b>.")
+    context.turn.say(f"Done: you can now log in as <b>{escape(name)}</b>.")
     return ConversationHandler.END
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
     pending_old(context).pop(telegram_id(update), None)
-    await say(update, "Nothing was changed.")
+    context.turn.say("Nothing was changed.")
     return ConversationHandler.END
 
 
@@ -148,4 +144,4 @@ def conversation() -> Conversation:
 
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
-    return [conversation()]
+    return []

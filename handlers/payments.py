@@ -54,13 +54,11 @@ def numbers_in(payload: str) -> list[str]:
 async def start_payment(update: Update, context: ChatContext, selection: Selection) -> None:
     numbers = [inv.number for inv in selection.invoices]
     if len(numbers) > MAX_INVOICES_PER_PAYMENT:
-        await say(update, f"Please pay at most {MAX_INVOICES_PER_PAYMENT} invoices at a time.")
+        context.turn.say(f"Please pay at most {MAX_INVOICES_PER_PAYMENT} invoices at a time.")
         return
     deps = context.deps
     if deps.payment_provider_token:
-        await send_invoice(
-            update,
-            title="ACSM recertification",
+        context.turn.send_invoice(title="ACSM recertification",
             description=("Invoices " + ", ".join(numbers))[:255],
             payload=payload_for(numbers),
             prices=[
@@ -70,13 +68,11 @@ async def start_payment(update: Update, context: ChatContext, selection: Selecti
         )
     elif deps.checkout_url:
         link = f"{deps.checkout_url}?{urlencode({'invoices': ','.join(numbers)})}"
-        await say(
-            update,
-            "Payment inside Telegram is not set up, so your cart is on the ACSM website. "
+        context.turn.say("Payment inside Telegram is not set up, so your cart is on the ACSM website. "
             f'Open <a href="{link}">the checkout page</a> to pay {len(numbers)} invoice(s).',
         )
     else:
-        await say(update, "Online payment is not available right now. Please try again later.")
+        context.turn.say("Online payment is not available right now. Please try again later.")
 
 
 async def check_before_payment(update: Update, context: ChatContext) -> None:
@@ -94,7 +90,7 @@ async def check_before_payment(update: Update, context: ChatContext) -> None:
         )
     except DomainError as exc:
         reason = str(exc)
-    await answer_pre_checkout(update, None if reason is None else reason[:200])
+    context.turn.answer_pre_checkout(None if reason is None else reason[:200])
     raise ApplicationHandlerStop
 
 
@@ -123,9 +119,7 @@ async def payment_received(update: Update, context: ChatContext) -> None:
             paid.telegram_payment_charge_id,
             outcome.flagged,
         )
-        await say(
-            update,
-            "We received your payment, but it does not match an open invoice of yours, so "
+        context.turn.say("We received your payment, but it does not match an open invoice of yours, so "
             "nothing was renewed yet. Our staff have been alerted and will sort it out; you "
             f"do not need to pay again. Reference: {escape(paid.telegram_payment_charge_id[:64])}",
         )
@@ -133,18 +127,18 @@ async def payment_received(update: Update, context: ChatContext) -> None:
         extended = "\n".join(
             f"{code}: now valid thru {us_date(thru)}" for code, thru in outcome.new_thru_dates
         )
-        await say(update, f"Payment received. Thank you!\n{extended}")
+        context.turn.say(f"Payment received. Thank you!\n{extended}")
         try:
             await send_receipt(update, context, [inv.number for inv in outcome.invoices])
         except DomainError:  # e.g. the session ended meanwhile: the payment is recorded anyway
-            await say(update, "Log in and open /invoices to get your receipt.")
+            context.turn.say("Log in and open /invoices to get your receipt.")
     raise ApplicationHandlerStop
 
 
 async def send_receipt(update: Update, context: ChatContext, numbers: list[str]) -> None:
     assert update.effective_user is not None
     data = await receipt(context.uow(), context.rules, update.effective_user.id, numbers)
-    await answer_button(update)
+    context.turn.answer_button()
     pdf = build_receipt(
         ReceiptData(
             member_name=data.member_name,
@@ -154,7 +148,7 @@ async def send_receipt(update: Update, context: ChatContext, numbers: list[str])
             charge_id=data.charge_id,
         )
     )
-    await send_document(update, pdf, f"ACSM-receipt-{'-'.join(numbers)}.pdf", "Your receipt")
+    context.turn.send_document(pdf, f"ACSM-receipt-{'-'.join(numbers)}.pdf", "Your receipt")
 
 
 @domain_errors(end=None)

@@ -97,7 +97,7 @@ def telegram_id(update: Update) -> int:
 @domain_errors(end=None)
 async def show(update: Update, context: ChatContext) -> None:
     enabled = await reminders.reminders_enabled(context.uow(), context.rules, telegram_id(update))
-    await say(update, state_text(enabled), state_markup(enabled))
+    context.turn.say(state_text(enabled), state_markup(enabled))
 
 
 @domain_errors(end=None)
@@ -108,7 +108,7 @@ async def toggle(update: Update, context: ChatContext) -> None:
     assert query is not None
     enabled = query.data == TURN_ON
     await reminders.set_reminders(context.uow(), context.rules, telegram_id(update), enabled)
-    await edit_or_say(update, state_text(enabled), state_markup(enabled))
+    context.turn.edit_or_say(state_text(enabled), state_markup(enabled))
 
 
 async def member_wrote(update: Update, context: ChatContext) -> None:

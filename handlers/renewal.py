@@ -143,43 +143,33 @@ async def present(update: Update, progress: RenewalProgress, note: str = "") -> 
     prefix = f"{note}\n\n" if note else ""
     step = progress.step
     if step is RenewalStep.CHOOSE:
-        await say(
-            update,
-            prefix + "Several certifications can be renewed. Choose which to renew together:",
+        context.turn.say(prefix + "Several certifications can be renewed. Choose which to renew together:",
             choose_markup(progress, set()),
         )
     elif step is RenewalStep.CONTACT:
-        await say(
-            update,
-            prefix + contact_text(progress),
+        context.turn.say(prefix + contact_text(progress),
             keyboard(
                 [("Yes, correct", "rn:contact_ok")],
                 [("Edit email", "rn:email"), ("Edit phone", "rn:phone")],
             ),
         )
     elif step is RenewalStep.CPR:
-        await say(
-            update,
-            prefix + cpr_text(progress),
+        context.turn.say(prefix + cpr_text(progress),
             keyboard([("Yes, it is current", "rn:cpr_yes"), ("No", "rn:cpr_no")]),
         )
     elif step is RenewalStep.ACSM_CECS:
         use = f"Use {format_cecs(progress.suggested_acsm)} (recorded + logged)"
-        await say(update, prefix + acsm_cecs_text(progress), keyboard([(use, "rn:acsm_use")]))
+        context.turn.say(prefix + acsm_cecs_text(progress), keyboard([(use, "rn:acsm_use")]))
     elif step is RenewalStep.OTHER_CECS:
         use = f"Use {format_cecs(progress.logged_other)} (logged)"
-        await say(update, prefix + other_cecs_text(progress), keyboard([(use, "rn:other_use")]))
+        context.turn.say(prefix + other_cecs_text(progress), keyboard([(use, "rn:other_use")]))
     elif step is RenewalStep.ACKNOWLEDGE:
-        await say(
-            update,
-            prefix + acknowledge_text(progress),
+        context.turn.say(prefix + acknowledge_text(progress),
             keyboard([(f"{UNCHECKED} I acknowledge", "rn:ack")]),
         )
     else:
         assert progress.invoice is not None
-        await say(
-            update,
-            prefix + invoice_block(progress.invoice),
+        context.turn.say(prefix + invoice_block(progress.invoice),
             keyboard([("Go to my invoices", "menu:invoices")]),
         )
     return state_of(progress)
@@ -225,12 +215,10 @@ async def toggle_choice(update: Update, context: ChatContext) -> str:
     message = query.message if isinstance(query.message, Message) else None
     chosen = selected_ids(message) ^ {int(data_suffix(update))}
     progress = await renewal.renewal_progress(context.uow(), context.rules, telegram_id(update))
-    await answer_button(update)
+    context.turn.answer_button()
     if progress is None or progress.step is not RenewalStep.CHOOSE:
         return f"renew:{RenewalStep.CHOOSE.value}"
-    await edit_or_say(
-        update,
-        "Several certifications can be renewed. Choose which to renew together:",
+    context.turn.edit_or_say("Several certifications can be renewed. Choose which to renew together:",
         choose_markup(progress, chosen),
     )
     return f"renew:{RenewalStep.CHOOSE.value}"
@@ -242,7 +230,7 @@ async def confirm_choice(update: Update, context: ChatContext) -> str | int:
     assert query is not None
     chosen = selected_ids(query.message if isinstance(query.message, Message) else None)
     if not chosen:
-        await answer_button(update, "Choose at least one certification.")
+        context.turn.answer_button("Choose at least one certification.")
         return f"renew:{RenewalStep.CHOOSE.value}"
     progress = await renewal.choose_certifications(
         context.uow(), context.rules, telegram_id(update), sorted(chosen)
@@ -257,14 +245,14 @@ async def contact_ok(update: Update, context: ChatContext) -> str | int:
 
 
 async def ask_email(update: Update, context: ChatContext) -> str:
-    await answer_button(update)
-    await say(update, "Type your email address (e.g. name@example.com).")
+    context.turn.answer_button()
+    context.turn.say("Type your email address (e.g. name@example.com).")
     return EDIT_EMAIL
 
 
 async def ask_phone(update: Update, context: ChatContext) -> str:
-    await answer_button(update)
-    await say(update, "Type your phone number (e.g. +1 317 555 0100), or - to remove it.")
+    context.turn.answer_button()
+    context.turn.say("Type your phone number (e.g. +1 317 555 0100), or - to remove it.")
     return EDIT_PHONE
 
 
@@ -277,7 +265,7 @@ async def changed_contact(
             context.uow(), context.rules, telegram_id(update), **{field: typed_text(update)}
         )
     except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))}\nType it again, e.g. {example}.")
+        context.turn.say(f"{escape(str(exc))}\nType it again, e.g. {example}.")
         return state
     return await present(update, progress, f"{field.capitalize()} updated.")
 
@@ -299,10 +287,8 @@ async def cpr_yes(update: Update, context: ChatContext) -> str | int:
 
 
 async def cpr_no(update: Update, context: ChatContext) -> int:
-    await answer_button(update)
-    await say(
-        update,
-        "A current CPR/AED certification is required to renew by CECs. Renew it, then "
+    context.turn.answer_button()
+    context.turn.say("A current CPR/AED certification is required to renew by CECs. Renew it, then "
         "come back with /renew: I have kept what you entered so far.",
     )
     return ConversationHandler.END
@@ -327,7 +313,7 @@ async def got_acsm_cecs(update: Update, context: ChatContext) -> str | int:
             context.uow(), context.rules, telegram_id(update), used or typed_text(update)
         )
     except InvalidCecAmountError as exc:
-        await say(update, f"{escape(str(exc))}.\nType a number of CECs, e.g. 30 or 12.5.")
+        context.turn.say(f"{escape(str(exc))}.\nType a number of CECs, e.g. 30 or 12.5.")
         return f"renew:{RenewalStep.ACSM_CECS.value}"
     return await present(update, progress)
 
@@ -340,7 +326,7 @@ async def got_other_cecs(update: Update, context: ChatContext) -> str | int:
             context.uow(), context.rules, telegram_id(update), used or typed_text(update)
         )
     except InvalidCecAmountError as exc:
-        await say(update, f"{escape(str(exc))}.\nType a number of CECs, e.g. 15 or 0.")
+        context.turn.say(f"{escape(str(exc))}.\nType a number of CECs, e.g. 15 or 0.")
         return f"renew:{RenewalStep.OTHER_CECS.value}"
     if progress.short_by:
         total = (progress.acsm_cecs or Decimal(0)) + (progress.other_cecs or Decimal(0))
@@ -356,9 +342,7 @@ async def got_other_cecs(update: Update, context: ChatContext) -> str | int:
 async def acknowledged(update: Update, context: ChatContext) -> str | int:
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
-        await edit_or_say(
-            update,
-            query.message.text_html or "",
+        context.turn.edit_or_say(query.message.text_html or "",
             keyboard([(f"{CHECKED} I acknowledge", "rn:done")]),
         )
     progress = await renewal.acknowledge(context.uow(), context.rules, telegram_id(update))
@@ -367,7 +351,7 @@ async def acknowledged(update: Update, context: ChatContext) -> str | int:
 
 async def cancel(update: Update, context: ChatContext) -> int:
     await renewal.cancel_renewal(context.uow(), context.rules, telegram_id(update))
-    await say(update, "Renewal cancelled. Nothing was created. /renew to start again.")
+    context.turn.say("Renewal cancelled. Nothing was created. /renew to start again.")
     return ConversationHandler.END
 
 
@@ -419,4 +403,4 @@ def conversation() -> Conversation:
 
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
-    return [conversation()]
+    return []

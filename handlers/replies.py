@@ -1,4 +1,5 @@
-"""Small helpers every conversation uses: answering, keyboards, domain errors."""
+"""Small helpers every conversation uses: keyboards, what was typed or pressed, domain errors.
+(Replies are recorded on the turn: `context.turn.say(...)`, handlers/turn.py.)"""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ from collections.abc import Callable, Coroutine, Sequence
 from html import escape
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from domain.errors import DomainError, NotFoundError, NotLoggedInError, RefusedError
 from handlers.context import ChatContext
-from handlers.outbox import Outbox, Sender
-from handlers.scope import current_scope
 
 log = logging.getLogger(__name__)
 
@@ -30,82 +29,6 @@ def keyboard(*rows: Sequence[Button]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
-
-
-def _chat_id(update: Update) -> int | None:
-    chat = update.effective_chat
-    return chat.id if chat is not None else None
-
-
-async def _emit(update: Update, record: Callable[[Outbox], None]) -> None:
-    """Record a reply in the update's outbox (sent after the commit); outside an update
-    scope (no runner around the handler), send it at once."""
-    scope = current_scope()
-    if scope is not None:
-        record(scope.outbox)
-        return
-    outbox = Outbox()
-    record(outbox)
-    await Sender(update.get_bot()).send(outbox.replies)  # type: ignore[arg-type]
-
-
-async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """A new message into the chat the update came from."""
-    chat_id = _chat_id(update)
-    if chat_id is not None:
-        await _emit(update, lambda outbox: outbox.send_message(chat_id, text, markup))
-
-
-async def answer_button(update: Update, text: str | None = None) -> None:
-    """Acknowledge a button press (Telegram shows a spinner until this), once per update."""
-    query = update.callback_query
-    if query is not None:
-        await _emit(update, lambda outbox: outbox.answer_button(query.id, text))
-
-
-async def edit_or_say(
-    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Edit the message whose button was pressed, else send a new one."""
-    query = update.callback_query
-    chat_id = _chat_id(update)
-    if query is not None and isinstance(query.message, Message) and chat_id is not None:
-        message_id = query.message.message_id
-        await _emit(update, lambda outbox: outbox.edit_message(chat_id, message_id, text, markup))
-        return
-    await say(update, text, markup)
-
-
-async def delete_message(update: Update) -> None:
-    """Delete the member's message (e.g. it carried a password)."""
-    message = update.effective_message
-    if message is not None:
-        chat_id, message_id = message.chat_id, message.message_id
-        await _emit(update, lambda outbox: outbox.delete_message(chat_id, message_id))
-
-
-async def answer_pre_checkout(update: Update, error: str | None) -> None:
-    query = update.pre_checkout_query
-    if query is not None:
-        await _emit(update, lambda outbox: outbox.answer_pre_checkout(query.id, error))
-
-
-async def send_invoice(
-    update: Update, *, title: str, description: str, payload: str, prices: list[tuple[str, int]]
-) -> None:
-    """A Telegram invoice (USD; the provider token is added when it is sent)."""
-    chat_id = _chat_id(update)
-    if chat_id is not None:
-        await _emit(
-            update,
-            lambda outbox: outbox.send_invoice(chat_id, title, description, payload, prices),
-        )
-
-
-async def send_document(update: Update, data: bytes, filename: str, caption: str) -> None:
-    chat_id = _chat_id(update)
-    if chat_id is not None:
-        await _emit(update, lambda outbox: outbox.send_document(chat_id, data, filename, caption))
 
 
 def pressed_data(update: Update) -> str:
@@ -139,20 +62,20 @@ def domain_errors(
             try:
                 result = await handler(update, context)
             except NotLoggedInError:
-                await answer_button(update)
-                await say(update, PLEASE_LOG_IN)
+                context.turn.answer_button()
+                context.turn.say(PLEASE_LOG_IN)
                 return ConversationHandler.END
             except NotFoundError:
                 if update.callback_query is not None:
-                    await answer_button(update, EXPIRED)
+                    context.turn.answer_button(EXPIRED)
                 else:
-                    await say(update, "I could not find that.")
+                    context.turn.say("I could not find that.")
                 return end
             except (RefusedError, DomainError) as exc:
-                await answer_button(update)
-                await say(update, escape(str(exc)))
+                context.turn.answer_button()
+                context.turn.say(escape(str(exc)))
                 return end
-            await answer_button(update)  # answered late, so a refusal can still say why
+            context.turn.answer_button()  # answered late, so a refusal can still say why
             return result
 
         return wrapper
@@ -162,4 +85,4 @@ def domain_errors(
 
 async def expired_button(update: Update, context: ChatContext) -> None:
     """Any button no conversation is waiting for."""
-    await answer_button(update, EXPIRED)
+    context.turn.answer_button(EXPIRED)

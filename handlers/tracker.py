@@ -43,7 +43,6 @@ from handlers.replies import (
     say,
     typed_text,
 )
-from handlers.scope import UpdateScope, current_scope
 
 NAME = "addcec"
 TITLE, PROVIDER, DATE, CECS, ORG, PROOF = (
@@ -64,15 +63,8 @@ def telegram_id(update: Update) -> int:
     return update.effective_user.id
 
 
-def scope() -> UpdateScope:
-    found = current_scope()
-    assert found is not None, "conversations run inside an update scope"
-    return found
-
-
-def data() -> dict[str, object]:
-    state = scope().conversation(NAME)
-    return state.data if state is not None else {}
+def data(context: ChatContext) -> dict[str, object]:
+    return context.turn.recall(NAME)
 
 
 # ---- entry -------------------------------------------------------------------------------
@@ -83,8 +75,8 @@ ASK_TITLE = "Let's log a CEC activity. What was its title? (/cancel to stop)"
 
 async def logged_in(update: Update, context: ChatContext) -> bool:
     if await auth.current_member(context.uow(), context.rules, telegram_id(update)) is None:
-        await answer_button(update)
-        await say(update, PLEASE_LOG_IN)
+        context.turn.answer_button()
+        context.turn.say(PLEASE_LOG_IN)
         return False
     return True
 
@@ -92,9 +84,8 @@ async def logged_in(update: Update, context: ChatContext) -> bool:
 async def start(update: Update, context: ChatContext) -> str | int:
     if not await logged_in(update, context):
         return ConversationHandler.END
-    await answer_button(update)
-    scope().move(NAME, None)  # a fresh start: nothing typed before is kept
-    await say(update, ASK_TITLE)
+    context.turn.answer_button()
+    context.turn.say(ASK_TITLE)
     return TITLE
 
 
@@ -106,11 +97,10 @@ async def start_with_proof(update: Update, context: ChatContext) -> str:
         telegram_id(update),
         int(data_suffix(update).rpartition(":")[2]),
     )
-    scope().move(NAME, None)
-    scope().move(NAME, TITLE)
-    scope().remember(NAME, proof_id=proof.id)
-    await edit_or_say(update, "Certificate kept.")
-    await say(update, ASK_TITLE)
+    context.turn.enter(NAME, TITLE)
+    context.turn.remember(NAME, proof_id=proof.id)
+    context.turn.edit_or_say("Certificate kept.")
+    context.turn.say(ASK_TITLE)
     return TITLE
 
 
@@ -121,10 +111,10 @@ async def got_title(update: Update, context: ChatContext) -> str:
     try:
         title = tracker.activity_title(typed_text(update))
     except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))} Type the activity's title.")
+        context.turn.say(f"{escape(str(exc))} Type the activity's title.")
         return TITLE
-    scope().remember(NAME, title=title)
-    await say(update, "Who provided it (organization or company)?")
+    context.turn.remember(NAME, title=title)
+    context.turn.say("Who provided it (organization or company)?")
     return PROVIDER
 
 
@@ -132,10 +122,10 @@ async def got_provider(update: Update, context: ChatContext) -> str:
     try:
         provider = tracker.activity_provider(typed_text(update))
     except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))} Type the provider.")
+        context.turn.say(f"{escape(str(exc))} Type the provider.")
         return PROVIDER
-    scope().remember(NAME, provider=provider)
-    await say(update, "When did you complete it? MM/DD/YYYY, YYYY-MM-DD or today.")
+    context.turn.remember(NAME, provider=provider)
+    context.turn.say("When did you complete it? MM/DD/YYYY, YYYY-MM-DD or today.")
     return DATE
 
 
@@ -146,10 +136,10 @@ async def got_date(update: Update, context: ChatContext) -> str:
             context.uow(), context.rules, telegram_id(update), typed_text(update)
         )
     except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))}\nType the date again, or /cancel.")
+        context.turn.say(f"{escape(str(exc))}\nType the date again, or /cancel.")
         return DATE
-    scope().remember(NAME, completed_on=day.isoformat())
-    await say(update, "How many CECs did it earn? (steps of 0.5, e.g. 2 or 1.5)")
+    context.turn.remember(NAME, completed_on=day.isoformat())
+    context.turn.say("How many CECs did it earn? (steps of 0.5, e.g. 2 or 1.5)")
     return CECS
 
 
@@ -157,12 +147,10 @@ async def got_cecs(update: Update, context: ChatContext) -> str:
     try:
         cecs = tracker.activity_cecs(typed_text(update))
     except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))}\nType the CECs again, e.g. 2 or 1.5.")
+        context.turn.say(f"{escape(str(exc))}\nType the CECs again, e.g. 2 or 1.5.")
         return CECS
-    scope().remember(NAME, cecs=str(cecs))
-    await say(
-        update,
-        "Was it an ACSM activity, or from another organization?",
+    context.turn.remember(NAME, cecs=str(cecs))
+    context.turn.say("Was it an ACSM activity, or from another organization?",
         keyboard([("ACSM", "ac:org:acsm"), ("Other organization", "ac:org:other")]),
     )
     return ORG
@@ -171,14 +159,12 @@ async def got_cecs(update: Update, context: ChatContext) -> str:
 @domain_errors()
 async def got_org(update: Update, context: ChatContext) -> str | int:
     organization = Organization(pressed_data(update).rpartition(":")[2])
-    scope().remember(NAME, organization=organization.value)
-    await answer_button(update)
-    await edit_or_say(update, f"Organization: {ORG_LABELS[organization]}.")
-    if data().get("proof_id") is not None:
-        return await save(update, context, proof_id=int(str(data()["proof_id"])))
-    await say(
-        update,
-        "Last step: send the certificate as a photo or PDF (up to 10 MB), or skip it.",
+    context.turn.remember(NAME, organization=organization.value)
+    context.turn.answer_button()
+    context.turn.edit_or_say(f"Organization: {ORG_LABELS[organization]}.")
+    if data(context).get("proof_id") is not None:
+        return await save(update, context, proof_id=int(str(data(context)["proof_id"])))
+    context.turn.say("Last step: send the certificate as a photo or PDF (up to 10 MB), or skip it.",
         keyboard([("Skip the certificate", "ac:skip")]),
     )
     return PROOF
@@ -189,26 +175,26 @@ async def got_proof(update: Update, context: ChatContext) -> str | int:
     try:
         content = await download(update, context)
     except DownloadFailedError as exc:
-        await say(update, str(exc))
+        context.turn.say(str(exc))
         return PROOF
     except InvalidInputError as exc:  # wrong type or too big, judged before downloading
-        await say(update, f"{escape(str(exc))}\nSend another file, or skip it.")
+        context.turn.say(f"{escape(str(exc))}\nSend another file, or skip it.")
         return PROOF
     try:
         return await save(update, context, proof_data=content)
     except InvalidInputError as exc:
-        await say(update, f"{escape(str(exc))}\nSend another file, or skip it.")
+        context.turn.say(f"{escape(str(exc))}\nSend another file, or skip it.")
         return PROOF
 
 
 @domain_errors()
 async def skip_proof(update: Update, context: ChatContext) -> str | int:
-    await answer_button(update)
+    context.turn.answer_button()
     return await save(update, context)
 
 
-def new_activity() -> NewActivity:
-    found = data()
+def new_activity(context: ChatContext) -> NewActivity:
+    found = data(context)
     return NewActivity(
         title=str(found["title"]),
         provider=str(found["provider"]),
@@ -229,14 +215,12 @@ async def save(
         context.uow(),
         context.rules,
         telegram_id(update),
-        new_activity(),
+        new_activity(context),
         proof_id=proof_id,
         proof_data=proof_data,
     )
     proof = " with its certificate" if view.proof_id is not None else ""
-    await say(
-        update,
-        f"Logged{proof}: {escape(view.title)} ({escape(view.provider)}), "
+    context.turn.say(f"Logged{proof}: {escape(view.title)} ({escape(view.provider)}), "
         f"{us_date(view.completed_on)}, {format_cecs(view.cecs)} CECs "
         f"({ORG_LABELS[view.organization]}).\n\n/mycecs lists your activities, /cecs counts them.",
         keyboard([("Log another", "cec:add")]),
@@ -245,12 +229,12 @@ async def save(
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
-    proof_id = data().get("proof_id")
+    proof_id = data(context).get("proof_id")
     if proof_id is not None:
         await tracker.discard_proof(
             context.uow(), context.rules, telegram_id(update), int(str(proof_id))
         )
-    await say(update, "Nothing was logged. /addcec to start again.")
+    context.turn.say("Nothing was logged. /addcec to start again.")
     return ConversationHandler.END
 
 
@@ -267,11 +251,9 @@ async def file_on_its_own(update: Update, context: ChatContext) -> None:
             context.uow(), context.rules, telegram_id(update), content
         )
     except DownloadFailedError as exc:
-        await say(update, str(exc))
+        context.turn.say(str(exc))
         return
-    await say(
-        update,
-        "Is this a certificate? I can log the CEC activity with it.",
+    context.turn.say("Is this a certificate? I can log the CEC activity with it.",
         keyboard(
             [("Log an activity with it", f"ac:with:{proof.id}")],
             [("No, thanks", f"ac:drop:{proof.id}")],
@@ -287,9 +269,7 @@ async def drop_offered(update: Update, context: ChatContext) -> None:
         telegram_id(update),
         int(pressed_data(update).rpartition(":")[2]),
     )
-    await edit_or_say(
-        update,
-        "All right, I did not keep it."
+    context.turn.edit_or_say("All right, I did not keep it."
         if deleted
         else "All right. I already had this file: it stays with the activity it belongs to.",
     )
@@ -340,7 +320,7 @@ def mycecs_answer(logs: list[CycleLog]) -> tuple[str, InlineKeyboardMarkup | Non
 async def show_mycecs(update: Update, context: ChatContext) -> None:
     logs = await tracker.my_cecs(context.uow(), context.rules, telegram_id(update))
     text, markup = mycecs_answer(logs)
-    await say(update, text, markup)
+    context.turn.say(text, markup)
 
 
 @domain_errors(end=None)
@@ -348,9 +328,9 @@ async def delete_pressed(update: Update, context: ChatContext) -> None:
     suffix = pressed_data(update).rpartition(":")[2]
     who = telegram_id(update)
     view = await tracker.delete_logged(context.uow(), context.rules, who, int(suffix))
-    await answer_button(update, f"Deleted: {view.title[:150]}")
+    context.turn.answer_button(f"Deleted: {view.title[:150]}")
     text, markup = mycecs_answer(await tracker.my_cecs(context.uow(), context.rules, who))
-    await edit_or_say(update, text, markup)
+    context.turn.edit_or_say(text, markup)
 
 
 def conversation() -> Conversation:
@@ -382,7 +362,6 @@ def conversation() -> Conversation:
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
     return [
-        conversation(),
         CommandHandler("mycecs", show_mycecs),
         CallbackQueryHandler(show_mycecs, pattern=r"^menu:mycecs$"),
         CallbackQueryHandler(delete_pressed, pattern=r"^mc:del:\d{1,12}$"),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -103,6 +107,18 @@ class Database:
         self.session_factory: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
+        # SQLite has one writer at a time: this process's writers queue here, not in
+        # SQLite's busy handler (several connections waiting there can stall for its whole
+        # timeout). PostgreSQL: no queue.
+        self.writer: asyncio.Lock | None = asyncio.Lock() if url.startswith("sqlite") else None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[tuple[AsyncConnection, SqlAlchemyUnitOfWork]]:
+        """One transaction, committed on a clean exit and rolled back on an exception: its
+        connection and a unit of work on it (one turn's, bot/turns.py)."""
+        async with self.writer or contextlib.nullcontext():
+            async with self.session_factory() as session, session.begin():
+                yield await session.connection(), SqlAlchemyUnitOfWork(session=session)
 
     def uow_factory(self) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory)

@@ -203,38 +203,39 @@ class LoginFailureRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class ConversationRow(Base):
-    """Where a member is in each conversation (state and its small data, as JSON); written in
-    the same transaction as the update that moved it."""
+class ConversationStateRow(Base):
+    """Where a member is: their one conversation (its name, state and small data, as JSON),
+    per chat and user; written in the same transaction as the update that moved it."""
 
-    __tablename__ = "conversations"
+    __tablename__ = "conversation_states"
 
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     state: Mapped[Any] = mapped_column(JSON)
 
 
-class ProcessedUpdateRow(Base):
-    __tablename__ = "processed_updates"
+class InboxRow(Base):
+    """Every update received, stored before Telegram is told it arrived (the durable inbox).
 
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-    # The replies of this update, committed with it and cleared once sent: a kill between
-    # the commit and the sending leaves them here, and the redelivered update sends them.
-    replies: Mapped[Any | None] = mapped_column(JSON)
+    Pending while `done_at` is null; handled once, in the transaction that sets `done_at`
+    (and clears the payload: what a member typed is not kept). Its replies wait in
+    `replies` from that commit until they are sent. A failure counts in `attempts`, with
+    `last_error` and the earliest `retry_at`; `told` marks that the member was told of an
+    outage; after too many failures the update is `parked_at` for staff, redacted."""
 
-
-class ParkedUpdateRow(Base):
-    """Dead letters: updates whose handling failed again and again, kept for staff."""
-
-    __tablename__ = "parked_updates"
+    __tablename__ = "inbox"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
-    attempts: Mapped[int] = mapped_column(Integer)
-    error: Mapped[str] = mapped_column(String(500))
-    payload: Mapped[Any] = mapped_column(JSON)
-    parked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[Any | None] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    told: Mapped[bool] = mapped_column(Boolean, default=False)
+    parked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    replies: Mapped[Any | None] = mapped_column(JSON)
 
 
 # ---- the CEC tracker and audits (migration 0005) ---------------------------------------------

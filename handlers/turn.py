@@ -1,0 +1,182 @@
+"""One turn: everything one Telegram update is handled with, given to every handler as
+`context.turn`.
+
+- `uow`: the unit of work of the update's one transaction, already open. Use cases run in it
+  and never commit; the runner (bot/turns.py) commits once, after the handlers.
+- `conversation`: where the member is — at most one conversation at a time — and the little
+  it remembers. Written back in the same transaction, so it can never be ahead of the data
+  it describes.
+- `outbox`: the replies, recorded as JSON and sent once the transaction has committed.
+- `files`: the file the update carries, downloaded before the transaction began (a slow
+  download never holds the database).
+
+bot/ builds the turn and registers it for the update it handles (`Turns`); python-telegram-
+bot's context factory (`ChatContext.from_update`) hands it to each handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+
+from domain.ports import UnitOfWork
+from handlers.outbox import Outbox
+
+
+@dataclass
+class ConversationState:
+    """The member's one conversation: its name, its state and the little it remembers (e.g.
+    the username typed before the password)."""
+
+    name: str
+    state: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "state": self.state, "data": self.data}
+
+    @classmethod
+    def from_json(cls, value: Any) -> ConversationState | None:
+        if (
+            isinstance(value, dict)
+            and isinstance(value.get("name"), str)
+            and isinstance(value.get("state"), str)
+        ):
+            data = value.get("data")
+            return cls(value["name"], value["state"], dict(data) if isinstance(data, dict) else {})
+        return None  # not ours (e.g. written by an older version): start afresh
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """The update's photo or document, fetched before the transaction: its bytes, or why
+    there are none (`refusal`: too big, a failed or cut download)."""
+
+    data: bytes | None = None
+    refusal: Exception | None = None
+
+
+@dataclass
+class Turn:
+    update: Update
+    uow: UnitOfWork
+    conversation: ConversationState | None = None
+    file: FetchedFile | None = None
+    outbox: Outbox = field(default_factory=Outbox)
+    changed: bool = False  # the conversation must be written back
+    failure: BaseException | None = None  # a handler raised: the turn is rolled back
+
+    # -- the conversation ----------------------------------------------------------------
+
+    def in_conversation(self, name: str) -> ConversationState | None:
+        current = self.conversation
+        return current if current is not None and current.name == name else None
+
+    def enter(self, name: str, state: str) -> None:
+        """Be in `state` of conversation `name` (keeping its data if already in it)."""
+        current = self.conversation
+        if current is not None and current.name == name:
+            if current.state == state:
+                return
+            current.state = state
+        else:
+            self.conversation = ConversationState(name, state)
+        self.changed = True
+
+    def end(self) -> None:
+        if self.conversation is not None:
+            self.conversation = None
+            self.changed = True
+
+    def resume(self, conversation: ConversationState) -> None:
+        """Be back in a conversation that was set aside (an entry point started nothing)."""
+        self.conversation = conversation
+        self.changed = True
+
+    def remember(self, name: str, **data: Any) -> None:
+        """Keep data with conversation `name` while it runs."""
+        current = self.in_conversation(name)
+        if current is not None:
+            current.data.update(data)
+            self.changed = True
+
+    def recall(self, name: str) -> dict[str, Any]:
+        current = self.in_conversation(name)
+        return current.data if current is not None else {}
+
+    def forget(self, name: str, key: str) -> Any:
+        current = self.in_conversation(name)
+        if current is None or key not in current.data:
+            return None
+        self.changed = True
+        return current.data.pop(key)
+
+    # -- replies (recorded; sent after the commit) ---------------------------------------
+
+    @property
+    def chat_id(self) -> int | None:
+        chat = self.update.effective_chat
+        return chat.id if chat is not None else None
+
+    def say(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """A new message into the chat the update came from."""
+        if self.chat_id is not None:
+            self.outbox.send_message(self.chat_id, text, markup)
+
+    def answer_button(self, text: str | None = None) -> None:
+        """Acknowledge a button press (Telegram shows a spinner until this), once."""
+        query = self.update.callback_query
+        if query is not None:
+            self.outbox.answer_button(query.id, text)
+
+    def edit_or_say(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Edit the message whose button was pressed, else send a new one."""
+        query = self.update.callback_query
+        if query is not None and isinstance(query.message, Message) and self.chat_id is not None:
+            self.outbox.edit_message(self.chat_id, query.message.message_id, text, markup)
+            return
+        self.say(text, markup)
+
+    def delete_message(self) -> None:
+        """Delete the member's message (e.g. it carried a password)."""
+        message = self.update.effective_message
+        if message is not None:
+            self.outbox.delete_message(message.chat_id, message.message_id)
+
+    def answer_pre_checkout(self, error: str | None) -> None:
+        query = self.update.pre_checkout_query
+        if query is not None:
+            self.outbox.answer_pre_checkout(query.id, error)
+
+    def send_invoice(
+        self, *, title: str, description: str, payload: str, prices: Sequence[tuple[str, int]]
+    ) -> None:
+        """A Telegram invoice (USD; the provider token is added when it is sent)."""
+        if self.chat_id is not None:
+            self.outbox.send_invoice(self.chat_id, title, description, payload, prices)
+
+    def send_document(self, data: bytes, filename: str, caption: str) -> None:
+        if self.chat_id is not None:
+            self.outbox.send_document(self.chat_id, data, filename, caption)
+
+
+class Turns:
+    """The turns in progress, by update id: bot/ registers a turn around the handlers, the
+    context factory and the conversation router look it up."""
+
+    def __init__(self) -> None:
+        self._by_update: dict[int, Turn] = {}
+
+    def open(self, turn: Turn) -> None:
+        self._by_update[turn.update.update_id] = turn
+
+    def close(self, turn: Turn) -> None:
+        self._by_update.pop(turn.update.update_id, None)
+
+    def of(self, update: object) -> Turn | None:
+        if not isinstance(update, Update):
+            return None
+        return self._by_update.get(update.update_id)
