@@ -7,6 +7,7 @@ Leaving the block without commit rolls back.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -273,18 +274,12 @@ class UnitOfWork(Protocol):
     audits: AuditRepository
     reminders: ReminderRepository
 
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    async def commit(self) -> None: ...
-    async def rollback(self) -> None: ...
 
-
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+"""Opens a transaction and gives its unit of work (`async with units() as uow:`); it commits
+when the block ends cleanly and rolls back on an exception. For work outside a Telegram update
+(the command line, scheduled reminders), which may need several transactions in a row; inside
+an update the turn owns the one transaction and use cases get its unit of work open."""
 
 
 class PasswordHasher(Protocol):

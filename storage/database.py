@@ -1,4 +1,4 @@
-"""The engine and session factory for a database URL (SQLite by default, PostgreSQL too)."""
+"""The engine for a database URL (SQLite by default, PostgreSQL too), and units of work on it."""
 
 from __future__ import annotations
 
@@ -6,21 +6,15 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from domain.ports import UnitOfWork
-from storage import lazy_savepoint, sqlite_inline
 from storage.files import prepare_sqlite_file
 from storage.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -30,9 +24,7 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     and dropping a referenced table with foreign keys on would cascade into its children."""
     if url.startswith("sqlite"):
         prepare_sqlite_file(url)  # created 0600 before SQLite creates it with the umask
-        engine = create_async_engine(
-            url, connect_args={"timeout": 30, "async_creator_fn": sqlite_inline.connect}
-        )
+        engine = create_async_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine, foreign_keys)
         return engine
     engine = create_async_engine(url, pool_size=10, max_overflow=10)
@@ -77,7 +69,9 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 
 def _tune_sqlite(engine: AsyncEngine, foreign_keys: bool) -> None:
     """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE so that two writers queue
-    instead of failing (and SAVEPOINTs work, as SQLAlchemy's docs describe for aiosqlite)."""
+    instead of failing. The driver's own transaction handling is turned off and SQLAlchemy's
+    `begin` event emits BEGIN: SQLAlchemy's documented recipe for pysqlite and aiosqlite, so
+    that SAVEPOINTs (a joined unit of work's, storage/unit_of_work.py) work."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -103,10 +97,6 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
-        lazy_savepoint.watch(self.engine)
-        self.session_factory: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False
-        )
         # SQLite has one writer at a time: this process's writers queue here, not in
         # SQLite's busy handler (several connections waiting there can stall for its whole
         # timeout). PostgreSQL: no queue.
@@ -114,14 +104,27 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[tuple[AsyncConnection, SqlAlchemyUnitOfWork]]:
-        """One transaction, committed on a clean exit and rolled back on an exception: its
-        connection and a unit of work on it (one turn's, bot/turns.py)."""
-        async with self.writer or contextlib.nullcontext():
-            async with self.session_factory() as session, session.begin():
-                yield await session.connection(), SqlAlchemyUnitOfWork(session=session)
+        """One write transaction, committed on a clean exit and rolled back on an exception:
+        its connection and a unit of work on it. A Telegram update's turn (bot/turns.py) and
+        every command-line or scheduled use case run in one of these; use cases never commit."""
+        async with self.writer or contextlib.nullcontext(), self.engine.begin() as connection:
+            yield connection, SqlAlchemyUnitOfWork(connection)
 
-    def uow_factory(self) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(self.session_factory)
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """`async with database.unit_of_work() as uow:` one use case (or several) in one
+        transaction, committed when the block ends cleanly."""
+        async with self.transaction() as (_, uow):
+            yield uow
+
+    def connect(self) -> AsyncConnection:
+        """A connection (`async with database.connect() as connection:`); it begins a
+        transaction on its first statement, rolled back unless committed."""
+        return self.engine.connect()
+
+    def begin(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection in a transaction: committed on a clean exit, else rolled back."""
+        return self.engine.begin()
 
     async def ping(self) -> None:
         """Raise unless the database answers `SELECT 1` (the webhook's /healthz)."""
