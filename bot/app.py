@@ -17,10 +17,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.dispatcher import Dispatcher
 from bot.errors import on_error
 from bot.retries import RetryingRateLimiter
 from bot.settings import Settings
-from bot.update_runner import UpdateRunner
+from bot.turns import TurnRunner
 from domain.argon2_hasher import Argon2Hasher
 from domain.catalog import Catalog
 from domain.clock import Clock, SystemClock
@@ -38,23 +39,27 @@ from handlers import (
 )
 from handlers import reminders as reminder_handlers
 from handlers.context import DEPS_KEY, ChatApplication, ChatContext, Dependencies
+from handlers.conversation import Conversations
 from handlers.outbox import Sender
-from handlers.replies import expired_button, say
+from handlers.replies import expired_button
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-EMULATOR_TOKEN = "123456:emulator-token-for-local-runs-only"  # noqa: S105 (not a secret)
-RUNNER_KEY = "runner"
+PROCESSING_KEY = "processing"
 
 # Handler groups, in the order python-telegram-bot tries them (one handler per group runs).
 ONLY_PRIVATE, PAYMENTS_AND_SERVICE, CONVERSATIONS = -2, -1, 0
 
 
 @dataclass(frozen=True)
-class BotParts:
+class Processing:
+    """How stored updates become turns: the runner (one update, one transaction) and the
+    dispatcher (chats in parallel, each in order; the retry policy)."""
+
     database: Database
-    rules: Rules
+    runner: TurnRunner
+    dispatcher: Dispatcher
 
 
 def make_rules(settings: Settings, clock: Clock | None = None) -> Rules:
@@ -74,9 +79,9 @@ def build_application(
     *,
     token: str | None = None,
 ) -> ChatApplication:
-    """The real Application: handlers, the update runner (one transaction per update),
-    the error handler. Updates reach the runner through bot/polling.py or bot/webhook.py
-    (never python-telegram-bot's Updater: both confirm an update only once handled)."""
+    """The real Application: handlers, the turn runner (one transaction per update) and its
+    dispatcher, the error handler. Updates are stored in the inbox by bot/polling.py or
+    bot/webhook.py (never python-telegram-bot's Updater) and handled from there."""
     bot_token = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     )
@@ -95,22 +100,22 @@ def build_application(
     )
     provider = settings.payment_provider_token
     provider_token = provider.get_secret_value() if provider else None
-    application.bot_data[DEPS_KEY] = Dependencies(
+    deps = Dependencies(
         rules=rules,
-        uow_factory=database.uow_factory,
         payment_provider_token=provider_token,
         checkout_url=settings.checkout_url,
     )
-    register_handlers(application)
-    runner = UpdateRunner(application, database, Sender(application.bot, provider_token))
-    application.bot_data[RUNNER_KEY] = runner
+    application.bot_data[DEPS_KEY] = deps
+    register_handlers(application, deps)
+    runner = TurnRunner(application, database, Sender(application.bot, provider_token), deps)
+    application.bot_data[PROCESSING_KEY] = Processing(database, runner, Dispatcher(runner))
     return application
 
 
-def runner_of(application: ChatApplication) -> UpdateRunner:
-    runner = application.bot_data[RUNNER_KEY]
-    assert isinstance(runner, UpdateRunner)
-    return runner
+def processing_of(application: ChatApplication) -> Processing:
+    processing = application.bot_data[PROCESSING_KEY]
+    assert isinstance(processing, Processing)
+    return processing
 
 
 async def only_private_chats(update: Update, context: ChatContext) -> None:
@@ -128,13 +133,17 @@ async def service_message(update: Update, context: ChatContext) -> None:
     raise ApplicationHandlerStop
 
 
-def register_handlers(application: ChatApplication) -> None:
+def register_handlers(application: ChatApplication, deps: Dependencies) -> None:
     application.add_handler(TypeHandler(Update, only_private_chats), group=ONLY_PRIVATE)
     # Money first: no conversation can swallow a payment or its pre-checkout question.
     application.add_handlers(payments.service_handlers(), group=PAYMENTS_AND_SERVICE)
     application.add_handler(
         MessageHandler(filters.StatusUpdate.ALL, service_message), group=PAYMENTS_AND_SERVICE
     )
+    # One conversation at a time per member: one router for all of them (entering one ends
+    # the one the member was in); then the commands and buttons that stand alone.
+    conversations = [m.conversation() for m in (login, password, renewal, tracker, audit)]
+    application.add_handler(Conversations(conversations, deps.turns), group=CONVERSATIONS)
     for module in (login, password, renewal, tracker, audit):
         application.add_handlers(module.handlers(), group=CONVERSATIONS)
     for module in (menu, certifications, invoices, payments, reminder_handlers):

@@ -144,8 +144,10 @@ class Dispatcher:
                 if outage and not told:
                     told = True
                     await self.runner.tell_outage(received)
-                if not outage and attempts >= self.max_attempts and await self._park(
-                    received, attempts, exc
+                if (
+                    not outage
+                    and attempts >= self.max_attempts
+                    and await self._park(received, attempts, exc)
                 ):
                     return
                 await asyncio.sleep(delay)

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from bot.app import runner_of
+from bot.app import processing_of
 from bot.polling import Poller
 from handlers.context import ChatApplication
 
 
 class PollingBot:
-    """`async with PollingBot(app):` — initialize, start, poll; stop cleanly on exit."""
+    """`async with PollingBot(app):` — initialize, start, take up what the inbox holds, poll;
+    stop cleanly on exit (the updates in hand finish first)."""
 
     def __init__(self, application: ChatApplication, poll_timeout: int = 1) -> None:
         self.application = application
-        self.poller = Poller(application, runner_of(application), timeout=poll_timeout)
+        self.processing = processing_of(application)
+        self.poller = Poller(
+            application,
+            self.processing.database,
+            self.processing.dispatcher,
+            timeout=poll_timeout,
+        )
 
     async def __aenter__(self) -> ChatApplication:
         app = self.application
@@ -22,6 +29,7 @@ class PollingBot:
         if app.post_init is not None:  # as run_polling() does
             await app.post_init(app)
         await app.start()
+        await self.processing.dispatcher.resume()
         await self.poller.start()
         return app
 
@@ -32,7 +40,8 @@ class PollingBot:
         tb: TracebackType | None,
     ) -> None:
         app = self.application
-        await self.poller.stop()  # the updates in hand finish first
+        await self.poller.stop()
+        await self.processing.dispatcher.stop()
         if app.running:
             await app.stop()
         await app.shutdown()

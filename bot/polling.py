@@ -35,9 +35,7 @@ log = logging.getLogger(__name__)
 READ_TIMEOUT = 5.0  # seconds beyond the long-polling timeout (python-telegram-bot's default)
 
 
-async def store(
-    database: Database, dispatcher: Dispatcher, updates: Sequence[Update]
-) -> None:
+async def store(database: Database, dispatcher: Dispatcher, updates: Sequence[Update]) -> None:
     """Store the updates in the inbox and hand the new ones to the dispatcher."""
     received = [received_of(update) for update in updates]
     async with database.transaction() as (connection, _):

@@ -31,7 +31,6 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import CommandHandler, ExtBot
 
-from bot.app import runner_of
 from domain.ports import UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services.reminders import (
@@ -45,7 +44,6 @@ from domain.services.reminders import (
 )
 from handlers.context import ChatApplication, ChatContext
 from handlers.reminders import reminder_markup, reminder_text
-from handlers.replies import say
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +178,6 @@ class ReminderJob:
             uow_factory,
             rules,
             keep_going=lambda: application.running,
-            write_lock=runner_of(application).write_lock,
         )
         self._lock = asyncio.Lock()
         self.runs = 0  # finished runs

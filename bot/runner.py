@@ -21,9 +21,9 @@ from urllib.parse import urlparse
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
-from bot.app import build_application, make_rules, runner_of
+from bot.app import build_application, make_rules, processing_of
+from bot.dispatcher import backoff
 from bot.local import PollingBot
-from bot.polling import backoff
 from bot.reminders import schedule_reminders
 from bot.settings import Settings
 from bot.webhook import WebhookServer, check_secret
@@ -73,7 +73,7 @@ async def serve(settings: Settings, webhook_secret: str | None) -> None:
         database = Database(settings.database_url)
         rules = make_rules(settings)
         application = build_application(settings, database, rules)
-        schedule_reminders(application, database.uow_factory, rules, settings.reminder_clock_time)
+        schedule_reminders(application, database.unit_of_work, rules, settings.reminder_clock_time)
         try:
             if webhook_secret is None:
                 log.info("starting long polling")
@@ -126,7 +126,7 @@ async def serve_webhooks(
     assert settings.webhook_url
     server = WebhookServer(
         application,
-        runner_of(application),
+        processing_of(application).dispatcher,
         database,
         path=urlparse(settings.webhook_url).path,
         listen=settings.webhook_listen,

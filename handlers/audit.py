@@ -25,10 +25,13 @@ from handlers.context import ChatContext
 from handlers.conversation import STRAY_MESSAGE, Conversation
 from handlers.files import DownloadFailedError, download
 from handlers.render import us_date
-from handlers.replies import answer_button, domain_errors, edit_or_say, keyboard, pressed_data, say
+from handlers.replies import domain_errors, keyboard, pressed_data
 from handlers.tracker import FILES, activity_line
 
 NAME = "audit"
+LEAVING = (
+    "Audit upload set aside: /audit picks it up again."  # said when another conversation takes over
+)
 WAITING = "audit:files"
 STATE_WORDS = {
     AuditState.PENDING: "waiting for your proof",
@@ -144,6 +147,7 @@ async def cancel(update: Update, context: ChatContext) -> int:
 def conversation() -> Conversation:
     return Conversation(
         NAME,
+        leaving=LEAVING,
         entry_points=[
             CommandHandler("audit", start),
             CallbackQueryHandler(start, pattern=r"^ad:open$"),

@@ -10,7 +10,7 @@ from domain.services.certifications import my_certifications
 from handlers.context import ChatContext
 from handlers.intents import asks_for_cec_status
 from handlers.render import cec_status_text, certifications_text
-from handlers.replies import domain_errors, keyboard, say, typed_text
+from handlers.replies import domain_errors, keyboard, typed_text
 
 
 def telegram_id(update: Update) -> int:
@@ -35,7 +35,8 @@ async def free_text(update: Update, context: ChatContext) -> None:
     if asks_for_cec_status(typed_text(update)):
         await show_cecs(update, context)
         return
-    context.turn.say("I did not understand that. Ask me “how many CECs do I still need?”, or see /help.",
+    context.turn.say(
+        "I did not understand that. Ask me “how many CECs do I still need?”, or see /help.",
     )
 
 

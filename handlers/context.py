@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from domain.ports import UnitOfWork, UnitOfWorkFactory
+from domain.ports import UnitOfWork
 from domain.rules import Rules
 from handlers.turn import Turn, Turns
 
@@ -22,7 +22,6 @@ DEPS_KEY = "deps"
 @dataclass(frozen=True)
 class Dependencies:
     rules: Rules
-    uow_factory: UnitOfWorkFactory  # for jobs outside a turn (reminders)
     payment_provider_token: str | None = None
     checkout_url: str | None = None
     turns: Turns = field(default_factory=Turns)

@@ -32,9 +32,7 @@ FILES = filters.PHOTO | filters.Document.ALL
 # A conversation's "please answer the question" fallback: any new private message that is not
 # a command nor a file (a file goes to the flow that takes files: handlers/tracker.py; payments
 # and service messages never reach it: group -1 takes them first).
-STRAY_MESSAGE = (
-    filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED & ~FILES
-)
+STRAY_MESSAGE = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED & ~FILES
 
 EDITED = (
     "I only read new messages, so that edit changed nothing. Please send your answer again "
@@ -56,9 +54,7 @@ class Conversation:
     states: Mapping[str, Handlers]
     fallbacks: Handlers
     leaving: str = ""  # said when another conversation takes over from this one
-    _states: dict[str, list[BaseHandler[Update, ChatContext, Any]]] = field(
-        init=False, repr=False
-    )
+    _states: dict[str, list[BaseHandler[Update, ChatContext, Any]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._states = {state: list(handlers) for state, handlers in self.states.items()}

@@ -17,7 +17,7 @@ from domain.services.invoices import InvoiceView, my_invoices, select_invoices
 from handlers.context import ChatContext
 from handlers.payments import start_payment
 from handlers.render import invoice_block, us_date
-from handlers.replies import answer_button, domain_errors, edit_or_say, keyboard, say
+from handlers.replies import domain_errors, keyboard
 
 CHECKED, UNCHECKED = "☑", "☐"
 
@@ -89,7 +89,8 @@ async def show_invoices(update: Update, context: ChatContext) -> None:
         return
     markup = invoices_markup(invoices, set())
     has_open = any(i.status is InvoiceStatus.OPEN for i in invoices)
-    context.turn.say(invoices_text(invoices, 0),
+    context.turn.say(
+        invoices_text(invoices, 0),
         markup if has_open or len(markup.inline_keyboard) > 1 else None,
     )
 
@@ -106,7 +107,8 @@ async def toggle(update: Update, context: ChatContext) -> None:
     selection = await select_invoices(context.uow(), context.rules, who, sorted(chosen))
     invoices = await my_invoices(context.uow(), context.rules, who)
     context.turn.answer_button()
-    context.turn.edit_or_say(invoices_text(invoices, selection.total_cents), invoices_markup(invoices, chosen)
+    context.turn.edit_or_say(
+        invoices_text(invoices, selection.total_cents), invoices_markup(invoices, chosen)
     )
 
 

@@ -26,11 +26,12 @@ from handlers.context import ChatContext
 from handlers.conversation import Conversation
 from handlers.menu import main_menu
 from handlers.render import us_date
-from handlers.replies import answer_button, delete_message, say, typed_text
+from handlers.replies import typed_text
 
 log = logging.getLogger(__name__)
 
 NAME = "login"
+LEAVING = "Login stopped."  # said when another conversation takes over
 USERNAME, PASSWORD = "login:username", "login:password"
 PENDING_USERNAME = "username"
 ASK_USERNAME = (
@@ -49,7 +50,8 @@ async def start_login(update: Update, context: ChatContext) -> str | int:
     context.turn.answer_button()
     member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
     if member is not None:
-        context.turn.say(f"You are logged in as {escape(member.full_name)} (ACSM ID {member.acsm_id}). "
+        context.turn.say(
+            f"You are logged in as {escape(member.full_name)} (ACSM ID {member.acsm_id}). "
             "Use /logout to switch accounts.",
         )
         return ConversationHandler.END
@@ -78,7 +80,8 @@ async def got_password(update: Update, context: ChatContext) -> str | int:
         return ConversationHandler.END
     if result.locked_until is not None:
         local = result.locked_until.astimezone(context.rules.timezone)
-        context.turn.say("Too many failed attempts. For your security this account is locked until "
+        context.turn.say(
+            "Too many failed attempts. For your security this account is locked until "
             f"{local:%I:%M %p} on {us_date(local.date())} ({context.rules.timezone.key}).",
         )
         return ConversationHandler.END
@@ -104,6 +107,7 @@ def conversation() -> Conversation:
     text = filters.TEXT & ~filters.COMMAND
     return Conversation(
         NAME,
+        leaving=LEAVING,
         entry_points=[
             CommandHandler("login", start_login),
             CallbackQueryHandler(start_login, pattern=r"^login$"),

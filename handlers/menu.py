@@ -9,7 +9,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from domain.services import auth
 from handlers.context import ChatContext
-from handlers.replies import keyboard, say
+from handlers.replies import keyboard
 
 COMMANDS = [
     BotCommand("start", "Start here"),
@@ -57,12 +57,14 @@ async def start(update: Update, context: ChatContext) -> None:
     assert user is not None
     member = await auth.current_member(context.uow(), context.rules, user.id)
     if member is None:
-        context.turn.say("Hello! I help ACSM-certified professionals renew their certifications: "
+        context.turn.say(
+            "Hello! I help ACSM-certified professionals renew their certifications: "
             "report CECs, get the invoice and pay, right here.\n\nPlease log in to begin.",
             keyboard([("Log in", "login")]),
         )
         return
-    context.turn.say(f"Welcome back, {escape(member.full_name)}. What would you like to do?", main_menu()
+    context.turn.say(
+        f"Welcome back, {escape(member.full_name)}. What would you like to do?", main_menu()
     )
 
 

@@ -23,15 +23,13 @@ from handlers.context import ChatContext
 from handlers.conversation import Conversation
 from handlers.login import telegram_id
 from handlers.replies import (
-    answer_button,
-    delete_message,
     domain_errors,
     keyboard,
-    say,
     typed_text,
 )
 
 NAME = "password"
+LEAVING = "Password change stopped: your password is unchanged."  # said when another conversation takes over
 OLD, NEW, USERNAME = "password:old", "password:new", "password:username"
 # The verified current password is held in memory only (bot_data is never persisted),
 # so no password ever reaches the database or the logs; after a restart it is asked again.
@@ -49,7 +47,8 @@ async def start(update: Update, context: ChatContext) -> str | int:
     if member is None:
         context.turn.say("Please log in first: /login")
         return ConversationHandler.END
-    context.turn.say("What would you like to change?",
+    context.turn.say(
+        "What would you like to change?",
         keyboard([("My password", "pw:password"), ("My username", "pw:username")]),
     )
     return OLD
@@ -72,7 +71,8 @@ async def got_old(update: Update, context: ChatContext) -> str | int:
         context.turn.say("That is not your current password. Password unchanged.")
         return ConversationHandler.END
     pending_old(context)[telegram_id(update)] = password
-    context.turn.say("Now type your new password: at least 10 characters, not your username. "
+    context.turn.say(
+        "Now type your new password: at least 10 characters, not your username. "
         "A short sentence works well. I will delete the message.",
     )
     return NEW
@@ -129,6 +129,7 @@ def conversation() -> Conversation:
     text = filters.TEXT & ~filters.COMMAND
     return Conversation(
         NAME,
+        leaving=LEAVING,
         entry_points=[CommandHandler("password", start)],
         states={
             OLD: [

@@ -26,13 +26,8 @@ from handlers.context import ChatContext
 from handlers.receipt_pdf import ReceiptData, ReceiptLine, build_receipt
 from handlers.render import us_date
 from handlers.replies import (
-    answer_button,
-    answer_pre_checkout,
     data_suffix,
     domain_errors,
-    say,
-    send_document,
-    send_invoice,
 )
 
 log = logging.getLogger(__name__)
@@ -58,7 +53,8 @@ async def start_payment(update: Update, context: ChatContext, selection: Selecti
         return
     deps = context.deps
     if deps.payment_provider_token:
-        context.turn.send_invoice(title="ACSM recertification",
+        context.turn.send_invoice(
+            title="ACSM recertification",
             description=("Invoices " + ", ".join(numbers))[:255],
             payload=payload_for(numbers),
             prices=[
@@ -68,7 +64,8 @@ async def start_payment(update: Update, context: ChatContext, selection: Selecti
         )
     elif deps.checkout_url:
         link = f"{deps.checkout_url}?{urlencode({'invoices': ','.join(numbers)})}"
-        context.turn.say("Payment inside Telegram is not set up, so your cart is on the ACSM website. "
+        context.turn.say(
+            "Payment inside Telegram is not set up, so your cart is on the ACSM website. "
             f'Open <a href="{link}">the checkout page</a> to pay {len(numbers)} invoice(s).',
         )
     else:
@@ -119,7 +116,8 @@ async def payment_received(update: Update, context: ChatContext) -> None:
             paid.telegram_payment_charge_id,
             outcome.flagged,
         )
-        context.turn.say("We received your payment, but it does not match an open invoice of yours, so "
+        context.turn.say(
+            "We received your payment, but it does not match an open invoice of yours, so "
             "nothing was renewed yet. Our staff have been alerted and will sort it out; you "
             f"do not need to pay again. Reference: {escape(paid.telegram_payment_charge_id[:64])}",
         )

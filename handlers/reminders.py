@@ -15,7 +15,7 @@ from domain.services import reminders
 from domain.services.reminders import ReminderContent
 from handlers.context import ChatContext
 from handlers.render import us_date
-from handlers.replies import domain_errors, edit_or_say, keyboard, say
+from handlers.replies import domain_errors, keyboard
 
 LOG_ACTIVITY = "cec:add"  # the CEC tracker's "log an activity" conversation
 TURN_ON, TURN_OFF = "rem:on", "rem:off"

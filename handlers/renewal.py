@@ -28,16 +28,14 @@ from handlers.context import ChatContext
 from handlers.conversation import STRAY_MESSAGE, Conversation, please_answer
 from handlers.render import invoice_block, us_date
 from handlers.replies import (
-    answer_button,
     data_suffix,
     domain_errors,
-    edit_or_say,
     keyboard,
-    say,
     typed_text,
 )
 
 NAME = "renewal"
+LEAVING = "Renewal set aside: what you entered is kept, and /renew picks it up again."  # said when another conversation takes over
 EDIT_EMAIL, EDIT_PHONE = "renew:edit_email", "renew:edit_phone"
 CHECKED, UNCHECKED = "☑", "☐"
 
@@ -138,23 +136,26 @@ def acknowledge_text(progress: RenewalProgress) -> str:
     )
 
 
-async def present(update: Update, progress: RenewalProgress, note: str = "") -> str | int:
+async def present(context: ChatContext, progress: RenewalProgress, note: str = "") -> str | int:
     """Show the step the renewal is at; return the matching conversation state."""
     prefix = f"{note}\n\n" if note else ""
     step = progress.step
     if step is RenewalStep.CHOOSE:
-        context.turn.say(prefix + "Several certifications can be renewed. Choose which to renew together:",
+        context.turn.say(
+            prefix + "Several certifications can be renewed. Choose which to renew together:",
             choose_markup(progress, set()),
         )
     elif step is RenewalStep.CONTACT:
-        context.turn.say(prefix + contact_text(progress),
+        context.turn.say(
+            prefix + contact_text(progress),
             keyboard(
                 [("Yes, correct", "rn:contact_ok")],
                 [("Edit email", "rn:email"), ("Edit phone", "rn:phone")],
             ),
         )
     elif step is RenewalStep.CPR:
-        context.turn.say(prefix + cpr_text(progress),
+        context.turn.say(
+            prefix + cpr_text(progress),
             keyboard([("Yes, it is current", "rn:cpr_yes"), ("No", "rn:cpr_no")]),
         )
     elif step is RenewalStep.ACSM_CECS:
@@ -164,12 +165,14 @@ async def present(update: Update, progress: RenewalProgress, note: str = "") -> 
         use = f"Use {format_cecs(progress.logged_other)} (logged)"
         context.turn.say(prefix + other_cecs_text(progress), keyboard([(use, "rn:other_use")]))
     elif step is RenewalStep.ACKNOWLEDGE:
-        context.turn.say(prefix + acknowledge_text(progress),
+        context.turn.say(
+            prefix + acknowledge_text(progress),
             keyboard([(f"{UNCHECKED} I acknowledge", "rn:ack")]),
         )
     else:
         assert progress.invoice is not None
-        context.turn.say(prefix + invoice_block(progress.invoice),
+        context.turn.say(
+            prefix + invoice_block(progress.invoice),
             keyboard([("Go to my invoices", "menu:invoices")]),
         )
     return state_of(progress)
@@ -184,12 +187,12 @@ async def start(update: Update, context: ChatContext) -> str | int:
     suffix = data_suffix(update)
     if suffix.isdigit():
         progress = await renewal.start_renewal(uow(), rules, who, [int(suffix)])
-        return await present(update, progress)
+        return await present(context, progress)
     resumed = await renewal.renewal_progress(uow(), rules, who)
     if resumed is not None and resumed.step is not RenewalStep.DONE:
-        return await present(update, resumed, "Let's continue your renewal.")
+        return await present(context, resumed, "Let's continue your renewal.")
     progress = await renewal.start_renewal(uow(), rules, who, None)
-    return await present(update, progress)
+    return await present(context, progress)
 
 
 # ---- steps ------------------------------------------------------------------------------
@@ -218,7 +221,8 @@ async def toggle_choice(update: Update, context: ChatContext) -> str:
     context.turn.answer_button()
     if progress is None or progress.step is not RenewalStep.CHOOSE:
         return f"renew:{RenewalStep.CHOOSE.value}"
-    context.turn.edit_or_say("Several certifications can be renewed. Choose which to renew together:",
+    context.turn.edit_or_say(
+        "Several certifications can be renewed. Choose which to renew together:",
         choose_markup(progress, chosen),
     )
     return f"renew:{RenewalStep.CHOOSE.value}"
@@ -235,13 +239,13 @@ async def confirm_choice(update: Update, context: ChatContext) -> str | int:
     progress = await renewal.choose_certifications(
         context.uow(), context.rules, telegram_id(update), sorted(chosen)
     )
-    return await present(update, progress)
+    return await present(context, progress)
 
 
 @domain_errors()
 async def contact_ok(update: Update, context: ChatContext) -> str | int:
     progress = await renewal.confirm_contact(context.uow(), context.rules, telegram_id(update))
-    return await present(update, progress)
+    return await present(context, progress)
 
 
 async def ask_email(update: Update, context: ChatContext) -> str:
@@ -267,7 +271,7 @@ async def changed_contact(
     except InvalidInputError as exc:
         context.turn.say(f"{escape(str(exc))}\nType it again, e.g. {example}.")
         return state
-    return await present(update, progress, f"{field.capitalize()} updated.")
+    return await present(context, progress, f"{field.capitalize()} updated.")
 
 
 @domain_errors()
@@ -283,12 +287,13 @@ async def got_phone(update: Update, context: ChatContext) -> str | int:
 @domain_errors()
 async def cpr_yes(update: Update, context: ChatContext) -> str | int:
     progress = await renewal.confirm_cpr(context.uow(), context.rules, telegram_id(update))
-    return await present(update, progress)
+    return await present(context, progress)
 
 
 async def cpr_no(update: Update, context: ChatContext) -> int:
     context.turn.answer_button()
-    context.turn.say("A current CPR/AED certification is required to renew by CECs. Renew it, then "
+    context.turn.say(
+        "A current CPR/AED certification is required to renew by CECs. Renew it, then "
         "come back with /renew: I have kept what you entered so far.",
     )
     return ConversationHandler.END
@@ -315,7 +320,7 @@ async def got_acsm_cecs(update: Update, context: ChatContext) -> str | int:
     except InvalidCecAmountError as exc:
         context.turn.say(f"{escape(str(exc))}.\nType a number of CECs, e.g. 30 or 12.5.")
         return f"renew:{RenewalStep.ACSM_CECS.value}"
-    return await present(update, progress)
+    return await present(context, progress)
 
 
 @domain_errors()
@@ -334,19 +339,20 @@ async def got_other_cecs(update: Update, context: ChatContext) -> str | int:
             f"That makes {format_cecs(total)} of {format_cecs(progress.required_cecs)} CECs: "
             f"you need {format_cecs(progress.short_by)} more. No invoice was created."
         )
-        return await present(update, progress, note)
-    return await present(update, progress)
+        return await present(context, progress, note)
+    return await present(context, progress)
 
 
 @domain_errors()
 async def acknowledged(update: Update, context: ChatContext) -> str | int:
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
-        context.turn.edit_or_say(query.message.text_html or "",
+        context.turn.edit_or_say(
+            query.message.text_html or "",
             keyboard([(f"{CHECKED} I acknowledge", "rn:done")]),
         )
     progress = await renewal.acknowledge(context.uow(), context.rules, telegram_id(update))
-    return await present(update, progress, "Thank you. Your invoice:")
+    return await present(context, progress, "Thank you. Your invoice:")
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
@@ -363,6 +369,7 @@ def conversation() -> Conversation:
 
     return Conversation(
         NAME,
+        leaving=LEAVING,
         entry_points=[
             CommandHandler("renew", start),
             CallbackQueryHandler(start, pattern=r"^(menu:renew|renew:\d+)$"),

@@ -34,17 +34,15 @@ from handlers.files import DownloadFailedError, download
 from handlers.render import us_date
 from handlers.replies import (
     PLEASE_LOG_IN,
-    answer_button,
     data_suffix,
     domain_errors,
-    edit_or_say,
     keyboard,
     pressed_data,
-    say,
     typed_text,
 )
 
 NAME = "addcec"
+LEAVING = "Logging that activity stopped: nothing was logged. /addcec starts again."  # said when another conversation takes over
 TITLE, PROVIDER, DATE, CECS, ORG, PROOF = (
     "addcec:title",
     "addcec:provider",
@@ -150,7 +148,8 @@ async def got_cecs(update: Update, context: ChatContext) -> str:
         context.turn.say(f"{escape(str(exc))}\nType the CECs again, e.g. 2 or 1.5.")
         return CECS
     context.turn.remember(NAME, cecs=str(cecs))
-    context.turn.say("Was it an ACSM activity, or from another organization?",
+    context.turn.say(
+        "Was it an ACSM activity, or from another organization?",
         keyboard([("ACSM", "ac:org:acsm"), ("Other organization", "ac:org:other")]),
     )
     return ORG
@@ -164,7 +163,8 @@ async def got_org(update: Update, context: ChatContext) -> str | int:
     context.turn.edit_or_say(f"Organization: {ORG_LABELS[organization]}.")
     if data(context).get("proof_id") is not None:
         return await save(update, context, proof_id=int(str(data(context)["proof_id"])))
-    context.turn.say("Last step: send the certificate as a photo or PDF (up to 10 MB), or skip it.",
+    context.turn.say(
+        "Last step: send the certificate as a photo or PDF (up to 10 MB), or skip it.",
         keyboard([("Skip the certificate", "ac:skip")]),
     )
     return PROOF
@@ -220,7 +220,8 @@ async def save(
         proof_data=proof_data,
     )
     proof = " with its certificate" if view.proof_id is not None else ""
-    context.turn.say(f"Logged{proof}: {escape(view.title)} ({escape(view.provider)}), "
+    context.turn.say(
+        f"Logged{proof}: {escape(view.title)} ({escape(view.provider)}), "
         f"{us_date(view.completed_on)}, {format_cecs(view.cecs)} CECs "
         f"({ORG_LABELS[view.organization]}).\n\n/mycecs lists your activities, /cecs counts them.",
         keyboard([("Log another", "cec:add")]),
@@ -253,7 +254,8 @@ async def file_on_its_own(update: Update, context: ChatContext) -> None:
     except DownloadFailedError as exc:
         context.turn.say(str(exc))
         return
-    context.turn.say("Is this a certificate? I can log the CEC activity with it.",
+    context.turn.say(
+        "Is this a certificate? I can log the CEC activity with it.",
         keyboard(
             [("Log an activity with it", f"ac:with:{proof.id}")],
             [("No, thanks", f"ac:drop:{proof.id}")],
@@ -269,7 +271,8 @@ async def drop_offered(update: Update, context: ChatContext) -> None:
         telegram_id(update),
         int(pressed_data(update).rpartition(":")[2]),
     )
-    context.turn.edit_or_say("All right, I did not keep it."
+    context.turn.edit_or_say(
+        "All right, I did not keep it."
         if deleted
         else "All right. I already had this file: it stays with the activity it belongs to.",
     )
@@ -337,6 +340,7 @@ def conversation() -> Conversation:
     text = filters.TEXT & ~filters.COMMAND
     return Conversation(
         NAME,
+        leaving=LEAVING,
         entry_points=[
             CommandHandler("addcec", start),
             CallbackQueryHandler(start, pattern=r"^cec:add$"),

@@ -20,7 +20,7 @@ from sqlalchemy import Table, and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.orm import ConversationStateRow, InboxRow, table
-from storage.repositories import for_dialect, upsert
+from storage.statements import for_dialect, of_dialect, upsert
 
 KEEP = timedelta(days=2)  # done updates are remembered (Telegram redelivers for 24 hours)
 
@@ -55,22 +55,22 @@ class Failure:
 
 
 _RECEIVE = for_dialect(
-    lambda insert: insert(INBOX)
-    .values(
-        update_id=bindparam("update_id"),
-        chat_id=bindparam("chat_id"),
-        user_id=bindparam("user_id"),
-        payload=bindparam("payload", type_=INBOX.c.payload.type),
-        received_at=bindparam("received_at", type_=INBOX.c.received_at.type),
-        attempts=0,
-        told=False,
+    lambda insert: (
+        insert(INBOX)
+        .values(
+            update_id=bindparam("update_id"),
+            chat_id=bindparam("chat_id"),
+            user_id=bindparam("user_id"),
+            payload=bindparam("payload", type_=INBOX.c.payload.type),
+            received_at=bindparam("received_at", type_=INBOX.c.received_at.type),
+            attempts=0,
+            told=False,
+        )
+        .on_conflict_do_nothing()
+        .returning(INBOX.c.update_id)
     )
-    .on_conflict_do_nothing()
-    .returning(INBOX.c.update_id)
 )
-_STATE_OF_KEY = (
-    select(STATES.c.state).where(STATES.c.key == bindparam("key")).scalar_subquery()
-)
+_STATE_OF_KEY = select(STATES.c.state).where(STATES.c.key == bindparam("key")).scalar_subquery()
 # The claim and the member's conversation in one statement.
 _CLAIM = (
     select(INBOX.c.update_id, _STATE_OF_KEY.label("conversation"))
@@ -84,9 +84,7 @@ _FINISH = (
 )
 _SAVE_STATE = upsert(STATES, ["key"])
 _END_STATE = delete(STATES).where(STATES.c.key == bindparam("key"))
-_CLEAR_REPLIES = (
-    update(INBOX).where(INBOX.c.update_id == bindparam("id")).values(replies=None)
-)
+_CLEAR_REPLIES = update(INBOX).where(INBOX.c.update_id == bindparam("id")).values(replies=None)
 _KEEP_REPLIES = (
     update(INBOX).where(INBOX.c.update_id == bindparam("id")).values(replies=bindparam("kept"))
 )
@@ -130,10 +128,6 @@ _PRUNE = delete(INBOX).where(
 )
 
 
-def _dialect(connection: AsyncConnection) -> str:
-    return connection.dialect.name
-
-
 async def receive(
     connection: AsyncConnection, updates: Sequence[Received], now: datetime
 ) -> set[int]:
@@ -150,7 +144,7 @@ async def receive(
         }
         for u in updates
     ]
-    result = await connection.execute(_RECEIVE[_dialect(connection)], rows)
+    result = await connection.execute(of_dialect(connection, _RECEIVE), rows)
     return set(result.scalars())
 
 
@@ -182,7 +176,7 @@ async def finish(
             await connection.execute(_END_STATE, {"key": key})
         else:
             await connection.execute(
-                _SAVE_STATE[_dialect(connection)], {"key": key, "state": state}
+                of_dialect(connection, _SAVE_STATE), {"key": key, "state": state}
             )
 
 

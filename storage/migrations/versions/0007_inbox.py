@@ -85,7 +85,9 @@ def upgrade() -> None:
         op.bulk_insert(inbox, list(rows.values()))
 
     old = sa.table(
-        "conversations", sa.column("name", sa.String()), sa.column("key", sa.String()),
+        "conversations",
+        sa.column("name", sa.String()),
+        sa.column("key", sa.String()),
         sa.column("state", sa.JSON()),
     )
     kept: dict[str, dict[str, object]] = {}
