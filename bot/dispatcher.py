@@ -38,10 +38,10 @@ def backoff(attempt: int) -> float:
 
 class Dispatcher:
     def __init__(
-        self, runner: TurnRunner, parallel: int = 8, max_attempts: int = MAX_ATTEMPTS
+        self, runner: TurnRunner, parallel: int = 8, max_attempts: int | None = None
     ) -> None:
         self.runner = runner
-        self.max_attempts = max_attempts
+        self.max_attempts = max_attempts or MAX_ATTEMPTS
         self._slots = asyncio.Semaphore(parallel)
         self._in_hand: set[int] = set()
         self._tails: dict[object, asyncio.Task[None]] = {}  # the last task of each chat

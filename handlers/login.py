@@ -31,7 +31,8 @@ from handlers.replies import typed_text
 log = logging.getLogger(__name__)
 
 NAME = "login"
-LEAVING = "Login stopped."  # said when another conversation takes over
+# Said when another conversation takes over from this one.
+LEAVING = "Login stopped."
 USERNAME, PASSWORD = "login:username", "login:password"
 PENDING_USERNAME = "username"
 ASK_USERNAME = (

@@ -29,7 +29,8 @@ from handlers.replies import (
 )
 
 NAME = "password"
-LEAVING = "Password change stopped: your password is unchanged."  # said when another conversation takes over
+# Said when another conversation takes over from this one.
+LEAVING = "Password change stopped: your password is unchanged."
 OLD, NEW, USERNAME = "password:old", "password:new", "password:username"
 # The verified current password is held in memory only (bot_data is never persisted),
 # so no password ever reaches the database or the logs; after a restart it is asked again.

@@ -35,7 +35,8 @@ from handlers.replies import (
 )
 
 NAME = "renewal"
-LEAVING = "Renewal set aside: what you entered is kept, and /renew picks it up again."  # said when another conversation takes over
+# Said when another conversation takes over from this one.
+LEAVING = "Renewal set aside: what you entered is kept, and /renew picks it up again."
 EDIT_EMAIL, EDIT_PHONE = "renew:edit_email", "renew:edit_phone"
 CHECKED, UNCHECKED = "☑", "☐"
 

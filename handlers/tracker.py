@@ -42,7 +42,8 @@ from handlers.replies import (
 )
 
 NAME = "addcec"
-LEAVING = "Logging that activity stopped: nothing was logged. /addcec starts again."  # said when another conversation takes over
+# Said when another conversation takes over from this one.
+LEAVING = "Logging that activity stopped: nothing was logged. /addcec starts again."
 TITLE, PROVIDER, DATE, CECS, ORG, PROOF = (
     "addcec:title",
     "addcec:provider",

@@ -102,7 +102,7 @@ def uow_factory(database: Database) -> UnitOfWorkFactory:
 @pytest.fixture
 def queued_on_sqlite(database_url: str) -> Callable[[Awaitable[T]], Awaitable[T]]:
     """Run concurrent transactions as the bot does. PostgreSQL: truly concurrent. SQLite:
-    queued in-process on one lock, as bot/update_runner.py queues its writers. Several
+    queued in-process on one lock, as storage/database.py's Database.transaction queues its writers. Several
     connections of one process waiting in SQLite's busy handler can stall for the whole busy
     timeout (then "database is locked"), so the bot never does that."""
     lock = asyncio.Lock() if database_url.startswith("sqlite") else None

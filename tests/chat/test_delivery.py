@@ -21,11 +21,11 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-import bot.polling
+import bot.dispatcher
 from bot.errors import DATABASE_DOWN, PARKED
 from domain.argon2_hasher import Argon2Hasher
+from storage import inbox
 from storage.database import Database
-from storage.update_records import parked_updates
 from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet, shows
 from tests.hardening.consistency import broken_rows, counts
 
@@ -34,8 +34,8 @@ WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)", re.IGNORECASE)
 
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bot.polling, "BACKOFF_BASE", 0.05)
-    monkeypatch.setattr(bot.polling, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(bot.dispatcher, "BACKOFF_BASE", 0.05)
+    monkeypatch.setattr(bot.dispatcher, "MAX_ATTEMPTS", 3)
 
 
 async def invoice_for_cep(bob: Any) -> Any:
@@ -158,11 +158,14 @@ def failing_writes(database: Database) -> Iterator[dict[str, Any]]:
     plan: dict[str, Any] = {"armed": False, "attempt": 0, "writes": 0, "failed": []}
 
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not plan["armed"] or not WRITES.match(statement):
+        if not plan["armed"]:
             return
-        if statement.lstrip().upper().startswith("INSERT INTO PROCESSED_UPDATES"):
+        if statement.lstrip().upper().startswith("SELECT INBOX.UPDATE_ID, (SELECT"):
             plan["attempt"] += 1  # the claim: a new attempt of the update
             plan["writes"] = 0
+            return
+        if not WRITES.match(statement):
+            return
         plan["writes"] += 1
         if plan["writes"] == plan["attempt"]:
             plan["failed"].append(statement.split("(")[0].strip()[:40])
@@ -196,7 +199,7 @@ async def test_a_failure_at_every_write_of_a_payment_leaves_one_payment(
     await quiet(emulator)
     failing_writes["armed"] = False
     print(f"\nfailed writes, one per attempt: {failing_writes['failed']}")
-    # claim, payment, its invoice, invoice, certification, draft, replies (and their clearing)
+    # payment, its invoice, invoice, certification, draft, done with replies, their clearing
     assert len(failing_writes["failed"]) >= 7
     total = await counts(database)
     assert (total.invoices, total.paid_invoices, total.payments) == (1, 1, 1)
@@ -292,9 +295,9 @@ async def test_a_poison_update_is_parked_and_the_chat_goes_on(bot, emulator, dat
         event.remove(database.engine.sync_engine, "before_cursor_execute", before)
     await quiet(emulator)
     assert sum(m.text == PARKED for m in ann.messages) == 1
-    (parked,) = await parked_updates(database.engine)
     async with database.connect() as connection:
+        (parked,) = await inbox.parked(connection)
         payload = (
-            await connection.execute(text("SELECT payload FROM parked_updates"))
+            await connection.execute(text("SELECT payload FROM inbox WHERE parked_at IS NOT NULL"))
         ).scalar_one()
     assert parked > 0 and "/certifications" not in str(payload)  # nothing typed is kept

@@ -84,7 +84,9 @@ async def test_nothing_typed_at_the_username_prompt_outlives_the_login(
 
     async def stored() -> str:
         async with database.connect() as connection:
-            rows = (await connection.execute(text("SELECT key, state FROM conversation_states"))).all()
+            rows = (
+                await connection.execute(text("SELECT key, state FROM conversation_states"))
+            ).all()
         return str(rows)
 
     ann = emulator.new_user("Ann", "Lee")

@@ -136,6 +136,6 @@ def test_a_postgres_database_without_our_schema_is_refused_and_not_created(
         asyncio.run(upgrade(url, "0002"))
         for command in staff_commands(tmp_path):
             assert_refused(acsm_bot(tmp_path, url, *command), "revision 0002")
-        assert "parked_updates" not in asyncio.run(_tables(url))
+        assert "inbox" not in asyncio.run(_tables(url))
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
