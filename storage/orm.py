@@ -227,7 +227,8 @@ class InboxRow(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     user_id: Mapped[int | None] = mapped_column(BigInteger)
-    payload: Mapped[Any | None] = mapped_column(JSON)
+    # none_as_null: None is SQL NULL (not JSON null), so "IS NULL" finds cleared rows
+    payload: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -235,7 +236,7 @@ class InboxRow(Base):
     retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     told: Mapped[bool] = mapped_column(Boolean, default=False)
     parked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    replies: Mapped[Any | None] = mapped_column(JSON)
+    replies: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
 
 
 # ---- the CEC tracker and audits (migration 0005) ---------------------------------------------
