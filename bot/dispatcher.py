@@ -47,6 +47,7 @@ class Dispatcher:
         self._tails: dict[object, asyncio.Task[None]] = {}  # the last task of each chat
         self._workers: set[asyncio.Task[None]] = set()
         self.progress = asyncio.Event()  # set whenever an update is done
+        self._resuming: asyncio.Task[None] | None = None
 
     @property
     def in_hand(self) -> int:
@@ -73,6 +74,26 @@ class Dispatcher:
 
         worker.add_done_callback(finished)
 
+    async def start(self) -> None:
+        """Take up what the inbox holds; if the database does not answer yet, keep trying in
+        the background (new updates are refused meanwhile anyway: they cannot be stored)."""
+        try:
+            await self.resume()
+        except Exception as exc:
+            log.warning("pending updates not read (%s); trying again", type(exc).__name__)
+            self._resuming = asyncio.create_task(self._resume_until_done(), name="acsm-resume")
+
+    async def _resume_until_done(self) -> None:
+        failures = 0
+        while True:
+            failures += 1
+            await asyncio.sleep(backoff(failures))
+            try:
+                await self.resume()
+                return
+            except Exception as exc:
+                log.warning("pending updates not read (%s); trying again", type(exc).__name__)
+
     async def resume(self) -> int:
         """Send the replies a kill kept, then take up every pending update (start-up)."""
         await self.runner.send_unsent()
@@ -87,6 +108,9 @@ class Dispatcher:
     async def stop(self, grace: float = 10.0) -> None:
         """Let the updates in hand finish (up to `grace` seconds); the rest stay pending in
         the inbox for the next start."""
+        if self._resuming is not None:
+            self._resuming.cancel()
+            await asyncio.wait({self._resuming})
         if self._workers:
             _, late = await asyncio.wait(self._workers, timeout=grace)
             for _ in range(10):  # cancel what is left; never hang on a worker that resists

@@ -29,7 +29,7 @@ class PollingBot:
         if app.post_init is not None:  # as run_polling() does
             await app.post_init(app)
         await app.start()
-        await self.processing.dispatcher.resume()
+        await self.processing.dispatcher.start()
         await self.poller.start()
         return app
 

@@ -78,7 +78,7 @@ class WebhookServer:
     # -- lifecycle ------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.dispatcher.resume()  # what a kill or a restart left in the inbox
+        await self.dispatcher.start()  # what a kill or a restart left in the inbox
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self.path, self._post)
         app.router.add_get("/healthz", self._health)

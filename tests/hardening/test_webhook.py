@@ -29,12 +29,12 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from telegram import Update
 
-from bot.app import build_application, make_rules, runner_of
+from bot.app import build_application, make_rules, processing_of
 from bot.errors import DATABASE_DOWN, PARKED
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER, WebhookServer
 from storage.database import Database
-from storage.update_records import parked_updates
+from storage import inbox
 from telegram_emulator import TelegramEmulator, load_spec
 from tests.hardening.test_kill import BENIGN, ROOT, BotProcess, rotating, walk_with_kills
 
@@ -109,7 +109,8 @@ def test_webhook_mode_refuses_to_start_without_a_proper_secret(
 async def processed(database: Database, update_id: int) -> int:
     async with database.connect() as connection:
         found = await connection.scalar(
-            text("SELECT COUNT(*) FROM processed_updates WHERE update_id = :id"), {"id": update_id}
+            text("SELECT COUNT(*) FROM inbox WHERE update_id = :id AND done_at IS NOT NULL"),
+            {"id": update_id},
         )
     return int(found or 0)
 
@@ -173,15 +174,17 @@ def webhook_server(
     """The real Application behind a WebhookServer on a free local port."""
     settings = Settings(_env_file=None, telegram_api_base_url=emulator.base_url)  # type: ignore[call-arg]
     application = build_application(settings, database, make_rules(settings), token=emulator.token)
+    dispatcher = processing_of(application).dispatcher
+    for name, value in policy.items():
+        setattr(dispatcher, name, value)
     return WebhookServer(
         application,
-        runner_of(application),
+        dispatcher,
         database,
         path=path,
         listen="127.0.0.1",
         port=free_port(),
         secret=SECRET,
-        **policy,
     )
 
 
@@ -234,9 +237,9 @@ async def test_sigkill_at_every_step_in_webhook_mode(
 
 @pytest.fixture
 async def hooked(emulator: TelegramEmulator, database: Database) -> AsyncIterator[WebhookServer]:
-    """The real Application behind a WebhookServer that parks after 2 attempts and gives a
-    request 1 s before answering 503; the emulator delivers to it."""
-    server = webhook_server(emulator, database, max_attempts=2, request_budget=1.0)
+    """The real Application behind a WebhookServer whose dispatcher parks after 2 attempts;
+    the emulator delivers to it."""
+    server = webhook_server(emulator, database, max_attempts=2)
     application = server.application
     await application.initialize()
     await application.start()
@@ -253,13 +256,16 @@ async def hooked(emulator: TelegramEmulator, database: Database) -> AsyncIterato
 
 
 @contextlib.contextmanager
-def failing(database: Database, error: Exception) -> Iterator[dict[str, bool]]:
-    """While armed, every read of a member's conversation states (a step of every update,
-    not of parking) raises `error`."""
+def failing(
+    database: Database, error: Exception, where: str = r"FROM conversation"
+) -> Iterator[dict[str, bool]]:
+    """While armed, every statement matching `where` raises `error`: by default the claim of
+    an update with the member's conversation (a step of every turn, not of storing nor
+    parking)."""
     armed = {"on": True}
 
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if armed["on"] and re.search(r"FROM conversation", statement, re.IGNORECASE):
+        if armed["on"] and re.search(where, statement, re.IGNORECASE):
             raise error
 
     event.listen(database.engine.sync_engine, "before_cursor_execute", before)
@@ -267,6 +273,14 @@ def failing(database: Database, error: Exception) -> Iterator[dict[str, bool]]:
         yield armed
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", before)
+
+
+async def attempts(database: Database, update_id: int) -> int:
+    async with database.connect() as connection:
+        found = await connection.scalar(
+            text("SELECT attempts FROM inbox WHERE update_id = :id"), {"id": update_id}
+        )
+    return int(found or 0)
 
 
 def statuses(emulator: TelegramEmulator, update_id: int) -> list[int | None]:
@@ -282,13 +296,14 @@ async def test_a_poison_update_is_parked_and_answered_200(
         await ann.wait_for(lambda m: m.text == PARKED, timeout=15)
     update_id = max(emulator.updates.history)
     await emulator.settle(timeout=15)
-    assert statuses(emulator, update_id) == [200]  # tried twice inside the request, parked
-    assert await parked_updates(database.engine) == [update_id]
+    assert statuses(emulator, update_id) == [200]  # stored: Telegram's part is done
+    async with database.connect() as connection:
+        assert await inbox.parked(connection) == [update_id]  # tried twice, then parked
     await ann.send("/help")
     await ann.wait_for(lambda m: "/renew" in m.text, timeout=15)  # the chat goes on
 
 
-async def test_a_database_outage_gets_503_until_it_ends(
+async def test_a_database_outage_is_waited_out_and_the_member_told_once(
     emulator: TelegramEmulator, database: Database, hooked: WebhookServer
 ) -> None:
     ann = emulator.new_user("Ann", "Lee")
@@ -296,13 +311,31 @@ async def test_a_database_outage_gets_503_until_it_ends(
     with failing(database, down) as armed:
         await ann.send("/help")
         update_id = max(emulator.updates.history)
-        await emulator.wait_until(lambda: 503 in statuses(emulator, update_id), timeout=15)
         await ann.wait_for(lambda m: m.text == DATABASE_DOWN, timeout=15)
+        while await attempts(database, update_id) <= 2:  # more than max_attempts, not parked
+            await asyncio.sleep(0.05)
+        armed["on"] = False
+    await ann.wait_for(lambda m: "/renew" in m.text, timeout=15)
+    await emulator.settle(timeout=15)
+    assert statuses(emulator, update_id) == [200]  # stored at once, handled when it could be
+    async with database.connect() as connection:
+        assert await inbox.parked(connection) == []  # an outage is never a poison update
+    assert sum(m.text == DATABASE_DOWN for m in ann.messages) == 1  # told once
+    assert sum("/renew" in m.text for m in ann.messages) == 1  # answered once
+
+
+async def test_an_update_that_cannot_be_stored_gets_503_and_comes_again(
+    emulator: TelegramEmulator, database: Database, hooked: WebhookServer
+) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    down = OperationalError("INSERT", {}, Exception("injected: the database is down"))
+    with failing(database, down, where=r"INSERT INTO inbox") as armed:
+        await ann.send("/help")
+        update_id = max(emulator.updates.history)
+        await emulator.wait_until(lambda: 503 in statuses(emulator, update_id), timeout=15)
         armed["on"] = False
     await ann.wait_for(lambda m: "/renew" in m.text, timeout=15)
     await emulator.settle(timeout=15)
     assert statuses(emulator, update_id)[-1] == 200
-    assert set(statuses(emulator, update_id)[:-1]) == {503}  # never parked: kept and retried
-    assert await parked_updates(database.engine) == []
-    assert sum(m.text == DATABASE_DOWN for m in ann.messages) == 1  # told once
-    assert sum("/renew" in m.text for m in ann.messages) == 1  # answered once
+    assert set(statuses(emulator, update_id)[:-1]) == {503}  # Telegram kept it and retried
+    assert sum("/renew" in m.text for m in ann.messages) == 1
