@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from domain.slow_work import WorkNeeded
 from handlers.context import ChatContext
 
 log = logging.getLogger("bot.errors")
@@ -33,9 +34,12 @@ def is_database_outage(error: BaseException | None) -> bool:
 async def on_error(update: object, context: ChatContext) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    turn = context.deps.turns.of(update)
+    if isinstance(error, WorkNeeded) and turn is not None:
+        turn.failure = error  # not a failure: the runner does the work and runs it again
+        raise ApplicationHandlerStop
     # Only the type and the update id: the update itself may carry personal data.
     log.warning("update %s: handler failed: %s", update_id, type(error).__name__, exc_info=error)
-    turn = context.deps.turns.of(update)
     if turn is not None and error is not None:
         turn.failure = error  # the turn is rolled back and the update tried again
         raise ApplicationHandlerStop  # no later handler group sees a failed update

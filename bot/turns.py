@@ -5,7 +5,9 @@
     use case runs in this transaction; replies are recorded, not sent) ─► mark it done, with
     the replies and the conversation ─► COMMIT ─► send the replies ─► clear them
 
-A failure before the commit leaves nothing behind: the update stays pending in the inbox
+Slow work a use case needs (an argon2 check: domain/slow_work.py) is not done inside the
+transaction: the turn rolls back, the work runs with no transaction open, and the turn runs
+again with its result. A failure before the commit leaves nothing behind: the update stays pending in the inbox
 and the dispatcher (bot/dispatcher.py) tries it again. An update already done (or, on
 PostgreSQL, being handled by another process) is not claimed and changes nothing. Replies
 a kill kept from going out are sent at the next start (`send_unsent`).
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,10 +25,12 @@ from telegram import Update
 
 from bot.errors import DATABASE_DOWN, PARKED
 from bot.reply_clearing import ReplyClearer
+from domain.rules import Rules
+from domain.slow_work import Prepared, WorkNeeded
 from handlers.context import ChatApplication, Dependencies
 from handlers.files import prefetch
 from handlers.outbox import Reply, Sender
-from handlers.turn import ConversationState, Turn
+from handlers.turn import ConversationState, FetchedFile, Turn
 from storage import inbox
 from storage.database import Database
 from storage.inbox import Received, conversation_key
@@ -33,6 +38,7 @@ from storage.inbox import Received, conversation_key
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = 1_000  # turns
+MAX_PREPARED = 4  # slow results one update may need (a login: one argon2 check)
 
 
 class UpdateFailed(Exception):
@@ -59,6 +65,7 @@ class TurnRunner:
         self.database = database
         self.sender = sender
         self.turns = deps.turns
+        self.rules = deps.rules
         self._clearer = ReplyClearer(self._clear)
         self._handled = 0
 
@@ -69,22 +76,48 @@ class TurnRunner:
         """Handle the update once; raises if it must be tried again."""
         update = update or self.parse(received)
         fetched = await prefetch(update, self.application.bot)
+        prepared = Prepared()  # argon2 and the like: done between attempts, not inside one
+        rules = replace(self.rules, slow=prepared)
+        while True:
+            try:
+                replies = await self._turn(update, fetched, rules)
+                break
+            except WorkNeeded as needed:
+                if len(prepared) >= MAX_PREPARED:
+                    raise UpdateFailed(update.update_id, needed) from None
+                await prepared.do(needed)  # no transaction open
+        if replies is None:
+            return  # done before, or another process has it
+        await self._send(update.update_id, replies)
+        self._handled += 1
+        if self._handled % PRUNE_EVERY == 0:
+            async with self.database.transaction() as (connection, _):
+                await inbox.prune(connection)
+
+    async def _turn(
+        self, update: Update, fetched: FetchedFile | None, rules: Rules
+    ) -> list[Reply] | None:
+        """One transaction: claim, the handlers, done. The replies to send (None: nothing
+        was claimed). Raises WorkNeeded or UpdateFailed after rolling back."""
         key = _key(update)
         async with self.database.transaction() as (connection, uow):
             claim = await inbox.claim(connection, update.update_id, key)
             if claim is None:
-                return  # done before, or another process has it
+                return None
             turn = Turn(
                 update,
                 uow,
                 conversation=ConversationState.from_json(claim.conversation),
                 file=fetched,
+                rules=rules,
             )
             self.turns.open(turn)
             try:
                 await self.application.process_update(update)
             finally:
                 self.turns.close(turn)
+            if isinstance(turn.failure, WorkNeeded):
+                raise turn.failure  # rolls back; the work is done outside, then again
             if turn.failure is not None:
                 raise UpdateFailed(update.update_id, turn.failure)  # rolls back
             conversation = None
@@ -93,11 +126,7 @@ class TurnRunner:
                 conversation = (key, state.to_json() if state is not None else None)
             replies = turn.outbox.replies
             await inbox.finish(connection, update.update_id, _now(), replies, conversation)
-        await self._send(update.update_id, replies)
-        self._handled += 1
-        if self._handled % PRUNE_EVERY == 0:
-            async with self.database.transaction() as (connection, _):
-                await inbox.prune(connection)
+        return replies
 
     async def send_unsent(self) -> None:
         """At start-up: the replies committed before a kill but never sent."""

@@ -11,6 +11,7 @@ from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.invoices import random_invoice_number
 from domain.ports import PasswordHasher
+from domain.slow_work import InThread, SlowWork
 
 DEFAULT_TIMEZONE = ZoneInfo("America/New_York")  # ACSM_TIMEZONE default
 
@@ -25,3 +26,4 @@ class Rules:
     max_failed_logins: int = 5
     failed_login_window: timedelta = timedelta(minutes=15)
     new_invoice_number: Callable[[], str] = field(default=random_invoice_number)
+    slow: SlowWork = field(default_factory=InThread)  # argon2: see domain/slow_work.py

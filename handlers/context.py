@@ -50,6 +50,10 @@ class ChatContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], d
 
     @property
     def rules(self) -> Rules:
+        """The rules, with the turn's slow work (domain/slow_work.py) inside an update."""
+        turn = self._turn
+        if turn is not None and turn.rules is not None:
+            return turn.rules
         return self.deps.rules
 
     @property

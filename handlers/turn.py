@@ -23,6 +23,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from domain.ports import UnitOfWork
+from domain.rules import Rules
 from handlers.outbox import Outbox
 
 
@@ -68,6 +69,7 @@ class Turn:
     outbox: Outbox = field(default_factory=Outbox)
     changed: bool = False  # the conversation must be written back
     failure: BaseException | None = None  # a handler raised: the turn is rolled back
+    rules: Rules | None = None  # this turn's (slow work prepared before its transaction)
 
     # -- the conversation ----------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,12 +17,17 @@ WRONG_CREDENTIALS = "Wrong username or password."
 
 
 async def _password_ok(rules: Rules, member: Member | None, password: str) -> bool:
-    """argon2 takes ~0.1 s of CPU: run it in a thread so the bot keeps answering others."""
-    return await asyncio.to_thread(credentials.check_password, member, password, rules.hasher)
+    """argon2 takes ~0.1 s of CPU: slow work, outside the write transaction
+    (domain/slow_work.py)."""
+    stored = (member.acsm_id, member.password_hash) if member is not None else None
+    return await rules.slow.run(
+        ("verify", stored, password),
+        lambda: credentials.check_password(member, password, rules.hasher),
+    )
 
 
 async def _hash(rules: Rules, password: str) -> str:
-    return await asyncio.to_thread(rules.hasher.hash, password)
+    return await rules.slow.run(("hash", password), lambda: rules.hasher.hash(password))
 
 
 @dataclass(frozen=True)
