@@ -8,7 +8,7 @@ never recorded; it is added when a `sendInvoice` goes out.
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +18,8 @@ from telegram import InlineKeyboardMarkup, InputFile, LabeledPrice
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
+
+from handlers.receipt_pdf import ReceiptData, build_receipt
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +104,13 @@ class Outbox:
             }
         )
 
-    def send_document(self, chat_id: int, data: bytes, filename: str, caption: str) -> None:
+    def send_receipt(self, chat_id: int, receipt: ReceiptData, filename: str, caption: str) -> None:
+        """Kept as the receipt's data; the PDF is built when it is sent."""
         self.replies.append(
             {
-                "method": "sendDocument",
+                "method": "sendReceipt",
                 "chat_id": chat_id,
-                "data": base64.b64encode(data).decode("ascii"),
+                "receipt": receipt.to_json(),
                 "filename": filename,
                 "caption": caption,
             }
@@ -156,8 +159,10 @@ class Sender:
             await self.bot.delete_message(reply["chat_id"], reply["message_id"])
         elif method == "sendInvoice":
             await self._invoice(reply)
-        elif method == "sendDocument":
-            document = InputFile(base64.b64decode(reply["data"]), filename=reply["filename"])
+        elif method == "sendReceipt":
+            receipt = ReceiptData.from_json(reply["receipt"])
+            pdf = await asyncio.to_thread(build_receipt, receipt)  # after the commit
+            document = InputFile(pdf, filename=reply["filename"])
             await self.bot.send_document(reply["chat_id"], document, caption=reply["caption"])
         else:
             log.error("unknown reply method %s: skipped", method)

@@ -23,7 +23,7 @@ from telegram.ext import (
 from domain.errors import DomainError
 from domain.services.invoices import Selection, pre_checkout, receipt, record_payment
 from handlers.context import ChatContext
-from handlers.receipt_pdf import ReceiptData, ReceiptLine, build_receipt
+from handlers.receipt_pdf import ReceiptData, ReceiptLine
 from handlers.render import us_date
 from handlers.replies import (
     data_suffix,
@@ -137,16 +137,17 @@ async def send_receipt(update: Update, context: ChatContext, numbers: list[str])
     assert update.effective_user is not None
     data = await receipt(context.uow(), context.rules, update.effective_user.id, numbers)
     context.turn.answer_button()
-    pdf = build_receipt(
+    context.turn.send_receipt(
         ReceiptData(
             member_name=data.member_name,
             acsm_id=data.acsm_id,
             lines=[ReceiptLine(i.number, i.description, i.amount_cents) for i in data.invoices],
             paid_at=data.paid_at,
             charge_id=data.charge_id,
-        )
+        ),
+        f"ACSM-receipt-{'-'.join(numbers)}.pdf",
+        "Your receipt",
     )
-    context.turn.send_document(pdf, f"ACSM-receipt-{'-'.join(numbers)}.pdf", "Your receipt")
 
 
 @domain_errors(end=None)

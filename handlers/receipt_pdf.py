@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from fpdf import FPDF
 
@@ -29,6 +30,25 @@ class ReceiptData:
     @property
     def total_cents(self) -> int:
         return sum(line.amount_cents for line in self.lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "member_name": self.member_name,
+            "acsm_id": self.acsm_id,
+            "lines": [[line.number, line.description, line.amount_cents] for line in self.lines],
+            "paid_at": self.paid_at.isoformat(),
+            "charge_id": self.charge_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReceiptData:
+        return cls(
+            member_name=data["member_name"],
+            acsm_id=data["acsm_id"],
+            lines=[ReceiptLine(str(n), str(d), int(c)) for n, d, c in data["lines"]],
+            paid_at=datetime.fromisoformat(data["paid_at"]),
+            charge_id=data["charge_id"],
+        )
 
 
 def _latin1(text: str) -> str:

@@ -25,6 +25,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from handlers.outbox import Outbox
+from handlers.receipt_pdf import ReceiptData
 
 
 @dataclass
@@ -160,9 +161,10 @@ class Turn:
         if self.chat_id is not None:
             self.outbox.send_invoice(self.chat_id, title, description, payload, prices)
 
-    def send_document(self, data: bytes, filename: str, caption: str) -> None:
+    def send_receipt(self, receipt: ReceiptData, filename: str, caption: str) -> None:
+        """A receipt PDF, built after the commit, when it is sent (not in the transaction)."""
         if self.chat_id is not None:
-            self.outbox.send_document(self.chat_id, data, filename, caption)
+            self.outbox.send_receipt(self.chat_id, receipt, filename, caption)
 
 
 class Turns:
