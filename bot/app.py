@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import (
@@ -44,17 +43,10 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-EMULATOR_TOKEN = "123456:emulator-token-for-local-runs-only"  # noqa: S105 (not a secret)
 RUNNER_KEY = "runner"
 
 # Handler groups, in the order python-telegram-bot tries them (one handler per group runs).
 ONLY_PRIVATE, PAYMENTS_AND_SERVICE, CONVERSATIONS = -2, -1, 0
-
-
-@dataclass(frozen=True)
-class BotParts:
-    database: Database
-    rules: Rules
 
 
 def make_rules(settings: Settings, clock: Clock | None = None) -> Rules:

@@ -12,8 +12,6 @@ from domain.clock import Clock
 from domain.invoices import random_invoice_number
 from domain.ports import PasswordHasher
 
-DEFAULT_TIMEZONE = ZoneInfo("America/New_York")  # ACSM_TIMEZONE default
-
 
 @dataclass(frozen=True)
 class Rules:

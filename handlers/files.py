@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.error import TelegramError
 
 from domain.services.tracker import check_file_size
@@ -22,10 +22,6 @@ FAILED = (
 
 class DownloadFailedError(Exception):
     pass
-
-
-def has_file(message: Message | None) -> bool:
-    return message is not None and bool(message.photo or message.document)
 
 
 async def download(update: Update, context: ChatContext) -> bytes:
