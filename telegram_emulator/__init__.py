@@ -11,8 +11,9 @@
         await emu.settle()                          # bot finished with everything sent so far
         assert emu.violations == []                 # calls Telegram would have refused
 
-Modules: spec (api.json + checks), server (TelegramEmulator), bot_methods / messaging /
-payments (the methods), users (EmulatedUser), terminal_chat (run_terminal_chat).
+Modules: spec (api.json + checks), server (TelegramEmulator), methods (the table of Bot API
+methods, handled in bot_methods / messaging / payments), users (EmulatedUser),
+terminal_chat (run_terminal_chat).
 """
 
 from telegram_emulator.chats import CallbackPress, ChatMessage

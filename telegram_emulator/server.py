@@ -18,12 +18,11 @@ from typing import Any
 
 from aiohttp import web
 
-from telegram_emulator import bot_methods, messaging, payments  # noqa: F401  (register methods)
 from telegram_emulator.chats import CallbackPress, Chat, ChatMessage, FileStore, PreCheckout
 from telegram_emulator.errors import ApiError, bad_request, forbidden, not_found
 from telegram_emulator.flood import FloodControl
+from telegram_emulator.methods import METHODS
 from telegram_emulator.params import Params
-from telegram_emulator.registry import METHODS
 from telegram_emulator.request_body import read_params
 from telegram_emulator.spec import BotApiSpec, UploadedFile, load_spec
 from telegram_emulator.updates import UpdateQueue
