@@ -13,10 +13,18 @@ if TYPE_CHECKING:
     from telegram_emulator.server import TelegramEmulator
 
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+# The User fields "Returned only in getMe": what this bot can do (nothing special).
+CAPABILITIES = {
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+    "can_connect_to_business": False,
+    "has_main_web_app": False,
+}
 
 
 async def get_me(emu: TelegramEmulator, p: Params) -> Any:
-    return emu.bot_user
+    return {**emu.bot_user, **CAPABILITIES}
 
 
 async def get_updates(emu: TelegramEmulator, p: Params) -> Any:
