@@ -91,12 +91,10 @@ class SentCheck:
                     return found
             return None
         scalar = _SCALARS.get(type_name)
+        if scalar is not None and not scalar(value):
+            return _Problem(where, f"must be {_article(type_name)}, not {_kind(value)}")
         if scalar is not None:
-            return (
-                None
-                if scalar(value)
-                else _Problem(where, f"must be {_article(type_name)}, not {_kind(value)}")
-            )
+            return None
         definition = self.spec.types.get(type_name)
         if definition is None:
             return _Problem(where, f"{type_name} is not a Bot API type")
