@@ -29,13 +29,14 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from telegram import Update
 
-from bot.app import build_application, make_rules, runner_of
+from bot.app import build_application, runner_of
 from bot.errors import DATABASE_DOWN, PARKED
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER, WebhookServer
 from storage.database import Database
 from storage.update_records import parked_updates
 from telegram_emulator import TelegramEmulator, load_spec
+from tests.chat.conftest import cheap_rules
 from tests.hardening.test_kill import BENIGN, ROOT, BotProcess, rotating, walk_with_kills
 
 SECRET = "hook-Secret_0123456789"
@@ -172,7 +173,8 @@ def webhook_server(
 ) -> WebhookServer:
     """The real Application behind a WebhookServer on a free local port."""
     settings = Settings(_env_file=None, telegram_api_base_url=emulator.base_url)  # type: ignore[call-arg]
-    application = build_application(settings, database, make_rules(settings), token=emulator.token)
+    rules = cheap_rules(settings=settings)
+    application = build_application(settings, database, rules, token=emulator.token)
     return WebhookServer(
         application,
         runner_of(application),
