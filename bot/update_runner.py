@@ -71,9 +71,9 @@ class UpdateRunner:
         async with contextlib.AsyncExitStack() as stack:
             if self._write_lock is not None:
                 await stack.enter_async_context(self._write_lock)
-            session = await stack.enter_async_context(self.database.session_factory())
-            await stack.enter_async_context(session.begin())
-            yield UpdateRecords(session)
+            connection = await stack.enter_async_context(self.database.connect())
+            await stack.enter_async_context(connection.begin())
+            yield UpdateRecords(connection)
 
     async def handle(self, update: Update) -> None:
         """Handle the update exactly once; raises if it must be tried again."""
@@ -116,7 +116,7 @@ class UpdateRunner:
         self._handled += 1
         if self._handled % PRUNE_EVERY == 0:
             async with self._write_lock or contextlib.nullcontext():  # SQLite: queued
-                await prune_processed(self.database.session_factory)
+                await prune_processed(self.database.engine)
 
     async def _scope(
         self, update: Update, records: UpdateRecords, key: tuple[int, int] | None
@@ -127,10 +127,10 @@ class UpdateRunner:
             for name, value in loaded.items():
                 if (state := ConversationState.from_json(value)) is not None:
                     states[name] = state
-        session = records.session
+        connection = records.connection
         return UpdateScope(
             update_id=update.update_id,
-            uow_factory=lambda: SqlAlchemyUnitOfWork(session=session),
+            uow_factory=lambda: SqlAlchemyUnitOfWork(connection=connection),
             key=key,
             conversations=states,
         )

@@ -1,22 +1,17 @@
-"""The engine and session factory for a database URL (SQLite by default, PostgreSQL too)."""
+"""The engine for a database URL (SQLite by default, PostgreSQL too), and units of work on it."""
 
 from __future__ import annotations
 
 import time
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from domain.ports import UnitOfWork
-from storage import lazy_savepoint, sqlite_inline
 from storage.files import prepare_sqlite_file
 from storage.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -26,9 +21,7 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     and dropping a referenced table with foreign keys on would cascade into its children."""
     if url.startswith("sqlite"):
         prepare_sqlite_file(url)  # created 0600 before SQLite creates it with the umask
-        engine = create_async_engine(
-            url, connect_args={"timeout": 30, "async_creator_fn": sqlite_inline.connect}
-        )
+        engine = create_async_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine, foreign_keys)
         return engine
     engine = create_async_engine(url, pool_size=10, max_overflow=10)
@@ -73,7 +66,9 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 
 def _tune_sqlite(engine: AsyncEngine, foreign_keys: bool) -> None:
     """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE so that two writers queue
-    instead of failing (and SAVEPOINTs work, as SQLAlchemy's docs describe for aiosqlite)."""
+    instead of failing. The driver's own transaction handling is turned off and SQLAlchemy's
+    `begin` event emits BEGIN: SQLAlchemy's documented recipe for pysqlite and aiosqlite, so
+    that SAVEPOINTs (a joined unit of work's, storage/unit_of_work.py) work."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -99,13 +94,18 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
-        lazy_savepoint.watch(self.engine)
-        self.session_factory: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False
-        )
 
     def uow_factory(self) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(self.session_factory)
+        return SqlAlchemyUnitOfWork(self.engine)
+
+    def connect(self) -> AsyncConnection:
+        """A connection (`async with database.connect() as connection:`); it begins a
+        transaction on its first statement, rolled back unless committed."""
+        return self.engine.connect()
+
+    def begin(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection in a transaction: committed on a clean exit, else rolled back."""
+        return self.engine.begin()
 
     async def ping(self) -> None:
         """Raise unless the database answers `SELECT 1` (the webhook's /healthz)."""

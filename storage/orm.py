@@ -1,4 +1,5 @@
-"""Tables, as typed SQLAlchemy 2 declarative models.
+"""Tables, as typed SQLAlchemy 2 declarative models: the schema (Alembic's metadata, and
+each model's `__table__` for storage's Core statements). No ORM session uses them.
 
 CECs are stored as integer half-CECs (exact; 12.5 CECs = 25), money as integer cents,
 instants as timezone-aware UTC.
@@ -25,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -121,7 +122,6 @@ class InvoiceRow(Base):
     other_half_cecs: Mapped[int] = mapped_column(Integer, default=0)
     payment_charge_id: Mapped[str | None] = mapped_column(String(255))
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    lines: Mapped[list[InvoiceLineRow]] = relationship(cascade="all, delete-orphan")
 
 
 class InvoiceLineRow(Base):

@@ -1,5 +1,6 @@
-"""ReminderRepository (domain.ports) on SQLAlchemy: the claim is an insert-or-ignore on the
-unique key (member, cycle, step), so two senders at once cannot both win it."""
+"""ReminderRepository (domain.ports) in Core on the unit of work's connection: the claim is
+an insert-or-ignore on the unique key (member, cycle, step), so two senders at once cannot
+both win it."""
 
 from __future__ import annotations
 
@@ -7,51 +8,74 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model import InvoiceStatus
 from domain.ports import ReminderRecipient
 from storage.orm import InvoiceLineRow, InvoiceRow, MemberRow, SessionRow, table
-from storage.prepared import Prepared
 from storage.reminder_rows import BlockedChatRow, ReminderSentRow, ReminderSettingRow
-from storage.repositories import insert_for
+from storage.statements import in_list, insert_or_ignore, of_dialect, rows_for, upsert
 
-BATCH = 500
+SETTINGS = table(ReminderSettingRow)
+BLOCKED = table(BlockedChatRow)
+SENT = table(ReminderSentRow)
+_SESSIONS, _MEMBERS = table(SessionRow), table(MemberRow)
+_INVOICES, _LINES = table(InvoiceRow), table(InvoiceLineRow)
+
+# Each member's valid sessions, least recently seen first (the latest one wins).
+_VALID_SESSIONS = (
+    select(_SESSIONS.c.acsm_id, _SESSIONS.c.telegram_user_id)
+    .join(_MEMBERS, _MEMBERS.c.acsm_id == _SESSIONS.c.acsm_id)
+    .where(_SESSIONS.c.credentials_version == _MEMBERS.c.credentials_version)
+    .order_by(_SESSIONS.c.last_seen_at)
+)
+_MEMBERS_VALID_SESSIONS = _VALID_SESSIONS.where(_SESSIONS.c.acsm_id == bindparam("acsm_id"))
+_TURNED_OFF = select(SETTINGS.c.acsm_id).where(SETTINGS.c.enabled.is_(False))
+_ALL_BLOCKED = select(BLOCKED.c.chat_id)
+_ENABLED = select(SETTINGS.c.enabled).where(SETTINGS.c.acsm_id == bindparam("acsm_id"))
+_SET_ENABLED = upsert(SETTINGS, ["acsm_id"])
+_SENT_KEYS = select(SENT.c.acsm_id, SENT.c.cycle_thru, SENT.c.step)
+_PAID_CYCLES = (
+    select(_LINES.c.certification_id, _LINES.c.cycle_thru)
+    .join(_INVOICES, _INVOICES.c.number == _LINES.c.invoice_number)
+    .where(_INVOICES.c.status == InvoiceStatus.PAID.value, in_list(_LINES.c.certification_id))
+)
+_CLAIM = insert_or_ignore(SENT, ["acsm_id", "cycle_thru", "step"])
+# (named apart from the columns: an UPDATE sets the columns its parameters name)
+_SENT_KEY = (
+    SENT.c.acsm_id == bindparam("key_member"),
+    SENT.c.cycle_thru == bindparam("key_thru"),
+    SENT.c.step == bindparam("key_step"),
+)
+_FINISH = update(SENT).where(*_SENT_KEY)  # SET: status, finished_at
+_RELEASE = delete(SENT).where(*_SENT_KEY)
+_MARK_BLOCKED = insert_or_ignore(BLOCKED, ["chat_id"])
+_BLOCKED = select(BLOCKED.c.chat_id).where(BLOCKED.c.chat_id == bindparam("chat_id"))
+_CLEAR_BLOCKED = delete(BLOCKED).where(BLOCKED.c.chat_id == bindparam("chat_id"))
 
 
-_BLOCKED = Prepared(
-    select(table(BlockedChatRow).c.chat_id).where(
-        table(BlockedChatRow).c.chat_id == bindparam("chat_id")
-    )
-)  # read on every member's message: built once
+def _key(acsm_id: str, thru: date, step: str) -> dict[str, object]:
+    return {"key_member": acsm_id, "key_thru": thru, "key_step": step}
 
 
 class SqlReminderRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
     async def _sessions(self, acsm_id: str | None = None) -> dict[str, int]:
         """acsm_id -> the chat of the member's most recently seen valid session."""
-        query = (
-            select(SessionRow.acsm_id, SessionRow.telegram_user_id, SessionRow.last_seen_at)
-            .join(MemberRow, MemberRow.acsm_id == SessionRow.acsm_id)
-            .where(SessionRow.credentials_version == MemberRow.credentials_version)
-            .order_by(SessionRow.last_seen_at)
-        )
-        if acsm_id is not None:
-            query = query.where(SessionRow.acsm_id == acsm_id)
+        if acsm_id is None:
+            result = await self.connection.execute(_VALID_SESSIONS)
+        else:
+            result = await self.connection.execute(_MEMBERS_VALID_SESSIONS, {"acsm_id": acsm_id})
         chats: dict[str, int] = {}
-        for member_id, chat_id, _seen in await self.session.execute(query):
+        for member_id, chat_id in result:
             chats[member_id] = chat_id  # ordered by last seen: the latest wins
         return chats
 
     async def _recipients(self, chats: dict[str, int]) -> list[ReminderRecipient]:
-        off = set(
-            await self.session.scalars(
-                select(ReminderSettingRow.acsm_id).where(ReminderSettingRow.enabled.is_(False))
-            )
-        )
-        blocked = set(await self.session.scalars(select(BlockedChatRow.chat_id)))
+        off = set((await self.connection.execute(_TURNED_OFF)).scalars())
+        blocked = set((await self.connection.execute(_ALL_BLOCKED)).scalars())
         return [
             ReminderRecipient(acsm_id, chat_id, acsm_id not in off, chat_id in blocked)
             for acsm_id, chat_id in sorted(chats.items())
@@ -65,80 +89,52 @@ class SqlReminderRepository:
         return found[0] if found else None
 
     async def enabled(self, acsm_id: str) -> bool:
-        row = await self.session.get(ReminderSettingRow, acsm_id, populate_existing=True)
-        return row is None or row.enabled
+        enabled = await self.connection.scalar(_ENABLED, {"acsm_id": acsm_id})
+        return enabled is None or bool(enabled)
 
     async def set_enabled(self, acsm_id: str, enabled: bool, at: datetime) -> None:
-        stmt = insert_for(self.session, ReminderSettingRow).values(
-            acsm_id=acsm_id, enabled=enabled, changed_at=at
+        await self.connection.execute(
+            of_dialect(self.connection, _SET_ENABLED),
+            {"acsm_id": acsm_id, "enabled": enabled, "changed_at": at},
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["acsm_id"], set_={"enabled": enabled, "changed_at": at}
-        )
-        await self.session.execute(stmt)
 
     async def sent_keys(self) -> set[tuple[str, date, str]]:
-        rows = await self.session.execute(
-            select(ReminderSentRow.acsm_id, ReminderSentRow.cycle_thru, ReminderSentRow.step)
-        )
-        return {(a, t, s) for a, t, s in rows}
+        return {(a, t, s) for a, t, s in await self.connection.execute(_SENT_KEYS)}
 
     async def paid_cycles(self, certification_ids: Sequence[int]) -> set[tuple[int, date]]:
-        wanted = sorted(set(certification_ids))
-        found: set[tuple[int, date]] = set()
-        for start in range(0, len(wanted), BATCH):
-            rows = await self.session.execute(
-                select(InvoiceLineRow.certification_id, InvoiceLineRow.cycle_thru)
-                .join(InvoiceRow, InvoiceRow.number == InvoiceLineRow.invoice_number)
-                .where(
-                    InvoiceRow.status == InvoiceStatus.PAID.value,
-                    InvoiceLineRow.certification_id.in_(wanted[start : start + BATCH]),
-                )
-            )
-            found.update((cid, thru) for cid, thru in rows)
-        return found
+        rows = await rows_for(self.connection, _PAID_CYCLES, certification_ids)
+        return {(cid, thru) for cid, thru in rows}
 
     async def claim(self, acsm_id: str, thru: date, step: str, chat_id: int, at: datetime) -> bool:
-        stmt = (
-            insert_for(self.session, ReminderSentRow)
-            .values(
-                acsm_id=acsm_id,
-                cycle_thru=thru,
-                step=step,
-                chat_id=chat_id,
-                status="sending",
-                claimed_at=at,
-            )
-            .on_conflict_do_nothing(index_elements=["acsm_id", "cycle_thru", "step"])
+        result = await self.connection.execute(
+            of_dialect(self.connection, _CLAIM),
+            {
+                "acsm_id": acsm_id,
+                "cycle_thru": thru,
+                "step": step,
+                "chat_id": chat_id,
+                "status": "sending",
+                "claimed_at": at,
+            },
         )
-        result = await self.session.execute(stmt)
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-    def _key(self, acsm_id: str, thru: date, step: str) -> list[object]:
-        return [
-            ReminderSentRow.acsm_id == acsm_id,
-            ReminderSentRow.cycle_thru == thru,
-            ReminderSentRow.step == step,
-        ]
+        return result.rowcount == 1
 
     async def finish(self, acsm_id: str, thru: date, step: str, status: str, at: datetime) -> None:
-        await self.session.execute(
-            update(ReminderSentRow)
-            .where(*self._key(acsm_id, thru, step))  # type: ignore[arg-type]
-            .values(status=status, finished_at=at)
+        await self.connection.execute(
+            _FINISH,
+            {**_key(acsm_id, thru, step), "status": status, "finished_at": at},
         )
 
     async def release(self, acsm_id: str, thru: date, step: str) -> None:
-        await self.session.execute(
-            delete(ReminderSentRow).where(*self._key(acsm_id, thru, step))  # type: ignore[arg-type]
-        )
+        await self.connection.execute(_RELEASE, _key(acsm_id, thru, step))
 
     async def mark_blocked(self, chat_id: int, at: datetime) -> None:
-        stmt = insert_for(self.session, BlockedChatRow).values(chat_id=chat_id, blocked_at=at)
-        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["chat_id"]))
+        await self.connection.execute(
+            of_dialect(self.connection, _MARK_BLOCKED), {"chat_id": chat_id, "blocked_at": at}
+        )
 
     async def is_blocked(self, chat_id: int) -> bool:
-        return await _BLOCKED.first(self.session, {"chat_id": chat_id}) is not None
+        return (await self.connection.execute(_BLOCKED, {"chat_id": chat_id})).first() is not None
 
     async def clear_blocked(self, chat_id: int) -> None:
-        await self.session.execute(delete(BlockedChatRow).where(BlockedChatRow.chat_id == chat_id))
+        await self.connection.execute(_CLEAR_BLOCKED, {"chat_id": chat_id})

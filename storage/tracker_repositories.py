@@ -1,5 +1,5 @@
 """The CEC tracker's and the audits' repositories (domain.ports ProofStore,
-LoggedCecRepository, AuditRepository) on the unit of work's session.
+LoggedCecRepository, AuditRepository), in Core on the unit of work's connection.
 
 Proof files are rows with their bytes (`proof_files.data`): written in the same transaction
 as the activity or audit naming them, so a file is never half-written nor orphaned by a
@@ -8,11 +8,12 @@ failure, and every process that reaches the database (and every backup of it) ha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, delete, exists, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.audits import Audit
 from domain.model import InvoiceStatus
@@ -28,11 +29,40 @@ from storage.orm import (
     SessionRow,
     table,
 )
-from storage.prepared import Prepared
-from storage.repositories import from_halves, halves, insert_for, member_window
+from storage.statements import (
+    for_dialect,
+    from_halves,
+    halves,
+    insert_or_ignore,
+    member_window,
+    of_dialect,
+)
+
+PROOFS = table(ProofFileRow)
+LOGGED = table(LoggedCecRow)
+AUDITS = table(AuditRow)
+AUDIT_PROOFS = table(AuditProofRow)
+
+# ---- proof files ---------------------------------------------------------------------------
+
+_PROOF_COLUMNS = [c for c in PROOFS.c if c.name != "data"]  # the bytes only when exported
+_ADD_PROOF = insert_or_ignore(PROOFS, ["acsm_id", "sha256"])
+_PROOF_BY_HASH = select(*_PROOF_COLUMNS).where(
+    PROOFS.c.acsm_id == bindparam("acsm_id"), PROOFS.c.sha256 == bindparam("sha256")
+)
+_PROOF = select(*_PROOF_COLUMNS).where(PROOFS.c.id == bindparam("proof_id"))
+_PROOF_DATA = select(PROOFS.c.data).where(PROOFS.c.id == bindparam("proof_id"))
+_MEMBERS_PROOFS = (
+    select(*_PROOF_COLUMNS).where(PROOFS.c.acsm_id == bindparam("acsm_id")).order_by(PROOFS.c.id)
+)
+_DELETE_UNUSED_PROOF = delete(PROOFS).where(
+    PROOFS.c.id == bindparam("proof_id"),
+    ~exists().where(LOGGED.c.proof_id == bindparam("proof_id")),
+    ~exists().where(AUDIT_PROOFS.c.proof_id == bindparam("proof_id")),
+)
 
 
-def proof_of(row: ProofFileRow) -> ProofFile:
+def proof_of(row: Any) -> ProofFile:
     return ProofFile(
         acsm_id=row.acsm_id,
         sha256=row.sha256,
@@ -44,61 +74,52 @@ def proof_of(row: ProofFileRow) -> ProofFile:
 
 
 class SqlProofStore:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
     async def add(self, proof: ProofFile, data: bytes) -> ProofFile:
-        stmt = (
-            insert_for(self.session, ProofFileRow)
-            .values(
-                acsm_id=proof.acsm_id,
-                sha256=proof.sha256,
-                content_type=proof.content_type,
-                size=proof.size,
-                received_at=proof.received_at,
-                data=data,
-            )
-            .on_conflict_do_nothing(index_elements=["acsm_id", "sha256"])
+        key = {"acsm_id": proof.acsm_id, "sha256": proof.sha256}
+        await self.connection.execute(
+            of_dialect(self.connection, _ADD_PROOF),
+            {
+                **key,
+                "content_type": proof.content_type,
+                "size": proof.size,
+                "received_at": proof.received_at,
+                "data": data,
+            },
         )
-        await self.session.execute(stmt)
-        row = await self.session.scalar(
-            select(ProofFileRow).where(
-                ProofFileRow.acsm_id == proof.acsm_id, ProofFileRow.sha256 == proof.sha256
-            )
-        )
-        assert row is not None
+        row = (await self.connection.execute(_PROOF_BY_HASH, key)).one()
         return proof_of(row)
 
     async def get(self, proof_id: int) -> ProofFile | None:
-        row = await self.session.get(ProofFileRow, proof_id)
+        row = (await self.connection.execute(_PROOF, {"proof_id": proof_id})).first()
         return proof_of(row) if row else None
 
     async def read(self, proof_id: int) -> bytes:
-        data = await self.session.scalar(
-            select(ProofFileRow.data).where(ProofFileRow.id == proof_id)
-        )
+        data = await self.connection.scalar(_PROOF_DATA, {"proof_id": proof_id})
         if data is None:
             raise LookupError(proof_id)
         return bytes(data)
 
     async def for_member(self, acsm_id: str) -> list[ProofFile]:
-        rows = await self.session.scalars(
-            select(ProofFileRow).where(ProofFileRow.acsm_id == acsm_id).order_by(ProofFileRow.id)
-        )
-        return [proof_of(r) for r in rows]
+        result = await self.connection.execute(_MEMBERS_PROOFS, {"acsm_id": acsm_id})
+        return [proof_of(r) for r in result]
 
     async def delete_if_unused(self, proof_id: int) -> bool:
-        used_by_activity = exists().where(LoggedCecRow.proof_id == proof_id)
-        used_by_audit = exists().where(AuditProofRow.proof_id == proof_id)
-        result = await self.session.execute(
-            delete(ProofFileRow).where(
-                ProofFileRow.id == proof_id, ~used_by_activity, ~used_by_audit
-            )
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        result = await self.connection.execute(_DELETE_UNUSED_PROOF, {"proof_id": proof_id})
+        return bool(result.rowcount)
 
 
-def logged_of(row: LoggedCecRow | Row[Any]) -> LoggedActivity:
+# ---- logged CEC activities -----------------------------------------------------------------
+
+_ADD_LOGGED = LOGGED.insert().returning(*LOGGED.c)  # as stored, with its id
+_LOGGED = select(*LOGGED.c).where(LOGGED.c.id == bindparam("activity_id"))
+_MEMBERS_LOGGED = member_window(LOGGED)
+_DELETE_LOGGED = delete(LOGGED).where(LOGGED.c.id == bindparam("activity_id"))
+
+
+def logged_of(row: Any) -> LoggedActivity:
     return LoggedActivity(
         acsm_id=row.acsm_id,
         title=row.title,
@@ -112,131 +133,153 @@ def logged_of(row: LoggedCecRow | Row[Any]) -> LoggedActivity:
     )
 
 
-_LOGGED = table(LoggedCecRow)
-_MEMBERS_LOGGED = Prepared(member_window(_LOGGED))
-
-
 class SqlLoggedCecRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
     async def add(self, activity: LoggedActivity) -> LoggedActivity:
-        row = LoggedCecRow(
-            acsm_id=activity.acsm_id,
-            title=activity.title,
-            provider=activity.provider,
-            completed_on=activity.completed_on,
-            half_cecs=halves(activity.cecs),
-            organization=activity.organization.value,
-            logged_at=activity.logged_at,
-            proof_id=activity.proof_id,
+        result = await self.connection.execute(
+            _ADD_LOGGED,
+            {
+                "acsm_id": activity.acsm_id,
+                "title": activity.title,
+                "provider": activity.provider,
+                "completed_on": activity.completed_on,
+                "half_cecs": halves(activity.cecs),
+                "organization": activity.organization.value,
+                "logged_at": activity.logged_at,
+                "proof_id": activity.proof_id,
+            },
         )
-        self.session.add(row)
-        await self.session.flush()
-        return logged_of(row)
+        return logged_of(result.one())
 
     async def get(self, activity_id: int) -> LoggedActivity | None:
-        row = await self.session.get(LoggedCecRow, activity_id, populate_existing=True)
+        row = (await self.connection.execute(_LOGGED, {"activity_id": activity_id})).first()
         return logged_of(row) if row else None
 
     async def for_member(self, acsm_id: str, since: date, until: date) -> list[LoggedActivity]:
-        rows = await _MEMBERS_LOGGED.all(
-            self.session, {"acsm_id": acsm_id, "since": since, "until": until}
+        result = await self.connection.execute(
+            _MEMBERS_LOGGED, {"acsm_id": acsm_id, "since": since, "until": until}
         )
-        return [logged_of(r) for r in rows]
+        return [logged_of(r) for r in result]
 
     async def delete(self, activity_id: int) -> None:
-        await self.session.execute(delete(LoggedCecRow).where(LoggedCecRow.id == activity_id))
+        await self.connection.execute(_DELETE_LOGGED, {"activity_id": activity_id})
+
+
+# ---- audits --------------------------------------------------------------------------------
+
+_INVOICES, _LINES, _SESSIONS = table(InvoiceRow), table(InvoiceLineRow), table(SessionRow)
+_CANDIDATES = (
+    select(_INVOICES.c.number, _INVOICES.c.acsm_id)
+    .join(_LINES, _LINES.c.invoice_number == _INVOICES.c.number)
+    .where(
+        _INVOICES.c.status == InvoiceStatus.PAID.value,
+        _LINES.c.cycle_thru == bindparam("cycle_thru"),
+    )
+    .distinct()
+    .order_by(_INVOICES.c.number)
+)
+# Inserted unless the invoice is audited already: its id, or no row.
+_ADD_AUDIT = for_dialect(
+    lambda insert: (
+        insert(AUDITS)
+        .on_conflict_do_nothing(index_elements=["invoice_number"])
+        .returning(AUDITS.c.id)
+    )
+)
+# An audit's columns and its proofs' ids: one row per proof (in order), or one with none.
+_WITH_PROOFS = select(*AUDITS.c, AUDIT_PROOFS.c.proof_id).select_from(
+    AUDITS.outerjoin(AUDIT_PROOFS, AUDIT_PROOFS.c.audit_id == AUDITS.c.id)
+)
+_AUDIT = _WITH_PROOFS.where(AUDITS.c.id == bindparam("audit_id")).order_by(AUDIT_PROOFS.c.position)
+_MEMBERS_AUDITS = _WITH_PROOFS.where(AUDITS.c.acsm_id == bindparam("acsm_id")).order_by(
+    AUDITS.c.selected_on.desc(), AUDITS.c.id.desc(), AUDIT_PROOFS.c.position
+)
+_ALL_AUDITS = _WITH_PROOFS.order_by(AUDITS.c.acsm_id, AUDITS.c.id, AUDIT_PROOFS.c.position)
+_SUBMIT_AUDIT = update(AUDITS).where(AUDITS.c.id == bindparam("audit_id"))  # SET: submitted_at
+_DETACH_PROOFS = delete(AUDIT_PROOFS).where(AUDIT_PROOFS.c.audit_id == bindparam("audit_id"))
+_ATTACH_PROOF = AUDIT_PROOFS.insert()
+_TELEGRAM_IDS = (
+    select(_SESSIONS.c.telegram_user_id)
+    .where(_SESSIONS.c.acsm_id == bindparam("acsm_id"))
+    .order_by(_SESSIONS.c.telegram_user_id)
+)
+
+
+def audits_of(rows: Iterable[Any]) -> list[Audit]:
+    """Audits from `_WITH_PROOFS` rows ordered by audit, then proof."""
+    found: list[Audit] = []
+    for row in rows:
+        if not found or found[-1].id != row.id:
+            found.append(
+                Audit(
+                    acsm_id=row.acsm_id,
+                    invoice_number=row.invoice_number,
+                    cycle_thru=row.cycle_thru,
+                    selected_on=row.selected_on,
+                    due_on=row.due_on,
+                    submitted_at=row.submitted_at,
+                    proof_ids=[],
+                    id=row.id,
+                )
+            )
+        if row.proof_id is not None:
+            found[-1].proof_ids.append(row.proof_id)
+    return found
 
 
 class SqlAuditRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
     async def candidates(self, cycle_thru: date) -> list[AuditCandidate]:
-        rows = await self.session.execute(
-            select(InvoiceRow.number, InvoiceRow.acsm_id)
-            .join(InvoiceLineRow, InvoiceLineRow.invoice_number == InvoiceRow.number)
-            .where(
-                InvoiceRow.status == InvoiceStatus.PAID.value,
-                InvoiceLineRow.cycle_thru == cycle_thru,
-            )
-            .distinct()
-            .order_by(InvoiceRow.number)
-        )
-        return [AuditCandidate(number, acsm_id) for number, acsm_id in rows]
+        result = await self.connection.execute(_CANDIDATES, {"cycle_thru": cycle_thru})
+        return [AuditCandidate(number, acsm_id) for number, acsm_id in result]
 
     async def add(self, audit: Audit) -> bool:
-        stmt = (
-            insert_for(self.session, AuditRow)
-            .values(
-                acsm_id=audit.acsm_id,
-                invoice_number=audit.invoice_number,
-                cycle_thru=audit.cycle_thru,
-                selected_on=audit.selected_on,
-                due_on=audit.due_on,
-                submitted_at=audit.submitted_at,
-            )
-            .on_conflict_do_nothing(index_elements=["invoice_number"])
+        result = await self.connection.execute(
+            of_dialect(self.connection, _ADD_AUDIT),
+            {
+                "acsm_id": audit.acsm_id,
+                "invoice_number": audit.invoice_number,
+                "cycle_thru": audit.cycle_thru,
+                "selected_on": audit.selected_on,
+                "due_on": audit.due_on,
+                "submitted_at": audit.submitted_at,
+            },
         )
-        result = await self.session.execute(stmt)
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        audit_id = result.scalar()
+        if audit_id is None:
             return False
-        audit.id = await self.session.scalar(
-            select(AuditRow.id).where(AuditRow.invoice_number == audit.invoice_number)
-        )
+        audit.id = audit_id
         return True
 
-    async def _of(self, row: AuditRow) -> Audit:
-        proofs = await self.session.scalars(
-            select(AuditProofRow.proof_id)
-            .where(AuditProofRow.audit_id == row.id)
-            .order_by(AuditProofRow.position)
-        )
-        return Audit(
-            acsm_id=row.acsm_id,
-            invoice_number=row.invoice_number,
-            cycle_thru=row.cycle_thru,
-            selected_on=row.selected_on,
-            due_on=row.due_on,
-            submitted_at=row.submitted_at,
-            proof_ids=list(proofs),
-            id=row.id,
-        )
-
     async def get(self, audit_id: int) -> Audit | None:
-        row = await self.session.get(AuditRow, audit_id, populate_existing=True)
-        return await self._of(row) if row else None
+        found = audits_of(await self.connection.execute(_AUDIT, {"audit_id": audit_id}))
+        return found[0] if found else None
 
     async def for_member(self, acsm_id: str) -> list[Audit]:
-        rows = await self.session.scalars(
-            select(AuditRow)
-            .where(AuditRow.acsm_id == acsm_id)
-            .order_by(AuditRow.selected_on.desc(), AuditRow.id.desc())
-            .execution_options(populate_existing=True)
-        )
-        return [await self._of(r) for r in rows]
+        return audits_of(await self.connection.execute(_MEMBERS_AUDITS, {"acsm_id": acsm_id}))
 
     async def all(self) -> list[Audit]:
-        rows = await self.session.scalars(select(AuditRow).order_by(AuditRow.acsm_id, AuditRow.id))
-        return [await self._of(r) for r in rows]
+        return audits_of(await self.connection.execute(_ALL_AUDITS))
 
     async def save(self, audit: Audit) -> None:
-        row = await self.session.get(AuditRow, audit.id)
-        if row is None:
+        params = {"audit_id": audit.id, "submitted_at": audit.submitted_at}
+        if (await self.connection.execute(_SUBMIT_AUDIT, params)).rowcount == 0:
             raise LookupError(audit.id)
-        row.submitted_at = audit.submitted_at
-        await self.session.execute(delete(AuditProofRow).where(AuditProofRow.audit_id == row.id))
-        self.session.add_all(
-            AuditProofRow(audit_id=row.id, proof_id=proof_id, position=i)
-            for i, proof_id in enumerate(dict.fromkeys(audit.proof_ids))
-        )
-        await self.session.flush()
+        await self.connection.execute(_DETACH_PROOFS, {"audit_id": audit.id})
+        proof_ids = dict.fromkeys(audit.proof_ids)
+        if proof_ids:
+            await self.connection.execute(
+                _ATTACH_PROOF,
+                [
+                    {"audit_id": audit.id, "proof_id": proof_id, "position": i}
+                    for i, proof_id in enumerate(proof_ids)
+                ],
+            )
 
     async def telegram_ids(self, acsm_id: str) -> list[int]:
-        rows = await self.session.scalars(
-            select(SessionRow.telegram_user_id)
-            .where(SessionRow.acsm_id == acsm_id)
-            .order_by(SessionRow.telegram_user_id)
-        )
-        return list(rows)
+        result = await self.connection.execute(_TELEGRAM_IDS, {"acsm_id": acsm_id})
+        return list(result.scalars())

@@ -1,11 +1,11 @@
-"""The unit of work: one session, one transaction, all repositories."""
+"""The unit of work: one connection, one transaction (or a SAVEPOINT of one), all repositories."""
 
 from __future__ import annotations
 
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from domain.ports import (
     AuditRepository,
@@ -21,30 +21,30 @@ from domain.ports import (
     RenewalDraftRepository,
     SessionRepository,
 )
-from storage.lazy_savepoint import LazySavepoint
-from storage.reminder_repository import SqlReminderRepository
-from storage.repositories import (
+from storage.cycle_invoices import CycleInvoices
+from storage.draft_repository import SqlDraftRepository
+from storage.invoice_repositories import SqlInvoiceRepository, SqlPaymentRepository
+from storage.member_repositories import (
     SqlCecRepository,
     SqlCertificationRepository,
-    SqlDraftRepository,
-    SqlInvoiceRepository,
-    SqlLoginAttemptRepository,
     SqlMemberRepository,
-    SqlPaymentRepository,
-    SqlSessionRepository,
 )
+from storage.reminder_repository import SqlReminderRepository
+from storage.session_repositories import SqlLoginAttemptRepository, SqlSessionRepository
 from storage.tracker_repositories import SqlAuditRepository, SqlLoggedCecRepository, SqlProofStore
 
 
 class SqlAlchemyUnitOfWork:
     """Implements domain.ports.UnitOfWork. Leaving without commit() rolls back.
 
-    Given a `session` whose transaction is already open (one Telegram update's), it joins
-    it as a SAVEPOINT, opened before its first write (storage/lazy_savepoint.py): commit()
-    releases it, leaving without commit rolls back to it. A use case that only reads costs
-    no savepoint. The update's transaction itself commits once, when the update is done."""
+    Given an `engine`, it opens a connection of its own and begins a transaction on it;
+    commit() commits it, and leaving closes the connection (rolling back what is not
+    committed). Given a `connection` whose transaction is already open (one Telegram
+    update's), it joins it as a SAVEPOINT (`begin_nested`): commit() releases it, leaving
+    without commit rolls back to it, and the update's transaction commits once, when the
+    update is done."""
 
-    session: AsyncSession
+    connection: AsyncConnection
     members: MemberRepository
     certifications: CertificationRepository
     cecs: CecRepository
@@ -59,36 +59,38 @@ class SqlAlchemyUnitOfWork:
     reminders: ReminderRepository
 
     def __init__(
-        self,
-        session_factory: async_sessionmaker[AsyncSession] | None = None,
-        *,
-        session: AsyncSession | None = None,
+        self, engine: AsyncEngine | None = None, *, connection: AsyncConnection | None = None
     ) -> None:
-        assert (session_factory is None) != (session is None), "a factory or a session"
-        self._factory = session_factory
-        self._joined = session
-        self._savepoint: LazySavepoint | None = None
+        assert (engine is None) != (connection is None), "an engine or a connection"
+        self._engine = engine
+        self._joined = connection
+        self._savepoint: AsyncTransaction | None = None
 
     async def __aenter__(self) -> Self:
         if self._joined is not None:
-            session = self.session = self._joined
-            self._savepoint = LazySavepoint(session)
-            await self._savepoint.start()
+            connection = self.connection = self._joined
+            self._savepoint = await connection.begin_nested()
         else:
-            assert self._factory is not None
-            session = self.session = self._factory()
-        self.members = SqlMemberRepository(session)
-        self.certifications = SqlCertificationRepository(session)
-        self.cecs = SqlCecRepository(session)
-        self.invoices = SqlInvoiceRepository(session)
-        self.payments = SqlPaymentRepository(session)
-        self.drafts = SqlDraftRepository(session)
-        self.sessions = SqlSessionRepository(session)
-        self.login_attempts = SqlLoginAttemptRepository(session)
-        self.proofs = SqlProofStore(session)
-        self.logged_cecs = SqlLoggedCecRepository(session)
-        self.audits = SqlAuditRepository(session)
-        self.reminders = SqlReminderRepository(session)
+            assert self._engine is not None
+            connection = self.connection = await self._engine.connect()
+            try:
+                await connection.begin()
+            except BaseException:
+                await connection.close()
+                raise
+        cycle_invoices = CycleInvoices()  # this unit of work's: the next one reads afresh
+        self.members = SqlMemberRepository(connection)
+        self.certifications = SqlCertificationRepository(connection, cycle_invoices)
+        self.cecs = SqlCecRepository(connection)
+        self.invoices = SqlInvoiceRepository(connection, cycle_invoices)
+        self.payments = SqlPaymentRepository(connection)
+        self.drafts = SqlDraftRepository(connection)
+        self.sessions = SqlSessionRepository(connection)
+        self.login_attempts = SqlLoginAttemptRepository(connection)
+        self.proofs = SqlProofStore(connection)
+        self.logged_cecs = SqlLoggedCecRepository(connection)
+        self.audits = SqlAuditRepository(connection)
+        self.reminders = SqlReminderRepository(connection)
         return self
 
     async def __aexit__(
@@ -98,22 +100,18 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         if self._savepoint is not None:
-            savepoint, self._savepoint = self._savepoint, None
-            await savepoint.roll_back()  # nothing if committed
+            await self.rollback()  # nothing if committed
             return
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        await self.connection.close()  # rolls back what was not committed
 
     async def commit(self) -> None:
-        if self._savepoint is not None:
-            await self._savepoint.release()
-            return
-        await self.session.commit()
+        if self._savepoint is None:
+            await self.connection.commit()
+        elif self._savepoint.is_active:
+            await self._savepoint.commit()
 
     async def rollback(self) -> None:
-        if self._savepoint is not None:
-            await self._savepoint.roll_back()
-            return
-        await self.session.rollback()
+        if self._savepoint is None:
+            await self.connection.rollback()
+        elif self._savepoint.is_active:
+            await self._savepoint.rollback()

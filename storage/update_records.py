@@ -9,12 +9,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.orm import ConversationRow, ParkedUpdateRow, ProcessedUpdateRow, table
-from storage.prepared import Prepared
-from storage.repositories import for_dialect, insert_for, upsert
+from storage.statements import for_dialect, of_dialect, upsert
 
 KEEP = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
 
@@ -22,35 +21,35 @@ KEEP = timedelta(days=2)  # Telegram keeps undelivered updates for 24 hours
 # than SQLite's own work; docs/performance.md).
 _UPDATES = table(ProcessedUpdateRow)
 _CONVERSATIONS = table(ConversationRow)
-_CLAIM = Prepared(for_dialect(lambda insert: insert(_UPDATES).on_conflict_do_nothing()))
-_KEEP_REPLIES = Prepared(
+_PARKED = table(ParkedUpdateRow)
+_CLAIM = for_dialect(lambda insert: insert(_UPDATES).on_conflict_do_nothing())
+_KEEP_REPLIES = (
     update(_UPDATES)
     .where(_UPDATES.c.update_id == bindparam("id"))
     .values(replies=bindparam("kept"))
 )
-_CLEAR_REPLIES = Prepared(
+_CLEAR_REPLIES = (
     update(_UPDATES).where(_UPDATES.c.update_id == bindparam("id")).values(replies=None)
 )
-_UNSENT = Prepared(select(_UPDATES.c.replies).where(_UPDATES.c.update_id == bindparam("id")))
+_UNSENT = select(_UPDATES.c.replies).where(_UPDATES.c.update_id == bindparam("id"))
+_PARK = for_dialect(lambda insert: insert(_PARKED).on_conflict_do_nothing())
+_PRUNE = delete(_UPDATES).where(_UPDATES.c.seen_at < bindparam("cutoff"))
+_PARKED_IDS = select(_PARKED.c.update_id)
 
 
 @functools.cache
-def _states(count: int) -> Prepared:
+def _states(count: int) -> Select[Any]:
     """A member's states in `count` conversations: `name IN (:n0, :n1, …)`, a parameter
     per name (the primary key is (name, key); no list expanded per call)."""
     names = [bindparam(f"n{i}", type_=_CONVERSATIONS.c.name.type) for i in range(count)]
-    return Prepared(
-        select(_CONVERSATIONS.c.name, _CONVERSATIONS.c.state).where(
-            _CONVERSATIONS.c.key == bindparam("key"), _CONVERSATIONS.c.name.in_(names)
-        )
+    return select(_CONVERSATIONS.c.name, _CONVERSATIONS.c.state).where(
+        _CONVERSATIONS.c.key == bindparam("key"), _CONVERSATIONS.c.name.in_(names)
     )
 
 
-_SAVE_STATE = Prepared(upsert(_CONVERSATIONS, ["name", "key"]))
-_END_STATE = Prepared(
-    delete(_CONVERSATIONS).where(
-        _CONVERSATIONS.c.name == bindparam("name"), _CONVERSATIONS.c.key == bindparam("key")
-    )
+_SAVE_STATE = upsert(_CONVERSATIONS, ["name", "key"])
+_END_STATE = delete(_CONVERSATIONS).where(
+    _CONVERSATIONS.c.name == bindparam("name"), _CONVERSATIONS.c.key == bindparam("key")
 )
 
 
@@ -59,27 +58,30 @@ def conversation_key(chat_id: int, user_id: int) -> str:
 
 
 class UpdateRecords:
-    """Bound to the session of one update's transaction."""
+    """Bound to the connection of one update's transaction."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
     async def claim(self, update_id: int, now: datetime) -> bool:
         """True the first time: this transaction owns the update. False: handled before
         (a unique key: two processes cannot both claim it; the second waits for the first)."""
-        claimed = await _CLAIM.rowcount(self.session, {"update_id": update_id, "seen_at": now})
-        return claimed == 1
+        result = await self.connection.execute(
+            of_dialect(self.connection, _CLAIM), {"update_id": update_id, "seen_at": now}
+        )
+        return result.rowcount == 1
 
     async def unsent_replies(self, update_id: int) -> list[dict[str, Any]]:
-        replies = await _UNSENT.scalar(self.session, {"id": update_id})
+        replies = await self.connection.scalar(_UNSENT, {"id": update_id})
         return list(replies or [])
 
     async def keep_replies(self, update_id: int, replies: list[dict[str, Any]] | None) -> None:
-        await _KEEP_REPLIES.rowcount(self.session, {"id": update_id, "kept": replies or None})
+        await self.connection.execute(_KEEP_REPLIES, {"id": update_id, "kept": replies or None})
 
     async def clear_replies(self, update_ids: list[int]) -> None:
         """The replies of these updates went out: forget them (one batch)."""
-        await _CLEAR_REPLIES.execute_many(self.session, [{"id": i} for i in update_ids])
+        if update_ids:
+            await self.connection.execute(_CLEAR_REPLIES, [{"id": i} for i in update_ids])
 
     async def conversations(self, key: str, names: Iterable[str]) -> dict[str, Any]:
         params: dict[str, Any] = {f"n{i}": name for i, name in enumerate(names)}
@@ -87,15 +89,18 @@ class UpdateRecords:
             return {}
         states = _states(len(params))
         params["key"] = key
-        return {name: state for name, state in await states.all(self.session, params)}
+        return {name: state for name, state in await self.connection.execute(states, params)}
 
     async def save_conversations(self, key: str, states: Mapping[str, Any | None]) -> None:
         """Upsert each state; None deletes it (the conversation ended)."""
         for name, state in states.items():
             if state is None:
-                await _END_STATE.rowcount(self.session, {"name": name, "key": key})
+                await self.connection.execute(_END_STATE, {"name": name, "key": key})
             else:
-                await _SAVE_STATE.rowcount(self.session, {"name": name, "key": key, "state": state})
+                await self.connection.execute(
+                    of_dialect(self.connection, _SAVE_STATE),
+                    {"name": name, "key": key, "state": state},
+                )
 
     async def park(
         self,
@@ -107,31 +112,29 @@ class UpdateRecords:
         now: datetime,
     ) -> None:
         """Keep a failing update for staff and mark it handled, so it is confirmed."""
-        stmt = insert_for(self.session, ParkedUpdateRow).values(
-            update_id=update_id,
-            telegram_user_id=telegram_user_id,
-            attempts=attempts,
-            error=error[:500],
-            payload=payload,
-            parked_at=now,
+        await self.connection.execute(
+            of_dialect(self.connection, _PARK),
+            {
+                "update_id": update_id,
+                "telegram_user_id": telegram_user_id,
+                "attempts": attempts,
+                "error": error[:500],
+                "payload": payload,
+                "parked_at": now,
+            },
         )
-        await self.session.execute(stmt.on_conflict_do_nothing())
         await self.claim(update_id, now)
 
 
-async def prune_processed(
-    session_factory: async_sessionmaker[AsyncSession], before: datetime | None = None
-) -> int:
+async def prune_processed(engine: AsyncEngine, before: datetime | None = None) -> int:
     """Forget update ids seen before `before` (default: KEEP ago): Telegram redelivers
     nothing that old, so their ids and any replies left uncleared no longer matter."""
     cutoff = before or datetime.now(UTC) - KEEP
-    async with session_factory() as session, session.begin():
-        result = await session.execute(
-            delete(ProcessedUpdateRow).where(ProcessedUpdateRow.seen_at < cutoff)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+    async with engine.begin() as connection:
+        result = await connection.execute(_PRUNE, {"cutoff": cutoff})
+        return int(result.rowcount)
 
 
-async def parked_updates(session_factory: async_sessionmaker[AsyncSession]) -> list[int]:
-    async with session_factory() as session:
-        return list(await session.scalars(select(ParkedUpdateRow.update_id)))
+async def parked_updates(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as connection:
+        return list((await connection.execute(_PARKED_IDS)).scalars())

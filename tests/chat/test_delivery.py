@@ -143,7 +143,7 @@ async def test_a_payment_is_recorded_in_every_conversation_state(
     reply = await act(bob, answer)
     assert shows_next in reply.text, reply.text
     await quiet(emulator)
-    total = await counts(database.session_factory)
+    total = await counts(database)
     assert (total.paid_invoices, total.payments) == (1, 1)
     assert not any("Please answer the question above" in m.text for m in bob.messages)
 
@@ -196,9 +196,9 @@ async def test_a_failure_at_every_write_of_a_payment_leaves_one_payment(
     print(f"\nfailed writes, one per attempt: {failing_writes['failed']}")
     # claim, payment, its invoice, invoice, certification, draft, replies (and their clearing)
     assert len(failing_writes["failed"]) >= 7
-    total = await counts(database.session_factory)
+    total = await counts(database)
     assert (total.invoices, total.paid_invoices, total.payments) == (1, 1, 1)
-    assert await broken_rows(database.session_factory) == {}
+    assert await broken_rows(database) == {}
     assert sum("Payment received" in m.text for m in bob.messages) == 1
     assert sum(m.text == DATABASE_DOWN for m in bob.messages) == 1  # told once
     await bob.send("/certifications")
@@ -288,7 +288,9 @@ async def test_a_poison_update_is_parked_and_the_chat_goes_on(bot, emulator, dat
         event.remove(database.engine.sync_engine, "before_cursor_execute", before)
     await quiet(emulator)
     assert sum(m.text == PARKED for m in ann.messages) == 1
-    (parked,) = await parked_updates(database.session_factory)
-    async with database.session_factory() as session:
-        payload = (await session.execute(text("SELECT payload FROM parked_updates"))).scalar_one()
+    (parked,) = await parked_updates(database.engine)
+    async with database.connect() as connection:
+        payload = (
+            await connection.execute(text("SELECT payload FROM parked_updates"))
+        ).scalar_one()
     assert parked > 0 and "/certifications" not in str(payload)  # nothing typed is kept

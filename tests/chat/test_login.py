@@ -112,8 +112,8 @@ async def test_nothing_typed_at_the_username_prompt_outlives_the_login(
     from sqlalchemy import text
 
     async def stored() -> str:
-        async with database.session_factory() as session:
-            rows = (await session.execute(text("SELECT name, state FROM conversations"))).all()
+        async with database.connect() as connection:
+            rows = (await connection.execute(text("SELECT name, state FROM conversations"))).all()
         return str(rows)
 
     ann = emulator.new_user("Ann", "Lee")

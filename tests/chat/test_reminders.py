@@ -194,9 +194,11 @@ async def test_a_kill_mid_run_resumes_with_nobody_reminded_twice(
     await quiet(emulator)
     got = [len(reminders_in(u)) for u in users]
     assert got == [1, 1, 0, 1, 1, 1]  # the one in flight is lost, not doubled
-    async with database.session_factory() as session:
+    async with database.connect() as connection:
         statuses = dict(
-            (await session.execute(select(ReminderSentRow.chat_id, ReminderSentRow.status))).all()
+            (
+                await connection.execute(select(ReminderSentRow.chat_id, ReminderSentRow.status))
+            ).all()
         )
     assert statuses[third.id] == "sending"
 

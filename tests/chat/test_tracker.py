@@ -18,7 +18,7 @@ async def count(bot, table) -> int:
     """Rows of the members under test (the sample member Fay has her own)."""
     async with bot.database.uow_factory() as uow:
         query = select(func.count()).select_from(table).where(table.acsm_id != "100006")
-        return int(await uow.session.scalar(query))
+        return int(await uow.connection.scalar(query))
 
 
 async def add_until_proof(user, title="Squat clinic", cecs="2.5", org="Other organization"):

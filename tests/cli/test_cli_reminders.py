@@ -114,9 +114,9 @@ async def test_a_sigkill_mid_run_then_a_rerun_reminds_nobody_twice(
         code, out, err = await acsm_bot(env, "reminders", "send")
         assert code == 0, err
         await emulator.settle(timeout=10, quiet=0.3)
-        async with database.session_factory() as session:
+        async with database.connect() as connection:
             status = dict(
-                (await session.execute(select(ReminderSentRow.chat_id, ReminderSentRow.status)))
+                (await connection.execute(select(ReminderSentRow.chat_id, ReminderSentRow.status)))
                 .tuples()
                 .all()
             )

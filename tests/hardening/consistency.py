@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.database import Database
 
 MAX_HALF_CECS = 999 * 2  # CECs are stored in half units
 
@@ -58,22 +59,22 @@ class Counts:
     payments: int
 
 
-async def broken_rows(session_factory: async_sessionmaker[AsyncSession]) -> dict[str, list[str]]:
+async def broken_rows(database: Database) -> dict[str, list[str]]:
     """Each invariant that some rows break, with (up to 5 of) those rows' keys."""
     broken: dict[str, list[str]] = {}
-    async with session_factory() as session:
+    async with database.connect() as connection:
         for name, sql in CHECKS.items():
-            rows = (await session.execute(text(sql))).scalars().all()
+            rows = (await connection.execute(text(sql))).scalars().all()
             if rows:
                 broken[name] = [str(r) for r in rows[:5]]
     return broken
 
 
-async def counts(session_factory: async_sessionmaker[AsyncSession]) -> Counts:
-    async with session_factory() as session:
+async def counts(database: Database) -> Counts:
+    async with database.connect() as connection:
 
         async def one(sql: str) -> int:
-            return int((await session.execute(text(sql))).scalar_one())
+            return int((await connection.execute(text(sql))).scalar_one())
 
         # The sample member Fay (100006) starts with a paid renewal: counted out.
         others = "COALESCE(acsm_id, '') <> '100006'"

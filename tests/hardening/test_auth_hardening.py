@@ -101,9 +101,9 @@ async def test_buttons_replayed_after_logout_or_by_another_member_change_nothing
     shown_to_ann = [m for m in ann.messages if m.message_id > listing.message_id]
     assert all(number not in m.text for m in shown_to_ann), shown_to_ann
     assert not [m for m in bob.messages if m.invoice is not None]
-    async with database.session_factory() as session:
+    async with database.connect() as connection:
         status = (
-            await session.execute(
+            await connection.execute(
                 text("SELECT status, balance_cents FROM invoices WHERE number = :n"), {"n": number}
             )
         ).one()
@@ -136,8 +136,8 @@ async def test_one_member_renewing_from_two_updates_at_once_gets_one_invoice(
         for n in re.findall(r"Invoice (R\d{6})", m.text)
     }
     assert len(shown) == 1, shown
-    assert (await counts(database.session_factory)).invoices == 1
-    assert await broken_rows(database.session_factory) == {}
+    assert (await counts(database)).invoices == 1
+    assert await broken_rows(database) == {}
 
 
 async def test_two_payments_of_one_invoice_record_one(bot, emulator, database) -> None:
@@ -155,7 +155,7 @@ async def test_two_payments_of_one_invoice_record_one(bot, emulator, database) -
     # Two different Telegram charges for the same invoice, paid at the same moment.
     results = await asyncio.gather(phone.pay(invoices[0]), laptop.pay(invoices[1]))
     await quiet(emulator)
-    total = await counts(database.session_factory)
+    total = await counts(database)
     assert total.paid_invoices == 1
     approved = [r for r in results if r.approved]
     # Either the second checkout is refused before money is taken, or it is recorded once
@@ -166,5 +166,5 @@ async def test_two_payments_of_one_invoice_record_one(bot, emulator, database) -
     assert "thru 12/31/2029" in certs.text and "2032" not in certs.text
     confirmed = [m for u in (phone, laptop) for m in u.messages if "Payment received" in m.text]
     assert len(confirmed) == 1, "a second charge was confirmed as if it paid the invoice"
-    assert await broken_rows(database.session_factory) == {}
+    assert await broken_rows(database) == {}
     assert TODAY.year == 2026

@@ -37,8 +37,8 @@ async def test_database_down_mid_renewal_then_the_renewal_resumes(
     assert "Step 4 of 5" in (await ann.next_message(timeout=30)).text
     assert "Step 5 of 5" in (await ask(ann, "15")).text
     assert "Invoice R" in (await press(ann, "☐ I acknowledge")).text
-    assert (await counts(database.session_factory)).invoices == 1
-    assert await broken_rows(database.session_factory) == {}
+    assert (await counts(database)).invoices == 1
+    assert await broken_rows(database) == {}
 
 
 async def test_flood_control_429_on_a_burst_delivers_every_reply_once(bot, emulator) -> None:
@@ -82,5 +82,5 @@ async def test_5xx_on_button_answer_and_send_invoice_is_retried_once_each(
     assert [c.status for c in emulator.calls_to("sendInvoice")] == [500, 200]
     assert (await ann.pay(invoice)).approved
     await shows(ann, lambda m: "Payment received" in m.text)
-    total = await counts(database.session_factory)
+    total = await counts(database)
     assert (total.invoices, total.paid_invoices, total.payments) == (1, 1, 1)

@@ -397,14 +397,14 @@ async def run_example(rig: Rig, member: tuple[str, str] | None, steps: list[Any]
     recorded = await payment_rows(rig.database)
     assert recorded == sorted(rig.charges), "a completed payment is missing or doubled"
     assert not rig.emulator.violations, f"calls the Bot API spec rejects: {rig.emulator.violations}"
-    broken = await broken_rows(rig.database.session_factory)
+    broken = await broken_rows(rig.database)
     assert not broken, f"inconsistent database: {broken}"
 
 
 async def payment_rows(database: Database) -> list[str]:
     """Every payment row's charge id (each payment the emulator completed must have one)."""
-    async with database.session_factory() as session:
-        rows = await session.execute(
+    async with database.connect() as connection:
+        rows = await connection.execute(
             text("SELECT charge_id FROM payments WHERE charge_id NOT LIKE 'sample-%'")
         )
         return sorted(row[0] for row in rows)
@@ -434,7 +434,7 @@ def test_hostile_input_never_crashes_breaks_the_spec_or_the_database(database_ur
             thread.run(run_example(rig, member, steps))
 
         explore()
-        reached = thread.run(counts(rig.database.session_factory))
+        reached = thread.run(counts(rig.database))
         print(f"\nfuzz: {EXAMPLES} examples, actions {dict(rig.tried)}, reached {reached}")
         print(f"seconds per kind: {dict(rig.seconds)}")
         assert sum(rig.tried.values()) >= EXAMPLES
@@ -446,15 +446,15 @@ def test_hostile_input_never_crashes_breaks_the_spec_or_the_database(database_ur
 async def test_the_consistency_checks_catch_broken_rows(database: Database) -> None:
     """The invariants above can fail: a half-made invoice and negative CECs are reported."""
     await seed(database.uow_factory(), 2026)
-    async with database.session_factory() as session, session.begin():
-        await session.execute(
+    async with database.begin() as connection:
+        await connection.execute(
             text(
                 "INSERT INTO invoices (number, acsm_id, issued_on, description, amount_cents,"
                 " balance_cents, late_fee_cents, status, acsm_half_cecs, other_half_cecs)"
                 " VALUES ('R999999', '100001', '2026-11-28', 'x', 4500, 4500, 0, 'open', -2, 0)"
             )
         )
-    broken = await broken_rows(database.session_factory)
+    broken = await broken_rows(database)
     assert broken == {
         "invoice without lines": ["R999999"],
         "CECs out of range on an invoice": ["R999999"],

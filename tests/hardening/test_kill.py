@@ -298,9 +298,9 @@ async def walk_with_kills(
         bot.stop()
     print(f"\nkill: {bot.kills} SIGKILLs, {bot.starts} starts, answers lost: {run.lost}")
     assert bot.kills == len(STEPS) + 1
-    total = await counts(database.session_factory)
+    total = await counts(database)
     assert (total.invoices, total.paid_invoices, total.payments) == (1, 1, 1)
-    assert await broken_rows(database.session_factory) == {}
+    assert await broken_rows(database) == {}
     numbers = {n for m in run.user.messages for n in re.findall(r"R\d{6}", m.text)}
     assert len(numbers) == 1, f"the member was shown several invoices: {numbers}"
     confirmations = [m for m in run.user.messages if "Payment received" in m.text]

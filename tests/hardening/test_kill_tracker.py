@@ -24,9 +24,9 @@ ANN_ID = "100001"
 
 
 async def anns(database: Database, table: type[LoggedCecRow] | type[ProofFileRow]) -> int:
-    async with database.session_factory() as session:
+    async with database.connect() as connection:
         query = select(func.count()).select_from(table).where(table.acsm_id == ANN_ID)
-        return int(await session.scalar(query) or 0)
+        return int(await connection.scalar(query) or 0)
 
 
 async def test_a_kill_while_the_certificate_is_fetched_stores_it_once_after_restart(

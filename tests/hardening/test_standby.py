@@ -89,8 +89,8 @@ def answers(user: object) -> int:
 async def processed_count(url: str) -> int:
     database = Database(url)
     try:
-        async with database.session_factory() as session:
-            return int(await session.scalar(text("SELECT COUNT(*) FROM processed_updates")) or 0)
+        async with database.connect() as connection:
+            return int(await connection.scalar(text("SELECT COUNT(*) FROM processed_updates")) or 0)
     finally:
         await database.dispose()
 
@@ -278,8 +278,8 @@ def test_several_processes_migrating_at_once_migrate_once(
     async def versions() -> list[str]:
         database = Database(fresh_postgres)
         try:
-            async with database.session_factory() as session:
-                rows = await session.execute(text("SELECT version_num FROM alembic_version"))
+            async with database.connect() as connection:
+                rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
                 return [row[0] for row in rows]
         finally:
             await database.dispose()

@@ -108,8 +108,8 @@ def test_webhook_mode_refuses_to_start_without_a_proper_secret(
 
 
 async def processed(database: Database, update_id: int) -> int:
-    async with database.session_factory() as session:
-        found = await session.scalar(
+    async with database.connect() as connection:
+        found = await connection.scalar(
             text("SELECT COUNT(*) FROM processed_updates WHERE update_id = :id"), {"id": update_id}
         )
     return int(found or 0)
@@ -285,7 +285,7 @@ async def test_a_poison_update_is_parked_and_answered_200(
     update_id = max(emulator.updates.history)
     await emulator.settle(timeout=15)
     assert statuses(emulator, update_id) == [200]  # tried twice inside the request, parked
-    assert await parked_updates(database.session_factory) == [update_id]
+    assert await parked_updates(database.engine) == [update_id]
     await ann.send("/help")
     await ann.wait_for(lambda m: "/renew" in m.text, timeout=15)  # the chat goes on
 
@@ -305,6 +305,6 @@ async def test_a_database_outage_gets_503_until_it_ends(
     await emulator.settle(timeout=15)
     assert statuses(emulator, update_id)[-1] == 200
     assert set(statuses(emulator, update_id)[:-1]) == {503}  # never parked: kept and retried
-    assert await parked_updates(database.session_factory) == []
+    assert await parked_updates(database.engine) == []
     assert sum(m.text == DATABASE_DOWN for m in ann.messages) == 1  # told once
     assert sum("/renew" in m.text for m in ann.messages) == 1  # answered once

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from storage.database import Database
 from storage.orm import ProcessedUpdateRow
@@ -17,8 +17,8 @@ NOW = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
 
 
 async def in_transaction(database: Database, work) -> object:  # type: ignore[no-untyped-def]
-    async with database.session_factory() as session, session.begin():
-        return await work(UpdateRecords(session))
+    async with database.begin() as connection:
+        return await work(UpdateRecords(connection))
 
 
 async def test_conversation_states_round_trip(database: Database) -> None:
@@ -88,23 +88,24 @@ async def test_a_parked_update_is_kept_and_claimed(database: Database) -> None:
     await in_transaction(
         database, lambda r: r.park(11, 42, 5, "ValueError: x" * 100, {"update_id": 11}, NOW)
     )
-    assert await parked_updates(database.session_factory) == [11]
+    assert await parked_updates(database.engine) == [11]
     assert not await in_transaction(database, lambda r: r.claim(11, NOW))
 
 
 async def test_old_update_ids_are_pruned(database: Database) -> None:
     now = datetime.now(UTC)
-    async with database.session_factory() as session, session.begin():
-        session.add_all(
+    async with database.begin() as connection:
+        await connection.execute(
+            insert(ProcessedUpdateRow),
             [
-                ProcessedUpdateRow(update_id=1, seen_at=now - timedelta(days=3)),
-                ProcessedUpdateRow(update_id=2, seen_at=now - timedelta(hours=1)),
-                ProcessedUpdateRow(update_id=3, seen_at=now - timedelta(days=3), replies=[{}]),
-            ]
+                {"update_id": 1, "seen_at": now - timedelta(days=3)},
+                {"update_id": 2, "seen_at": now - timedelta(hours=1)},
+                {"update_id": 3, "seen_at": now - timedelta(days=3), "replies": [{}]},
+            ],
         )
-    assert await prune_processed(database.session_factory) == 2
-    async with database.session_factory() as session:
-        left = await session.scalars(
+    assert await prune_processed(database.engine) == 2
+    async with database.connect() as connection:
+        left = await connection.scalars(
             select(ProcessedUpdateRow.update_id).order_by(ProcessedUpdateRow.update_id)
         )
         assert list(left) == [2]

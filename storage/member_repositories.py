@@ -1,0 +1,299 @@
+"""Members, their certifications and their ACSM-recorded CEC activities (domain.ports
+MemberRepository, CertificationRepository, CecRepository), in Core on the unit of work's
+connection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.model import CecActivity, Certification, Member
+from storage.cycle_invoices import CycleInvoices
+from storage.orm import (
+    CecActivityRow,
+    CertificationRow,
+    InvoiceLineRow,
+    MemberRow,
+    UtcDateTime,
+    table,
+)
+from storage.statements import (
+    execute_many,
+    for_dialect,
+    from_halves,
+    halves,
+    in_list,
+    member_window,
+    of_dialect,
+    rows_for,
+    upsert,
+)
+
+MEMBERS = table(MemberRow)
+CERTIFICATIONS = table(CertificationRow)
+RECORDED = table(CecActivityRow)
+_LINES = table(InvoiceLineRow)
+
+
+def member_of(row: Any) -> Member:
+    return Member(
+        acsm_id=row.acsm_id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        email=row.email,
+        phone=row.phone,
+        cpr_aed_expires=row.cpr_aed_expires,
+        username=row.username,
+        password_hash=row.password_hash,
+        credentials_version=row.credentials_version,
+        contact_changed_at=row.contact_changed_at,
+    )
+
+
+def certification_of(row: Any) -> Certification:
+    return Certification(
+        acsm_id=row.acsm_id,
+        code=row.code,
+        effective_date=row.effective_date,
+        thru_date=row.thru_date,
+        id=row.id,
+    )
+
+
+def recorded_of(row: Any) -> CecActivity:
+    return CecActivity(
+        row.acsm_id, row.completed_on, row.title, row.provider, from_halves(row.half_cecs)
+    )
+
+
+# ---- members -------------------------------------------------------------------------------
+
+_MEMBER = select(*MEMBERS.c).where(MEMBERS.c.acsm_id == bindparam("acsm_id"))
+_MEMBER_BY_USERNAME = select(*MEMBERS.c).where(MEMBERS.c.username == bindparam("username"))
+_MEMBERS_IN = select(*MEMBERS.c).where(in_list(MEMBERS.c.acsm_id))
+_MEMBER_IDS_IN = select(MEMBERS.c.acsm_id).where(in_list(MEMBERS.c.acsm_id))
+_MEMBER_COUNT = select(func.count()).select_from(MEMBERS)
+_SAVE_MEMBER = upsert(MEMBERS, ["acsm_id"])
+
+_IMPORTED = ("first_name", "last_name", "email", "phone", "cpr_aed_expires")
+_CONTACT = ("email", "phone")
+
+
+def _import_members(keep_newer_contact: bool) -> dict[str, Any]:
+    """Members by acsm_id, imported fields updated (credentials kept). Keeping a newer
+    contact: email and phone stay when contact_changed_at >= :since (in the statement, so a
+    change committed while the import runs is kept too)."""
+
+    def build(insert: Any) -> Any:
+        stmt = insert(MEMBERS)
+        updates: dict[str, Any] = {c: stmt.excluded[c] for c in _IMPORTED}
+        if keep_newer_contact:
+            since = bindparam("since", type_=UtcDateTime())
+            chat_newer = MEMBERS.c.contact_changed_at >= since
+            for c in _CONTACT:
+                updates[c] = case((chat_newer, MEMBERS.c[c]), else_=stmt.excluded[c])
+        return stmt.on_conflict_do_update(index_elements=["acsm_id"], set_=updates)
+
+    return for_dialect(build)
+
+
+_IMPORT_MEMBERS = {False: _import_members(False), True: _import_members(True)}
+_IMPORT_CERTIFICATIONS = for_dialect(
+    lambda insert: (stmt := insert(CERTIFICATIONS)).on_conflict_do_update(
+        index_elements=["acsm_id", "code"],
+        set_={c: stmt.excluded[c] for c in ("effective_date", "thru_date")},
+    )
+)
+
+
+class SqlMemberRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def get(self, acsm_id: str) -> Member | None:
+        row = (await self.connection.execute(_MEMBER, {"acsm_id": acsm_id})).first()
+        return member_of(row) if row else None
+
+    async def get_by_username(self, username: str) -> Member | None:
+        result = await self.connection.execute(_MEMBER_BY_USERNAME, {"username": username.lower()})
+        row = result.first()
+        return member_of(row) if row else None
+
+    async def save(self, member: Member) -> None:
+        await self.connection.execute(
+            of_dialect(self.connection, _SAVE_MEMBER),
+            {
+                "acsm_id": member.acsm_id,
+                "first_name": member.first_name,
+                "last_name": member.last_name,
+                "email": member.email,
+                "phone": member.phone,
+                "cpr_aed_expires": member.cpr_aed_expires,
+                "username": member.username.lower() if member.username else None,
+                "password_hash": member.password_hash,
+                "credentials_version": member.credentials_version,
+                "contact_changed_at": member.contact_changed_at,
+            },
+        )
+
+    async def get_many(self, acsm_ids: Sequence[str]) -> dict[str, Member]:
+        rows = await rows_for(self.connection, _MEMBERS_IN, acsm_ids)
+        return {r.acsm_id: member_of(r) for r in rows}
+
+    async def upsert_many(
+        self,
+        members: Sequence[Member],
+        certifications: Sequence[Certification],
+        *,
+        keep_contact_changed_since: datetime | None = None,
+    ) -> None:
+        """Members by acsm_id (username, password and sessions kept), certifications by
+        (acsm_id, code); executemany in batches with the dialect's ON CONFLICT DO UPDATE.
+        A contact changed in the chat at or after `keep_contact_changed_since` is kept by the
+        statement itself, so a change committed while the import runs is not lost either."""
+        keep = keep_contact_changed_since is not None
+        since = {"since": keep_contact_changed_since} if keep else {}
+        member_rows = [
+            {
+                "acsm_id": m.acsm_id,
+                "first_name": m.first_name,
+                "last_name": m.last_name,
+                "email": m.email,
+                "phone": m.phone,
+                "cpr_aed_expires": m.cpr_aed_expires,
+                "credentials_version": 0,
+                **since,
+            }
+            for m in members
+        ]
+        statement = of_dialect(self.connection, _IMPORT_MEMBERS[keep])
+        await execute_many(self.connection, statement, member_rows)
+        cert_rows = [
+            {
+                "acsm_id": c.acsm_id,
+                "code": c.code,
+                "effective_date": c.effective_date,
+                "thru_date": c.thru_date,
+            }
+            for c in certifications
+        ]
+        statement = of_dialect(self.connection, _IMPORT_CERTIFICATIONS)
+        await execute_many(self.connection, statement, cert_rows)
+
+    async def count(self) -> int:
+        return int(await self.connection.scalar(_MEMBER_COUNT) or 0)
+
+    async def existing_ids(self, acsm_ids: Sequence[str]) -> set[str]:
+        return {r.acsm_id for r in await rows_for(self.connection, _MEMBER_IDS_IN, acsm_ids)}
+
+
+# ---- certifications --------------------------------------------------------------------
+
+# With each certification, the invoice renewing its current cycle, if any (the unique key
+# (certification_id, cycle_thru) allows one): the invoice repository then knows (cycle_invoices).
+_MEMBERS_CERTIFICATIONS = (
+    select(*CERTIFICATIONS.c, _LINES.c.invoice_number.label("cycle_invoice"))
+    .select_from(
+        CERTIFICATIONS.outerjoin(
+            _LINES,
+            and_(
+                _LINES.c.certification_id == CERTIFICATIONS.c.id,
+                _LINES.c.cycle_thru == CERTIFICATIONS.c.thru_date,
+            ),
+        )
+    )
+    .where(CERTIFICATIONS.c.acsm_id == bindparam("acsm_id"))
+    .order_by(CERTIFICATIONS.c.id)
+)
+_CERTIFICATIONS_IN = (
+    select(*CERTIFICATIONS.c).where(in_list(CERTIFICATIONS.c.acsm_id)).order_by(CERTIFICATIONS.c.id)
+)
+_CERTIFICATION = select(*CERTIFICATIONS.c).where(CERTIFICATIONS.c.id == bindparam("id"))
+_FIELDS = ("acsm_id", "code", "effective_date", "thru_date")
+_ADD_CERTIFICATION = CERTIFICATIONS.insert().returning(CERTIFICATIONS.c.id)
+_ADD_CERTIFICATION_WITH_ID = CERTIFICATIONS.insert()
+_UPDATE_CERTIFICATION = update(CERTIFICATIONS).where(
+    CERTIFICATIONS.c.id == bindparam("certification_id")
+)  # SET: the columns given
+
+
+class SqlCertificationRepository:
+    def __init__(self, connection: AsyncConnection, cycle_invoices: CycleInvoices) -> None:
+        self.connection = connection
+        self.cycle_invoices = cycle_invoices
+
+    async def for_member(self, acsm_id: str) -> list[Certification]:
+        result = await self.connection.execute(_MEMBERS_CERTIFICATIONS, {"acsm_id": acsm_id})
+        found = []
+        for row in result:
+            self.cycle_invoices.learn((row.id, row.thru_date), row.cycle_invoice)
+            found.append(certification_of(row))
+        return found
+
+    async def for_members(self, acsm_ids: Sequence[str]) -> list[Certification]:
+        rows = await rows_for(self.connection, _CERTIFICATIONS_IN, acsm_ids)
+        return [certification_of(r) for r in rows]
+
+    async def get(self, certification_id: int) -> Certification | None:
+        row = (await self.connection.execute(_CERTIFICATION, {"id": certification_id})).first()
+        return certification_of(row) if row else None
+
+    async def save(self, certification: Certification) -> None:
+        """Insert (assigning the id), or update by id (inserted with it if there is none)."""
+        fields = {c: getattr(certification, c) for c in _FIELDS}
+        if certification.id is None:
+            result = await self.connection.execute(_ADD_CERTIFICATION, fields)
+            certification.id = int(result.scalar_one())
+            return
+        result = await self.connection.execute(
+            _UPDATE_CERTIFICATION, {"certification_id": certification.id, **fields}
+        )
+        if result.rowcount == 0:
+            await self.connection.execute(
+                _ADD_CERTIFICATION_WITH_ID, {"id": certification.id, **fields}
+            )
+
+
+# ---- ACSM-recorded CEC activities ----------------------------------------------------------
+
+_MEMBERS_RECORDED = member_window(RECORDED)
+_RECORDED_IN = select(*RECORDED.c).where(in_list(RECORDED.c.acsm_id)).order_by(RECORDED.c.id)
+_IMPORT_RECORDED = for_dialect(
+    lambda insert: (stmt := insert(RECORDED)).on_conflict_do_update(
+        index_elements=["acsm_id", "completed_on", "title", "provider"],
+        set_={"half_cecs": stmt.excluded.half_cecs},
+    )
+)
+
+
+class SqlCecRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def for_member(self, acsm_id: str, since: date, until: date) -> list[CecActivity]:
+        result = await self.connection.execute(
+            _MEMBERS_RECORDED, {"acsm_id": acsm_id, "since": since, "until": until}
+        )
+        return [recorded_of(r) for r in result]
+
+    async def for_members(self, acsm_ids: Sequence[str]) -> list[CecActivity]:
+        return [recorded_of(r) for r in await rows_for(self.connection, _RECORDED_IN, acsm_ids)]
+
+    async def add_many(self, activities: Sequence[CecActivity]) -> None:
+        """Insert, or update the CECs of the activity with the same key (a correction): the
+        same activity imported twice counts once."""
+        rows = [
+            {
+                "acsm_id": a.acsm_id,
+                "completed_on": a.completed_on,
+                "title": a.title,
+                "provider": a.provider,
+                "half_cecs": halves(a.cecs),
+            }
+            for a in activities
+        ]
+        await execute_many(self.connection, of_dialect(self.connection, _IMPORT_RECORDED), rows)
