@@ -4,14 +4,28 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test lint format run bench clean
+.PHONY: venv lock demo test lint format run bench clean
 
-$(STAMP): pyproject.toml
+PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
+# The lock files are resolved for the machines that run the bot and CI: CPython 3.11 on
+# Linux x86_64, whatever machine runs `make lock`.
+UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command 'make lock'
+
+# The locked set (hashes checked), then the project itself without resolving anything again.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install -r requirements-dev.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+lock: venv  ## upgrade: resolve pyproject.toml's ranges anew into requirements*.lock
+	$(PIP) install 'uv>=0.13.9,<0.14'
+	$(UV_COMPILE) --upgrade --extra dev -o requirements-dev.lock pyproject.toml
+	$(UV_COMPILE) --constraint requirements-dev.lock -o requirements.lock pyproject.toml
+	$(MAKE) venv
 
 demo: venv  ## try the bot in a terminal chat: no token, no network
 	$(BIN)/acsm-bot demo

@@ -180,7 +180,6 @@ class ReminderJob:
             keep_going=lambda: application.running,
         )
         self._lock = asyncio.Lock()
-        self.runs = 0  # finished runs
         self.finished = asyncio.Event()  # set after each run (tests wait for it)
 
     async def run(self) -> Counts | None:
@@ -188,7 +187,6 @@ class ReminderJob:
             return None
         async with self._lock:
             counts = await self.sender.run()
-            self.runs += 1
             self.finished.set()
         log.info("reminders: %s", counts.line())
         return counts

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from domain import validation
+from domain import cycles, validation
 from domain.catalog import Catalog, UnknownCertificationError
 from domain.cecs import MAX_ACTIVITY_CECS, InvalidCecAmountError, format_cecs, parse_cecs
 from domain.errors import InvalidInputError
@@ -245,6 +245,11 @@ def member_row(row: dict[str, str], catalog: Catalog) -> tuple[Member, Certifica
     thru = parse_date(required(row, "thru_date"), "thru_date")
     if (thru.month, thru.day) != (12, 31):
         raise RowError(f"thru_date {thru:%m/%d/%Y} is not a December 31")
+    if not cycles.is_supported_thru(thru):
+        raise RowError(
+            f"thru_date {thru:%m/%d/%Y} is out of range ({cycles.EARLIEST_THRU.year}"
+            f"–{cycles.LATEST_THRU.year})"
+        )
     if effective > thru:
         raise RowError("effective_date is after thru_date")
     return member, Certification(acsm_id, code, effective, thru)

@@ -28,7 +28,6 @@ class RefusalCode(StrEnum):
     CPR_NOT_CURRENT = "cpr_not_current"
     CECS_SHORT = "cecs_short"
     NOTHING_TO_RENEW = "nothing_to_renew"
-    ALREADY_INVOICED = "already_invoiced"
     WRONG_PASSWORD = "wrong_password"  # noqa: S105 (a code, not a password)
 
 
@@ -47,7 +46,6 @@ class Refusal:
     opens_on: date | None = None
     expired_on: date | None = None
     short_by: Decimal | None = None
-    invoice_number: str | None = None
 
     @classmethod
     def not_yet_open(cls, opens_on: date) -> Refusal:
@@ -86,14 +84,6 @@ class Refusal:
     @classmethod
     def wrong_password(cls) -> Refusal:
         return cls(RefusalCode.WRONG_PASSWORD, "Your current password is not right.")
-
-    @classmethod
-    def already_invoiced(cls, invoice_number: str) -> Refusal:
-        return cls(
-            RefusalCode.ALREADY_INVOICED,
-            f"Invoice {invoice_number} was already issued for this cycle.",
-            invoice_number=invoice_number,
-        )
 
 
 def required_cecs(types: Sequence[CertificationType]) -> Decimal:

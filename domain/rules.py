@@ -13,8 +13,6 @@ from domain.invoices import random_invoice_number
 from domain.ports import PasswordHasher
 from domain.slow_work import InThread, SlowWork
 
-DEFAULT_TIMEZONE = ZoneInfo("America/New_York")  # ACSM_TIMEZONE default
-
 
 @dataclass(frozen=True)
 class Rules:

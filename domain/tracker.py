@@ -82,10 +82,11 @@ class ProofFile:
 
 
 def window_start(certification: Certification) -> date:
-    """First day CECs count for this certification's current cycle."""
+    """First day CECs count for this certification's current cycle ("four years before"
+    a thru date of Feb 29 is the end of February then: `cycles.add_years`)."""
     start = cycles.cycle_start(certification.thru_date)
     effective, thru = certification.effective_date, certification.thru_date
-    limit = date(thru.year - FIRST_CYCLE_LIMIT_YEARS, thru.month, thru.day)
+    limit = cycles.add_years(thru, -FIRST_CYCLE_LIMIT_YEARS)
     if effective < start and effective > limit:
         return effective
     return start

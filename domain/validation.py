@@ -19,10 +19,8 @@ from domain.errors import InvalidInputError
 MAX_NAME = 100  # first_name, last_name
 MAX_EMAIL = 254  # RFC 5321 path limit, as email-validator enforces
 MAX_PHONE_TYPED = 40  # what may be typed; stored as E.164: at most 16 characters
-MAX_PHONE_STORED = 16  # "+" and at most 15 digits (ITU-T E.164)
 MAX_TITLE = 300  # CEC activity title
 MAX_PROVIDER = 200  # CEC activity provider
-MAX_ACSM_ID = 16
 PHONE_REGION = "US"
 
 ACSM_ID = re.compile(r"[0-9]{1,16}")
@@ -115,13 +113,6 @@ def check_phone(text: str) -> str | None:
         raise InvalidInputError("That is not a valid phone number (add +country code abroad).")
     e164: str = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164
-
-
-def check_acsm_id(text: str) -> str:
-    value = text.strip()
-    if not ACSM_ID.fullmatch(value):
-        raise InvalidInputError(f"acsm_id {value[:20]!r} is not digits (0-9, at most 16)")
-    return value
 
 
 TELEGRAM_MESSAGE_LIMIT = 4096  # Bot API sendMessage: 1-4096 characters after entity parsing

@@ -7,7 +7,7 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from html import escape
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
@@ -21,7 +21,6 @@ EXPIRED = "This button has expired."
 PLEASE_LOG_IN = "Please log in first: /login"
 
 Button = tuple[str, str]  # (label, callback data)
-State = TypeVar("State")
 Handler = Callable[[Update, ChatContext], Coroutine[Any, Any, Any]]
 
 

@@ -9,13 +9,16 @@
         await ann.press("Renew"); await ann.callback_answer()
         result = await ann.pay(invoice_message)     # PaymentResult
         await emu.settle()                          # bot finished with everything sent so far
-        assert emu.violations == []                 # calls Telegram would have refused
+        assert emu.violations == []                 # calls Telegram would have refused,
+                                                    # and anything it would never send
 
-Modules: spec (api.json + checks), server (TelegramEmulator), bot_methods / messaging /
-payments (the methods), users (EmulatedUser), terminal_chat (run_terminal_chat).
+Modules: spec (api.json, checks of calls), sent_check (checks of what the emulator sends),
+server (TelegramEmulator), methods (the table of Bot API methods, handled in bot_methods /
+messaging / payments), users (EmulatedUser), terminal_chat (run_terminal_chat).
 """
 
 from telegram_emulator.chats import CallbackPress, ChatMessage
+from telegram_emulator.sent_check import SentViolation
 from telegram_emulator.server import Call, Hold, TelegramEmulator
 from telegram_emulator.spec import BotApiSpec, SpecNotFoundError, load_spec
 from telegram_emulator.users import EmulatedUser, PaymentResult
@@ -28,6 +31,7 @@ __all__ = [
     "EmulatedUser",
     "Hold",
     "PaymentResult",
+    "SentViolation",
     "SpecNotFoundError",
     "TelegramEmulator",
     "load_spec",

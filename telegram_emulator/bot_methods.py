@@ -6,7 +6,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from telegram_emulator.errors import ApiError, bad_request
-from telegram_emulator.registry import method
 from telegram_emulator.webhook import check_secret_token
 
 if TYPE_CHECKING:
@@ -14,14 +13,20 @@ if TYPE_CHECKING:
     from telegram_emulator.server import TelegramEmulator
 
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+# The User fields "Returned only in getMe": what this bot can do (nothing special).
+CAPABILITIES = {
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+    "can_connect_to_business": False,
+    "has_main_web_app": False,
+}
 
 
-@method("getMe")
 async def get_me(emu: TelegramEmulator, p: Params) -> Any:
-    return emu.bot_user
+    return {**emu.bot_user, **CAPABILITIES}
 
 
-@method("getUpdates")
 async def get_updates(emu: TelegramEmulator, p: Params) -> Any:
     if emu.webhook.get("url"):
         raise ApiError(
@@ -40,7 +45,6 @@ async def get_updates(emu: TelegramEmulator, p: Params) -> Any:
     )
 
 
-@method("setWebhook")
 async def set_webhook(emu: TelegramEmulator, p: Params) -> Any:
     """Set (or, with an empty URL, remove) the webhook; updates are then POSTed to it
     (telegram_emulator/webhook.py)."""
@@ -65,7 +69,6 @@ async def set_webhook(emu: TelegramEmulator, p: Params) -> Any:
     return True
 
 
-@method("deleteWebhook")
 async def delete_webhook(emu: TelegramEmulator, p: Params) -> Any:
     emu.webhook = {}
     await emu.stop_webhook_delivery()
@@ -74,7 +77,6 @@ async def delete_webhook(emu: TelegramEmulator, p: Params) -> Any:
     return True
 
 
-@method("getWebhookInfo")
 async def get_webhook_info(emu: TelegramEmulator, p: Params) -> Any:
     return {
         "url": emu.webhook.get("url", ""),
@@ -93,7 +95,6 @@ def _commands_key(p: Params) -> tuple[str, str]:
     return (str(scope.get("type", "default")), p.string("language_code", "") or "")
 
 
-@method("setMyCommands")
 async def set_my_commands(emu: TelegramEmulator, p: Params) -> Any:
     commands = p.decoded("commands") or []
     if len(commands) > 100:
@@ -109,22 +110,18 @@ async def set_my_commands(emu: TelegramEmulator, p: Params) -> Any:
     return True
 
 
-@method("getMyCommands")
 async def get_my_commands(emu: TelegramEmulator, p: Params) -> Any:
     return emu.commands.get(_commands_key(p), [])
 
 
-@method("deleteMyCommands")
 async def delete_my_commands(emu: TelegramEmulator, p: Params) -> Any:
     emu.commands.pop(_commands_key(p), None)
     return True
 
 
-@method("close")
 async def close(emu: TelegramEmulator, p: Params) -> Any:
     return True
 
 
-@method("logOut")
 async def log_out(emu: TelegramEmulator, p: Params) -> Any:
     return True

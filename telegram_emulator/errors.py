@@ -37,10 +37,6 @@ def not_found() -> ApiError:
     return ApiError(404, "Not Found")
 
 
-def too_many_requests(retry_after: int) -> ApiError:
-    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
-
-
 CALLBACK_QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from telegram_emulator.chats import Chat, ChatMessage, StoredFile
 from telegram_emulator.errors import NOT_MODIFIED, bad_request
 from telegram_emulator.formatting import parse_text
-from telegram_emulator.registry import method
 from telegram_emulator.spec import UploadedFile
 
 if TYPE_CHECKING:
@@ -85,7 +84,6 @@ def send(emu: TelegramEmulator, p: Params, content: dict[str, Any]) -> dict[str,
     return message.raw
 
 
-@method("sendMessage")
 async def send_message(emu: TelegramEmulator, p: Params) -> Any:
     return send(emu, p, message_text(p))
 
@@ -124,7 +122,6 @@ def new_markup(p: Params) -> dict[str, Any]:
     return {"reply_markup": shown.get("reply_markup")}
 
 
-@method("editMessageText")
 async def edit_message_text(emu: TelegramEmulator, p: Params) -> Any:
     message = editable(emu, p)
     if "text" not in message.raw:
@@ -133,18 +130,15 @@ async def edit_message_text(emu: TelegramEmulator, p: Params) -> Any:
     return apply_edit(emu, message, {"entities": None, **text, **new_markup(p)})
 
 
-@method("editMessageCaption")
 async def edit_message_caption(emu: TelegramEmulator, p: Params) -> Any:
     message = editable(emu, p)
     return apply_edit(emu, message, {"caption": None, **caption(p), **new_markup(p)})
 
 
-@method("editMessageReplyMarkup")
 async def edit_message_reply_markup(emu: TelegramEmulator, p: Params) -> Any:
     return apply_edit(emu, editable(emu, p), new_markup(p))
 
 
-@method("deleteMessage")
 async def delete_message(emu: TelegramEmulator, p: Params) -> Any:
     chat = emu.resolve_chat(p.get("chat_id"))
     message = chat.live(p.require_integer("message_id"))
@@ -169,7 +163,6 @@ def stored_file(emu: TelegramEmulator, value: UploadedFile | str | None, kind: s
     return existing
 
 
-@method("sendDocument")
 async def send_document(emu: TelegramEmulator, p: Params) -> Any:
     stored = stored_file(emu, p.upload("document"), "document")
     document = {
@@ -190,7 +183,6 @@ def image_size(data: bytes) -> tuple[int, int]:
     return 320, 320
 
 
-@method("sendPhoto")
 async def send_photo(emu: TelegramEmulator, p: Params) -> Any:
     upload = p.upload("photo")
     if isinstance(upload, UploadedFile) and not upload.data.startswith(_IMAGE_MAGIC):
@@ -210,7 +202,6 @@ async def send_photo(emu: TelegramEmulator, p: Params) -> Any:
 MAX_DOWNLOAD = 20 * 1024 * 1024  # bots download files of up to 20 MB (Bot API getFile)
 
 
-@method("getFile")
 async def get_file(emu: TelegramEmulator, p: Params) -> Any:
     stored = emu.files.get(p.string("file_id", "") or "")
     if stored is None:
@@ -225,7 +216,6 @@ async def get_file(emu: TelegramEmulator, p: Params) -> Any:
     }
 
 
-@method("sendChatAction")
 async def send_chat_action(emu: TelegramEmulator, p: Params) -> Any:
     chat = emu.resolve_chat(p.get("chat_id"))
     action = p.string("action", "") or ""

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from telegram_emulator.errors import CALLBACK_QUERY_INVALID, bad_request
 from telegram_emulator.messaging import send
-from telegram_emulator.registry import method
 
 if TYPE_CHECKING:
     from telegram_emulator.params import Params
@@ -49,7 +48,6 @@ CURRENCIES = frozenset(
 )
 
 
-@method("answerCallbackQuery")
 async def answer_callback_query(emu: TelegramEmulator, p: Params) -> Any:
     press = emu.callback_queries.get(p.string("callback_query_id", "") or "")
     if press is None or press.answered:
@@ -88,7 +86,6 @@ def _invoice_total(p: Params, currency: str) -> int:
     return sum(int(price["amount"]) for price in prices)
 
 
-@method("sendInvoice")
 async def send_invoice(emu: TelegramEmulator, p: Params) -> Any:
     _check_invoice_texts(p)
     currency = p.string("currency", "") or ""
@@ -110,7 +107,6 @@ async def send_invoice(emu: TelegramEmulator, p: Params) -> Any:
     return raw
 
 
-@method("answerPreCheckoutQuery")
 async def answer_pre_checkout_query(emu: TelegramEmulator, p: Params) -> Any:
     query = emu.pre_checkout_queries.get(p.string("pre_checkout_query_id", "") or "")
     if query is None or query.answered:

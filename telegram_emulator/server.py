@@ -3,28 +3,30 @@
 python-telegram-bot talks to it unchanged through ``base_url``/``base_file_url``.
 Every call is checked against the official Bot API spec (see spec.py), answered
 the way Telegram answers, and recorded in ``calls`` (refused ones also in
-``violations``).
+``violations``). What the emulator sends back, method results and updates, is checked
+against the spec's types too (see sent_check.py): a mismatch is a ``SentViolation``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
-from telegram_emulator import bot_methods, messaging, payments  # noqa: F401  (register methods)
 from telegram_emulator.chats import CallbackPress, Chat, ChatMessage, FileStore, PreCheckout
 from telegram_emulator.errors import ApiError, bad_request, forbidden, not_found
 from telegram_emulator.flood import FloodControl
+from telegram_emulator.methods import METHODS
 from telegram_emulator.params import Params
-from telegram_emulator.registry import METHODS
 from telegram_emulator.request_body import read_params
+from telegram_emulator.sent_check import SentCheck, SentViolation
 from telegram_emulator.spec import BotApiSpec, UploadedFile, load_spec
 from telegram_emulator.updates import UpdateQueue
 from telegram_emulator.webhook import Delivery, WebhookDelivery
@@ -107,8 +109,10 @@ class TelegramEmulator:
         )
         if self.spec is None:
             log.warning("Bot API spec not found: the emulator's call validation is OFF")
+        self.sent_check = SentCheck(self.spec) if self.spec is not None else None
         self._host, self._port = host, port
         self._time = time_source
+        # The bot as a message's sender; getMe adds its capabilities (bot_methods.get_me).
         self.bot_user = _bot_user(self.token, bot_username, bot_first_name)
         self.updates = UpdateQueue()
         self.chats: dict[int, Chat] = {}
@@ -122,7 +126,7 @@ class TelegramEmulator:
         self.callback_queries: dict[str, CallbackPress] = {}
         self.pre_checkout_queries: dict[str, PreCheckout] = {}
         self.calls: list[Call] = []
-        self.violations: list[Call] = []
+        self.violations: list[Call | SentViolation] = []
         self.rate_limit = False
         self.flood = FloodControl()
         self._faults: dict[str, _Fault] = {}
@@ -235,6 +239,7 @@ class TelegramEmulator:
             result = await METHODS[canonical](self, checked)
         except ApiError as error:
             return self._record(canonical or name, params, error=error)
+        self.check_result(canonical, result)
         self._record(canonical, dict(checked), result=result)
         return 200, {"ok": True, "result": result}
 
@@ -282,6 +287,32 @@ class TelegramEmulator:
 
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
+
+    # -- what the emulator sends, checked against the spec's types -----------
+
+    @property
+    def sent_violations(self) -> list[SentViolation]:
+        """The violations that are the emulator's own: what it sent that Telegram never would."""
+        return [v for v in self.violations if isinstance(v, SentViolation)]
+
+    def check_result(self, method: str, result: Any) -> None:
+        """A method's result (getUpdates: the updates) must be of the type it returns."""
+        if self.spec is not None:
+            returns = self.spec.methods[method].get("returns", [])
+            self._check_sent(method, result, returns, f"{method} result")
+
+    def check_update(self, update: dict[str, Any]) -> None:
+        """An update POSTed to the webhook must be an Update."""
+        self._check_sent("webhook", update, ["Update"], "webhook update")
+
+    def _check_sent(self, method: str, value: Any, types: Sequence[str], where: str) -> None:
+        if self.sent_check is None or not types:
+            return
+        problem = self.sent_check.problem(value, types, where, method=method)
+        if problem is not None:
+            description = f"the emulator sent what Telegram never would: {problem}"
+            self.violations.append(SentViolation(method, description, copy.deepcopy(value)))
+            log.warning("%s", description)
 
     # -- fault injection ------------------------------------------------------
 
@@ -468,7 +499,8 @@ class TelegramEmulator:
         return user
 
     def inject(self, update: dict[str, Any]) -> int:
-        """Queue a raw update as given (a group/channel message, a malformed one...)."""
+        """Queue a raw update as given (a group/channel message...). It is checked when
+        delivered, like every update: a malformed one is recorded in `sent_violations`."""
         for key in ("message", "edited_message", "channel_post", "edited_channel_post"):
             body = update.get(key)
             if isinstance(body, dict) and isinstance(body.get("chat"), dict):
@@ -536,9 +568,4 @@ def _bot_user(token: str, username: str, first_name: str) -> dict[str, Any]:
         "is_bot": True,
         "first_name": first_name,
         "username": username,
-        "can_join_groups": False,
-        "can_read_all_group_messages": False,
-        "supports_inline_queries": False,
-        "can_connect_to_business": False,
-        "has_main_web_app": False,
     }

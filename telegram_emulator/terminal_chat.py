@@ -91,9 +91,7 @@ def _start_reader(stdin: TextIO) -> asyncio.Queue[str | None]:
 async def _watch(emulator: TelegramEmulator, screen: _Screen) -> None:
     while True:
         screen.refresh()
-        changed = emulator._changed
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(changed.wait(), 0.5)
+        await emulator.wait_for_change(0.5)
 
 
 async def _settle(emulator: TelegramEmulator, screen: _Screen) -> None:

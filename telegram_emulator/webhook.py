@@ -146,6 +146,7 @@ class WebhookDelivery:
         assert self._session is not None
         headers = {SECRET_HEADER: self.secret_token} if self.secret_token else {}
         update_id = int(update["update_id"])
+        self.emulator.check_update(update)
         try:
             async with self._session.post(self.url, json=update, headers=headers) as response:
                 await response.read()

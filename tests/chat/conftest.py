@@ -5,6 +5,7 @@ Every test fails if the bot made a call the Bot API specification rejects.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,11 +17,12 @@ from bot.app import build_application, make_rules
 from bot.local import PollingBot
 from bot.sample_members import seed
 from bot.settings import Settings
-from domain.clock import FixedClock
+from domain.clock import Clock, FixedClock
 from domain.rules import Rules
 from storage.database import Database
 from telegram_emulator import TelegramEmulator, load_spec
 from telegram_emulator.chats import ChatMessage
+from tests.hashing import CHEAP_HASHER
 
 # 2026-11-28, noon in New York: renewals for the cycle ending 12/31/2026 are open.
 TODAY = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
@@ -29,7 +31,13 @@ BOB = ("DIA100002", "DIA100002")  # CEP + RCEP
 CARA = ("NGU100003", "NGU100003")  # EP thru 12/31/2025: lapsed on 2026-07-01
 DAN = ("FOX100004", "FOX100004")  # GEI thru 12/31/2028: not open yet
 EVE = ("MOS100005", "MOS100005")  # CPR/AED expired
-REPLY_TIMEOUT = 15  # seconds; generous for a loaded 2-core CI machine (argon2 is slow on purpose)
+REPLY_TIMEOUT = 15  # seconds; generous for a loaded 2-core CI machine
+
+
+def cheap_rules(clock: Clock | None = None, settings: Settings | None = None) -> Rules:
+    """The production rules (bot/app.py's make_rules) with a cheap argon2 (tests/hashing.py)."""
+    production = make_rules(settings or Settings(_env_file=None), clock)  # type: ignore[call-arg]
+    return dataclasses.replace(production, hasher=CHEAP_HASHER)
 
 
 class ChatBot:
@@ -78,7 +86,7 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
 async def bot(
     emulator: TelegramEmulator, database: Database, clock: FixedClock
 ) -> AsyncIterator[ChatBot]:
-    rules = make_rules(Settings(_env_file=None), clock)  # type: ignore[call-arg]
+    rules = cheap_rules(clock)
     async with database.unit_of_work() as uow:
         await seed(uow, 2026)
     chat_bot = ChatBot(emulator, database, rules)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import argon2
+from argon2.profiles import RFC_9106_LOW_MEMORY, get_default_parameters
+
+from bot.app import make_rules
+from bot.settings import Settings
+from domain.argon2_hasher import Argon2Hasher
 from tests.chat.conftest import ANN, ask, log_in, press
+from tests.hashing import CHEAP_HASHER
 
 
 async def test_start_offers_login_and_the_menu_lists_every_command(bot, emulator) -> None:
@@ -26,6 +33,28 @@ async def test_login_deletes_the_password_and_suggests_an_own_password(bot, emul
     password_message = ann.sent[-1]
     assert password_message.text == "LEE100001" and password_message.deleted
     assert not ann.sent[-2].deleted  # the username stays
+
+
+async def test_login_with_the_production_argon2_cost(bot, emulator, clock) -> None:
+    """The one test with the production hasher (every other test uses a cheap one,
+    tests/hashing.py): argon2id with argon2-cffi's defaults, RFC 9106's low-memory profile
+    (t=3, m=64 MiB, p=4); a login through the chat with it; and a cheap hash is upgraded."""
+    production = make_rules(Settings(_env_file=None), clock)  # type: ignore[call-arg]
+    assert isinstance(production.hasher, Argon2Hasher)
+    hashed = production.hasher.hash("a long own passphrase")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert argon2.extract_parameters(hashed) == get_default_parameters() == RFC_9106_LOW_MEMORY
+    assert production.hasher.verify(hashed, "a long own passphrase")
+    assert not production.hasher.needs_rehash(hashed)
+    assert production.hasher.needs_rehash(CHEAP_HASHER.hash("a long own passphrase"))
+    bot.rules = production
+    await bot.restart()
+    ann = emulator.new_user("Ann", "Lee")
+    assert "Welcome, Ann Lee" in (await log_in(ann, ANN)).text
+    other = emulator.new_user("Ann", "Other")
+    await ask(other, "/login")
+    await ask(other, ANN[0])
+    assert "Wrong username or password" in (await ask(other, "guess")).text
 
 
 async def test_login_button_from_start(bot, emulator) -> None:

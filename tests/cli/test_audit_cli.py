@@ -1,27 +1,23 @@
-"""`acsm-bot audit select|status|export` as staff run them (subprocess, real database)."""
+"""`acsm-bot audit select|status|export` on a real database (in this process,
+tests/cli/run.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from domain.model import Invoice, InvoiceLine, InvoiceStatus
 from storage.database import Database
+from tests.cli import run
+from tests.cli.run import Done
 from tests.storage.helpers import seed_member
 
 PDF = b"%PDF-1.4\n" + bytes(range(256))
 
 
-def acsm_bot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    env["DATABASE_URL"] = database_url
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+def acsm_bot(database_url: str, *args: str) -> Done:
+    return run.acsm_bot(*args, env={"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": None})
 
 
 async def test_select_status_export(database: Database, database_url: str, tmp_path: Path) -> None:

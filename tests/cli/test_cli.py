@@ -1,4 +1,5 @@
-"""The staff CLI, run as staff run it: `python -m bot ...` in a subprocess."""
+"""The staff CLI: bot/cli.py's entry point in this process (tests/cli/run.py); the last
+tests here run it as staff do, `python -m bot ...` in a real process."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database
+from tests.cli import run
+from tests.cli.run import Done
 
 MEMBERS_HEADER = "acsm_id,first_name,last_name,email,phone,certification,effective_date,thru_date,cpr_aed_expires"
 GOOD_MEMBERS = f"""{MEMBERS_HEADER}
@@ -22,7 +25,11 @@ GOOD_MEMBERS = f"""{MEMBERS_HEADER}
 """
 
 
-def acsm_bot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def acsm_bot(database_url: str, *args: str) -> Done:
+    return run.acsm_bot(*args, env={"DATABASE_URL": database_url})
+
+
+def real_acsm_bot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=120
@@ -127,21 +134,6 @@ async def test_cecs_import_adds_once_and_refuses_unknown_members(
     assert "line 5: cecs: CECs are counted in steps of 0.5" in done.stderr
 
 
-def test_commands_fail_with_one_line_reason(tmp_path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
-    done = acsm_bot(url, "members", "import", str(tmp_path / "missing.csv"))
-    assert done.returncode != 0
-    assert len(done.stderr.strip().splitlines()) == 1
-    assert acsm_bot(url, "db", "upgrade").returncode == 0
-    done = acsm_bot("nonsense://", "db", "upgrade")
-    assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1
-
-
-@pytest.mark.parametrize("command", [["--help"], ["members", "--help"]])
-def test_help(command, tmp_path) -> None:
-    assert acsm_bot(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", *command).returncode == 0
-
-
 async def test_invoices_export_writes_every_invoice(
     database: Database, database_url: str, tmp_path
 ) -> None:
@@ -181,3 +173,33 @@ async def test_invoices_export_neutralises_spreadsheet_formulas(
     assert [r[11] for r in rows] == ["'" + s for s in starts[:-1]] + ["plain"]
     for row in rows:
         assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in row)
+
+
+# ---- real processes, as staff run them ---------------------------------------------------
+
+
+def test_commands_fail_with_one_line_reason(tmp_path) -> None:
+    """And the in-process runner (tests/cli/run.py) gives what the real process gives."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    missing = str(tmp_path / "missing.csv")
+    for database_url, command, failed in [
+        (url, ("members", "import", missing), True),
+        (url, ("db", "upgrade"), False),
+        ("nonsense://", ("db", "upgrade"), True),
+    ]:
+        done = real_acsm_bot(database_url, *command)
+        assert (done.returncode != 0) == failed, done.stderr
+        if failed:
+            assert len(done.stderr.strip().splitlines()) == 1
+        same = acsm_bot(database_url, *command)
+        assert (same.returncode, same.stdout, same.stderr) == (
+            done.returncode,
+            done.stdout,
+            done.stderr,
+        )
+
+
+@pytest.mark.parametrize("command", [["--help"], ["members", "--help"]])
+def test_help(command, tmp_path) -> None:
+    done = real_acsm_bot(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", *command)
+    assert done.returncode == 0 and "Usage:" in done.stdout

@@ -1,4 +1,5 @@
-"""Staff commands refuse the wrong database and create nothing by accident (real processes)."""
+"""Staff commands refuse the wrong database and create nothing by accident (in this process,
+tests/cli/run.py; the first test also as a real process, from another folder)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.migrate import head_revision, upgrade
+from tests.cli import run
+from tests.cli.run import Done
 from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +28,11 @@ CSV_MEMBERS = (
 CSV_CECS = "acsm_id,completed_on,title,provider,cecs\n1,2025-01-01,X,ACSM,1\n"
 
 
-def acsm_bot(cwd: Path, env_url: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+def acsm_bot(cwd: Path, env_url: str | None, *args: str) -> Done:
+    return run.acsm_bot(*args, env={"DATABASE_URL": env_url}, cwd=cwd)
+
+
+def real_acsm_bot(cwd: Path, env_url: str | None, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PYTHONPATH"] = str(ROOT)
     if env_url is not None:
@@ -53,7 +60,7 @@ def staff_commands(folder: Path) -> list[list[str]]:
     ]
 
 
-def assert_refused(done: subprocess.CompletedProcess[str], words: str) -> None:
+def assert_refused(done: Done | subprocess.CompletedProcess[str], words: str) -> None:
     assert done.returncode != 0, done.stdout
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -70,6 +77,10 @@ def test_a_missing_sqlite_database_is_refused_and_not_created(tmp_path: Path) ->
         assert_refused(done, "no database at")
         assert "acsm.db" in done.stderr
         assert list(elsewhere.iterdir()) == [], command
+    real = real_acsm_bot(elsewhere, None, *staff_commands(tmp_path)[0])
+    assert_refused(real, "no database at")
+    assert "acsm.db" in real.stderr
+    assert list(elsewhere.iterdir()) == []
     assert not (tmp_path / "out.csv").exists()
     url = f"sqlite+aiosqlite:///{tmp_path / 'gone.db'}"
     assert_refused(acsm_bot(tmp_path, url, *staff_commands(tmp_path)[0]), "no database at")

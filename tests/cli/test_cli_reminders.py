@@ -1,5 +1,6 @@
-"""`acsm-bot reminders send [--dry-run]`, run as cron runs it (a subprocess), against the
-emulator, on today's real date; and killed (SIGKILL) mid-run, then run again."""
+"""`acsm-bot reminders send [--dry-run]` against the emulator, on today's real date (in this
+process, tests/cli/run.py); and run as cron runs it (a real process), killed (SIGKILL) mid-run,
+then run again."""
 
 from __future__ import annotations
 
@@ -18,21 +19,12 @@ from domain.reminders import due_step
 from storage.database import Database
 from storage.reminder_rows import ReminderSentRow
 from telegram_emulator import TelegramEmulator
+from tests.cli.run import acsm_bot_async
 
 
 async def acsm_bot(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    done = await asyncio.wait_for(acsm_bot_async(*args, env=env), timeout=60)
+    return done.returncode, done.stdout, done.stderr
 
 
 def due_thru() -> date:

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.cecs import InvalidCecAmountError, format_cecs, parse_cecs
 from domain.errors import InvalidInputError
-from domain.services.cec_status import cec_total
+from domain.services.cec_status import cec_total, tracked_total
 from domain.validation import check_email, check_phone
 
 halves = st.integers(min_value=0, max_value=1998).map(lambda n: Decimal(n) / 2)
@@ -49,10 +50,73 @@ def test_total_without_member_numbers_is_what_acsm_recorded() -> None:
     assert cec_total(Decimal(20), None, None) == 20
 
 
-@given(halves, halves, halves)
-def test_total_takes_the_higher_acsm_number_and_adds_other_cecs(
-    recorded: Decimal, typed: Decimal, other: Decimal
+# ---- totals, against a search over half-CEC steps ------------------------------------------
+
+HALF = Decimal("0.5")
+
+
+def least_covering(*figures: Decimal) -> Decimal:
+    """Walk up half a CEC at a time to the first amount that covers every figure: two
+    figures for the same activities count once, at the higher."""
+    amount = Decimal(0)
+    while any(amount < figure for figure in figures):
+        amount += HALF
+    return amount
+
+
+@given(halves, st.none() | halves, st.none() | halves)
+def test_total_covers_the_acsm_figures_once_and_adds_other_cecs(
+    recorded: Decimal, typed: Decimal | None, other: Decimal | None
 ) -> None:
-    total = cec_total(recorded, typed, other)
-    assert total == max(recorded, typed) + other
-    assert total >= recorded and total >= typed + other
+    acsm = least_covering(recorded, typed or Decimal(0))
+    assert cec_total(recorded, typed, other) == acsm + (other or 0)
+
+
+@given(halves, halves, halves, st.none() | halves, st.none() | halves)
+def test_tracked_total_covers_each_organization_once(
+    recorded: Decimal,
+    logged_acsm: Decimal,
+    logged_other: Decimal,
+    typed_acsm: Decimal | None,
+    typed_other: Decimal | None,
+) -> None:
+    """Recorded and logged ACSM activities are different activities (they add up); a number
+    typed at renewal is the member's count of the same activities (it covers them)."""
+    acsm = least_covering(recorded + logged_acsm, typed_acsm or Decimal(0))
+    other = least_covering(logged_other, typed_other or Decimal(0))
+    total = tracked_total(recorded, logged_acsm, logged_other, typed_acsm, typed_other)
+    assert total == acsm + other
+
+
+def text_forms(halves_count: int) -> st.SearchStrategy[str]:
+    """The ways a member or a CSV writes an amount of `halves_count` half-CECs."""
+    whole, half = divmod(halves_count, 2)
+    forms = (
+        [f"{whole}.5", f"{whole},5", f"{whole}.50", f"00{whole}.5"]
+        if half
+        else [
+            f"{whole}",
+            f"{whole}.0",
+            f"{whole},00",
+            f" {whole} ",
+        ]
+    )
+    if half and whole == 0:
+        forms += [".5", ",5"]
+    return st.sampled_from(forms)
+
+
+@given(st.lists(st.integers(0, 200).flatmap(lambda n: st.tuples(st.just(n), text_forms(n)))))
+def test_totals_of_typed_amounts_are_whole_half_cecs(typed: list[tuple[int, str]]) -> None:
+    """Amounts parsed from any accepted notation add up exactly (counted as integers of
+    half-CECs), and a total within 999 prints and parses back to itself."""
+    total = sum((parse_cecs(text) for _, text in typed), Decimal(0))
+    halves_total = sum(n for n, _ in typed)
+    assert total * 2 == halves_total
+    printed = format_cecs(total)
+    assert printed == (f"{halves_total // 2}.5" if halves_total % 2 else f"{halves_total // 2}")
+    if halves_total <= 1998:
+        assert parse_cecs(printed) == total
+    else:  # above 999: a typing error when typed
+        with pytest.raises(InvalidCecAmountError):
+            parse_cecs(printed)

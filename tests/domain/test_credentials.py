@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from domain import credentials
 from domain.argon2_hasher import Argon2Hasher
 from domain.model import Member
+from tests.hashing import CHEAP_HASHER
 
-HASHER = Argon2Hasher(time_cost=1, memory_cost=1024)
+HASHER = CHEAP_HASHER
 WINDOW = timedelta(minutes=15)
 T0 = datetime(2026, 11, 28, 12, tzinfo=UTC)
 

@@ -34,6 +34,8 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
     spec = load_spec(required=True)  # the tests need the spec: fail loudly without it
     async with TelegramEmulator(spec=spec) as emu:
         yield emu
+    # Tests make refused calls on purpose; but what the emulator sends must always be right.
+    assert not emu.sent_violations, emu.sent_violations
 
 
 @pytest.fixture

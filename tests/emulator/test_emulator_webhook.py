@@ -52,6 +52,7 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
     )
     async with emu:
         yield emu
+    assert not emu.sent_violations, emu.sent_violations
 
 
 @pytest.fixture

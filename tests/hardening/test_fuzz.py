@@ -38,14 +38,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from bot.app import make_rules
 from bot.errors import PARKED
 from bot.sample_members import seed
-from bot.settings import Settings
 from domain.clock import FixedClock
 from storage.database import Database
 from telegram_emulator import TelegramEmulator, load_spec
-from tests.chat.conftest import ANN, BOB, CARA, DAN, EVE, TODAY, ChatBot
+from tests.chat.conftest import ANN, BOB, CARA, DAN, EVE, TODAY, ChatBot, cheap_rules
 from tests.hardening.consistency import broken_rows, counts
 
 T = TypeVar("T")
@@ -229,7 +227,7 @@ async def start_rig(database_url: str) -> Rig:
     database = Database(database_url)
     await seed(database.uow_factory(), 2026)
     clock = FixedClock(TODAY)
-    rules = make_rules(Settings(_env_file=None), clock)  # type: ignore[call-arg]
+    rules = cheap_rules(clock)
     chat_bot = ChatBot(emulator, database, rules)
     await chat_bot.start()
     return Rig(emulator, database, chat_bot, clock)

@@ -90,7 +90,12 @@ async def processed_count(url: str) -> int:
     database = Database(url)
     try:
         async with database.connect() as connection:
-            return int(await connection.scalar(text("SELECT COUNT(*) FROM inbox WHERE done_at IS NOT NULL")) or 0)
+            return int(
+                await connection.scalar(
+                    text("SELECT COUNT(*) FROM inbox WHERE done_at IS NOT NULL")
+                )
+                or 0
+            )
     finally:
         await database.dispose()
 

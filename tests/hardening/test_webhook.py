@@ -29,13 +29,14 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from telegram import Update
 
-from bot.app import build_application, make_rules, processing_of
+from bot.app import build_application, processing_of
 from bot.errors import DATABASE_DOWN, PARKED
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER, WebhookServer
-from storage.database import Database
 from storage import inbox
+from storage.database import Database
 from telegram_emulator import TelegramEmulator, load_spec
+from tests.chat.conftest import cheap_rules
 from tests.hardening.test_kill import BENIGN, ROOT, BotProcess, rotating, walk_with_kills
 
 SECRET = "hook-Secret_0123456789"
@@ -173,7 +174,8 @@ def webhook_server(
 ) -> WebhookServer:
     """The real Application behind a WebhookServer on a free local port."""
     settings = Settings(_env_file=None, telegram_api_base_url=emulator.base_url)  # type: ignore[call-arg]
-    application = build_application(settings, database, make_rules(settings), token=emulator.token)
+    rules = cheap_rules(settings=settings)
+    application = build_application(settings, database, rules, token=emulator.token)
     dispatcher = processing_of(application).dispatcher
     for name, value in policy.items():
         setattr(dispatcher, name, value)
@@ -312,8 +314,12 @@ async def test_a_database_outage_is_waited_out_and_the_member_told_once(
         await ann.send("/help")
         update_id = max(emulator.updates.history)
         await ann.wait_for(lambda m: m.text == DATABASE_DOWN, timeout=15)
-        while await attempts(database, update_id) <= 2:  # more than max_attempts, not parked
+        for _ in range(300):  # more attempts than max_attempts, and not parked
+            if await attempts(database, update_id) > 2:
+                break
             await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the update was not tried again during the outage")
         armed["on"] = False
     await ann.wait_for(lambda m: "/renew" in m.text, timeout=15)
     await emulator.settle(timeout=15)

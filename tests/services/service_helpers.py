@@ -8,17 +8,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from domain.argon2_hasher import Argon2Hasher
 from domain.model import CecActivity, Certification, Member
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.services import auth, renewal
 from domain.services.invoices import InvoiceView
 from domain.services.renewal import RenewalProgress, RenewalStep
+from tests.hashing import CHEAP_HASHER
 
 NY = ZoneInfo("America/New_York")
 TODAY_NOON = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)  # noon in New York
-FAST_HASHER = Argon2Hasher(time_cost=1, memory_cost=1024)
+FAST_HASHER = CHEAP_HASHER
 
 UowFactory = Callable[[], UnitOfWork]
 

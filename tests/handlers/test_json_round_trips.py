@@ -1,0 +1,151 @@
+"""What an update keeps in the database as JSON comes back the same: conversation states
+(handlers/scope.py) and the replies waiting to be sent (handlers/outbox.py). Here, not in
+tests/domain, because both modules import python-telegram-bot."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.outbox import Outbox, Sender
+from handlers.scope import ConversationState
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=30)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def stored(value: Any) -> Any:
+    """As the update runner writes it and reads it back."""
+    return json.loads(json.dumps(value))
+
+
+# ---- conversation states ----------------------------------------------------------------------
+
+
+@given(st.text(max_size=40), st.dictionaries(st.text(max_size=20), json_values, max_size=6))
+def test_a_conversation_state_comes_back_the_same(state: str, data: dict[str, Any]) -> None:
+    original = ConversationState(state, data)
+    assert ConversationState.from_json(stored(original.to_json())) == original
+
+
+@given(json_values)
+def test_a_state_that_is_not_ours_starts_afresh_or_is_read(value: Any) -> None:
+    read = ConversationState.from_json(stored(value))
+    assert read is None or isinstance(read.state, str)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="handlers/scope.py (outside this change): from_json raises for a dict whose "
+    "'data' is not a mapping, instead of starting afresh as its comment promises",
+)
+@settings(max_examples=50)
+@given(
+    st.text(max_size=10), st.integers() | st.text(min_size=1) | st.lists(json_scalars, min_size=1)
+)
+def test_a_state_with_foreign_data_starts_afresh(state: str, data: Any) -> None:
+    read = ConversationState.from_json({"state": state, "data": data})
+    assert read is None or isinstance(read.data, dict)
+
+
+# ---- replies ----------------------------------------------------------------------------------
+
+texts = st.text(max_size=60)
+chat_ids = st.integers(-(10**13), 10**13)
+markups = st.none() | st.lists(
+    st.lists(
+        st.builds(
+            InlineKeyboardButton, texts.filter(bool), callback_data=st.text(min_size=1, max_size=64)
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    min_size=1,
+    max_size=3,
+).map(InlineKeyboardMarkup)
+ops = st.one_of(
+    st.tuples(st.just("send_message"), chat_ids, texts, markups),
+    st.tuples(st.just("edit_message"), chat_ids, st.integers(1, 2**31), texts, markups),
+    st.tuples(st.just("answer_button"), st.sampled_from(["q1", "q2"]), st.none() | texts),
+    st.tuples(st.just("answer_pre_checkout"), st.text(min_size=1, max_size=20), st.none() | texts),
+    st.tuples(st.just("delete_message"), chat_ids, st.integers(1, 2**31)),
+    st.tuples(
+        st.just("send_invoice"),
+        chat_ids,
+        texts,
+        texts,
+        st.text(max_size=128),
+        st.lists(st.tuples(texts, st.integers(0, 10**9)), min_size=1, max_size=4),
+    ),
+    st.tuples(st.just("send_document"), chat_ids, st.binary(max_size=300), texts, texts),
+)
+
+
+def recorded(operations: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    outbox = Outbox()
+    for name, *args in operations:
+        getattr(outbox, name)(*args)
+    return outbox.replies
+
+
+class RecordingBot:
+    """Stands in for the application's bot: what the Sender would ask Telegram to do."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def __getattr__(self, method: str) -> Any:
+        async def call(*args: Any, **kwargs: Any) -> None:
+            self.calls.append((method, _plain([*args, kwargs])))
+
+        return call
+
+
+def _plain(value: Any) -> Any:
+    """Telegram objects and files as comparable plain values."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "input_file_content"):
+        return (value.input_file_content, value.filename)
+    return value
+
+
+async def sent(replies: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    bot = RecordingBot()
+    await Sender(bot, payment_provider_token="TEST:token").send(replies)  # type: ignore[arg-type]
+    return bot.calls
+
+
+@settings(max_examples=60)
+@given(st.lists(ops, max_size=8))
+async def test_replies_kept_in_the_database_are_sent_as_they_would_have_been(
+    operations: list[tuple[Any, ...]],
+) -> None:
+    """A kill after the commit: the redelivered update sends the stored replies; Telegram
+    must see the same calls as it would have without the kill."""
+    replies = recorded(operations)
+    again = stored(replies)
+    assert again == replies
+    assert await sent(again) == await sent(replies)
+    for reply, operation in zip(
+        (r for r in again if r["method"] == "sendDocument"),
+        (o for o in operations if o[0] == "send_document"),
+        strict=True,
+    ):
+        assert base64.b64decode(reply["data"]) == operation[2]
