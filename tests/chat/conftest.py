@@ -79,7 +79,8 @@ async def bot(
     emulator: TelegramEmulator, database: Database, clock: FixedClock
 ) -> AsyncIterator[ChatBot]:
     rules = make_rules(Settings(_env_file=None), clock)  # type: ignore[call-arg]
-    await seed(database.uow_factory(), 2026)
+    async with database.unit_of_work() as uow:
+        await seed(uow, 2026)
     chat_bot = ChatBot(emulator, database, rules)
     await chat_bot.start()
     yield chat_bot
