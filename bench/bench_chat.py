@@ -42,10 +42,8 @@ async def fill(database: Database) -> None:
         for i in range(MEMBERS)
     ]
     certs = [Certification(m.acsm_id, "CPT", date(2024, 1, 1), date(2026, 12, 31)) for m in members]
-    uow = database.uow_factory()
-    async with uow:
+    async with database.unit_of_work() as uow:
         await uow.members.upsert_many(members, certs)
-        await uow.commit()
 
 
 async def timed(samples: list[float], user, action) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +95,8 @@ async def main() -> None:
         await upgrade(url)
         database = Database(url)
         await fill(database)
-        await seed(database.uow_factory(), 2026)
+        async with database.unit_of_work() as uow:
+            await seed(uow, 2026)
         clock = FixedClock(datetime(2026, 11, 28, 17, tzinfo=UTC))
         async with TelegramEmulator() as emulator:
             settings = Settings(

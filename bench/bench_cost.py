@@ -107,15 +107,12 @@ async def add_members(database: Database, start: int, stop: int) -> None:
         certs = [
             Certification(m.acsm_id, "CPT", date(2024, 1, 1), date(2026, 12, 31)) for m in members
         ]
-        uow = database.uow_factory()
-        async with uow:
+        async with database.unit_of_work() as uow:
             await uow.members.upsert_many(members, certs)
-            await uow.commit()
     if start > 0:
         return
     at = datetime(2026, 11, 28, 17, tzinfo=UTC)
-    uow = database.uow_factory()
-    async with uow:
+    async with database.unit_of_work() as uow:
         activities = [
             CecActivity(member_id(i), date(2025, 3 + k, 10), f"Workshop {k}", "ACSM", Decimal(5))
             for i in range(LATENCY_MEMBERS)
@@ -124,7 +121,6 @@ async def add_members(database: Database, start: int, stop: int) -> None:
         await uow.cecs.add_many(activities)
         for i in range(LATENCY_MEMBERS):
             await uow.sessions.save(TelegramLink(FIRST_USER_ID + i, member_id(i), 0, at, at))
-        await uow.commit()
 
 
 async def admin(url: str, statement: str) -> None:

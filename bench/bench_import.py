@@ -80,10 +80,8 @@ async def fill(url: str, count: int) -> Database:
         certs = [
             Certification(m.acsm_id, "CPT", date(2024, 1, 1), date(2026, 12, 31)) for m in members
         ]
-        uow = database.uow_factory()
-        async with uow:
+        async with database.unit_of_work() as uow:
             await uow.members.upsert_many(members, certs)
-            await uow.commit()
     return database
 
 
@@ -93,8 +91,7 @@ async def lookup_cost(database: Database, count: int, samples: int = 2_000) -> f
     ids = [str(1_000_000 + rng.randrange(count)) for _ in range(samples)]
     started = time.perf_counter()
     for acsm_id in ids:
-        uow = database.uow_factory()
-        async with uow:
+        async with database.unit_of_work() as uow:
             member = await uow.members.get(acsm_id)
             certs = await uow.certifications.for_member(acsm_id)
             assert member is not None and len(certs) == 1

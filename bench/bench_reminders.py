@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import build_application, make_rules, runner_of
+from bot.app import build_application, make_rules
 from bot.local import PollingBot
 from bot.reminders import REMINDER_SHARE, ReminderSender
 from bot.settings import Settings
@@ -48,12 +48,10 @@ async def fill(database: Database, users: list[Any], chatters: int) -> None:
         members.append(Member(acsm_id, "Test", f"Member{i}", f"m{i}@example.com"))
         certs.append(Certification(acsm_id, "CPT", date(thru.year - 2, 1, 1), thru))
         links.append(TelegramLink(user.id, acsm_id, 0, NOW, NOW))
-    uow = database.uow_factory()
-    async with uow:
+    async with database.unit_of_work() as uow:
         await uow.members.upsert_many(members, certs)
         for link in links:
             await uow.sessions.save(link)
-        await uow.commit()
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -103,9 +101,8 @@ async def main(count: int) -> None:
             async with PollingBot(application):
                 sender = ReminderSender(
                     application.bot,
-                    database.uow_factory,
+                    database.unit_of_work,
                     rules,
-                    write_lock=runner_of(application).write_lock,
                 )
                 for user in chatters:  # a bot that has been running a while: warm paths
                     await user.send("/cecs")

@@ -62,13 +62,13 @@ async def tell_members(settings: Settings, notices: list[AuditNotice]) -> tuple[
 
 async def select(
     settings: Settings,
-    uow_factory: UnitOfWorkFactory,
+    units: UnitOfWorkFactory,
     rules: Rules,
     year: int,
     percent: float,
     seed: int | None,
 ) -> tuple[Selection, int, int]:
-    selection = await select_use_case(uow_factory(), rules, year, percent, seed)
+    selection = await select_use_case(units, rules, year, percent, seed)  # committed
     told, failed = await tell_members(settings, selection.new)
     return selection, told, failed
 
@@ -83,19 +83,24 @@ def status_row(line: AuditLine) -> list[str]:
     ]
 
 
-async def status(uow_factory: UnitOfWorkFactory, rules: Rules) -> list[list[str]]:
-    return [status_row(line) for line in await audit_lines(uow_factory(), rules)]
+async def status(units: UnitOfWorkFactory, rules: Rules) -> list[list[str]]:
+    async with units() as uow:
+        lines = await audit_lines(uow, rules)
+    return [status_row(line) for line in lines]
 
 
-async def export(uow_factory: UnitOfWorkFactory, rules: Rules, directory: Path) -> tuple[int, int]:
-    """DIR/audits.csv and DIR/<acsm_id>/<file> byte for byte; (audits, files) written."""
+async def export(units: UnitOfWorkFactory, rules: Rules, directory: Path) -> tuple[int, int]:
+    """DIR/audits.csv and DIR/<acsm_id>/<file> byte for byte; (audits, files) written.
+    One short transaction per file read (up to 10 MB each), none while writing to disk."""
     await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
-    lines = await audit_lines(uow_factory(), rules)
+    async with units() as uow:
+        lines = await audit_lines(uow, rules)
     files = 0
     for line in lines:
         for proof in line.files:
             assert proof.id is not None
-            data = await proof_bytes(uow_factory(), proof.id)
+            async with units() as uow:
+                data = await proof_bytes(uow, proof.id)
             # acsm_id: digits only (validated on import); the name is ours, not the member's
             await asyncio.to_thread(write_private, directory / line.acsm_id, proof.file_name, data)
             files += 1

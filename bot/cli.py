@@ -105,7 +105,7 @@ def members_import(file: Path, as_of_text: str | None, dry_run: bool) -> None:
         database = await open_database(config.database_url)
         try:
             return await import_members(
-                database.uow_factory(), catalog, text, as_of=as_of, dry_run=dry_run
+                database.unit_of_work, catalog, text, as_of=as_of, dry_run=dry_run
             )
         finally:
             await database.dispose()
@@ -165,7 +165,7 @@ def cecs_import(file: Path, dry_run: bool) -> None:
         database = await open_database(config.database_url)
         try:
             return await import_cecs(
-                database.uow_factory(),
+                database.unit_of_work,
                 text,
                 now=SystemClock().now(),
                 timezone=config.timezone,
@@ -203,7 +203,8 @@ def invoices_export(file: Path) -> None:
     async def go() -> int:
         database = await open_database(config.database_url)
         try:
-            return await export_invoices(database.uow_factory(), file)
+            async with database.unit_of_work() as uow:
+                return await export_invoices(uow, file)
         finally:
             await database.dispose()
 
@@ -229,7 +230,7 @@ def audit_select(year: int, percent: float, seed: int | None) -> None:
         database = await open_database(config.database_url)
         try:
             return await audits.select(
-                config, database.uow_factory, make_rules(config), year, percent, seed
+                config, database.unit_of_work, make_rules(config), year, percent, seed
             )
         finally:
             await database.dispose()
@@ -251,7 +252,7 @@ def audit_status() -> None:
     async def go() -> list[list[str]]:
         database = await open_database(config.database_url)
         try:
-            return await audits.status(database.uow_factory, make_rules(config))
+            return await audits.status(database.unit_of_work, make_rules(config))
         finally:
             await database.dispose()
 
@@ -270,7 +271,7 @@ def audit_export(directory: Path) -> None:
     async def go() -> tuple[int, int]:
         database = await open_database(config.database_url)
         try:
-            return await audits.export(database.uow_factory, make_rules(config), directory)
+            return await audits.export(database.unit_of_work, make_rules(config), directory)
         finally:
             await database.dispose()
 
@@ -309,7 +310,7 @@ def reminders_send(dry_run: bool) -> None:
                 base_file_url=config.telegram_api_base_file_url,
                 rate_limiter=RetryingRateLimiter(),
             )
-            sender = ReminderSender(bot, database.uow_factory, rules)
+            sender = ReminderSender(bot, database.unit_of_work, rules)
             if dry_run:
                 plan = await sender.plan()
                 for due in plan.due:

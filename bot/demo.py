@@ -46,7 +46,8 @@ async def run_demo(
     rules = make_rules(settings, clock)
     try:
         today = local_today(rules.timezone, clock.now())
-        accounts = await seed(database.uow_factory(), today.year, today)
+        async with database.unit_of_work() as uow:
+            accounts = await seed(uow, today.year, today)
         print_accounts(accounts, out)
         async with TelegramEmulator(
             bot_username="acsm_recert_bot", bot_first_name="ACSM Recertification"
@@ -60,7 +61,7 @@ async def run_demo(
                 }
             )
             application = build_application(local, database, rules, token=emulator.token)
-            schedule_reminders(application, database.uow_factory, rules, local.reminder_clock_time)
+            schedule_reminders(application, database.unit_of_work, rules, local.reminder_clock_time)
             add_remind_now(application, group=0)
             async with PollingBot(application):
                 member = emulator.new_user(first_name="You")

@@ -43,47 +43,46 @@ def dollars(cents: int) -> str:
 
 async def export_invoices(uow: UnitOfWork, path: Path) -> int:
     """Write the CSV (UTF-8, header row, owner-only file, no cell a spreadsheet would run as
-    a formula); return how many invoices were written."""
+    a formula) from the caller's open unit of work; return how many invoices were written."""
     count = 0
     private_file(path)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        async with uow:
-            async for invoice in uow.invoices.iterate_all():
-                row = [
-                    invoice.number,
-                    invoice.acsm_id,
-                    invoice.issued_on.isoformat(),
-                    invoice.description,
-                    " ".join(line.code for line in invoice.lines),
-                    dollars(invoice.amount_cents),
-                    dollars(invoice.late_fee_cents),
-                    dollars(invoice.balance_cents),
-                    invoice.status.value,
-                    format_cecs(invoice.acsm_cecs),
-                    format_cecs(invoice.other_cecs),
-                    invoice.payment_charge_id or "",
-                    invoice.paid_at.isoformat() if invoice.paid_at else "",
+        async for invoice in uow.invoices.iterate_all():
+            row = [
+                invoice.number,
+                invoice.acsm_id,
+                invoice.issued_on.isoformat(),
+                invoice.description,
+                " ".join(line.code for line in invoice.lines),
+                dollars(invoice.amount_cents),
+                dollars(invoice.late_fee_cents),
+                dollars(invoice.balance_cents),
+                invoice.status.value,
+                format_cecs(invoice.acsm_cecs),
+                format_cecs(invoice.other_cecs),
+                invoice.payment_charge_id or "",
+                invoice.paid_at.isoformat() if invoice.paid_at else "",
+            ]
+            writer.writerow([cell(value) for value in row])
+            count += 1
+        for payment in await uow.payments.flagged():
+            writer.writerow(
+                [
+                    "",
+                    payment.acsm_id or "",
+                    payment.paid_at.date().isoformat(),
+                    payment.note or "",
+                    "",
+                    dollars(payment.total_cents) if payment.currency == "USD" else "",
+                    "",
+                    "",
+                    "payment_flagged",
+                    "",
+                    "",
+                    payment.charge_id,
+                    payment.paid_at.isoformat(),
                 ]
-                writer.writerow([cell(value) for value in row])
-                count += 1
-            for payment in await uow.payments.flagged():
-                writer.writerow(
-                    [
-                        "",
-                        payment.acsm_id or "",
-                        payment.paid_at.date().isoformat(),
-                        payment.note or "",
-                        "",
-                        dollars(payment.total_cents) if payment.currency == "USD" else "",
-                        "",
-                        "",
-                        "payment_flagged",
-                        "",
-                        "",
-                        payment.charge_id,
-                        payment.paid_at.isoformat(),
-                    ]
-                )
+            )
     return count

@@ -6,7 +6,9 @@ job queue, with a catch-up at start-up) or once by `acsm-bot reminders send` (cr
   sits under both, and reminders never take more than their share of it.
 - Recorded *before* sending (domain/services/reminders.py `claim_reminder`, a unique key per
   member, cycle and step, committed first): two senders, a restart or a kill can never send
-  one twice. The failure this accepts: a kill between the claim and Telegram's answer loses
+  one twice. Claim, send and outcome are each their own transaction, opened by the use case
+  from the unit-of-work factory (on SQLite, Database.transaction queues them on the
+  process's writer lock with the bot's updates). The failure this accepts: a kill between the claim and Telegram's answer loses
   that member's reminder for that step (at most WORKERS members per kill; they get the next
   step). Recording *after* sending would instead send it twice on such a kill.
 - What Telegram answers: 429 is waited out and retried (the rate limiter); a 5xx or network
@@ -19,7 +21,6 @@ job queue, with a catch-up at start-up) or once by `acsm-bot reminders send` (cr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,16 +88,14 @@ class ReminderSender:
         per_second: float = REMINDER_SHARE,
         workers: int = WORKERS,
         keep_going: Callable[[], bool] = lambda: True,
-        write_lock: asyncio.Lock | None = None,
     ) -> None:
         self.bot, self.uow_factory, self.rules = bot, uow_factory, rules
-        self.write_lock = write_lock  # SQLite: queue with the bot's updates, not in SQLite
         self.pace = Pace(per_second)
         self.workers = workers
         self.keep_going = keep_going
 
     async def plan(self) -> ReminderPlan:
-        return await plan_reminders(self.uow_factory(), self.rules)
+        return await plan_reminders(self.uow_factory, self.rules)
 
     async def run(self) -> Counts:
         """Send every reminder due now; returns the counts. Stops taking new ones when
@@ -117,8 +116,7 @@ class ReminderSender:
 
     async def _one(self, due: DueReminder, counts: Counts) -> None:
         try:
-            async with self._writing():
-                claimed = await claim_reminder(self.uow_factory(), self.rules, due)
+            claimed = await claim_reminder(self.uow_factory, self.rules, due)  # committed
         except Exception:
             log.exception("reminder for member %s: could not record it; not sent", due.acsm_id)
             counts.failed += 1
@@ -133,13 +131,9 @@ class ReminderSender:
         else:
             counts.failed += 1
         try:
-            async with self._writing():
-                await reminder_outcome(self.uow_factory(), self.rules, due, outcome)
+            await reminder_outcome(self.uow_factory, self.rules, due, outcome)
         except Exception:  # the claim stays ("sending"): never sent again
             log.exception("reminder for member %s: outcome %s not recorded", due.acsm_id, outcome)
-
-    def _writing(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        return self.write_lock if self.write_lock is not None else contextlib.nullcontext()
 
     async def _send(self, content: ReminderContent) -> Outcome:
         due = content.due

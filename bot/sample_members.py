@@ -78,13 +78,12 @@ def sample_data(year: int) -> tuple[list[Member], list[Certification], list[CecA
 
 
 async def seed(uow: UnitOfWork, year: int, today: date | None = None) -> list[tuple[str, str, str]]:
-    """Insert the samples; return (name, username, password) for each."""
+    """Insert the samples in the caller's unit of work (`async with database.unit_of_work() as
+    uow:` commits them); return (name, username, password) for each."""
     members, certifications, activities = sample_data(year)
-    async with uow:
-        await uow.members.upsert_many(members, certifications)
-        await uow.cecs.add_many(activities)
-        await seed_tracker(uow, year, today or date(year, 1, 2))
-        await uow.commit()
+    await uow.members.upsert_many(members, certifications)
+    await uow.cecs.add_many(activities)
+    await seed_tracker(uow, year, today or date(year, 1, 2))
     return [(m.full_name, default_username(m), default_password(m)) for m in members]
 
 

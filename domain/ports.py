@@ -1,7 +1,8 @@
 """Interfaces the domain needs from the outside world; storage/ implements them.
 
-A unit of work is used once: `async with uow: ...; await uow.commit()`.
-Leaving the block without commit rolls back.
+A use case gets its unit of work open, inside a transaction someone else owns (a Telegram
+update's turn, or `async with units() as uow:` of a UnitOfWorkFactory), and never commits or
+rolls back: whoever opened the transaction does.
 """
 
 from __future__ import annotations

@@ -66,16 +66,3 @@ class SqlAlchemyUnitOfWork:
         self.logged_cecs = SqlLoggedCecRepository(connection)
         self.audits = SqlAuditRepository(connection)
         self.reminders = SqlReminderRepository(connection)
-
-    # TEMP-SHIM (until services-no-commit merges): the old enter/commit calls do nothing.
-    async def __aenter__(self) -> SqlAlchemyUnitOfWork:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        pass
-
-    async def commit(self) -> None:
-        pass
-
-    async def rollback(self) -> None:
-        pass

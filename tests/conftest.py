@@ -96,7 +96,7 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def uow_factory(database: Database) -> UnitOfWorkFactory:
-    return database.uow_factory
+    return database.unit_of_work
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from domain import cycles
 from domain.audits import Audit, AuditState, audit_state, check_submittable, new_audit, pick
 from domain.errors import InvalidInputError, NotFoundError
 from domain.model import Certification
-from domain.ports import UnitOfWork
+from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services.session import require_member
 from domain.services.tracker import ActivityView, logged_view, own_proof, store_proof
@@ -68,53 +68,57 @@ def today(rules: Rules) -> date:
 
 
 async def select_audits(
+    units: UnitOfWorkFactory, rules: Rules, year: int, percent: float, seed: int | None
+) -> Selection:
+    """Pick paid renewals of cycles that ended 12/31/`year` and record the new ones, in one
+    transaction committed when this returns: the members named in `new` may be told."""
+    async with units() as uow:
+        return await _select(uow, rules, year, percent, seed)
+
+
+async def _select(
     uow: UnitOfWork, rules: Rules, year: int, percent: float, seed: int | None
 ) -> Selection:
-    """Pick paid renewals of cycles that ended 12/31/`year` and record the new ones."""
     cycle_thru = date(year, 12, 31)
-    async with uow:
-        candidates = await uow.audits.candidates(cycle_thru)
-        owners = {c.invoice_number: c.acsm_id for c in candidates}
-        picked = pick(list(owners), percent, seed)
-        notices = []
-        for number in picked:
-            audit = new_audit(owners[number], number, cycle_thru, today(rules))
-            if await uow.audits.add(audit):
-                notices.append(
-                    AuditNotice(
-                        audit.acsm_id,
-                        await uow.audits.telegram_ids(audit.acsm_id),
-                        cycle_thru,
-                        audit.due_on,
-                    )
+    candidates = await uow.audits.candidates(cycle_thru)
+    owners = {c.invoice_number: c.acsm_id for c in candidates}
+    picked = pick(list(owners), percent, seed)
+    notices = []
+    for number in picked:
+        audit = new_audit(owners[number], number, cycle_thru, today(rules))
+        if await uow.audits.add(audit):
+            notices.append(
+                AuditNotice(
+                    audit.acsm_id,
+                    await uow.audits.telegram_ids(audit.acsm_id),
+                    cycle_thru,
+                    audit.due_on,
                 )
-        await uow.commit()
-        return Selection(len(candidates), picked, notices)
+            )
+    return Selection(len(candidates), picked, notices)
 
 
 async def audit_lines(uow: UnitOfWork, rules: Rules) -> list[AuditLine]:
-    async with uow:
-        lines = []
-        for audit in await uow.audits.all():
-            member = await uow.members.get(audit.acsm_id)
-            files = [p for p in [await uow.proofs.get(i) for i in audit.proof_ids] if p]
-            lines.append(
-                AuditLine(
-                    acsm_id=audit.acsm_id,
-                    name=member.full_name if member else "",
-                    invoice_number=audit.invoice_number,
-                    selected_on=audit.selected_on,
-                    due_on=audit.due_on,
-                    state=audit_state(audit, today(rules)),
-                    files=files,
-                )
+    lines = []
+    for audit in await uow.audits.all():
+        member = await uow.members.get(audit.acsm_id)
+        files = [p for p in [await uow.proofs.get(i) for i in audit.proof_ids] if p]
+        lines.append(
+            AuditLine(
+                acsm_id=audit.acsm_id,
+                name=member.full_name if member else "",
+                invoice_number=audit.invoice_number,
+                selected_on=audit.selected_on,
+                due_on=audit.due_on,
+                state=audit_state(audit, today(rules)),
+                files=files,
             )
-        return lines
+        )
+    return lines
 
 
 async def proof_bytes(uow: UnitOfWork, proof_id: int) -> bytes:
-    async with uow:
-        return await uow.proofs.read(proof_id)
+    return await uow.proofs.read(proof_id)
 
 
 # ---- the member ------------------------------------------------------------------------------
@@ -168,14 +172,11 @@ async def own_audit(uow: UnitOfWork, acsm_id: str, audit_id: int) -> Audit:
 
 async def my_audit(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> AuditView | None:
     """The member's audit still to answer (else the latest one), or None."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        audits = await uow.audits.for_member(member.acsm_id)
-        open_ones = [a for a in audits if a.submitted_at is None]
-        chosen = (open_ones or audits)[:1]
-        view = await view_of(uow, rules, chosen[0]) if chosen else None
-        await uow.commit()
-        return view
+    member = await require_member(uow, rules, telegram_user_id)
+    audits = await uow.audits.for_member(member.acsm_id)
+    open_ones = [a for a in audits if a.submitted_at is None]
+    chosen = (open_ones or audits)[:1]
+    return await view_of(uow, rules, chosen[0]) if chosen else None
 
 
 async def attach_proof(
@@ -189,34 +190,28 @@ async def attach_proof(
 ) -> AuditView:
     """Attach a new file (`data`, checked and stored) or a certificate already in the
     member's log (`proof_id`) to their own, unsubmitted audit."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        audit = await own_audit(uow, member.acsm_id, audit_id)
-        if audit.submitted_at is not None:
-            raise InvalidInputError("This audit was already submitted.")
-        if proof_id is not None:
-            proof = await own_proof(uow, member.acsm_id, proof_id)
-        else:
-            assert data is not None
-            proof = await store_proof(uow, rules, member.acsm_id, data)
-        assert proof.id is not None
-        if proof.id not in audit.proof_ids:
-            audit.proof_ids.append(proof.id)
-            await uow.audits.save(audit)
-        view = await view_of(uow, rules, audit)
-        await uow.commit()
-        return view
+    member = await require_member(uow, rules, telegram_user_id)
+    audit = await own_audit(uow, member.acsm_id, audit_id)
+    if audit.submitted_at is not None:
+        raise InvalidInputError("This audit was already submitted.")
+    if proof_id is not None:
+        proof = await own_proof(uow, member.acsm_id, proof_id)
+    else:
+        assert data is not None
+        proof = await store_proof(uow, rules, member.acsm_id, data)
+    assert proof.id is not None
+    if proof.id not in audit.proof_ids:
+        audit.proof_ids.append(proof.id)
+        await uow.audits.save(audit)
+    return await view_of(uow, rules, audit)
 
 
 async def submit_audit(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, audit_id: int
 ) -> AuditView:
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        audit = await own_audit(uow, member.acsm_id, audit_id)
-        check_submittable(audit, today(rules))
-        audit.submitted_at = rules.clock.now()
-        await uow.audits.save(audit)
-        view = await view_of(uow, rules, audit)
-        await uow.commit()
-        return view
+    member = await require_member(uow, rules, telegram_user_id)
+    audit = await own_audit(uow, member.acsm_id, audit_id)
+    check_submittable(audit, today(rules))
+    audit.submitted_at = rules.clock.now()
+    await uow.audits.save(audit)
+    return await view_of(uow, rules, audit)

@@ -117,10 +117,7 @@ async def login(
     account; while any is locked even the right password is refused (the reply says until
     when). Success clears the account's and the typed name's failures (the Telegram user's
     age out of the window)."""
-    async with uow:
-        result = await _login(uow, rules, telegram_user_id, username, password)
-        await uow.commit()
-        return result
+    return await _login(uow, rules, telegram_user_id, username, password)
 
 
 async def _login(
@@ -164,24 +161,20 @@ async def _on_success(
 
 async def current_member(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> MemberView | None:
     """The logged-in member, or None (no session, expired, or password changed since)."""
-    async with uow:
-        try:
-            member = await require_member(uow, rules, telegram_user_id)
-        except NotLoggedInError:
-            return None
-        await uow.commit()
-        return MemberView.of(member)
+    try:
+        member = await require_member(uow, rules, telegram_user_id)
+    except NotLoggedInError:
+        return None
+    return MemberView.of(member)
 
 
 async def logout(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> bool:
     """End this Telegram user's session; True when there was one."""
-    async with uow:
-        link = await uow.sessions.get(telegram_user_id)
-        if link is None:
-            return False
-        await uow.sessions.delete(telegram_user_id)
-        await uow.commit()
-        return True
+    link = await uow.sessions.get(telegram_user_id)
+    if link is None:
+        return False
+    await uow.sessions.delete(telegram_user_id)
+    return True
 
 
 async def verify_current_password(
@@ -189,11 +182,8 @@ async def verify_current_password(
 ) -> bool:
     """Check the logged-in member's password (before asking for a new one).
     A wrong one counts as a failed login for the account; while locked it is refused."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        ok = await _check_current(uow, rules, member, password)
-        await uow.commit()
-        return ok
+    member = await require_member(uow, rules, telegram_user_id)
+    return await _check_current(uow, rules, member, password)
 
 
 async def _check_current(uow: UnitOfWork, rules: Rules, member: Member, password: str) -> bool:
@@ -211,21 +201,21 @@ async def change_password(
 ) -> None:
     """Set the member's own password (hashed). Ends every other session of the member; this
     Telegram user stays logged in. RefusedError when the old password is wrong,
-    InvalidInputError when the new one breaks the policy."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        if not await _check_current(uow, rules, member, old_password):
-            await uow.commit()  # keep the recorded failure
-            raise RefusedError(Refusal.wrong_password())
-        problem = credentials.password_problem(member, new_password)
-        if problem is not None:
-            raise InvalidInputError(problem)
-        member.password_hash = await _hash(rules, new_password)
-        member.credentials_version += 1
-        await uow.members.save(member)
-        await uow.sessions.delete_for_member(member.acsm_id)
-        await uow.sessions.save(new_link(telegram_user_id, member, rules))
-        await uow.commit()
+    InvalidInputError when the new one breaks the policy; either before anything changes
+    but the recorded failure of a wrong old password."""
+    member = await require_member(uow, rules, telegram_user_id)
+    if not await _check_current(uow, rules, member, old_password):
+        # The failure just recorded stays: the caller commits a refused turn (it counts
+        # towards the account's lock like a failed login).
+        raise RefusedError(Refusal.wrong_password())
+    problem = credentials.password_problem(member, new_password)
+    if problem is not None:
+        raise InvalidInputError(problem)
+    member.password_hash = await _hash(rules, new_password)
+    member.credentials_version += 1
+    await uow.members.save(member)
+    await uow.sessions.delete_for_member(member.acsm_id)
+    await uow.sessions.save(new_link(telegram_user_id, member, rules))
 
 
 async def change_username(
@@ -233,16 +223,14 @@ async def change_username(
 ) -> str:
     """Set the member's own username (stored lower case); returns it. The default username
     keeps working. InvalidInputError when malformed or taken by someone else."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        try:
-            name = credentials.normalize_own_username(new_username)
-        except ValueError as exc:
-            raise InvalidInputError(str(exc)) from exc
-        holder = await uow.members.get_by_username(name)
-        if holder is not None and holder.acsm_id != member.acsm_id:
-            raise InvalidInputError("That username is taken: choose another.")
-        member.username = name
-        await uow.members.save(member)
-        await uow.commit()
-        return name
+    member = await require_member(uow, rules, telegram_user_id)
+    try:
+        name = credentials.normalize_own_username(new_username)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from exc
+    holder = await uow.members.get_by_username(name)
+    if holder is not None and holder.acsm_id != member.acsm_id:
+        raise InvalidInputError("That username is taken: choose another.")
+    member.username = name
+    await uow.members.save(member)
+    return name

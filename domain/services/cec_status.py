@@ -163,14 +163,12 @@ async def cec_group(
 
 async def cec_status(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> CecStatus:
     """One group per cycle (certifications sharing a thru date), lapsed ones left out."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        certs = await uow.certifications.for_member(member.acsm_id)
-        live = [c for c in certs if state_of(rules, c) is not CertState.LAPSED]
-        draft = await uow.drafts.get(member.acsm_id)
-        groups = [
-            await cec_group(uow, rules, member.acsm_id, group, draft)
-            for group in group_by_thru(live).values()
-        ]
-        await uow.commit()
-        return CecStatus(groups=groups)
+    member = await require_member(uow, rules, telegram_user_id)
+    certs = await uow.certifications.for_member(member.acsm_id)
+    live = [c for c in certs if state_of(rules, c) is not CertState.LAPSED]
+    draft = await uow.drafts.get(member.acsm_id)
+    groups = [
+        await cec_group(uow, rules, member.acsm_id, group, draft)
+        for group in group_by_thru(live).values()
+    ]
+    return CecStatus(groups=groups)

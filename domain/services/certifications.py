@@ -73,9 +73,6 @@ async def my_certifications(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int
 ) -> list[CertificationView]:
     """Every certification the member holds, soonest thru date first."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        certs = sorted_certifications(await uow.certifications.for_member(member.acsm_id))
-        views = await certification_views(uow, rules, certs)
-        await uow.commit()
-        return views
+    member = await require_member(uow, rules, telegram_user_id)
+    certs = sorted_certifications(await uow.certifications.for_member(member.acsm_id))
+    return await certification_views(uow, rules, certs)

@@ -1,5 +1,9 @@
 """Staff imports: the whole file is validated first; nothing is written if any row is bad.
 
+Each import is one transaction, opened by the use case from a UnitOfWorkFactory *after* the
+file is parsed: a large file parsed with the transaction open would hold SQLite's one writer
+(BEGIN IMMEDIATE) and keep the running bot's updates waiting. The factory commits it.
+
 Members: the file is ACSM's data as of some instant (`as_of`). What the bot itself did wins
 over an older file:
 - a certification's thru date never moves backwards past a renewal paid in the chat;
@@ -22,7 +26,7 @@ from domain.catalog import Catalog
 from domain.cecs import format_cecs
 from domain.imports import CecsImport, MembersImport, parse_cecs_csv, parse_members_csv
 from domain.model import CecActivity, Certification, Member
-from domain.ports import PaidRenewal, UnitOfWork
+from domain.ports import PaidRenewal, UnitOfWorkFactory
 
 MEMBER_FIELDS = ("first_name", "last_name", "email", "phone", "cpr_aed_expires")
 
@@ -32,7 +36,7 @@ def _us(day: date) -> str:
 
 
 async def import_members(
-    uow: UnitOfWork,
+    units: UnitOfWorkFactory,
     catalog: Catalog,
     text: str,
     *,
@@ -47,7 +51,7 @@ async def import_members(
     parsed = parse_members_csv(text, catalog)
     if parsed.errors:
         return parsed
-    async with uow:
+    async with units() as uow:  # what is compared is what is written: one transaction
         ids = [m.acsm_id for m in parsed.members]
         existing = await uow.members.get_many(ids)
         certs = {(c.acsm_id, c.code): c for c in await uow.certifications.for_members(ids)}
@@ -58,12 +62,10 @@ async def import_members(
             old = certs.get((cert.acsm_id, cert.code))
             renewal = paid.get(old.id) if old is not None and old.id is not None else None
             _reconcile_certification(parsed, cert, old, renewal)
-        if dry_run:
-            return parsed
-        await uow.members.upsert_many(
-            parsed.members, parsed.certifications, keep_contact_changed_since=as_of
-        )
-        await uow.commit()
+        if not dry_run:
+            await uow.members.upsert_many(
+                parsed.members, parsed.certifications, keep_contact_changed_since=as_of
+            )
     return parsed
 
 
@@ -126,7 +128,7 @@ def _reconcile_certification(
 
 
 async def import_cecs(
-    uow: UnitOfWork,
+    units: UnitOfWorkFactory,
     text: str,
     *,
     now: datetime,
@@ -136,9 +138,9 @@ async def import_cecs(
     """Add ACSM-recorded activities of known members; an activity already recorded with
     other CECs is corrected (reported). `now` and `timezone` decide what "the future" is."""
     today = cycles.local_today(timezone, now)
-    async with uow:
-        first_pass = parse_cecs_csv(text)
-        ids = [a.acsm_id for a in first_pass.activities]
+    first_pass = parse_cecs_csv(text)
+    ids = [a.acsm_id for a in first_pass.activities]
+    async with units() as uow:  # the members checked are the members written for
         known = await uow.members.existing_ids(ids)
         first_day: dict[str, date] = {}
         for cert in await uow.certifications.for_members(ids):
@@ -163,10 +165,8 @@ async def import_cecs(
                     f" {activity.completed_on:%Y-%m-%d}) of member {activity.acsm_id}:"
                     f" {format_cecs(before)} -> {format_cecs(activity.cecs)} CECs"
                 )
-        if dry_run:
-            return parsed
-        await uow.cecs.add_many(parsed.activities)
-        await uow.commit()
+        if not dry_run:
+            await uow.cecs.add_many(parsed.activities)
     return parsed
 
 

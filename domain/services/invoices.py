@@ -73,10 +73,8 @@ def unique(numbers: Sequence[str]) -> list[str]:
 
 async def my_invoices(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> list[InvoiceView]:
     """All the member's invoices, open ones first, newest first."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        invoices = await uow.invoices.for_member(member.acsm_id)
-        await uow.commit()
+    member = await require_member(uow, rules, telegram_user_id)
+    invoices = await uow.invoices.for_member(member.acsm_id)
     invoices.sort(key=lambda i: (i.status is not InvoiceStatus.OPEN, -i.issued_on.toordinal()))
     return [InvoiceView.of(i) for i in invoices]
 
@@ -96,10 +94,8 @@ async def select_invoices(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, numbers: list[str]
 ) -> Selection:
     """The member's own open invoices named, and their total balance."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        invoices = await owned_invoices(uow, member, numbers)
-        await uow.commit()
+    member = await require_member(uow, rules, telegram_user_id)
+    invoices = await owned_invoices(uow, member, numbers)
     for invoice in invoices:
         if invoice.status is not InvoiceStatus.OPEN:
             raise NotFoundError(f"Invoice {invoice.number} is already paid.")
@@ -120,15 +116,13 @@ async def pre_checkout(
     cycle still renewable today. A cycle that entered its grace period since the invoice was
     issued gets the late fee added to the invoice now (the member selects it again and sees
     the new amount); a lapsed one is refused with the reinstatement explanation."""
-    async with uow:
-        try:
-            invoices = await payable_invoices(uow, telegram_user_id, invoice_numbers)
-        except NotFoundError as exc:
-            return str(exc)
-        problem = payment_problem(invoices, total_cents, currency)
-        if problem is None:
-            problem = await still_renewable(uow, rules, invoices)
-        await uow.commit()
+    try:
+        invoices = await payable_invoices(uow, telegram_user_id, invoice_numbers)
+    except NotFoundError as exc:
+        return str(exc)
+    problem = payment_problem(invoices, total_cents, currency)
+    if problem is None:
+        problem = await still_renewable(uow, rules, invoices)
     return problem
 
 
@@ -204,37 +198,32 @@ async def record_payment(
     to, and the amount and currency match; otherwise it is recorded as flagged, extends
     nothing, and the outcome says why (staff sort it out). A repeated delivery of the same
     charge id changes nothing and returns `repeated`."""
-    async with uow:
-        named = unique(invoice_numbers)
-        invoices = [i for n in sorted(named) if (i := await uow.invoices.get(n, for_update=True))]
-        invoices.sort(key=lambda i: named.index(i.number))
-        problem = await payment_anomaly(
-            uow, telegram_user_id, named, invoices, total_cents, currency
-        )
-        payment = Payment(
-            charge_id=charge_id,
-            provider_charge_id=provider_charge_id,
-            acsm_id=invoices[0].acsm_id if invoices else None,
-            total_cents=total_cents,
-            currency=currency.upper(),
-            paid_at=rules.clock.now(),
-            invoice_numbers=[i.number for i in invoices] if problem is None else [],
-            status=Payment.APPLIED if problem is None else Payment.FLAGGED,
-            note=problem,
-            payer_telegram_id=telegram_user_id,
-        )
-        if not await uow.payments.add_once(payment):
-            return PaymentOutcome(False, [InvoiceView.of(i) for i in invoices], [], repeated=True)
-        views = [InvoiceView.of(i) for i in invoices]
-        if problem is not None:
-            await uow.commit()
-            return PaymentOutcome(False, views, [], flagged=problem)
-        extended: list[tuple[str, date]] = []
-        for invoice in invoices:
-            extended += await settle(uow, rules, invoice, charge_id)
-        await end_finished_draft(uow, invoices[0].acsm_id)
-        await uow.commit()
-        return PaymentOutcome(True, [InvoiceView.of(i) for i in invoices], extended)
+    named = unique(invoice_numbers)
+    invoices = [i for n in sorted(named) if (i := await uow.invoices.get(n, for_update=True))]
+    invoices.sort(key=lambda i: named.index(i.number))
+    problem = await payment_anomaly(uow, telegram_user_id, named, invoices, total_cents, currency)
+    payment = Payment(
+        charge_id=charge_id,
+        provider_charge_id=provider_charge_id,
+        acsm_id=invoices[0].acsm_id if invoices else None,
+        total_cents=total_cents,
+        currency=currency.upper(),
+        paid_at=rules.clock.now(),
+        invoice_numbers=[i.number for i in invoices] if problem is None else [],
+        status=Payment.APPLIED if problem is None else Payment.FLAGGED,
+        note=problem,
+        payer_telegram_id=telegram_user_id,
+    )
+    if not await uow.payments.add_once(payment):
+        return PaymentOutcome(False, [InvoiceView.of(i) for i in invoices], [], repeated=True)
+    views = [InvoiceView.of(i) for i in invoices]
+    if problem is not None:
+        return PaymentOutcome(False, views, [], flagged=problem)
+    extended: list[tuple[str, date]] = []
+    for invoice in invoices:
+        extended += await settle(uow, rules, invoice, charge_id)
+    await end_finished_draft(uow, invoices[0].acsm_id)
+    return PaymentOutcome(True, [InvoiceView.of(i) for i in invoices], extended)
 
 
 async def payment_anomaly(
@@ -300,10 +289,8 @@ async def receipt(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, invoice_numbers: list[str]
 ) -> ReceiptView:
     """A receipt for paid invoices of this member that share one payment."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        invoices = await owned_invoices(uow, member, invoice_numbers)
-        await uow.commit()
+    member = await require_member(uow, rules, telegram_user_id)
+    invoices = await owned_invoices(uow, member, invoice_numbers)
     charges = {i.payment_charge_id for i in invoices}
     paid = [i for i in invoices if i.status is InvoiceStatus.PAID and i.paid_at is not None]
     if not invoices or len(paid) != len(invoices) or len(charges) != 1:

@@ -238,15 +238,13 @@ async def start_renewal(
     """Begin (or resume) renewing. None: the only renewable certification, or CHOOSE when
     several are open. RefusedError when not open yet / lapsed / nothing to renew. When the
     cycle already has an invoice: step DONE with that invoice."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        certs = await member_certs(uow, member)
-        if certification_ids is None:
-            progress = await _start_any(uow, rules, member, certs)
-        else:
-            progress = await _start_chosen(uow, rules, member, pick(certs, certification_ids))
-        await uow.commit()
-        return progress
+    member = await require_member(uow, rules, telegram_user_id)
+    certs = await member_certs(uow, member)
+    if certification_ids is None:
+        progress = await _start_any(uow, rules, member, certs)
+    else:
+        progress = await _start_chosen(uow, rules, member, pick(certs, certification_ids))
+    return progress
 
 
 async def _start_any(
@@ -286,35 +284,28 @@ async def choose_certifications(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, certification_ids: list[int]
 ) -> RenewalProgress:
     """Renew these together (they must share a thru date)."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        chosen = pick(await member_certs(uow, member), certification_ids)
-        progress = await _start_chosen(uow, rules, member, chosen)
-        await uow.commit()
-        return progress
+    member = await require_member(uow, rules, telegram_user_id)
+    chosen = pick(await member_certs(uow, member), certification_ids)
+    return await _start_chosen(uow, rules, member, chosen)
 
 
 async def renewal_progress(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int
 ) -> RenewalProgress | None:
     """Where the member's renewal stands (None when there is no draft)."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        draft = await uow.drafts.get(member.acsm_id)
-        if draft is not None and await _stale(uow, rules, member, draft):
-            await uow.drafts.delete(member.acsm_id)
-            draft = None
-        if draft is None:
-            await uow.commit()
-            return None
-        choices = None
-        if step_of(draft) is RenewalStep.CHOOSE:
-            certs = await member_certs(uow, member)
-            renewable = [c for c in certs if cycles.is_renewable(state_of(rules, c))]
-            choices = [c for c in renewable if await existing_invoice(uow, [c]) is None]
-        progress = await progress_of(uow, rules, member, draft, choices)
-        await uow.commit()
-        return progress
+    member = await require_member(uow, rules, telegram_user_id)
+    draft = await uow.drafts.get(member.acsm_id)
+    if draft is not None and await _stale(uow, rules, member, draft):
+        await uow.drafts.delete(member.acsm_id)
+        draft = None
+    if draft is None:
+        return None
+    choices = None
+    if step_of(draft) is RenewalStep.CHOOSE:
+        certs = await member_certs(uow, member)
+        renewable = [c for c in certs if cycles.is_renewable(state_of(rules, c))]
+        choices = [c for c in renewable if await existing_invoice(uow, [c]) is None]
+    return await progress_of(uow, rules, member, draft, choices)
 
 
 async def _stale(uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDraft) -> bool:
@@ -339,20 +330,17 @@ async def update_contact(
     """Change the email and/or phone ('-' or empty removes the phone); InvalidInputError when
     either is refused (domain/validation.py). Records when the contact changed, so that a
     later `members import` of an older file does not overwrite it."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        draft = await load_draft(uow, member)
-        before = (member.email, member.phone)
-        if email is not None:
-            member.email = check_email(email)
-        if phone is not None:
-            member.phone = check_phone(phone)
-        if (member.email, member.phone) != before:  # imports keep what the member changed
-            member.contact_changed_at = rules.clock.now()
-        await uow.members.save(member)
-        progress = await progress_of(uow, rules, member, draft)
-        await uow.commit()
-        return progress
+    member = await require_member(uow, rules, telegram_user_id)
+    draft = await load_draft(uow, member)
+    before = (member.email, member.phone)
+    if email is not None:
+        member.email = check_email(email)
+    if phone is not None:
+        member.phone = check_phone(phone)
+    if (member.email, member.phone) != before:  # imports keep what the member changed
+        member.contact_changed_at = rules.clock.now()
+    await uow.members.save(member)
+    return await progress_of(uow, rules, member, draft)
 
 
 async def _advance(
@@ -363,15 +351,12 @@ async def _advance(
     change: _Change,
 ) -> RenewalProgress:
     """Apply one step's change to the draft when the renewal has reached that step."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        draft = await load_draft(uow, member)
-        if reached(draft, at) and step_of(draft) is not RenewalStep.DONE:
-            await change(uow, rules, member, draft)
-            await save_draft(uow, rules, draft)
-        progress = await progress_of(uow, rules, member, draft)
-        await uow.commit()
-        return progress
+    member = await require_member(uow, rules, telegram_user_id)
+    draft = await load_draft(uow, member)
+    if reached(draft, at) and step_of(draft) is not RenewalStep.DONE:
+        await change(uow, rules, member, draft)
+        await save_draft(uow, rules, draft)
+    return await progress_of(uow, rules, member, draft)
 
 
 class _Change(Protocol):
@@ -420,16 +405,12 @@ async def enter_other_cecs(
     `short_by` is set (with the numbers typed), the step goes back to ACSM_CECS, nothing is
     created."""
     value = parse_cecs(text)
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        draft = await load_draft(uow, member)
-        if step_of(draft) is not RenewalStep.OTHER_CECS:
-            progress = await progress_of(uow, rules, member, draft)
-            await uow.commit()
-            return progress
-        progress = await _take_other_cecs(uow, rules, member, draft, value)
-        await uow.commit()
-        return progress
+    member = await require_member(uow, rules, telegram_user_id)
+    draft = await load_draft(uow, member)
+    if step_of(draft) is not RenewalStep.OTHER_CECS:
+        return await progress_of(uow, rules, member, draft)
+    progress = await _take_other_cecs(uow, rules, member, draft, value)
+    return progress
 
 
 async def _take_other_cecs(
@@ -521,7 +502,5 @@ async def draft_invoice(
 
 async def cancel_renewal(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> None:
     """Forget the draft (an invoice already issued stays)."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        await uow.drafts.delete(member.acsm_id)
-        await uow.commit()
+    member = await require_member(uow, rules, telegram_user_id)
+    await uow.drafts.delete(member.acsm_id)

@@ -160,12 +160,10 @@ def check_file_size(size: int | None) -> None:
 
 async def activity_date(uow: UnitOfWork, rules: Rules, telegram_user_id: int, text: str) -> date:
     """A typed completion date, checked against today and the member's current cycles."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        day = parse_completed_on(text, today(rules))
-        check_completed_on(day, today(rules), await windows(uow, rules, member.acsm_id))
-        await uow.commit()
-        return day
+    member = await require_member(uow, rules, telegram_user_id)
+    day = parse_completed_on(text, today(rules))
+    check_completed_on(day, today(rules), await windows(uow, rules, member.acsm_id))
+    return day
 
 
 # ---- use cases -----------------------------------------------------------------------------
@@ -175,11 +173,8 @@ async def receive_proof(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, data: bytes
 ) -> ProofFile:
     """Keep a certificate the member sent (ProofRejectedError: wrong type, empty, too big)."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        proof = await store_proof(uow, rules, member.acsm_id, data)
-        await uow.commit()
-        return proof
+    member = await require_member(uow, rules, telegram_user_id)
+    return await store_proof(uow, rules, member.acsm_id, data)
 
 
 async def discard_proof(
@@ -187,12 +182,9 @@ async def discard_proof(
 ) -> bool:
     """Forget a certificate sent for an activity that was not logged, unless an activity or
     an audit uses it; True when it was deleted."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        await own_proof(uow, member.acsm_id, proof_id)
-        deleted = await uow.proofs.delete_if_unused(proof_id)
-        await uow.commit()
-        return deleted
+    member = await require_member(uow, rules, telegram_user_id)
+    await own_proof(uow, member.acsm_id, proof_id)
+    return await uow.proofs.delete_if_unused(proof_id)
 
 
 async def log_activity(
@@ -206,60 +198,59 @@ async def log_activity(
 ) -> ActivityView:
     """Log an activity; the date is checked again (a day may have passed since it was typed).
     The certificate: a proof already received (`proof_id`, the member's own) or the bytes
-    just downloaded (`proof_data`), stored in the same transaction as the activity."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        check_completed_on(
-            new.completed_on, today(rules), await windows(uow, rules, member.acsm_id)
+    just downloaded (`proof_data`), stored in the same transaction as the activity.
+
+    Everything is checked before anything is written: a refusal (InvalidInputError, also
+    ProofRejectedError) leaves no stored certificate behind, though the turn commits."""
+    member = await require_member(uow, rules, telegram_user_id)
+    check_completed_on(new.completed_on, today(rules), await windows(uow, rules, member.acsm_id))
+    title = activity_title(new.title)
+    provider = activity_provider(new.provider)
+    cecs = parse_activity_cecs(str(new.cecs))
+    if proof_id is not None:
+        await own_proof(uow, member.acsm_id, proof_id)
+    elif proof_data is not None:
+        proof_id = (await store_proof(uow, rules, member.acsm_id, proof_data)).id
+    activity = await uow.logged_cecs.add(
+        LoggedActivity(
+            acsm_id=member.acsm_id,
+            title=title,
+            provider=provider,
+            completed_on=new.completed_on,
+            cecs=cecs,
+            organization=new.organization,
+            logged_at=rules.clock.now(),
+            proof_id=proof_id,
         )
-        if proof_id is not None:
-            await own_proof(uow, member.acsm_id, proof_id)
-        elif proof_data is not None:
-            proof_id = (await store_proof(uow, rules, member.acsm_id, proof_data)).id
-        activity = await uow.logged_cecs.add(
-            LoggedActivity(
-                acsm_id=member.acsm_id,
-                title=activity_title(new.title),
-                provider=activity_provider(new.provider),
-                completed_on=new.completed_on,
-                cecs=parse_activity_cecs(str(new.cecs)),
-                organization=new.organization,
-                logged_at=rules.clock.now(),
-                proof_id=proof_id,
-            )
-        )
-        view = logged_view(activity, await paid_until(uow, member.acsm_id))
-        await uow.commit()
-        return view
+    )
+    return logged_view(activity, await paid_until(uow, member.acsm_id))
 
 
 async def my_cecs(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> list[CycleLog]:
     """Each current cycle: ACSM-recorded and logged activities in its window."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        certs = await uow.certifications.for_member(member.acsm_id)
-        locked = await paid_until(uow, member.acsm_id)
-        logs = []
-        for group in current_groups(rules, certs):
-            start, thru = group_window_start(group), group[0].thru_date
-            recorded = await uow.cecs.for_member(member.acsm_id, start, thru)
-            logged = await uow.logged_cecs.for_member(member.acsm_id, start, thru)
-            logs.append(
-                CycleLog(
-                    codes=[c.code for c in group],
-                    thru_date=thru,
-                    window_start=start,
-                    recorded=[
-                        ActivityView(
-                            "acsm", a.title, a.provider, a.completed_on, a.cecs, Organization.ACSM
-                        )
-                        for a in recorded
-                    ],
-                    logged=[logged_view(a, locked) for a in logged],
-                )
+    member = await require_member(uow, rules, telegram_user_id)
+    certs = await uow.certifications.for_member(member.acsm_id)
+    locked = await paid_until(uow, member.acsm_id)
+    logs = []
+    for group in current_groups(rules, certs):
+        start, thru = group_window_start(group), group[0].thru_date
+        recorded = await uow.cecs.for_member(member.acsm_id, start, thru)
+        logged = await uow.logged_cecs.for_member(member.acsm_id, start, thru)
+        logs.append(
+            CycleLog(
+                codes=[c.code for c in group],
+                thru_date=thru,
+                window_start=start,
+                recorded=[
+                    ActivityView(
+                        "acsm", a.title, a.provider, a.completed_on, a.cecs, Organization.ACSM
+                    )
+                    for a in recorded
+                ],
+                logged=[logged_view(a, locked) for a in logged],
             )
-        await uow.commit()
-        return logs
+        )
+    return logs
 
 
 async def delete_logged(
@@ -267,27 +258,22 @@ async def delete_logged(
 ) -> ActivityView:
     """Delete one of the member's own logged activities, unless its cycle is paid. Another
     member's id, an ACSM-recorded one or a deleted one: NotFoundError."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        activity = await uow.logged_cecs.get(activity_id)
-        if activity is None or activity.acsm_id != member.acsm_id:
-            raise NotFoundError()
-        view = logged_view(activity, await paid_until(uow, member.acsm_id))
-        if not view.deletable:
-            raise InvalidInputError(PAID_CYCLE)
-        await uow.logged_cecs.delete(activity_id)
-        if activity.proof_id is not None:
-            await uow.proofs.delete_if_unused(activity.proof_id)
-        await uow.commit()
-        return view
+    member = await require_member(uow, rules, telegram_user_id)
+    activity = await uow.logged_cecs.get(activity_id)
+    if activity is None or activity.acsm_id != member.acsm_id:
+        raise NotFoundError()
+    view = logged_view(activity, await paid_until(uow, member.acsm_id))
+    if not view.deletable:
+        raise InvalidInputError(PAID_CYCLE)
+    await uow.logged_cecs.delete(activity_id)
+    if activity.proof_id is not None:
+        await uow.proofs.delete_if_unused(activity.proof_id)
+    return view
 
 
 async def my_proof(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, proof_id: int
 ) -> ProofFile:
     """One of the member's own certificates (NotFoundError for anyone else's)."""
-    async with uow:
-        member = await require_member(uow, rules, telegram_user_id)
-        proof = await own_proof(uow, member.acsm_id, proof_id)
-        await uow.commit()
-        return proof
+    member = await require_member(uow, rules, telegram_user_id)
+    return await own_proof(uow, member.acsm_id, proof_id)

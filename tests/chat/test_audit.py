@@ -21,7 +21,7 @@ PNG = bytes.fromhex(
 
 async def pay_renewal(bot, acsm_id: str, number: str) -> None:
     """A paid renewal of the cycle ending 12/31/2026 (the payment flow has its own tests)."""
-    async with bot.database.uow_factory() as uow:
+    async with bot.database.unit_of_work() as uow:
         certs = await uow.certifications.for_member(acsm_id)
         await uow.invoices.add(
             Invoice(
@@ -39,7 +39,6 @@ async def pay_renewal(bot, acsm_id: str, number: str) -> None:
                 other_cecs=Decimal(15),
             )
         )
-        await uow.commit()
 
 
 async def test_audit_from_selection_to_export(bot, emulator, clock, tmp_path) -> None:
@@ -57,7 +56,7 @@ async def test_audit_from_selection_to_export(bot, emulator, clock, tmp_path) ->
     await pay_renewal(bot, "100002", "R000002")
 
     settings = bot.settings.model_copy(update={"telegram_bot_token": _token(emulator)})
-    factory = bot.database.uow_factory
+    factory = bot.database.unit_of_work
     selection, told, failed = await staff.select(settings, factory, bot.rules, 2026, 100, 7)
     assert selection.picked == ["R000001", "R000002"] and (told, failed) == (2, 0)
     again, told, _ = await staff.select(settings, factory, bot.rules, 2026, 100, 7)

@@ -37,7 +37,7 @@ def reminders_in(user: Any) -> list[Any]:
 def sender_of(bot: ChatBot, **options: Any) -> ReminderSender:
     assert bot._polling is not None
     application = bot._polling.application
-    return ReminderSender(application.bot, bot.database.uow_factory, bot.rules, **options)
+    return ReminderSender(application.bot, bot.database.unit_of_work, bot.rules, **options)
 
 
 async def ann_logged_in(bot: ChatBot) -> Any:
@@ -62,12 +62,10 @@ async def members_with_chats(emulator: TelegramEmulator, database: Database, n: 
         certs.append(Certification(acsm_id, "CPT", date(2024, 1, 1), date(2026, 12, 31)))
         links.append(TelegramLink(user.id, acsm_id, 0, now, now))
         users.append(user)
-    uow = database.uow_factory()
-    async with uow:
+    async with database.unit_of_work() as uow:
         await uow.members.upsert_many(members, certs)
         for link in links:
             await uow.sessions.save(link)
-        await uow.commit()
     return users
 
 
@@ -122,8 +120,7 @@ async def test_none_after_the_cycle_is_paid_and_none_when_turned_off(
     await ann.wait_for(lambda m: "are on" in m.text or "<b>on</b>" in m.text)
     assert (await sender.run()).line() == "sent 1, skipped 0, failed 0"
     # Paid: no reminder for that cycle, even before an import moves its thru date.
-    uow = bot.database.uow_factory()
-    async with uow:
+    async with bot.database.unit_of_work() as uow:
         cert = (await uow.certifications.for_member("100001"))[0]
         assert cert.id is not None
         await uow.invoices.add(
@@ -138,7 +135,6 @@ async def test_none_after_the_cycle_is_paid_and_none_when_turned_off(
                 status=InvoiceStatus.PAID,
             )
         )
-        await uow.commit()
     for day in (date(2026, 12, 15), date(2026, 12, 28), date(2027, 1, 15)):
         clock.set(at(day))
         assert (await sender.run()).line() == "sent 0, skipped 0, failed 0"
@@ -156,8 +152,7 @@ async def test_the_switch_is_the_pressing_members_own(bot: ChatBot) -> None:
     await stranger.press_data(message.message_id, "rem:off")  # a forged press, foreign chat
     await quiet(bot.emulator)
     assert any("log in" in m.text for m in stranger.messages)
-    uow = bot.database.uow_factory()
-    async with uow:
+    async with bot.database.unit_of_work() as uow:
         assert await uow.reminders.enabled("100001")
 
 
@@ -169,7 +164,7 @@ async def test_a_restart_on_reminder_day_sends_once(
     clock.set(at(date(2026, 12, 1), hour=11))  # after REMINDER_TIME: the bot was down at 10:00
     for _ in range(2):  # start, then restart the same day
         application = build_application(bot.settings, database, bot.rules, token=emulator.token)
-        job = schedule_reminders(application, database.uow_factory, bot.rules, time(10, 0))
+        job = schedule_reminders(application, database.unit_of_work, bot.rules, time(10, 0))
         async with PollingBot(application):
             await asyncio.wait_for(job.finished.wait(), 10)  # the catch-up, 1 s after start
     assert len(reminders_in(ann)) == 1

@@ -16,7 +16,7 @@ GIF = b"GIF89a" + bytes(40)
 
 async def count(bot, table) -> int:
     """Rows of the members under test (the sample member Fay has her own)."""
-    async with bot.database.uow_factory() as uow:
+    async with bot.database.unit_of_work() as uow:
         query = select(func.count()).select_from(table).where(table.acsm_id != "100006")
         return int(await uow.connection.scalar(query))
 
@@ -48,7 +48,7 @@ async def test_addcec_with_a_pdf_counts_in_cecs_and_mycecs(bot, emulator) -> Non
     assert "Squat clinic — NSCA · 2.5 · other organization · 📎 certificate" in listing.text
     assert "Total: 32.5" in listing.text
     assert "🗑 Squat clinic (2.5)" in listing.buttons
-    async with bot.database.uow_factory() as uow:
+    async with bot.database.unit_of_work() as uow:
         (proof,) = await uow.proofs.for_member("100001")
         assert await uow.proofs.read(proof.id or 0) == PDF  # byte for byte
     # Delete it: the list is redrawn without it; the old button is stale.
@@ -132,7 +132,7 @@ async def test_forged_buttons_reveal_and_change_nothing(bot, emulator) -> None:
     await ask(bob, "3")
     await bob.press("ACSM")
     await bob.wait_for(lambda m: m.text.startswith("Logged"), timeout=15)
-    async with bot.database.uow_factory() as uow:
+    async with bot.database.unit_of_work() as uow:
         (proof,) = await uow.proofs.for_member("100002")
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)

@@ -22,8 +22,8 @@ def acsm_bot(database_url: str, *args: str) -> Done:
 
 async def test_select_status_export(database: Database, database_url: str, tmp_path: Path) -> None:
     for acsm_id in ("111", "222", "333"):
-        certs = await seed_member(database.uow_factory, acsm_id)
-        async with database.uow_factory() as uow:
+        certs = await seed_member(database.unit_of_work, acsm_id)
+        async with database.unit_of_work() as uow:
             await uow.invoices.add(
                 Invoice(
                     f"R000{acsm_id}", acsm_id, date(2026, 11, 1), "Recertification thru 12/31/2029",
@@ -32,7 +32,6 @@ async def test_select_status_export(database: Database, database_url: str, tmp_p
                     status=InvoiceStatus.PAID, acsm_cecs=Decimal(45),
                 )
             )  # fmt: skip
-            await uow.commit()
     refused = acsm_bot(database_url, "audit", "select", "--year", "2026", "--percent", "0")
     assert refused.returncode != 0 and "--percent" in refused.stderr
     first = acsm_bot(

@@ -43,8 +43,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 async def counts(database: Database) -> tuple[int, int]:
-    uow = database.uow_factory()
-    async with uow:
+    async with database.unit_of_work() as uow:
         members = await uow.members.count()
         certs = len(await uow.certifications.for_member("123456"))
     return members, certs
@@ -67,8 +66,7 @@ async def test_members_import_upserts(database: Database, database_url: str, tmp
         ).returncode
         == 0
     )
-    uow = database.uow_factory()
-    async with uow:
+    async with database.unit_of_work() as uow:
         ann = await uow.members.get("123456")
         certs = {c.code: c for c in await uow.certifications.for_member("123456")}
     assert ann is not None and ann.email == "ann@new.org"
@@ -123,8 +121,7 @@ async def test_cecs_import_adds_once_and_refuses_unknown_members(
     path = write(tmp_path, "c.csv", cecs)
     assert acsm_bot(database_url, "cecs", "import", str(path)).returncode == 0
     assert acsm_bot(database_url, "cecs", "import", str(path)).returncode == 0  # no double count
-    uow = database.uow_factory()
-    async with uow:
+    async with database.unit_of_work() as uow:
         recorded = await uow.cecs.for_member("123456", date(2024, 1, 1), date(2026, 12, 31))
     assert sum(a.cecs for a in recorded) == Decimal("9.5")
     bad = cecs + "999,2025-03-01,Other,X,1\n123456,2025-03-03,Odd,X,1.25\n"
@@ -150,9 +147,9 @@ async def test_invoices_export_neutralises_spreadsheet_formulas(
     from domain.model import InvoiceStatus
     from tests.storage.helpers import invoice, seed_member
 
-    certs = await seed_member(database.uow_factory, "123456", ("CPT", "CET", "EP", "CEP"))
+    certs = await seed_member(database.unit_of_work, "123456", ("CPT", "CET", "EP", "CEP"))
     starts = ['=HYPERLINK("http://evil")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "plain"]
-    async with database.uow_factory() as uow:
+    async with database.unit_of_work() as uow:
         for n, (start, cert) in enumerate(zip(starts, certs * 2, strict=False)):
             bill = invoice(f"R00000{n}", [cert])
             bill.lines = [
@@ -164,7 +161,6 @@ async def test_invoices_export_neutralises_spreadsheet_formulas(
             await uow.invoices.add(bill)
             bill.status, bill.payment_charge_id = InvoiceStatus.PAID, start
             await uow.invoices.save(bill)
-        await uow.commit()
     out = tmp_path / "invoices.csv"
     done = acsm_bot(database_url, "invoices", "export", str(out))
     assert done.returncode == 0, done.stderr

@@ -20,7 +20,7 @@ CEC_HEADER = "acsm_id,completed_on,title,provider,cecs"
 async def chat_did_things(database: Database) -> None:
     """As the chat would leave it: Ann changed her email and phone on Nov 20 and paid the
     renewal of her CPT (thru 12/31/2026 -> 12/31/2029)."""
-    async with database.uow_factory() as uow:
+    async with database.unit_of_work() as uow:
         ann = await uow.members.get("123456")
         assert ann is not None
         ann.email, ann.phone, ann.contact_changed_at = "ann@chat.org", "+13175550199", CHANGED_AT
@@ -33,11 +33,10 @@ async def chat_did_things(database: Database) -> None:
         await uow.invoices.save(paid)
         cpt.thru_date = date(2029, 12, 31)
         await uow.certifications.save(cpt)
-        await uow.commit()
 
 
 async def ann(database: Database) -> tuple[str, str | None, date]:
-    async with database.uow_factory() as uow:
+    async with database.unit_of_work() as uow:
         member = await uow.members.get("123456")
         certs = {c.code: c for c in await uow.certifications.for_member("123456")}
     assert member is not None
@@ -100,7 +99,7 @@ async def test_a_dry_run_writes_nothing_and_a_thru_date_without_paid_renewal_fol
         "line 4: new member 777",
         "line 2: new CPT of member 123456, thru 12/31/2026",
     ]
-    async with database.uow_factory() as uow:
+    async with database.unit_of_work() as uow:
         assert await uow.members.count() == 0
     assert acsm_bot(database_url, "members", "import", str(path)).returncode == 0
     # staff correct a thru date backwards: no paid renewal, so the file wins
@@ -142,18 +141,18 @@ async def test_member_fields_are_validated_with_their_line(
     assert lines[5].startswith("line 8: a field is longer than 131072 characters")
     assert lines[-1] == "acsm-bot: 6 bad row(s): nothing was imported"
     assert "Error: field larger than field limit" not in done.stderr
-    async with database.uow_factory() as uow:
+    async with database.unit_of_work() as uow:
         assert await uow.members.count() == 0
     good = f"{MEMBERS_HEADER}\n6,Ed,Fu,用户@例子.广告,(317) 555-0100,CPT,2024-01-01,2026-12-31,\n"
     done = acsm_bot(database_url, "members", "import", str(write(tmp_path, "ok.csv", good)))
     assert done.returncode == 0, done.stderr
-    async with database.uow_factory() as uow:
+    async with database.unit_of_work() as uow:
         ed = await uow.members.get("6")
     assert ed is not None and (ed.email, ed.phone) == ("用户@例子.广告", "+13175550100")
 
 
 async def recorded(database: Database) -> dict[str, Decimal]:
-    async with database.uow_factory() as uow:
+    async with database.unit_of_work() as uow:
         return {
             a.title: a.cecs
             for a in await uow.cecs.for_member("123456", date(2000, 1, 1), date(2100, 1, 1))

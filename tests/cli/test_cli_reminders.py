@@ -42,14 +42,12 @@ async def test_reminders_send_lists_sends_and_counts(database: Database, databas
         user = emulator.new_user(first_name="Ann")
         user.chat.started = True
         now = datetime.now(UTC)
-        uow = database.uow_factory()
-        async with uow:
+        async with database.unit_of_work() as uow:
             await uow.members.upsert_many(
                 [Member("123456", "Ann", "Lee", "ann@example.com")],
                 [Certification("123456", "CPT", date(thru.year - 2, 1, 1), thru)],
             )
             await uow.sessions.save(TelegramLink(user.id, "123456", 0, now, now))
-            await uow.commit()
         env = {
             "DATABASE_URL": database_url,
             "TELEGRAM_BOT_TOKEN": emulator.token,
@@ -80,8 +78,7 @@ async def test_a_sigkill_mid_run_then_a_rerun_reminds_nobody_twice(
     async with TelegramEmulator() as emulator:
         users = [emulator.new_user(first_name=f"M{i}") for i in range(6)]
         now = datetime.now(UTC)
-        uow = database.uow_factory()
-        async with uow:
+        async with database.unit_of_work() as uow:
             await uow.members.upsert_many(
                 [Member(f"20000{i}", f"M{i}", "Lee", f"m{i}@example.com") for i in range(6)],
                 [
@@ -92,7 +89,6 @@ async def test_a_sigkill_mid_run_then_a_rerun_reminds_nobody_twice(
             for i, user in enumerate(users):
                 user.chat.started = True
                 await uow.sessions.save(TelegramLink(user.id, f"20000{i}", 0, now, now))
-            await uow.commit()
         env = {
             "DATABASE_URL": database_url,
             "TELEGRAM_BOT_TOKEN": emulator.token,

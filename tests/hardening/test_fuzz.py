@@ -225,7 +225,8 @@ async def start_rig(database_url: str) -> Rig:
     emulator = TelegramEmulator(spec=load_spec(required=True))
     await emulator.start()
     database = Database(database_url)
-    await seed(database.uow_factory(), 2026)
+    async with database.unit_of_work() as uow:
+        await seed(uow, 2026)
     clock = FixedClock(TODAY)
     rules = cheap_rules(clock)
     chat_bot = ChatBot(emulator, database, rules)
@@ -445,7 +446,8 @@ def test_hostile_input_never_crashes_breaks_the_spec_or_the_database(database_ur
 
 async def test_the_consistency_checks_catch_broken_rows(database: Database) -> None:
     """The invariants above can fail: a half-made invoice and negative CECs are reported."""
-    await seed(database.uow_factory(), 2026)
+    async with database.unit_of_work() as uow:
+        await seed(uow, 2026)
     async with database.begin() as connection:
         await connection.execute(
             text(

@@ -272,7 +272,8 @@ async def walk_with_kills(
     process: type[BotProcess] = BotProcess,
 ) -> Run:
     """The whole renewal and payment, one SIGKILL per step; returns what happened."""
-    await seed(database.uow_factory(), 2026)
+    async with database.unit_of_work() as uow:
+        await seed(uow, 2026)
     bot = process(emulator, database_url, workdir)
     await bot.start()
     run = Run(emulator, bot, emulator.new_user("Ann", "Lee"), [])

@@ -35,7 +35,8 @@ async def test_a_kill_while_the_certificate_is_fetched_stores_it_once_after_rest
     database_url: str,
     tmp_path: Path,
 ) -> None:
-    await seed(database.uow_factory(), 2026)
+    async with database.unit_of_work() as uow:
+        await seed(uow, 2026)
     bot = BotProcess(emulator, database_url, tmp_path)
     await bot.start()
     try:
@@ -54,7 +55,7 @@ async def test_a_kill_while_the_certificate_is_fetched_stores_it_once_after_rest
     finally:
         bot.stop()
     assert (await anns(database, LoggedCecRow), await anns(database, ProofFileRow)) == (1, 1)
-    async with database.uow_factory() as uow:
+    async with database.unit_of_work() as uow:
         (proof,) = await uow.proofs.for_member(ANN_ID)
         assert await uow.proofs.read(proof.id or 0) == PDF
     logged = [m for m in ann.messages if "Logged with its certificate" in m.text]

@@ -1,15 +1,18 @@
-"""Helpers for the use-case tests: who is who, seeding through the real storage, logging in
-and walking through the renewal steps."""
+"""Helpers for the use-case tests: who is who, seeding through the real storage, running a
+use case as a Telegram turn does, logging in and walking through the renewal steps."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
+from domain.cecs import InvalidCecAmountError
+from domain.errors import DomainError
 from domain.model import CecActivity, Certification, Member
-from domain.ports import UnitOfWork
+from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services import auth, renewal
 from domain.services.invoices import InvoiceView
@@ -20,7 +23,33 @@ NY = ZoneInfo("America/New_York")
 TODAY_NOON = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)  # noon in New York
 FAST_HASHER = CHEAP_HASHER
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = UnitOfWorkFactory
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# What handlers catch and answer: the turn commits anyway (bot/turns.py).
+REFUSALS = (DomainError, InvalidCecAmountError)
+
+
+async def turn(
+    units: UowFactory,
+    use_case: Callable[Concatenate[UnitOfWork, P], Awaitable[T]],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run one use case as a Telegram update's turn does: in its own transaction, given the
+    unit of work open. A refusal the handler answers (a DomainError) is raised *after* the
+    transaction committed, as in the bot, so whatever the use case wrote before refusing
+    would stay; any other exception rolls the transaction back."""
+    refused: Exception | None = None
+    async with units() as uow:
+        try:
+            return await use_case(uow, *args, **kwargs)
+        except REFUSALS as error:
+            refused = error
+    assert refused is not None
+    raise refused
 
 
 def member(acsm_id: str, last_name: str, cpr: date | None = date(2028, 6, 1)) -> Member:
@@ -77,23 +106,19 @@ async def seed(uow_factory: UowFactory) -> None:
         activity(ANN, date(2026, 3, 3), "7.5"),
         activity(BEN, date(2025, 5, 5), "5"),
     ]
-    uow = uow_factory()
-    async with uow:
+    async with uow_factory() as uow:
         await uow.members.upsert_many(members, certs)
         await uow.cecs.add_many(cecs)
-        await uow.commit()
 
 
 async def cert_ids(uow_factory: UowFactory, acsm_id: str) -> dict[str, int]:
-    uow = uow_factory()
-    async with uow:
+    async with uow_factory() as uow:
         certs = await uow.certifications.for_member(acsm_id)
     return {c.code: c.id for c in certs if c.id is not None}
 
 
 async def load_member(uow_factory: UowFactory, acsm_id: str) -> Member:
-    uow = uow_factory()
-    async with uow:
+    async with uow_factory() as uow:
         found = await uow.members.get(acsm_id)
     assert found is not None
     return found
@@ -106,7 +131,7 @@ DEFAULTS = {ANN: "ABB", BEN: "BAK", CAL: "COL", DEE: "DIA", EVE: "ELL"}
 async def log_in(uow_factory: UowFactory, rules: Rules, acsm_id: str) -> int:
     """Log the member in with the default credentials; their Telegram user id."""
     default = DEFAULTS[acsm_id] + acsm_id
-    assert (await auth.login(uow_factory(), rules, TG[acsm_id], default, default)).ok
+    assert (await turn(uow_factory, auth.login, rules, TG[acsm_id], default, default)).ok
     return TG[acsm_id]
 
 
@@ -114,23 +139,23 @@ async def fill_in(
     uow_factory: UowFactory, rules: Rules, tg: int, acsm: str, other: str
 ) -> RenewalProgress:
     """Contact, CPR, ACSM CECs, other CECs: the steps between choosing and acknowledging."""
-    progress = await renewal.confirm_contact(uow_factory(), rules, tg)
+    progress = await turn(uow_factory, renewal.confirm_contact, rules, tg)
     assert progress.step is RenewalStep.CPR
-    progress = await renewal.confirm_cpr(uow_factory(), rules, tg)
+    progress = await turn(uow_factory, renewal.confirm_cpr, rules, tg)
     assert progress.step is RenewalStep.ACSM_CECS
-    progress = await renewal.enter_acsm_cecs(uow_factory(), rules, tg, acsm)
+    progress = await turn(uow_factory, renewal.enter_acsm_cecs, rules, tg, acsm)
     assert progress.step is RenewalStep.OTHER_CECS
-    return await renewal.enter_other_cecs(uow_factory(), rules, tg, other)
+    return await turn(uow_factory, renewal.enter_other_cecs, rules, tg, other)
 
 
 async def invoice_for(uow_factory: UowFactory, rules: Rules, acsm_id: str) -> InvoiceView:
     """Renew every open certification of the member: the invoice issued."""
     tg = await log_in(uow_factory, rules, acsm_id)
-    progress = await renewal.start_renewal(uow_factory(), rules, tg, None)
+    progress = await turn(uow_factory, renewal.start_renewal, rules, tg, None)
     if progress.step is RenewalStep.CHOOSE:
         ids = list((await cert_ids(uow_factory, acsm_id)).values())
-        await renewal.choose_certifications(uow_factory(), rules, tg, ids)
+        await turn(uow_factory, renewal.choose_certifications, rules, tg, ids)
     await fill_in(uow_factory, rules, tg, "45", "15")
-    done = await renewal.acknowledge(uow_factory(), rules, tg)
+    done = await turn(uow_factory, renewal.acknowledge, rules, tg)
     assert done.invoice is not None
     return done.invoice

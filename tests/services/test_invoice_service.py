@@ -12,7 +12,7 @@ from domain.model import InvoiceStatus, Payment
 from domain.rules import Rules
 from domain.services import invoices
 from domain.services.certifications import my_certifications
-from tests.services.service_helpers import ANN, BEN, UowFactory, invoice_for, log_in
+from tests.services.service_helpers import ANN, BEN, UowFactory, invoice_for, log_in, turn
 
 
 async def test_select_pre_checkout_and_pay_once(
@@ -20,36 +20,36 @@ async def test_select_pre_checkout_and_pay_once(
 ) -> None:
     inv = await invoice_for(seeded, rules, ANN)
     tg = await log_in(seeded, rules, ANN)
-    selection = await invoices.select_invoices(seeded(), rules, tg, [inv.number, inv.number])
+    selection = await turn(seeded, invoices.select_invoices, rules, tg, [inv.number, inv.number])
     assert [i.number for i in selection.invoices] == [inv.number]
     assert selection.total_cents == 4500
 
     check = invoices.pre_checkout
-    assert await check(seeded(), rules, tg, [inv.number], 4500, "USD") is None
-    assert "$45.00" in (await check(seeded(), rules, tg, [inv.number], 4499, "USD") or "")
-    assert await check(seeded(), rules, tg, [inv.number], 4500, "EUR") is not None
-    assert await check(seeded(), rules, tg, [], 0, "USD") is not None
+    assert await turn(seeded, check, rules, tg, [inv.number], 4500, "USD") is None
+    assert "$45.00" in (await turn(seeded, check, rules, tg, [inv.number], 4499, "USD") or "")
+    assert await turn(seeded, check, rules, tg, [inv.number], 4500, "EUR") is not None
+    assert await turn(seeded, check, rules, tg, [], 0, "USD") is not None
 
     clock.advance(timedelta(minutes=3))
     args = ([inv.number], "tg-charge-1", "prov-1", 4500, "USD")
-    outcome = await invoices.record_payment(seeded(), rules, tg, *args)
+    outcome = await turn(seeded, invoices.record_payment, rules, tg, *args)
     assert outcome.new and outcome.new_thru_dates == [("CPT", date(2029, 12, 31))]
     (paid,) = outcome.invoices
     assert paid.status is InvoiceStatus.PAID and paid.balance_cents == 0
     assert paid.charge_id == "tg-charge-1" and paid.paid_at == clock.now()
 
-    (view,) = await my_certifications(seeded(), rules, tg)
+    (view,) = await turn(seeded, my_certifications, rules, tg)
     assert view.thru_date == date(2029, 12, 31) and view.effective_date == date(2027, 1, 1)
 
-    repeated = await invoices.record_payment(seeded(), rules, tg, *args)
+    repeated = await turn(seeded, invoices.record_payment, rules, tg, *args)
     assert not repeated.new and repeated.new_thru_dates == []
-    (view,) = await my_certifications(seeded(), rules, tg)
+    (view,) = await turn(seeded, my_certifications, rules, tg)
     assert view.thru_date == date(2029, 12, 31)  # not 2032
 
-    assert await check(seeded(), rules, tg, [inv.number], 4500, "USD") is not None
+    assert await turn(seeded, check, rules, tg, [inv.number], 4500, "USD") is not None
     with pytest.raises(NotFoundError):
-        await invoices.select_invoices(seeded(), rules, tg, [inv.number])
-    receipt = await invoices.receipt(seeded(), rules, tg, [inv.number])
+        await turn(seeded, invoices.select_invoices, rules, tg, [inv.number])
+    receipt = await turn(seeded, invoices.receipt, rules, tg, [inv.number])
     assert receipt.charge_id == "tg-charge-1" and receipt.acsm_id == ANN
     assert receipt.member_name == "Pat Abbott" and receipt.paid_at == clock.now()
 
@@ -59,23 +59,23 @@ async def test_a_second_payment_of_a_paid_invoice_changes_nothing(
 ) -> None:
     inv = await invoice_for(seeded, rules, ANN)
     tg = await log_in(seeded, rules, ANN)
-    await invoices.record_payment(seeded(), rules, tg, [inv.number], "c1", "p1", 4500, "USD")
-    other = await invoices.record_payment(
-        seeded(), rules, tg, [inv.number], "c2", "p2", 4500, "USD"
+    await turn(seeded, invoices.record_payment, rules, tg, [inv.number], "c1", "p1", 4500, "USD")
+    other = await turn(
+        seeded, invoices.record_payment, rules, tg, [inv.number], "c2", "p2", 4500, "USD"
     )
     assert other.new_thru_dates == [] and not other.new and not other.repeated
     assert other.flagged == f"already paid: {inv.number}"
-    (view,) = await my_certifications(seeded(), rules, tg)
+    (view,) = await turn(seeded, my_certifications, rules, tg)
     assert view.thru_date == date(2029, 12, 31)
-    (mine,) = await invoices.my_invoices(seeded(), rules, tg)
+    (mine,) = await turn(seeded, invoices.my_invoices, rules, tg)
     assert mine.charge_id == "c1"
 
 
 async def test_two_certifications_both_extended(seeded: UowFactory, rules: Rules) -> None:
     inv = await invoice_for(seeded, rules, BEN)
     tg = await log_in(seeded, rules, BEN)
-    outcome = await invoices.record_payment(
-        seeded(), rules, tg, [inv.number], "c9", "p9", 6000, "usd"
+    outcome = await turn(
+        seeded, invoices.record_payment, rules, tg, [inv.number], "c9", "p9", 6000, "usd"
     )
     assert sorted(outcome.new_thru_dates) == [
         ("CEP", date(2029, 12, 31)),
@@ -89,26 +89,25 @@ async def test_a_member_cannot_touch_another_members_invoice(
     bens = await invoice_for(seeded, rules, BEN)
     tg = await log_in(seeded, rules, ANN)
     with pytest.raises(NotFoundError):
-        await invoices.select_invoices(seeded(), rules, tg, [bens.number])
+        await turn(seeded, invoices.select_invoices, rules, tg, [bens.number])
     with pytest.raises(NotFoundError):
-        await invoices.select_invoices(seeded(), rules, tg, ["R000001"])
-    reason = await invoices.pre_checkout(seeded(), rules, tg, [bens.number], 6000, "USD")
+        await turn(seeded, invoices.select_invoices, rules, tg, ["R000001"])
+    reason = await turn(seeded, invoices.pre_checkout, rules, tg, [bens.number], 6000, "USD")
     assert reason is not None and "not found" in reason
     with pytest.raises(NotFoundError):
-        await invoices.receipt(seeded(), rules, tg, [bens.number])
-    assert await invoices.my_invoices(seeded(), rules, tg) == []
+        await turn(seeded, invoices.receipt, rules, tg, [bens.number])
+    assert await turn(seeded, invoices.my_invoices, rules, tg) == []
 
 
 async def test_receipt_needs_paid_invoices(seeded: UowFactory, rules: Rules) -> None:
     inv = await invoice_for(seeded, rules, ANN)
     tg = await log_in(seeded, rules, ANN)
     with pytest.raises(NotFoundError):
-        await invoices.receipt(seeded(), rules, tg, [inv.number])
+        await turn(seeded, invoices.receipt, rules, tg, [inv.number])
 
 
 async def flagged_payments(seeded: UowFactory) -> list[Payment]:
-    uow = seeded()
-    async with uow:
+    async with seeded() as uow:
         return await uow.payments.flagged()
 
 
@@ -120,11 +119,11 @@ async def test_money_that_matches_no_open_invoice_is_recorded_flagged_and_extend
     tg = await log_in(seeded, rules, ANN)
     pay = invoices.record_payment
     cases = {
-        "unknown": await pay(seeded(), rules, tg, ["R999999"], "u1", "p", 4500, "USD"),
-        "none named": await pay(seeded(), rules, tg, [], "u2", "p", 4500, "USD"),
-        "short": await pay(seeded(), rules, tg, [inv.number], "u3", "p", 4499, "USD"),
-        "currency": await pay(seeded(), rules, tg, [inv.number], "u4", "p", 4500, "EUR"),
-        "someone else's": await pay(seeded(), rules, tg, [bens.number], "u5", "p", 6000, "USD"),
+        "unknown": await turn(seeded, pay, rules, tg, ["R999999"], "u1", "p", 4500, "USD"),
+        "none named": await turn(seeded, pay, rules, tg, [], "u2", "p", 4500, "USD"),
+        "short": await turn(seeded, pay, rules, tg, [inv.number], "u3", "p", 4499, "USD"),
+        "currency": await turn(seeded, pay, rules, tg, [inv.number], "u4", "p", 4500, "EUR"),
+        "someone else's": await turn(seeded, pay, rules, tg, [bens.number], "u5", "p", 6000, "USD"),
     }
     assert cases["unknown"].flagged == "unknown invoice(s): R999999"
     assert cases["none named"].flagged == "unknown invoice(s): none named"
@@ -135,11 +134,11 @@ async def test_money_that_matches_no_open_invoice_is_recorded_flagged_and_extend
     flagged = await flagged_payments(seeded)
     assert [p.charge_id for p in flagged] == ["u1", "u2", "u3", "u4", "u5"]
     assert all(p.payer_telegram_id == tg and p.invoice_numbers == [] for p in flagged)
-    (view,) = await my_certifications(seeded(), rules, tg)
+    (view,) = await turn(seeded, my_certifications, rules, tg)
     assert view.thru_date == date(2026, 12, 31)  # nothing extended
-    (mine,) = await invoices.my_invoices(seeded(), rules, tg)
+    (mine,) = await turn(seeded, invoices.my_invoices, rules, tg)
     assert mine.status is InvoiceStatus.OPEN
-    again = await pay(seeded(), rules, tg, ["R999999"], "u1", "p", 4500, "USD")
+    again = await turn(seeded, pay, rules, tg, ["R999999"], "u1", "p", 4500, "USD")
     assert again.repeated and again.flagged is None  # recorded once per charge id
 
 
@@ -150,9 +149,9 @@ async def test_a_payer_who_logged_out_still_pays_their_invoice(
     tg = await log_in(seeded, rules, ANN)
     from domain.services import auth
 
-    await auth.logout(seeded(), rules, tg)
-    outcome = await invoices.record_payment(
-        seeded(), rules, tg, [inv.number], "c1", "p1", 4500, "USD"
+    await turn(seeded, auth.logout, rules, tg)
+    outcome = await turn(
+        seeded, invoices.record_payment, rules, tg, [inv.number], "c1", "p1", 4500, "USD"
     )
     assert outcome.new and outcome.flagged is None
 
@@ -164,12 +163,12 @@ async def test_pre_checkout_applies_the_rules_of_today(
     tg = await log_in(seeded, rules, ANN)
     clock.advance(timedelta(days=40))  # 2027-01-07: the cycle is in its grace period
     tg = await log_in(seeded, rules, ANN)
-    reason = await invoices.pre_checkout(seeded(), rules, tg, [inv.number], 4500, "USD")
+    reason = await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 4500, "USD")
     assert reason is not None and "late fee of $80.00" in reason and "$125.00" in reason
-    (mine,) = await invoices.my_invoices(seeded(), rules, tg)
+    (mine,) = await turn(seeded, invoices.my_invoices, rules, tg)
     assert (mine.amount_cents, mine.balance_cents) == (12500, 12500)
-    assert await invoices.pre_checkout(seeded(), rules, tg, [inv.number], 12500, "USD") is None
+    assert await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 12500, "USD") is None
     clock.advance(timedelta(days=200))  # 2027-07-26: lapsed
     tg = await log_in(seeded, rules, ANN)
-    reason = await invoices.pre_checkout(seeded(), rules, tg, [inv.number], 12500, "USD")
+    reason = await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 12500, "USD")
     assert reason is not None and "lapsed" in reason.lower()

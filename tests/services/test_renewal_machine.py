@@ -51,7 +51,7 @@ from domain.rules import Rules
 from domain.services import auth, renewal
 from storage.database import Database
 from tests.domain.calendar_walks import contract_state
-from tests.services.service_helpers import FAST_HASHER, activity, cert, member
+from tests.services.service_helpers import FAST_HASHER, activity, cert, member, turn
 
 T = TypeVar("T")
 
@@ -133,20 +133,17 @@ class RenewalMachine(RuleBasedStateMachine):
         self.cpr = cpr
 
         async def seed() -> None:
-            uow = self.database.uow_factory()
-            async with uow:
+            async with self.database.unit_of_work() as uow:
                 await uow.members.upsert_many(
                     [member(ACSM_ID, "Abbott", cpr=cpr)],
                     [cert(ACSM_ID, code, thru) for code, thru in CERTS.items()],
                 )
                 await uow.cecs.add_many([activity(ACSM_ID, date(2024, 5, 5), "20")])
-                await uow.commit()
-            login = await auth.login(
-                self.database.uow_factory(), self.rules, TG, DEFAULT_LOGIN, DEFAULT_LOGIN
+            login = await turn(
+                self.database.unit_of_work, auth.login, self.rules, TG, DEFAULT_LOGIN, DEFAULT_LOGIN
             )
             assert login.ok
-            uow = self.database.uow_factory()
-            async with uow:
+            async with self.database.unit_of_work() as uow:
                 certs = await uow.certifications.for_member(ACSM_ID)
             self.ids = {c.code: c.id for c in certs}
 
@@ -166,39 +163,55 @@ class RenewalMachine(RuleBasedStateMachine):
         self.check_new_invoices(name, before)
         return result
 
-    def uow(self) -> Any:
-        return self.database.uow_factory()
-
     @rule(codes=st.none() | choices)
     def start(self, codes: list[str] | None) -> None:
         ids = None if codes is None else [self.ids[c] for c in codes]
-        self.call("start", renewal.start_renewal(self.uow(), self.rules, TG, ids))
+        self.call(
+            "start", turn(self.database.unit_of_work, renewal.start_renewal, self.rules, TG, ids)
+        )
 
     @rule(codes=choices)
     def choose(self, codes: list[str]) -> None:
         ids = [self.ids[c] for c in codes]
-        self.call("choose", renewal.choose_certifications(self.uow(), self.rules, TG, ids))
+        self.call(
+            "choose",
+            turn(self.database.unit_of_work, renewal.choose_certifications, self.rules, TG, ids),
+        )
 
     @rule(email=st.sampled_from(["pat@example.org", "not an email"]))
     def change_email(self, email: str) -> None:
-        self.call("update_contact", renewal.update_contact(self.uow(), self.rules, TG, email=email))
+        self.call(
+            "update_contact",
+            turn(self.database.unit_of_work, renewal.update_contact, self.rules, TG, email=email),
+        )
 
     @rule()
     def confirm_contact(self) -> None:
-        self.call("confirm_contact", renewal.confirm_contact(self.uow(), self.rules, TG))
+        self.call(
+            "confirm_contact",
+            turn(self.database.unit_of_work, renewal.confirm_contact, self.rules, TG),
+        )
 
     @rule()
     def confirm_cpr(self) -> None:
-        self.call("confirm_cpr", renewal.confirm_cpr(self.uow(), self.rules, TG))
+        self.call(
+            "confirm_cpr", turn(self.database.unit_of_work, renewal.confirm_cpr, self.rules, TG)
+        )
 
     @rule(text=amounts)
     def enter_acsm(self, text: str) -> None:
-        if self.call("enter_acsm", renewal.enter_acsm_cecs(self.uow(), self.rules, TG, text)):
+        if self.call(
+            "enter_acsm",
+            turn(self.database.unit_of_work, renewal.enter_acsm_cecs, self.rules, TG, text),
+        ):
             self.typed["acsm"].add(Decimal(text.replace(",", ".")))
 
     @rule(text=amounts)
     def enter_other(self, text: str) -> None:
-        if self.call("enter_other", renewal.enter_other_cecs(self.uow(), self.rules, TG, text)):
+        if self.call(
+            "enter_other",
+            turn(self.database.unit_of_work, renewal.enter_other_cecs, self.rules, TG, text),
+        ):
             self.typed["other"].add(Decimal(text.replace(",", ".")))
 
     @rule(acsm=amounts, other=amounts)
@@ -233,16 +246,22 @@ class RenewalMachine(RuleBasedStateMachine):
 
     @rule()
     def acknowledge(self) -> None:
-        self.call("acknowledge", renewal.acknowledge(self.uow(), self.rules, TG))
+        self.call(
+            "acknowledge", turn(self.database.unit_of_work, renewal.acknowledge, self.rules, TG)
+        )
         event("acknowledged: an invoice" if self.invoices else "acknowledged: none yet")
 
     @rule()
     def resume(self) -> None:
-        self.call("progress", renewal.renewal_progress(self.uow(), self.rules, TG))
+        self.call(
+            "progress", turn(self.database.unit_of_work, renewal.renewal_progress, self.rules, TG)
+        )
 
     @rule()
     def cancel(self) -> None:
-        self.call("cancel", renewal.cancel_renewal(self.uow(), self.rules, TG))
+        self.call(
+            "cancel", turn(self.database.unit_of_work, renewal.cancel_renewal, self.rules, TG)
+        )
 
     @rule(
         delta=st.one_of(
@@ -256,13 +275,11 @@ class RenewalMachine(RuleBasedStateMachine):
     @rule(cpr=cpr_dates)
     def staff_import_changes_cpr(self, cpr: date | None) -> None:
         async def change() -> None:
-            uow = self.uow()
-            async with uow:
+            async with self.database.unit_of_work() as uow:
                 found = await uow.members.get(ACSM_ID)
                 assert found is not None
                 found.cpr_aed_expires = cpr
                 await uow.members.save(found)
-                await uow.commit()
 
         self.run(change())
         self.cpr = cpr
@@ -275,8 +292,7 @@ class RenewalMachine(RuleBasedStateMachine):
 
     def check_new_invoices(self, name: str, before: set[str]) -> None:
         async def load() -> list[Invoice]:
-            uow = self.uow()
-            async with uow:
+            async with self.database.unit_of_work() as uow:
                 return await uow.invoices.for_member(ACSM_ID)
 
         now = self.clock.now()

@@ -33,7 +33,6 @@ async def seed_member(
         await uow.members.save(member(acsm_id))
         for cert in certs:
             await uow.certifications.save(cert)
-        await uow.commit()
     return certs
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
+
 from domain.model import CecActivity, RenewalDraft, TelegramLink
 from domain.ports import UnitOfWorkFactory
 from tests.storage.helpers import seed_member
@@ -24,7 +26,6 @@ async def test_cecs_are_exact_and_imported_once(uow_factory: UnitOfWorkFactory) 
     for _ in range(2):  # the second import changes nothing
         async with uow_factory() as uow:
             await uow.cecs.add_many(activities)
-            await uow.commit()
     async with uow_factory() as uow:
         found = await uow.cecs.for_member("123456", date(2024, 1, 1), date(2026, 12, 31))
         other = await uow.cecs.for_member("777", date(2000, 1, 1), date(2100, 1, 1))
@@ -47,7 +48,6 @@ async def test_draft_round_trip_and_delete(uow_factory: UnitOfWorkFactory) -> No
     )
     async with uow_factory() as uow:
         await uow.drafts.save(draft)
-        await uow.commit()
     async with uow_factory() as uow:
         loaded = await uow.drafts.get("123456")
         assert loaded == draft
@@ -55,11 +55,9 @@ async def test_draft_round_trip_and_delete(uow_factory: UnitOfWorkFactory) -> No
         assert loaded.updated_at.utcoffset() == timedelta(0)
         draft.other_cecs, draft.acknowledged = Decimal("19.5"), True
         await uow.drafts.save(draft)
-        await uow.commit()
     async with uow_factory() as uow:
         assert await uow.drafts.get("123456") == draft
         await uow.drafts.delete("123456")
-        await uow.commit()
     async with uow_factory() as uow:
         assert await uow.drafts.get("123456") is None
 
@@ -76,7 +74,6 @@ async def test_sessions_round_trip_aware_and_delete(uow_factory: UnitOfWorkFacto
     async with uow_factory() as uow:
         for link in links:
             await uow.sessions.save(link)
-        await uow.commit()
     async with uow_factory() as uow:
         big = await uow.sessions.get(10**12)
         assert big == links[0]
@@ -84,12 +81,10 @@ async def test_sessions_round_trip_aware_and_delete(uow_factory: UnitOfWorkFacto
         links[1].last_seen_at = at + timedelta(days=1)
         await uow.sessions.save(links[1])
         await uow.sessions.delete(3)
-        await uow.commit()
     async with uow_factory() as uow:
         assert await uow.sessions.get(2) == links[1]
         assert await uow.sessions.get(3) is None
         await uow.sessions.delete_for_member("123456")
-        await uow.commit()
     async with uow_factory() as uow:
         assert await uow.sessions.get(10**12) is None and await uow.sessions.get(2) is None
 
@@ -101,7 +96,6 @@ async def test_login_failures_window_and_clear(uow_factory: UnitOfWorkFactory) -
         for at in times:
             await uow.login_attempts.record_failure("account:123456", at.astimezone(PLUS_5))
         await uow.login_attempts.record_failure("telegram:42", now)
-        await uow.commit()
     async with uow_factory() as uow:
         since = await uow.login_attempts.failures_since(
             "account:123456", now - timedelta(minutes=15)
@@ -109,21 +103,23 @@ async def test_login_failures_window_and_clear(uow_factory: UnitOfWorkFactory) -
         assert since == times[1:]
         assert all(t.tzinfo == UTC for t in since)
         await uow.login_attempts.clear("account:123456")
-        await uow.commit()
     async with uow_factory() as uow:
         assert await uow.login_attempts.failures_since("account:123456", now - timedelta(1)) == []
         assert await uow.login_attempts.failures_since("telegram:42", now) == [now]
 
 
-async def test_leaving_without_commit_rolls_back(uow_factory: UnitOfWorkFactory) -> None:
+async def test_the_factory_commits_a_clean_block_and_rolls_back_a_failed_one(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
     await seed_member(uow_factory, "123456")
     async with uow_factory() as uow:
         await uow.login_attempts.record_failure("k", datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(RuntimeError):
+        async with uow_factory() as uow:
+            await uow.login_attempts.record_failure("k", datetime(2026, 1, 2, tzinfo=UTC))
+            raise RuntimeError("fails after writing")
     async with uow_factory() as uow:
-        await uow.login_attempts.record_failure("k", datetime(2026, 1, 2, tzinfo=UTC))
-        await uow.rollback()
         await uow.login_attempts.record_failure("k", datetime(2026, 1, 3, tzinfo=UTC))
-        await uow.commit()
     async with uow_factory() as uow:
         found = await uow.login_attempts.failures_since("k", datetime(2000, 1, 1, tzinfo=UTC))
-    assert found == [datetime(2026, 1, 3, tzinfo=UTC)]
+    assert found == [datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 3, tzinfo=UTC)]

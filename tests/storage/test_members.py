@@ -16,13 +16,11 @@ async def test_member_round_trip_and_update(uow_factory: UnitOfWorkFactory) -> N
     ann = member("123456", phone=None, cpr_aed_expires=None)
     async with uow_factory() as uow:
         await uow.members.save(ann)
-        await uow.commit()
     async with uow_factory() as uow:
         assert await uow.members.get("123456") == ann
         assert await uow.members.get("999") is None
         ann.username, ann.password_hash, ann.credentials_version = "ann.a", "$argon2id$x", 3
         await uow.members.save(ann)
-        await uow.commit()
     async with uow_factory() as uow:
         assert await uow.members.get("123456") == ann
         assert await uow.members.get_by_username("ANN.A") == ann
@@ -33,14 +31,12 @@ async def test_member_round_trip_and_update(uow_factory: UnitOfWorkFactory) -> N
 async def test_usernames_are_unique_in_lower_case(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
         await uow.members.save(member("1", username="Same"))
-        await uow.commit()
     async with uow_factory() as uow:
         found = await uow.members.get("1")
     assert found is not None and found.username == "same"
     with pytest.raises(IntegrityError):
         async with uow_factory() as uow:
             await uow.members.save(member("2", username="SAME"))
-            await uow.commit()
 
 
 async def test_upsert_many_updates_fields_and_keeps_credentials(
@@ -52,7 +48,6 @@ async def test_upsert_many_updates_fields_and_keeps_credentials(
         assert ann is not None
         ann.username, ann.password_hash, ann.credentials_version = "ann", "$argon2id$h", 2
         await uow.members.save(ann)
-        await uow.commit()
 
     renamed = member("123456", last_name="Abbott-Smith", email="new@example.org", phone=None)
     certs = [
@@ -62,7 +57,6 @@ async def test_upsert_many_updates_fields_and_keeps_credentials(
     ]
     async with uow_factory() as uow:
         await uow.members.upsert_many([renamed, member("777")], certs)
-        await uow.commit()
 
     async with uow_factory() as uow:
         ann = await uow.members.get("123456")
@@ -81,7 +75,6 @@ async def test_upsert_many_in_several_chunks(uow_factory: UnitOfWorkFactory) -> 
     certs = [Certification(i, "CPT", date(2024, 1, 1), date(2026, 12, 31)) for i in ids]
     async with uow_factory() as uow:
         await uow.members.upsert_many([member(i) for i in ids], certs)
-        await uow.commit()
     async with uow_factory() as uow:
         assert await uow.members.count() == len(ids)
         assert await uow.members.existing_ids([*ids[::7], "1", "2"]) == set(ids[::7])
@@ -95,7 +88,6 @@ async def test_certification_save_assigns_id_and_updates(uow_factory: UnitOfWork
     cpt.thru_date = date(2029, 12, 31)
     async with uow_factory() as uow:
         await uow.certifications.save(cpt)
-        await uow.commit()
     async with uow_factory() as uow:
         assert await uow.certifications.get(cpt.id) == cpt
         assert await uow.certifications.for_member("123456") == [cpt, cet]
@@ -110,7 +102,6 @@ async def test_one_certification_per_code(uow_factory: UnitOfWorkFactory) -> Non
             await uow.certifications.save(
                 Certification("123456", "CPT", date(2025, 1, 1), date(2027, 12, 31))
             )
-            await uow.commit()
 
 
 async def test_foreign_keys_are_enforced(uow_factory: UnitOfWorkFactory) -> None:
@@ -119,4 +110,3 @@ async def test_foreign_keys_are_enforced(uow_factory: UnitOfWorkFactory) -> None
             await uow.certifications.save(
                 Certification("404", "CPT", date(2025, 1, 1), date(2027, 12, 31))
             )
-            await uow.commit()

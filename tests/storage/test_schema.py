@@ -124,7 +124,7 @@ async def test_0002_moves_payment_invoice_lists_into_rows(tmp_path: Path) -> Non
                 )
             )
         await upgrade(url)
-        async with old.uow_factory() as uow:
+        async with old.unit_of_work() as uow:
             paid = await uow.payments.get("tg-1")
     finally:
         await old.dispose()
@@ -169,7 +169,7 @@ async def test_0004_converts_phones_to_e164(tmp_path: Path) -> None:
                     {"id": acsm_id, "phone": phone},
                 )
         await upgrade(url)
-        async with old.uow_factory() as uow:
+        async with old.unit_of_work() as uow:
             phones = [(await uow.members.get(i)).phone for i in ("1", "2", "3")]  # type: ignore[union-attr]
     finally:
         await old.dispose()

@@ -22,7 +22,6 @@ async def test_proof_bytes_round_trip_and_dedupe_per_member(uow_factory: UnitOfW
         first = await uow.proofs.add(new_proof("1", PDF, NOW), PDF)
         again = await uow.proofs.add(new_proof("1", PDF, NOW), PDF)
         other = await uow.proofs.add(new_proof("2", PDF, NOW), PDF)
-        await uow.commit()
     assert first.id == again.id and other.id != first.id
     async with uow_factory() as uow:
         assert await uow.proofs.read(first.id or 0) == PDF
@@ -50,14 +49,12 @@ async def test_logged_activity_keeps_its_proof_and_unused_proofs_can_go(
         )
         assert not await uow.proofs.delete_if_unused(used.id or 0)
         assert await uow.proofs.delete_if_unused(spare.id or 0)
-        await uow.commit()
     async with uow_factory() as uow:
         found = await uow.logged_cecs.for_member("1", date(2024, 1, 1), THRU)
         assert [(a.id, a.cecs, a.organization, a.proof_id) for a in found] == [
             (activity.id, Decimal("2.5"), Organization.OTHER, used.id)
         ]
         await uow.logged_cecs.delete(activity.id or 0)
-        await uow.commit()
     async with uow_factory() as uow:
         assert await uow.logged_cecs.get(activity.id or 0) is None
 
@@ -69,7 +66,6 @@ async def test_audit_once_per_invoice_with_ordered_proofs(uow_factory: UnitOfWor
     async with uow_factory() as uow:
         await uow.invoices.add(paid)
         proof = await uow.proofs.add(new_proof("1", PDF, NOW), PDF)
-        await uow.commit()
     async with uow_factory() as uow:
         assert [c.invoice_number for c in await uow.audits.candidates(THRU)] == ["R000001"]
         audit = new_audit("1", "R000001", THRU, date(2027, 2, 1))
@@ -78,7 +74,6 @@ async def test_audit_once_per_invoice_with_ordered_proofs(uow_factory: UnitOfWor
         audit.proof_ids = [proof.id or 0]
         audit.submitted_at = NOW
         await uow.audits.save(audit)
-        await uow.commit()
     async with uow_factory() as uow:
         (stored,) = await uow.audits.all()
         assert stored.proof_ids == [proof.id] and stored.submitted_at == NOW

@@ -1,8 +1,11 @@
-"""The unit of work on its own (its connection, its transaction) and joined to an update's
-transaction (a SAVEPOINT): what commits, what rolls back, and what survives a failure."""
+"""The unit of work is the repositories on a connection whose transaction is open; whoever
+opened it (Database.transaction / unit_of_work: a Telegram turn, a command-line step) commits
+it on a clean exit and rolls it back on an exception. The one partial rollback is a business
+rule: a duplicate invoice (InvoiceRepository.add's own SAVEPOINT) leaves the transaction usable."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,7 +19,6 @@ from domain.ports import DuplicateInvoiceError, UnitOfWorkFactory
 from storage.database import Database
 from storage.orm import InvoiceLineRow, InvoiceRow
 from storage.reminder_rows import BlockedChatRow
-from storage.unit_of_work import SqlAlchemyUnitOfWork
 from tests.storage.helpers import NEW_THRU, invoice, member, seed_member
 
 AT = datetime(2026, 11, 28, tzinfo=UTC)
@@ -24,6 +26,7 @@ AT = datetime(2026, 11, 28, tzinfo=UTC)
 
 @contextmanager
 def savepoints(database: Database) -> Iterator[list[str]]:
+    """The first word of every SAVEPOINT statement sent (SAVEPOINT, RELEASE, ROLLBACK)."""
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -43,79 +46,84 @@ async def blocked(database: Database) -> list[int]:
         return list(rows.scalars())
 
 
-async def test_alone_it_commits_or_rolls_back_its_own_transaction(
+async def test_a_transaction_commits_on_a_clean_exit_and_rolls_back_on_an_exception(
+    database: Database,
+) -> None:
+    async with database.transaction() as (connection, uow):
+        assert connection.in_transaction()
+        await uow.reminders.mark_blocked(1, AT)
+        await uow.reminders.mark_blocked(2, AT)
+    assert await blocked(database) == [1, 2]
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as (_, uow):
+            await uow.reminders.mark_blocked(3, AT)
+            await uow.reminders.clear_blocked(1)
+            raise RuntimeError("the turn fails after writing")
+    assert await blocked(database) == [1, 2]  # neither the insert nor the delete stayed
+
+
+async def test_the_unit_of_work_factory_is_one_transaction_per_block(
     uow_factory: UnitOfWorkFactory, database: Database
 ) -> None:
     async with uow_factory() as uow:
         await uow.reminders.mark_blocked(1, AT)
-    assert await blocked(database) == []  # left without commit
-    async with uow_factory() as uow:
-        await uow.reminders.mark_blocked(1, AT)
-        await uow.commit()
-        await uow.reminders.mark_blocked(2, AT)  # after a commit: a new transaction
-        await uow.commit()
-        await uow.reminders.mark_blocked(3, AT)  # never committed
-    assert await blocked(database) == [1, 2]
+        assert await uow.reminders.is_blocked(1)  # its own writes, before the commit
+    assert await blocked(database) == [1]
+    with pytest.raises(LookupError):
+        async with uow_factory() as uow:
+            await uow.reminders.mark_blocked(2, AT)
+            await uow.proofs.read(404)  # LookupError: no such proof
+    assert await blocked(database) == [1]
 
 
-async def test_joined_it_is_a_savepoint_of_the_updates_transaction(database: Database) -> None:
+async def test_ordinary_writes_cost_no_savepoint(database: Database) -> None:
     with savepoints(database) as seen:
-        async with database.begin() as connection:
-            async with SqlAlchemyUnitOfWork(connection=connection) as uow:  # writes, commits
-                await uow.reminders.mark_blocked(1, AT)
-                await uow.commit()
-            assert seen == ["SAVEPOINT", "RELEASE"]
-            with pytest.raises(RuntimeError):
-                async with SqlAlchemyUnitOfWork(connection=connection) as uow:  # writes, fails
-                    await uow.reminders.mark_blocked(2, AT)
-                    await uow.reminders.clear_blocked(1)
-                    raise RuntimeError("the use case refuses after writing")
-            assert seen == ["SAVEPOINT", "RELEASE", "SAVEPOINT", "ROLLBACK"]
-            async with SqlAlchemyUnitOfWork(connection=connection) as uow:  # the update goes on
-                assert await uow.reminders.is_blocked(1)
-                await uow.reminders.mark_blocked(3, AT)
-                await uow.commit()
-    assert await blocked(database) == [1, 3]
+        async with database.unit_of_work() as uow:
+            await uow.members.save(member("1"))
+            await uow.reminders.mark_blocked(1, AT)
+            await uow.reminders.clear_blocked(1)
+    assert seen == []
 
 
-async def test_a_use_case_failing_on_a_unique_key_leaves_the_update_usable(
+async def test_a_unique_key_broken_elsewhere_fails_the_whole_transaction(
     database: Database,
 ) -> None:
-    """On PostgreSQL a failed statement aborts the transaction: rolling back to the use
-    case's savepoint is what lets the update's transaction commit its other work."""
-    async with database.uow_factory() as uow:
+    """Only a duplicate invoice is a business rule worth a savepoint. Any other unique-key
+    failure (two members taking one username at once) fails the turn: everything it wrote is
+    rolled back and the update is tried again, when the use case sees the name taken."""
+    async with database.unit_of_work() as uow:
         await uow.members.save(member("1", username="same"))
-        await uow.commit()
-    async with database.begin() as connection:
-        async with SqlAlchemyUnitOfWork(connection=connection) as uow:
+    with pytest.raises(IntegrityError):
+        async with database.unit_of_work() as uow:
             await uow.reminders.mark_blocked(7, AT)
-            await uow.commit()
-        with pytest.raises(IntegrityError):
-            async with SqlAlchemyUnitOfWork(connection=connection) as uow:
-                await uow.members.save(member("2", username="same"))
-                await uow.commit()
-        async with SqlAlchemyUnitOfWork(connection=connection) as uow:
-            assert await uow.members.get("2") is None
-            await uow.reminders.mark_blocked(8, AT)
-            await uow.commit()
-    assert await blocked(database) == [7, 8]
+            await uow.members.save(member("2", username="same"))
+    async with database.unit_of_work() as uow:
+        assert await uow.members.get("2") is None
+    assert await blocked(database) == []
 
 
-async def test_a_duplicate_invoice_in_a_joined_unit_of_work_keeps_its_savepoint(
+async def test_a_duplicate_invoice_rolls_back_to_its_savepoint_and_the_transaction_goes_on(
     database: Database,
 ) -> None:
-    (cpt,) = await seed_member(database.uow_factory)
-    async with (
-        database.begin() as connection,
-        SqlAlchemyUnitOfWork(connection=connection) as uow,
-    ):
-        await uow.invoices.add(invoice("R000001", [cpt]))
-        with pytest.raises(DuplicateInvoiceError):
-            await uow.invoices.add(invoice("R000002", [cpt]))
-        await uow.reminders.mark_blocked(1, AT)
-        await uow.commit()
-    async with database.uow_factory() as uow:
-        assert [i.number for i in await uow.invoices.for_member("123456")] == ["R000001"]
+    """On PostgreSQL a failed statement aborts the whole transaction: rolling back to the
+    insert's own savepoint is what lets the turn commit its other work."""
+    cpt, cet = await seed_member(database.unit_of_work, codes=("CPT", "CET"))
+    with savepoints(database) as seen:
+        async with database.transaction() as (_, uow):
+            await uow.invoices.add(invoice("R000001", [cpt]))
+            with pytest.raises(DuplicateInvoiceError):
+                await uow.invoices.add(invoice("R000002", [cet, cpt]))  # CPT's cycle is taken
+            with pytest.raises(DuplicateInvoiceError):
+                await uow.invoices.add(invoice("R000001", [cet]))  # the number is taken
+            await uow.invoices.add(invoice("R000003", [cet]))
+            await uow.reminders.mark_blocked(1, AT)
+    assert seen == ["SAVEPOINT", "RELEASE"] + ["SAVEPOINT", "ROLLBACK"] * 2 + [
+        "SAVEPOINT",
+        "RELEASE",
+    ]
+    async with database.unit_of_work() as uow:
+        numbers = [i.number for i in await uow.invoices.for_member("123456")]
+    assert numbers == ["R000001", "R000003"]
     assert await blocked(database) == [1]
 
 
@@ -125,14 +133,14 @@ async def test_a_cycle_invoice_added_by_another_transaction_is_found_after_the_d
     """The certifications' read tells the invoice repository that the cycle had no invoice;
     when another transaction's invoice then wins the cycle (DuplicateInvoiceError), the
     cycle is read again: the winner's invoice is found (as renewal.issue_invoice expects)."""
-    (cpt,) = await seed_member(database.uow_factory)
+    (cpt,) = await seed_member(database.unit_of_work)
     assert cpt.id is not None
-    async with database.uow_factory() as uow:
+    async with database.transaction() as (connection, uow):
         (cert,) = await uow.certifications.for_member("123456")
         assert await uow.invoices.for_cycle(cpt.id, cpt.thru_date) is None  # known: none
         # another transaction's invoice, as if committed meanwhile (behind the repositories)
         won = invoice("R000009", [cpt])
-        await uow.connection.execute(
+        await connection.execute(
             insert(InvoiceRow),
             {
                 "number": won.number,
@@ -144,7 +152,7 @@ async def test_a_cycle_invoice_added_by_another_transaction_is_found_after_the_d
                 "status": won.status.value,
             },
         )
-        await uow.connection.execute(
+        await connection.execute(
             insert(InvoiceLineRow),
             {
                 "invoice_number": won.number,
@@ -161,12 +169,41 @@ async def test_a_cycle_invoice_added_by_another_transaction_is_found_after_the_d
 
 
 async def test_an_invoice_added_is_known_for_its_cycle(database: Database) -> None:
-    cpt, cet = await seed_member(database.uow_factory, codes=("CPT", "CET"))
+    cpt, cet = await seed_member(database.unit_of_work, codes=("CPT", "CET"))
     assert cpt.id is not None and cet.id is not None
-    async with database.uow_factory() as uow:
+    async with database.unit_of_work() as uow:
         await uow.certifications.for_member("123456")
         await uow.invoices.add(invoice("R000001", [cpt, cet]))
         for cert in (cpt, cet):
             found = await uow.invoices.for_cycle(cert.id or 0, cert.thru_date)
             assert found is not None and found.number == "R000001"
             assert [line.code for line in found.lines] == ["CPT", "CET"]
+
+
+async def test_on_sqlite_transactions_of_one_process_queue_on_its_writer_lock(
+    database: Database,
+) -> None:
+    """SQLite has one writer: this process's transactions wait for each other in-process
+    (not in SQLite's busy handler). PostgreSQL: no queue, they run side by side."""
+    order: list[str] = []
+    inside = asyncio.Event()
+
+    async def first() -> None:
+        async with database.unit_of_work() as uow:
+            await uow.reminders.mark_blocked(1, AT)
+            inside.set()
+            await asyncio.sleep(0.05)
+            order.append("first ends")
+
+    async def second() -> None:
+        await inside.wait()
+        async with database.unit_of_work() as uow:
+            order.append("second begins")
+            await uow.reminders.mark_blocked(2, AT)
+
+    await asyncio.gather(first(), second())
+    if database.writer is None:
+        assert order == ["second begins", "first ends"]
+    else:
+        assert order == ["first ends", "second begins"]
+    assert await blocked(database) == [1, 2]
