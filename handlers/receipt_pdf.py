@@ -51,8 +51,9 @@ class ReceiptData:
         )
 
 
-def _latin1(text: str) -> str:
-    """The core PDF fonts are Latin-1: replace what they cannot draw."""
+def _drawable(text: str) -> str:
+    """The core PDF fonts draw Latin-1 (fpdf2's default core_fonts_encoding): replace what
+    they cannot (a name in another script, a euro sign) with '?'."""
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
@@ -60,6 +61,7 @@ def build_receipt(data: ReceiptData) -> bytes:
     pdf = FPDF(format="Letter")
     pdf.set_title("ACSM recertification receipt")
     pdf.set_author("American College of Sports Medicine")
+    pdf.set_creation_date(data.paid_at)  # the same receipt is the same file, whenever built
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, "American College of Sports Medicine (ACSM)", new_x="LMARGIN", new_y="NEXT")
@@ -73,7 +75,7 @@ def build_receipt(data: ReceiptData) -> bytes:
         ("Charge ID", data.charge_id),
     ):
         pdf.cell(40, 7, f"{label}:")
-        pdf.cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 7, _drawable(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 12)
     pdf.cell(30, 8, "Invoice", border="B")
@@ -81,8 +83,8 @@ def build_receipt(data: ReceiptData) -> bytes:
     pdf.cell(0, 8, "Amount", border="B", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 12)
     for line in data.lines:
-        pdf.cell(30, 8, line.number)
-        pdf.cell(120, 8, _latin1(line.description))
+        pdf.cell(30, 8, _drawable(line.number))
+        pdf.cell(120, 8, _drawable(line.description))
         pdf.cell(0, 8, format_usd(line.amount_cents), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "B", 12)
     pdf.cell(150, 10, "Total paid (USD)", border="T")
