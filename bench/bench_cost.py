@@ -64,6 +64,10 @@ SMALL, LARGE = 1_000, 50_000  # members in the database
 FIRST_USER_ID = 5_550_001  # the emulator's first user id
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REPLY_TIMEOUT = 30.0
+BURST_EACH = 10  # questions per member in the burst (COST_MEMBERS members: 1,000 in all)
+BURST_TIMEOUT = 180.0  # paced at ~30 replies/s, a burst of 1,000 takes over 30 s
+DOWNLOAD_SECONDS = 8.0
+CERTIFICATE = b"%PDF-1.7\n%certificate of completion\n" + bytes(range(256)) * 8
 
 
 @dataclass
@@ -82,6 +86,8 @@ class Result:
     name: str
     cpu_ms: float | None = None  # per update, limits off, SMALL members
     cpu_ms_large: float | None = None  # per update, limits off, LARGE members
+    burst_ms: float | None = None  # CPU per update, a burst at once, limits on
+    download_p99: float | None = None  # others' p99 ms while a download takes 8 s
     rate_off: float | None = None  # updates/s
     rate_on: float | None = None
     p50: float | None = None
@@ -235,16 +241,68 @@ async def measure_cost(bot: BotProcess, users: list[Any], rounds: int) -> tuple[
 
 
 @contextlib.contextmanager
-def limits_on(emulator: TelegramEmulator, bot: BotProcess) -> Any:
-    """Telegram's limits on in the emulator, and the bot's own pacing with them."""
+def limits_on(emulator: TelegramEmulator) -> Any:
+    """Telegram's limits on in the emulator (the bot paces itself: a `-limited` kind)."""
     emulator.flood = FloodControl()
     emulator.rate_limit = True
-    bot.signal(signal.SIGHUP)
     try:
         yield
     finally:
         emulator.rate_limit = False
-        bot.signal(signal.SIGHUP)
+
+
+@contextlib.asynccontextmanager
+async def running(kind: str, emulator: TelegramEmulator, tmp: Path, url: str = "") -> Any:
+    bot = BotProcess(kind, emulator, tmp, url)
+    try:
+        await bot.ready()
+        yield bot
+    except BaseException:
+        print(f"{kind} log:\n{bot.log.read_text()[-3000:]}", file=sys.stderr)
+        raise
+    finally:
+        await bot.stop()
+
+
+async def measure_burst(bot: BotProcess, users: list[Any], each: int) -> float:
+    """CPU ms per update when every member sends `each` questions at once, Telegram's limits
+    on: the updates wait their turn (paced replies), as in a real rush."""
+    step(f"{bot.kind}: a burst of {len(users) * each} questions at once, limits on")
+    await closed_loop(users, 1, None)  # warm up: every member once
+    cpu = bot.cpu_seconds()
+    await asyncio.gather(*(user.send(QUESTION) for _ in range(each) for user in users))
+
+    async def answered(user: Any) -> None:
+        for _ in range(each):
+            await user.next_message(timeout=BURST_TIMEOUT)
+
+    await asyncio.gather(*(answered(user) for user in users))
+    return (bot.cpu_seconds() - cpu) / (len(users) * each) * 1000
+
+
+async def to_proof_step(user: Any) -> None:
+    """The member is at /addcec's last step: send the certificate."""
+    for answer in ("/addcec", "Squat clinic", "NSCA", "03/15/2026", "2.5"):
+        await user.send(answer)
+        await user.next_message(timeout=REPLY_TIMEOUT)
+    await user.press("Other organization")
+    await user.next_message(timeout=REPLY_TIMEOUT)
+
+
+async def measure_during_download(
+    emulator: TelegramEmulator, downloader: Any, users: list[Any]
+) -> tuple[list[float], int]:
+    """Others' reply times while one member's certificate takes DOWNLOAD_SECONDS to fetch."""
+    await to_proof_step(downloader)
+    held = emulator.hold_next(match=lambda method, params: method == "getFile")
+    await downloader.send_document("certificate.pdf", CERTIFICATE, "application/pdf")
+    await asyncio.wait_for(held.arrived.wait(), REPLY_TIMEOUT)
+    step(f"a certificate download held {DOWNLOAD_SECONDS:.0f} s; {len(users)} others chatting")
+    samples, lost = await measure_latency(users, DOWNLOAD_SECONDS)
+    held.release(execute=True)
+    reply = await downloader.next_message(timeout=REPLY_TIMEOUT)
+    assert "Logged with its certificate" in reply.text, reply.text
+    return samples, lost
 
 
 async def measure_limited(users: list[Any], seconds: float) -> float:
@@ -293,26 +351,22 @@ def percentile(values: list[float], p: float) -> float:
 # -- the runs -----------------------------------------------------------------------
 
 
-async def run_echo(kind: str, sizes: Sizes, tmp: Path, full: bool) -> Result:
-    result = Result(kind)
+async def run_echo(sizes: Sizes, tmp: Path, full: bool) -> list[Result]:
+    bare, limited = Result("echo"), Result("echo-limited")
     async with TelegramEmulator(spec=None) as emulator:
         users = [emulator.new_user(f"M{i}") for i in range(LATENCY_MEMBERS)]
-        bot = BotProcess(kind, emulator, tmp)
-        try:
-            await bot.ready()
-            result.cpu_ms, result.rate_off = await measure_cost(
-                bot, users[:COST_MEMBERS], sizes.rounds
-            )
-            if full:
-                with limits_on(emulator, bot):
-                    result.rate_on = await measure_limited(
+        async with running("echo", emulator, tmp) as bot:
+            bare.cpu_ms, bare.rate_off = await measure_cost(bot, users[:COST_MEMBERS], sizes.rounds)
+        if full:
+            async with running("echo-limited", emulator, tmp) as bot:
+                with limits_on(emulator):
+                    limited.burst_ms = await measure_burst(bot, users[:COST_MEMBERS], BURST_EACH)
+                    limited.rate_on = await measure_limited(
                         users[:COST_MEMBERS], sizes.limited_seconds
                     )
-                    samples, result.lost = await measure_latency(users, sizes.latency_seconds)
-                result.p50, result.p99 = statistics.median(samples), percentile(samples, 99)
-        finally:
-            await bot.stop()
-    return result
+                    samples, limited.lost = await measure_latency(users, sizes.latency_seconds)
+                limited.p50, limited.p99 = statistics.median(samples), percentile(samples, 99)
+    return [bare, limited] if full else [bare]
 
 
 async def run_ours(db: str, url: str, sizes: Sizes, tmp: Path, profile: bool) -> Result:
@@ -323,20 +377,26 @@ async def run_ours(db: str, url: str, sizes: Sizes, tmp: Path, profile: bool) ->
     try:
         async with TelegramEmulator(spec=None) as emulator:
             users = [emulator.new_user(f"M{i}") for i in range(LATENCY_MEMBERS)]
-            bot = BotProcess("acsm", emulator, tmp, url)
-            try:
-                await bot.ready()
+            async with running("acsm", emulator, tmp, url) as bot:
                 result.cpu_ms, result.rate_off = await measure_cost(
                     bot, users[:COST_MEMBERS], sizes.rounds
                 )
-                with limits_on(emulator, bot):
+                samples, lost = await measure_during_download(
+                    emulator, users[-1], users[COST_MEMBERS : LATENCY_MEMBERS - 1]
+                )
+                result.download_p99, result.lost = percentile(samples, 99), lost
+            async with running("acsm-limited", emulator, tmp, url) as bot:
+                with limits_on(emulator):
+                    result.burst_ms = await measure_burst(bot, users[:COST_MEMBERS], BURST_EACH)
                     result.rate_on = await measure_limited(
                         users[:COST_MEMBERS], sizes.limited_seconds
                     )
-                    samples, result.lost = await measure_latency(users, sizes.latency_seconds)
+                    samples, lost = await measure_latency(users, sizes.latency_seconds)
                 result.p50, result.p99 = statistics.median(samples), percentile(samples, 99)
-                step(f"{LARGE:,} members in the database")
-                await add_members(database, SMALL, LARGE)
+                result.lost += lost
+            step(f"{LARGE:,} members in the database")
+            await add_members(database, SMALL, LARGE)
+            async with running("acsm", emulator, tmp, url) as bot:
                 result.cpu_ms_large, _ = await measure_cost(bot, users[:COST_MEMBERS], sizes.rounds)
                 if profile:
                     bot.signal(signal.SIGUSR1)
@@ -346,11 +406,6 @@ async def run_ours(db: str, url: str, sizes: Sizes, tmp: Path, profile: bool) ->
                     kept = Path(tempfile.gettempdir()) / f"acsm-bench-{db}.prof"
                     bot.profile.replace(kept)
                     print_profile(result.name, kept)
-            except BaseException:
-                print(f"{bot.kind} log:\n{bot.log.read_text()[-3000:]}", file=sys.stderr)
-                raise
-            finally:
-                await bot.stop()
     finally:
         await database.dispose()
     return result
@@ -370,6 +425,7 @@ def fmt(value: float | None, pattern: str = "{:.2f}") -> str:
 
 def report(results: list[Result], sizes: Sizes) -> None:
     echo = next((r for r in results if r.name == "echo"), Result("echo"))
+    limited = next((r for r in results if r.name == "echo-limited"), Result("echo-limited"))
     print()
     print(
         f"cost per update: {COST_MEMBERS} logged-in members asking {QUESTION!r}, "
@@ -378,22 +434,28 @@ def report(results: list[Result], sizes: Sizes) -> None:
     head = (
         f"{'bot':<18}{'CPU ms/upd':>11}{'x echo':>8}{'upd/s off':>10}{'upd/s on':>10}"
         f"{'p50 ms':>8}{'p99 ms':>8}{'CPU@1k':>8}{'CPU@50k':>8}"
+        f"{'burst ms':>9}{'x lim.':>8}{'dl p99':>8}"
     )
     print(head)
     print("-" * len(head))
     for r in results:
         ratio = r.cpu_ms / echo.cpu_ms if r.cpu_ms and echo.cpu_ms else None
+        burst = r.burst_ms / limited.burst_ms if r.burst_ms and limited.burst_ms else None
         print(
             f"{r.name:<18}{fmt(r.cpu_ms):>11}{fmt(ratio, '{:.2f}x'):>8}"
             f"{fmt(r.rate_off, '{:.0f}'):>10}{fmt(r.rate_on, '{:.1f}'):>10}"
             f"{fmt(r.p50, '{:.1f}'):>8}{fmt(r.p99, '{:.1f}'):>8}"
             f"{fmt(r.cpu_ms if r.cpu_ms_large else None):>8}{fmt(r.cpu_ms_large):>8}"
+            f"{fmt(r.burst_ms):>9}{fmt(burst, '{:.2f}x'):>8}{fmt(r.download_p99, '{:.1f}'):>8}"
         )
         if r.lost:
             print(f"  ({r.lost} questions unanswered within {REPLY_TIMEOUT:.0f} s)")
     print(
         f"(upd/s on: Telegram's limits on, ~30 messages/s; p50/p99: {LATENCY_MEMBERS} members, "
         f"~{LATENCY_RATE:.0f} messages/s, limits on; CPU@1k/50k: members in the database. "
+        f"burst: CPU ms per update when {COST_MEMBERS} members send {BURST_EACH} questions "
+        "each at once, limits on, beside echo-limited (AIORateLimiter); dl p99: others' "
+        f"replies while one certificate takes {DOWNLOAD_SECONDS:.0f} s to download. "
         "Wall-clock figures are indicative on a shared machine.)"
     )
 
@@ -412,8 +474,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         if not args.no_echo:
-            results.append(await run_echo("echo", sizes, tmp, full=False))
-            results.append(await run_echo("echo-limited", sizes, tmp, full=True))
+            results.extend(await run_echo(sizes, tmp, full=True))
         databases = ([] if args.no_sqlite else ["sqlite"]) + (["postgres"] if args.postgres else [])
         for db in databases:
             async with bench_database(db, tmp, args.postgres) as url:

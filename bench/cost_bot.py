@@ -1,18 +1,18 @@
 """A bot for bench/bench_cost.py, run in its own process so that its CPU time is its own.
 
-    python bench/cost_bot.py echo|echo-limited|acsm BASE_URL FILE_URL TOKEN [DATABASE_URL]
+    python bench/cost_bot.py KIND BASE_URL FILE_URL TOKEN [DATABASE_URL]
 
 - `echo`: a bare python-telegram-bot echo bot (the reference): run_polling, one
-  MessageHandler replying with the text it got.
-- `echo-limited`: the same with python-telegram-bot's AIORateLimiter, so that it survives
-  Telegram's limits (429) as ours does.
+  MessageHandler replying with the text it got; no rate limiter.
+- `echo-limited`: the same with python-telegram-bot's AIORateLimiter (its default pacing,
+  ~30 messages/s overall), so that it lives within Telegram's limits as ours does.
 - `acsm`: our Application (bot/app.py), polled by bot/polling.py, on DATABASE_URL, with a
-  clock running from 2026-11-28 17:00 UTC (renewals open).
+  clock running from 2026-11-28 17:00 UTC (renewals open); its rate limiter retries but
+  does not pace (what the bot itself can do, beside `echo`).
+- `acsm-limited`: the same as in production, paced (beside `echo-limited`).
 
 Prints "ready" once polling; stops on SIGTERM. SIGUSR1 starts cProfile, SIGUSR2 writes the
-profile to the file named by ACSM_BENCH_PROFILE. The bot's own pacing (AIORateLimiter's
-~30 messages/s overall) starts off, to measure what the bot itself can do; SIGHUP switches it
-on and off (on for runs with Telegram's limits on).
+profile to the file named by ACSM_BENCH_PROFILE.
 """
 
 from __future__ import annotations
@@ -58,19 +58,6 @@ def profiling_signals() -> None:
     signal.signal(signal.SIGUSR2, stop)
 
 
-def pacing_signal(limiter: Any) -> None:
-    """SIGHUP: the rate limiter's overall pacing on/off (starts off). 429s are retried anyway."""
-    if limiter is None:
-        return
-    saved = [limiter._base_limiter]
-    limiter._base_limiter = None
-
-    def toggle(*_: Any) -> None:
-        saved[0], limiter._base_limiter = limiter._base_limiter, saved[0]
-
-    signal.signal(signal.SIGHUP, toggle)
-
-
 def ready() -> None:
     print("ready", flush=True)
 
@@ -85,7 +72,6 @@ def run_echo(base_url: str, file_url: str, token: str, limited: bool) -> None:
         await update.message.reply_text(update.message.text)
 
     async def post_init(app: Any) -> None:
-        pacing_signal(app.bot.rate_limiter)
         ready()
 
     builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url)
@@ -96,7 +82,9 @@ def run_echo(base_url: str, file_url: str, token: str, limited: bool) -> None:
     app.run_polling(poll_interval=0, timeout=10, stop_signals=(signal.SIGTERM, signal.SIGINT))
 
 
-async def run_acsm(base_url: str, file_url: str, token: str, database_url: str) -> None:
+async def run_acsm(
+    base_url: str, file_url: str, token: str, database_url: str, *, paced: bool
+) -> None:
     from pydantic import SecretStr
 
     from bot.app import build_application, make_rules
@@ -111,11 +99,11 @@ async def run_acsm(base_url: str, file_url: str, token: str, database_url: str) 
         payment_provider_token=SecretStr("TEST:provider"),
     )
     database = Database(database_url)
-    app = build_application(settings, database, make_rules(settings, RunningClock()), token=token)
+    rules = make_rules(settings, RunningClock())
+    app = build_application(settings, database, rules, token=token, pacing=paced)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with PollingBot(app, poll_timeout=10):
-        pacing_signal(app.bot.rate_limiter)
         ready()
         await stop.wait()
     await database.dispose()
@@ -124,7 +112,7 @@ async def run_acsm(base_url: str, file_url: str, token: str, database_url: str) 
 def main(argv: list[str]) -> None:
     # Logging as in production: ours through bot/logging_setup.py at INFO, the echo bot as
     # python-telegram-bot's examples set it up (INFO, httpx at WARNING).
-    if argv[0] == "acsm":
+    if argv[0].startswith("acsm"):
         from bot.logging_setup import configure_logging
 
         configure_logging("INFO")
@@ -136,7 +124,7 @@ def main(argv: list[str]) -> None:
     if kind in ("echo", "echo-limited"):
         run_echo(base_url, file_url, token, limited=kind == "echo-limited")
     else:
-        asyncio.run(run_acsm(base_url, file_url, token, argv[4]))
+        asyncio.run(run_acsm(base_url, file_url, token, argv[4], paced=kind == "acsm-limited"))
 
 
 if __name__ == "__main__":

@@ -78,6 +78,7 @@ def build_application(
     rules: Rules,
     *,
     token: str | None = None,
+    pacing: bool = True,
 ) -> ChatApplication:
     """The real Application: handlers, the turn runner (one transaction per update) and its
     dispatcher, the error handler. Updates are stored in the inbox by bot/polling.py or
@@ -94,7 +95,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_file_url)
         .context_types(ContextTypes(context=ChatContext))
-        .rate_limiter(RetryingRateLimiter())
+        .rate_limiter(RetryingRateLimiter(pacing=pacing))
         .post_init(announce_commands)
         .build()
     )

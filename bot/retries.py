@@ -21,8 +21,16 @@ log = logging.getLogger(__name__)
 
 
 class RetryingRateLimiter(AIORateLimiter):
-    def __init__(self, server_error_retries: int = 3, backoff: float = 0.5) -> None:
-        super().__init__(max_retries=3)
+    """`pacing=False` keeps the retries but not the pacing (AIORateLimiter's documented rate
+    0): for measuring what the bot itself can do (bench/)."""
+
+    def __init__(
+        self, server_error_retries: int = 3, backoff: float = 0.5, *, pacing: bool = True
+    ) -> None:
+        if pacing:
+            super().__init__(max_retries=3)
+        else:
+            super().__init__(overall_max_rate=0, group_max_rate=0, max_retries=3)
         self.server_error_retries = server_error_retries
         self.backoff = backoff
 
