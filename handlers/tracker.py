@@ -8,8 +8,6 @@ certificate is downloaded inside the handler and stored with the activity in one
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
@@ -25,9 +23,10 @@ from telegram.ext import (
 from domain.cecs import format_cecs
 from domain.errors import InvalidInputError
 from domain.services import auth, tracker
-from domain.services.tracker import ActivityView, CycleLog, NewActivity
+from domain.services.tracker import ActivityView, CycleLog
 from domain.tracker import Organization
 from domain.validation import fit_telegram
+from handlers.activity_draft import ActivityDraft
 from handlers.context import ChatContext
 from handlers.conversation import STRAY_MESSAGE, Conversation, please_answer
 from handlers.files import DownloadFailedError, download
@@ -62,8 +61,12 @@ def telegram_id(update: Update) -> int:
     return update.effective_user.id
 
 
-def data(context: ChatContext) -> dict[str, object]:
-    return context.turn.recall(NAME)
+def draft(context: ChatContext) -> ActivityDraft:
+    return ActivityDraft.from_json(context.turn.recall(NAME))
+
+
+def keep(context: ChatContext, **answers: object) -> None:
+    context.turn.remember(NAME, **draft(context).but(**answers).to_json())
 
 
 # ---- entry -------------------------------------------------------------------------------
@@ -97,7 +100,7 @@ async def start_with_proof(update: Update, context: ChatContext) -> str:
         int(data_suffix(update).rpartition(":")[2]),
     )
     context.turn.enter(NAME, TITLE)
-    context.turn.remember(NAME, proof_id=proof.id)
+    keep(context, proof_id=proof.id)
     context.turn.edit_or_say("Certificate kept.")
     context.turn.say(ASK_TITLE)
     return TITLE
@@ -112,7 +115,7 @@ async def got_title(update: Update, context: ChatContext) -> str:
     except InvalidInputError as exc:
         context.turn.say(f"{escape(str(exc))} Type the activity's title.")
         return TITLE
-    context.turn.remember(NAME, title=title)
+    keep(context, title=title)
     context.turn.say("Who provided it (organization or company)?")
     return PROVIDER
 
@@ -123,7 +126,7 @@ async def got_provider(update: Update, context: ChatContext) -> str:
     except InvalidInputError as exc:
         context.turn.say(f"{escape(str(exc))} Type the provider.")
         return PROVIDER
-    context.turn.remember(NAME, provider=provider)
+    keep(context, provider=provider)
     context.turn.say("When did you complete it? MM/DD/YYYY, YYYY-MM-DD or today.")
     return DATE
 
@@ -137,7 +140,7 @@ async def got_date(update: Update, context: ChatContext) -> str:
     except InvalidInputError as exc:
         context.turn.say(f"{escape(str(exc))}\nType the date again, or /cancel.")
         return DATE
-    context.turn.remember(NAME, completed_on=day.isoformat())
+    keep(context, completed_on=day)
     context.turn.say("How many CECs did it earn? (steps of 0.5, e.g. 2 or 1.5)")
     return CECS
 
@@ -148,7 +151,7 @@ async def got_cecs(update: Update, context: ChatContext) -> str:
     except InvalidInputError as exc:
         context.turn.say(f"{escape(str(exc))}\nType the CECs again, e.g. 2 or 1.5.")
         return CECS
-    context.turn.remember(NAME, cecs=str(cecs))
+    keep(context, cecs=cecs)
     context.turn.say(
         "Was it an ACSM activity, or from another organization?",
         keyboard([("ACSM", "ac:org:acsm"), ("Other organization", "ac:org:other")]),
@@ -159,11 +162,12 @@ async def got_cecs(update: Update, context: ChatContext) -> str:
 @domain_errors()
 async def got_org(update: Update, context: ChatContext) -> str | int:
     organization = Organization(pressed_data(update).rpartition(":")[2])
-    context.turn.remember(NAME, organization=organization.value)
+    keep(context, organization=organization)
     context.turn.answer_button()
     context.turn.edit_or_say(f"Organization: {ORG_LABELS[organization]}.")
-    if data(context).get("proof_id") is not None:
-        return await save(update, context, proof_id=int(str(data(context)["proof_id"])))
+    kept = draft(context).proof_id
+    if kept is not None:
+        return await save(update, context, proof_id=kept)
     context.turn.say(
         "Last step: send the certificate as a photo or PDF (up to 10 MB), or skip it.",
         keyboard([("Skip the certificate", "ac:skip")]),
@@ -194,17 +198,6 @@ async def skip_proof(update: Update, context: ChatContext) -> str | int:
     return await save(update, context)
 
 
-def new_activity(context: ChatContext) -> NewActivity:
-    found = data(context)
-    return NewActivity(
-        title=str(found["title"]),
-        provider=str(found["provider"]),
-        completed_on=date.fromisoformat(str(found["completed_on"])),
-        cecs=Decimal(str(found["cecs"])),
-        organization=Organization(str(found["organization"])),
-    )
-
-
 async def save(
     update: Update,
     context: ChatContext,
@@ -212,11 +205,15 @@ async def save(
     proof_id: int | None = None,
     proof_data: bytes | None = None,
 ) -> int:
+    activity = draft(context).activity()
+    if activity is None:  # an answer did not survive (an older version's conversation)
+        context.turn.say("Some answers were lost on our side, sorry. /addcec to start again.")
+        return ConversationHandler.END
     view = await tracker.log_activity(
         context.uow(),
         context.rules,
         telegram_id(update),
-        new_activity(context),
+        activity,
         proof_id=proof_id,
         proof_data=proof_data,
     )
@@ -231,11 +228,9 @@ async def save(
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
-    proof_id = data(context).get("proof_id")
+    proof_id = draft(context).proof_id
     if proof_id is not None:
-        await tracker.discard_proof(
-            context.uow(), context.rules, telegram_id(update), int(str(proof_id))
-        )
+        await tracker.discard_proof(context.uow(), context.rules, telegram_id(update), proof_id)
     context.turn.say("Nothing was logged. /addcec to start again.")
     return ConversationHandler.END
 

@@ -5,13 +5,17 @@ tests/domain, because both modules import python-telegram-bot."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from domain.services.tracker import NewActivity
+from domain.tracker import Organization
+from handlers.activity_draft import ActivityDraft
 from handlers.outbox import Outbox, Sender
 from handlers.receipt_pdf import ReceiptData, ReceiptLine
 from handlers.turn import ConversationState
@@ -160,3 +164,36 @@ async def test_replies_kept_in_the_database_are_sent_as_they_would_have_been(
         strict=True,
     ):
         assert ReceiptData.from_json(reply["receipt"]) == operation[2]
+
+
+# ---- the /addcec wizard's typed draft ---------------------------------------------------------
+
+drafts = st.builds(
+    ActivityDraft,
+    title=st.none() | st.text(min_size=1, max_size=30),
+    provider=st.none() | st.text(min_size=1, max_size=30),
+    completed_on=st.none() | st.dates(),
+    cecs=st.none() | st.integers(0, 400).map(lambda halves: Decimal(halves) / 2),
+    organization=st.none() | st.sampled_from(Organization),
+    proof_id=st.none() | st.integers(1, 2**31),
+)
+
+
+@given(drafts)
+def test_an_activity_draft_comes_back_the_same(draft: ActivityDraft) -> None:
+    assert ActivityDraft.from_json(stored(draft.to_json())) == draft
+
+
+@given(st.dictionaries(st.sampled_from(["title", "cecs", "completed_on", "proof_id"]), json_values))
+def test_a_damaged_draft_reads_back_with_answers_missing_never_fails(data: dict[str, Any]) -> None:
+    read = ActivityDraft.from_json(stored(data))
+    assert read.activity() is None  # never a half-read activity logged
+
+
+def test_a_complete_draft_is_the_activity_to_log() -> None:
+    draft = ActivityDraft("Squat clinic", "NSCA", date(2026, 3, 15), Decimal("2.5"))
+    assert draft.activity() is None  # the organization is still missing
+    done = draft.but(organization=Organization.OTHER).activity()
+    assert done == NewActivity(
+        "Squat clinic", "NSCA", date(2026, 3, 15), Decimal("2.5"), Organization.OTHER
+    )
