@@ -136,6 +136,7 @@ class TelegramEmulator:
         self._changed = asyncio.Event()
         self._in_flight = 0
         self._last_activity = time.monotonic()
+        self._busy_checks: list[Callable[[], bool]] = []
         self._runner: web.AppRunner | None = None
         self.base_url = self.base_file_url = ""
 
@@ -394,6 +395,15 @@ class TelegramEmulator:
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
 
+    def add_busy_check(self, busy: Callable[[], bool]) -> None:
+        """`settle` also waits until `busy()` is false: for a bot that confirms updates before
+        it handles them (it stores them first), so confirmation alone does not mean done."""
+        self._busy_checks.append(busy)
+
+    def remove_busy_check(self, busy: Callable[[], bool]) -> None:
+        if busy in self._busy_checks:
+            self._busy_checks.remove(busy)
+
     def resolve_chat(self, chat_id: Any) -> Chat:
         chat = self._find_chat(chat_id)
         if chat is None:
@@ -457,8 +467,9 @@ class TelegramEmulator:
         """Wait until the bot has finished with everything sent so far.
 
         Exactly: every queued update has been confirmed by a getUpdates offset, no Bot API
-        call other than getUpdates is in progress, and for `quiet` seconds there has been no
-        call (start or end), no confirmation, no new update and no chat change. Raises
+        call other than getUpdates is in progress, no busy check (`add_busy_check`) says
+        busy, and for `quiet` seconds there has been no call (start or end), no
+        confirmation, no new update and no chat change. Raises
         TimeoutError otherwise (e.g. the bot is not polling). A handler that works silently
         for longer than `quiet` before its first call can make settle return early: pass a
         larger `quiet` for such steps.
@@ -466,7 +477,12 @@ class TelegramEmulator:
         deadline = time.monotonic() + timeout
         while True:
             idle = time.monotonic() - self._last_activity
-            if self.updates.unconfirmed == 0 and self._in_flight == 0 and idle >= quiet:
+            if (
+                self.updates.unconfirmed == 0
+                and self._in_flight == 0
+                and idle >= quiet
+                and not any(busy() for busy in self._busy_checks)
+            ):
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(

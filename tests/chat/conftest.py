@@ -6,7 +6,7 @@ Every test fails if the bot made a call the Bot API specification rejects.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,18 +52,25 @@ class ChatBot:
             payment_provider_token=SecretStr("TEST:provider"),
         )
         self._polling: PollingBot | None = None
+        self._busy: Callable[[], bool] = lambda: False
 
     async def start(self) -> None:
         application = build_application(
             self.settings, self.database, self.rules, token=self.emulator.token
         )
         self._polling = PollingBot(application)
+        # Updates are confirmed once stored, before they are handled: the emulator's settle()
+        # must also wait for the updates in hand.
+        dispatcher = self._polling.processing.dispatcher
+        self._busy = lambda: dispatcher.in_hand > 0
+        self.emulator.add_busy_check(self._busy)
         await self._polling.__aenter__()
 
     async def stop(self) -> None:
         if self._polling is not None:
             await self._polling.__aexit__(None, None, None)
             self._polling = None
+            self.emulator.remove_busy_check(self._busy)
 
     async def restart(self) -> None:
         await self.stop()

@@ -34,6 +34,25 @@ async def test_settle_times_out_when_nobody_polls(emulator: TelegramEmulator) ->
     assert time.monotonic() - started < 1
 
 
+async def test_settle_waits_while_a_busy_check_says_busy(
+    emulator: TelegramEmulator, echo_bot: Any
+) -> None:
+    """A bot that confirms updates before handling them registers what it still holds."""
+    held = {"busy": True}
+
+    def busy() -> bool:
+        return held["busy"]
+
+    emulator.add_busy_check(busy)
+    with pytest.raises(TimeoutError):
+        await emulator.settle(timeout=0.3)
+    held["busy"] = False
+    await emulator.settle(timeout=5)
+    emulator.remove_busy_check(busy)
+    held["busy"] = True
+    await emulator.settle(timeout=5)  # removed: no longer asked
+
+
 async def test_deleted_user_message_is_flagged(emulator: TelegramEmulator, api: Any) -> None:
     ann = emulator.new_user(first_name="Ann")
     await ann.send("/login")
