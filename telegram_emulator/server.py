@@ -131,6 +131,7 @@ class TelegramEmulator:
         self.flood = FloodControl()
         self._faults: dict[str, _Fault] = {}
         self._download_faults: list[str] = []  # "error" or "cut", one per next download
+        self._download_delays: list[float] = []  # seconds, one per next download
         self._hold: Hold | None = None
         self._users: list[Any] = []
         self._changed = asyncio.Event()
@@ -218,7 +219,24 @@ class TelegramEmulator:
             if request.transport is not None:
                 request.transport.close()
             return response
+        delay = self._download_delays.pop(0) if self._download_delays else 0.0
+        if delay > 0:
+            return await self._trickle(request, stored.data, delay)
         return web.Response(body=stored.data, content_type="application/octet-stream")
+
+    async def _trickle(
+        self, request: web.Request, data: bytes, seconds: float
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        response.content_length = len(data)
+        await response.prepare(request)
+        parts = max(1, int(seconds / 0.25))
+        size = -(-len(data) // parts)
+        for start in range(0, len(data), size):
+            await asyncio.sleep(seconds / parts)
+            await response.write(data[start : start + size])
+        await response.write_eof()
+        return response
 
     # -- calls ----------------------------------------------------------------
 
@@ -338,6 +356,11 @@ class TelegramEmulator:
         """The next `times` file downloads fail: a 500 answer, or (`cut`) the connection
         drops after half the bytes."""
         self._download_faults.extend(["cut" if cut else "error"] * times)
+
+    def slow_next_download(self, seconds: float, times: int = 1) -> None:
+        """The next `times` file downloads trickle their bytes over `seconds` (a slow link:
+        data keeps coming, so no read timeout fires)."""
+        self._download_delays.extend([seconds] * times)
 
     def hold_next(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from typing import Any
 
 import httpx
@@ -129,3 +130,19 @@ async def test_downloads_can_fail_be_cut_and_files_be_forgotten(
         assert "invalid file_id" in error.message.lower()
     else:
         raise AssertionError("a forgotten file was still served")
+
+
+async def test_a_slow_download_trickles_its_bytes_and_arrives_whole(
+    emulator: TelegramEmulator,
+) -> None:
+    data = bytes(range(256)) * 20
+    stored = emulator.files.add(data, kind="document", file_name="slow.pdf")
+    emulator.slow_next_download(1.0)
+    url = f"{emulator.base_file_url}{emulator.token}/{stored.file_path}"
+    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as client:  # no read waits 0.5 s
+        started = time.monotonic()
+        slow = await client.get(url)
+        took = time.monotonic() - started
+        quick = await client.get(url)  # only the next one was slow
+    assert slow.content == data == quick.content
+    assert took >= 0.9
