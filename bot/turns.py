@@ -101,7 +101,10 @@ class TurnRunner:
         was claimed). Raises WorkNeeded or UpdateFailed after rolling back."""
         key = _key(update)
         async with self.database.transaction() as (connection, uow):
-            claim = await inbox.claim(connection, update.update_id, key)
+            chat = update.effective_chat
+            claim = await inbox.claim(
+                connection, update.update_id, key, chat.id if chat is not None else None
+            )
             if claim is None:
                 return None
             turn = Turn(
@@ -110,6 +113,7 @@ class TurnRunner:
                 conversation=ConversationState.from_json(claim.conversation),
                 file=fetched,
                 rules=rules,
+                chat_blocked=claim.chat_blocked,
             )
             self.turns.open(turn)
             try:

@@ -117,7 +117,7 @@ async def member_wrote(update: Update, context: ChatContext) -> None:
     chat, message = update.effective_chat, update.message
     if chat is None or message is None or chat.type != chat.PRIVATE:
         return
-    await reminders.member_wrote(context.uow(), chat.id)
+    await reminders.member_wrote(context.uow(), chat.id, marked=context.turn.chat_blocked)
 
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:

@@ -71,6 +71,7 @@ class Turn:
     changed: bool = False  # the conversation must be written back
     failure: BaseException | None = None  # a handler raised: the turn is rolled back
     rules: Rules | None = None  # this turn's (slow work prepared before its transaction)
+    chat_blocked: bool = False  # read with the claim: the chat has a "blocked the bot" mark
 
     # -- the conversation ----------------------------------------------------------------
 

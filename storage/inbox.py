@@ -16,16 +16,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, select, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.orm import ConversationStateRow, InboxRow, table
+from storage.reminder_rows import BlockedChatRow
 from storage.statements import for_dialect, of_dialect, upsert
 
 KEEP = timedelta(days=2)  # done updates are remembered (Telegram redelivers for 24 hours)
 
 INBOX: Table = table(InboxRow)
 STATES: Table = table(ConversationStateRow)
+BLOCKED: Table = table(BlockedChatRow)
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,11 @@ _RECEIVE = for_dialect(
     )
 )
 _STATE_OF_KEY = select(STATES.c.state).where(STATES.c.key == bindparam("key")).scalar_subquery()
-# The claim and the member's conversation in one statement.
+# Whether the chat carries a "blocked the bot" mark (reminders): a member writing lifts it.
+_CHAT_BLOCKED = exists().where(BLOCKED.c.chat_id == bindparam("chat"))
+# The claim, the member's conversation and the chat's mark in one statement.
 _CLAIM = (
-    select(INBOX.c.update_id, _STATE_OF_KEY.label("conversation"))
+    select(INBOX.c.update_id, _STATE_OF_KEY.label("conversation"), _CHAT_BLOCKED.label("blocked"))
     .where(INBOX.c.update_id == bindparam("id"), INBOX.c.done_at.is_(None))
     .with_for_update(of=INBOX, skip_locked=True)
 )
@@ -151,13 +155,17 @@ async def receive(
 @dataclass(frozen=True)
 class Claim:
     conversation: Any  # the member's conversation as stored (JSON), or None
+    chat_blocked: bool = False  # the chat has a "blocked the bot" mark (reminders)
 
 
-async def claim(connection: AsyncConnection, update_id: int, key: str | None) -> Claim | None:
-    """Take the pending update for this transaction, with the member's conversation; None
-    when it is done already or another process has it."""
-    row = (await connection.execute(_CLAIM, {"id": update_id, "key": key or ""})).first()
-    return None if row is None else Claim(row.conversation)
+async def claim(
+    connection: AsyncConnection, update_id: int, key: str | None, chat_id: int | None = None
+) -> Claim | None:
+    """Take the pending update for this transaction, with the member's conversation and the
+    chat's "blocked" mark; None when it is done already or another process has it."""
+    params = {"id": update_id, "key": key or "", "chat": chat_id if chat_id is not None else 0}
+    row = (await connection.execute(_CLAIM, params)).first()
+    return None if row is None else Claim(row.conversation, bool(row.blocked))
 
 
 async def finish(

@@ -219,8 +219,12 @@ async def set_reminders(
     return enabled
 
 
-async def member_wrote(uow: UnitOfWork, chat_id: int) -> None:
-    """The member wrote to the bot: a 403 mark on their chat no longer holds."""
+async def member_wrote(uow: UnitOfWork, chat_id: int, marked: bool | None = None) -> None:
+    """The member wrote to the bot: a 403 mark on their chat no longer holds. `marked`:
+    whether the chat is marked, when the caller read it already (a Telegram turn reads it
+    with its claim); otherwise it is read here."""
     # Read first: a chat is rarely marked, and a read costs no write on every message.
-    if await uow.reminders.is_blocked(chat_id):
+    if marked is None:
+        marked = await uow.reminders.is_blocked(chat_id)
+    if marked:
         await uow.reminders.clear_blocked(chat_id)

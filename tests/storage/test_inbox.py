@@ -142,3 +142,13 @@ async def test_writers_queue_on_sqlite(database: Database) -> None:
 
     await asyncio.gather(*(turn(i) for i in ids))
     assert await run(database, inbox.pending) == []
+
+
+async def test_a_claim_says_whether_the_chat_is_marked_blocked(database: Database) -> None:
+    await run(database, lambda c: inbox.receive(c, [update(21, chat_id=5), update(22)], NOW))
+    async with database.unit_of_work() as uow:
+        await uow.reminders.mark_blocked(5, NOW)
+    marked = await run(database, lambda c: inbox.claim(c, 21, KEY, 5))
+    other = await run(database, lambda c: inbox.claim(c, 22, KEY, 1))
+    assert marked is not None and marked.chat_blocked
+    assert other is not None and not other.chat_blocked
