@@ -32,8 +32,10 @@ from domain.model import Certification
 FIRST_CYCLE_LIMIT_YEARS = 4
 MAX_PROOF_BYTES = 10 * 1024 * 1024
 PROOF_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
-US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# ASCII digits only ([0-9], not \d): '١٢/٣١/٢٠٢٥' or full-width digits are not dates here,
+# as they are not CECs (domain/cecs.py) nor phone numbers (domain/validation.py).
+US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 class Organization(StrEnum):

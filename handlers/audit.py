@@ -162,6 +162,6 @@ def conversation() -> Conversation:
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
     return [
-        CallbackQueryHandler(add_logged, pattern=r"^ad:log:\d{1,12}:\d{1,12}$"),
-        CallbackQueryHandler(submit, pattern=r"^ad:submit:\d{1,12}$"),
+        CallbackQueryHandler(add_logged, pattern=r"^ad:log:[0-9]{1,12}:[0-9]{1,12}$"),
+        CallbackQueryHandler(submit, pattern=r"^ad:submit:[0-9]{1,12}$"),
     ]

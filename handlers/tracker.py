@@ -340,7 +340,7 @@ def conversation() -> Conversation:
         entry_points=[
             CommandHandler("addcec", start),
             CallbackQueryHandler(start, pattern=r"^cec:add$"),
-            CallbackQueryHandler(start_with_proof, pattern=r"^ac:with:\d{1,12}$"),
+            CallbackQueryHandler(start_with_proof, pattern=r"^ac:with:[0-9]{1,12}$"),
         ],
         states={
             TITLE: [MessageHandler(text, got_title)],
@@ -364,8 +364,8 @@ def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
     return [
         CommandHandler("mycecs", show_mycecs),
         CallbackQueryHandler(show_mycecs, pattern=r"^menu:mycecs$"),
-        CallbackQueryHandler(delete_pressed, pattern=r"^mc:del:\d{1,12}$"),
-        CallbackQueryHandler(drop_offered, pattern=r"^ac:drop:\d{1,12}$"),
+        CallbackQueryHandler(delete_pressed, pattern=r"^mc:del:[0-9]{1,12}$"),
+        CallbackQueryHandler(drop_offered, pattern=r"^ac:drop:[0-9]{1,12}$"),
     ]
 
 

@@ -70,7 +70,22 @@ def test_dates_in_three_forms(text: str, expected: date) -> None:
     assert parse_completed_on(text, date(2026, 11, 28)) == expected
 
 
-@pytest.mark.parametrize("text", ["15/03/2026", "02/30/2026", "yesterday", "2026/03/15", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "15/03/2026",
+        "02/30/2026",
+        "yesterday",
+        "2026/03/15",
+        "",
+        # Digits other than ASCII 0-9 are refused, as in CECs and phone numbers:
+        "١٢/٣١/٢٠٢٥",  # Arabic-Indic: 12/31/2025
+        "12/31/٢٠٢٥",  # mixed
+        "۲۰۲۵-۱۲-۳۱",  # Extended Arabic-Indic, ISO form
+        "１２/３１/２０２５",  # full-width
+        "१२/३१/२०२५",  # Devanagari
+    ],
+)
 def test_unreadable_dates_are_refused(text: str) -> None:
     with pytest.raises(InvalidInputError):
         parse_completed_on(text, date(2026, 11, 28))
