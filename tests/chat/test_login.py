@@ -127,3 +127,30 @@ async def test_nothing_typed_at_the_username_prompt_outlives_the_login(
     await ask(ann, "/cancel")
     await log_in(ann, ANN)
     assert "LEE100001" not in (await stored()).upper()
+
+
+async def test_username_and_password_in_one_message_is_deleted_and_kept_nowhere(
+    bot, emulator, database
+) -> None:
+    """Usernames have no spaces: `LEE100001 LEE100001` at the username prompt is a username
+    and a password together. The message is deleted, nothing of it is stored, and the member
+    is asked for the two separately (still at the username step)."""
+    from sqlalchemy import text
+
+    async def stored() -> str:
+        async with database.connect() as connection:
+            rows = await connection.execute(text("SELECT key, state FROM conversation_states"))
+            return str(rows.all())
+
+    ann = emulator.new_user("Ann", "Lee")
+    await ask(ann, "/login")
+    for typed in ("LEE100001 LEE100001", "LEE100001\nMy own secret", " lee100001\twhisper9 "):
+        again = await ask(ann, typed)
+        assert ann.sent[-1].deleted, typed
+        assert "no spaces" in again.text and "deleted" in again.text, again.text
+        stored_now = (await stored()).upper()
+        for part in ("LEE100001", "SECRET", "WHISPER"):
+            assert part not in stored_now, stored_now
+    assert "password" in (await ask(ann, "LEE100001")).text  # the username alone is taken
+    assert not ann.sent[-1].deleted
+    assert "Welcome, Ann Lee" in (await ask(ann, "LEE100001")).text
