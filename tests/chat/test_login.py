@@ -154,3 +154,21 @@ async def test_username_and_password_in_one_message_is_deleted_and_kept_nowhere(
     assert "password" in (await ask(ann, "LEE100001")).text  # the username alone is taken
     assert not ann.sent[-1].deleted
     assert "Welcome, Ann Lee" in (await ask(ann, "LEE100001")).text
+
+
+async def test_an_edited_message_never_acts_outside_a_conversation(bot, emulator) -> None:
+    """Commands and free text answer new messages only: editing an old message into /logout
+    does not log the member out, into a question does not answer it; the member is told the
+    edit changed nothing. A new message still works."""
+    from handlers.conversation import EDITED_OUTSIDE
+
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    hello = await ann.send("hello")
+    assert "did not understand" in (await ann.next_message(timeout=15)).text
+    for edited in ("/logout", "how many CECs do I still need?", "/cancel", "/start"):
+        await ann.edit(hello.message_id, edited)
+        assert (await ann.next_message(timeout=15)).text == EDITED_OUTSIDE, edited
+    # Still logged in: nothing the edits said was done.
+    assert "You still need" in (await ask(ann, "how many CECs do I still need?")).text
+    assert "You are logged out" in (await ask(ann, "/logout")).text
