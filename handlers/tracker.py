@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from domain.cecs import format_cecs
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, NotFoundError
 from domain.services import auth, tracker
 from domain.services.tracker import ActivityView, CycleLog
 from domain.tracker import Organization
@@ -169,7 +169,16 @@ async def got_org(update: Update, context: ChatContext) -> str | int:
     context.turn.edit_or_say(f"Organization: {ORG_LABELS[organization]}.")
     kept = draft(context).proof_id
     if kept is not None:
-        return await save(update, context, proof_id=kept)
+        try:
+            return await save(update, context, proof_id=kept)
+        except NotFoundError:  # removed meanwhile: unattached files are kept for a day
+            keep(context, proof_id=None)
+            context.turn.say(
+                "The certificate you sent earlier is no longer kept (files not used for an "
+                "activity are removed after a day). Send it again as a photo or PDF, or skip it.",
+                keyboard([("Skip the certificate", "ac:skip")]),
+            )
+            return PROOF
     context.turn.say(
         "Last step: send the certificate as a photo or PDF (up to 10 MB), or skip it.",
         keyboard([("Skip the certificate", "ac:skip")]),
