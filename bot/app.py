@@ -39,7 +39,7 @@ from handlers import (
 )
 from handlers import reminders as reminder_handlers
 from handlers.context import DEPS_KEY, ChatApplication, ChatContext, Dependencies
-from handlers.conversation import Conversations
+from handlers.conversation import EDITED_MESSAGE, Conversations, edited_elsewhere
 from handlers.outbox import Sender
 from handlers.replies import expired_button
 from storage.database import Database
@@ -145,6 +145,9 @@ def register_handlers(application: ChatApplication, deps: Dependencies) -> None:
     # the one the member was in); then the commands and buttons that stand alone.
     conversations = [m.conversation() for m in (login, password, renewal, tracker, audit)]
     application.add_handler(Conversations(conversations, deps.turns), group=CONVERSATIONS)
+    # Commands and free text answer new messages only: an edit outside a conversation stops
+    # here (python-telegram-bot's CommandHandler and MessageHandler also match edits).
+    application.add_handler(MessageHandler(EDITED_MESSAGE, edited_elsewhere), group=CONVERSATIONS)
     for module in (login, password, renewal, tracker, audit):
         application.add_handlers(module.handlers(), group=CONVERSATIONS)
     for module in (menu, certifications, invoices, payments, reminder_handlers):

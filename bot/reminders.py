@@ -43,6 +43,7 @@ from domain.services.reminders import (
     plan_reminders,
     reminder_outcome,
 )
+from domain.services.tracker import remove_unattached_proofs
 from handlers.context import ChatApplication, ChatContext
 from handlers.reminders import reminder_markup, reminder_text
 
@@ -163,10 +164,13 @@ class ReminderSender:
 
 
 class ReminderJob:
-    """The running bot's daily run (and the start-up catch-up); one run at a time."""
+    """The running bot's daily run (and the start-up catch-up); one run at a time. Each run
+    first removes the proof files left unattached for more than a day (the CEC tracker's
+    housekeeping: domain/services/tracker.py `remove_unattached_proofs`), then sends."""
 
     def __init__(self, application: ChatApplication, uow_factory: UnitOfWorkFactory, rules: Rules):
         self.application = application
+        self.uow_factory, self.rules = uow_factory, rules
         self.sender = ReminderSender(
             application.bot,
             uow_factory,
@@ -180,10 +184,21 @@ class ReminderJob:
         if self._lock.locked():
             return None
         async with self._lock:
+            await self.remove_unattached_proofs()
             counts = await self.sender.run()
             self.finished.set()
         log.info("reminders: %s", counts.line())
         return counts
+
+    async def remove_unattached_proofs(self) -> None:
+        """A failure here (e.g. a member attaching that very file at that moment) is logged
+        and the reminders go out anyway; the next day's run removes what is left."""
+        try:
+            removed = await remove_unattached_proofs(self.uow_factory, self.rules)
+        except Exception:
+            log.exception("removing unattached proof files failed; the next run tries again")
+            return
+        log.info("removed %d proof file(s) left unattached for more than a day", removed)
 
     async def callback(self, context: ChatContext) -> None:
         await self.run()

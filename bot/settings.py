@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     @classmethod
     def _clock_time(cls, value: str) -> str:
         hours, _, minutes = value.strip().partition(":")
-        if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        digits = hours.isdigit() and minutes.isdigit() and (hours + minutes).isascii()
+        if not (digits and len(minutes) == 2):
             raise ValueError("expected HH:MM, e.g. 10:00")
         time(int(hours), int(minutes))  # raises when out of range
         return f"{int(hours):02d}:{minutes}"

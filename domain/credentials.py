@@ -35,7 +35,7 @@ from domain.ports import PasswordHasher
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
-DEFAULT_USERNAME = re.compile(r"([a-z]{0,3})(\d+)", re.IGNORECASE)
+DEFAULT_USERNAME = re.compile(r"([a-z]{0,3})([0-9]+)", re.IGNORECASE)
 OWN_USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,31}")
 COMMON_PASSWORDS = frozenset(
     {

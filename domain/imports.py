@@ -94,6 +94,8 @@ def parse_date(text: str, column: str) -> date:
 
 @lru_cache(maxsize=4096)  # imports repeat the same few dates on thousands of rows
 def _date_or_none(value: str) -> date | None:
+    if not value.isascii():  # strptime would read '١٢/٣١/٢٠٢٥': ASCII digits only
+        return None
     for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
         try:
             return datetime.strptime(value, pattern).date()

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from domain.model import Invoice, InvoiceLine, InvoiceStatus
 
-INVOICE_NUMBER = re.compile(r"R[1-9]\d{5}")
+INVOICE_NUMBER = re.compile(r"R[1-9][0-9]{5}")
 LOWEST = 100_000
 HIGHEST = 999_999
 MAX_NUMBER_TRIES = 50

@@ -23,7 +23,7 @@ from domain.model import (
     RenewalDraft,
     TelegramLink,
 )
-from domain.tracker import LoggedActivity, ProofFile
+from domain.tracker import LoggedActivity, ProofFile, ProofUsage
 
 
 @dataclass(frozen=True)
@@ -168,11 +168,24 @@ class ProofStore(Protocol):
         ...
 
     async def get(self, proof_id: int) -> ProofFile | None: ...
+    async def find(self, acsm_id: str, sha256: str) -> ProofFile | None:
+        """The member's proof with these bytes, if kept already."""
+        ...
+
     async def read(self, proof_id: int) -> bytes:
         """The bytes as received (LookupError when there is no such proof)."""
         ...
 
     async def for_member(self, acsm_id: str) -> list[ProofFile]: ...
+    async def usage(self, acsm_id: str, since: datetime) -> ProofUsage:
+        """How many of the member's proofs were received at or after `since`, and their bytes."""
+        ...
+
+    async def delete_unattached(self, received_before: datetime, acsm_id: str | None = None) -> int:
+        """Delete the proofs received before `received_before` that no logged activity and no
+        audit uses, of one member or of everyone; how many were deleted."""
+        ...
+
     async def delete_if_unused(self, proof_id: int) -> bool:
         """Delete a proof no logged activity and no audit refers to; True when deleted."""
         ...

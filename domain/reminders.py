@@ -25,6 +25,8 @@ def _month_day(text: str) -> tuple[int, int]:
     """'12-01' -> (12, 1); refuses what is not a day of every year (so no 02-29)."""
     month_text, _, day_text = str(text).strip().partition("-")
     try:
+        if not (month_text + day_text).isascii():  # int() would read other digits
+            raise ValueError(text)
         month, day = int(month_text), int(day_text)
         date(2023, month, day)  # a common year: Feb 29 is refused
     except ValueError as exc:

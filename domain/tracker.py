@@ -10,6 +10,9 @@
 - Proof files: JPEG, PNG or PDF judged by their content (the `filetype` library reads the
   magic bytes; the name and the type Telegram reports are ignored), 1 byte to 10 MB,
   identified by their SHA-256 (the same file sent twice by a member is stored once).
+- Proof quota: a member keeps at most 100 files and 200 MB received in their current cycle
+  (from the earliest start of their current cycles' windows); a file not attached to a logged
+  activity or an audit within a day of its arrival is removed (`UNATTACHED_PROOF_KEPT`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -31,9 +34,14 @@ from domain.model import Certification
 
 FIRST_CYCLE_LIMIT_YEARS = 4
 MAX_PROOF_BYTES = 10 * 1024 * 1024
+MAX_PROOF_FILES_PER_CYCLE = 100
+MAX_PROOF_BYTES_PER_CYCLE = 200 * 1024 * 1024
+UNATTACHED_PROOF_KEPT = timedelta(days=1)  # then removed, unless an activity or audit uses it
 PROOF_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
-US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# ASCII digits only ([0-9], not \d): '١٢/٣١/٢٠٢٥' or full-width digits are not dates here,
+# as they are not CECs (domain/cecs.py) nor phone numbers (domain/validation.py).
+US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 class Organization(StrEnum):
@@ -54,6 +62,14 @@ class LoggedActivity:
     logged_at: datetime
     proof_id: int | None = None
     id: int | None = None  # assigned by storage
+
+
+@dataclass(frozen=True)
+class ProofUsage:
+    """A member's proof files received since a moment: how many, and their bytes."""
+
+    files: int
+    size: int
 
 
 @dataclass(frozen=True)
@@ -214,3 +230,46 @@ def new_proof(acsm_id: str, data: bytes, received_at: datetime) -> ProofFile:
         size=len(data),
         received_at=received_at,
     )
+
+
+# ---- proof quota ---------------------------------------------------------------------------
+
+
+class ProofQuotaError(ProofRejectedError):
+    """The member's files in this cycle are at the quota: the new one is not stored."""
+
+
+QUOTA_ADVICE = (
+    "Files not used for an activity or an audit are removed a day after they arrive, and "
+    "deleting an activity in /mycecs removes its certificate."
+)
+
+
+def quota_since(windows: Sequence[tuple[date, date]], today: date) -> date:
+    """The first day of the member's current cycle, for the quota: the earliest start of
+    their current cycles' windows, or three years back when none is current."""
+    if windows:
+        return min(start for start, _ in windows)
+    return cycles.add_years(today, -3)
+
+
+def check_proof_quota(usage: ProofUsage, size: int) -> None:
+    """Refuse a new file of `size` bytes when the cycle's files are at the quota."""
+    if usage.files >= MAX_PROOF_FILES_PER_CYCLE:
+        raise ProofQuotaError(
+            f"You have sent {usage.files} certificate files in this cycle, the most I keep "
+            f"({MAX_PROOF_FILES_PER_CYCLE} files or {mb(MAX_PROOF_BYTES_PER_CYCLE)} per cycle), "
+            f"so this one was not stored. {QUOTA_ADVICE}"
+        )
+    if usage.size + size > MAX_PROOF_BYTES_PER_CYCLE:
+        raise ProofQuotaError(
+            f"Your certificate files in this cycle take {mb(usage.size)}; with this one "
+            f"({mb(size)}) they would pass the {mb(MAX_PROOF_BYTES_PER_CYCLE)} I keep per "
+            f"cycle, so it was not stored. {QUOTA_ADVICE}"
+        )
+
+
+def mb(size: int) -> str:
+    """12.3 MB; whole numbers without decimals (200 MB)."""
+    megabytes = size / (1024 * 1024)
+    return f"{megabytes:.0f} MB" if megabytes == int(megabytes) else f"{megabytes:.1f} MB"

@@ -20,10 +20,11 @@ from domain.cecs import format_cecs
 from domain.errors import InvalidInputError
 from domain.services import audits
 from domain.services.audits import AuditView
-from domain.validation import fit_telegram
+from domain.validation import TELEGRAM_MESSAGE_LIMIT
 from handlers.context import ChatContext
 from handlers.conversation import STRAY_MESSAGE, Conversation
 from handlers.files import DownloadFailedError, download
+from handlers.paging import units
 from handlers.render import us_date
 from handlers.replies import domain_errors, keyboard, pressed_data
 from handlers.tracker import FILES, activity_line
@@ -46,6 +47,30 @@ def telegram_id(update: Update) -> int:
 
 
 def audit_answer(view: AuditView) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The audit in one message: when the activities reported (then the files attached) do
+    not all fit, the last ones are left out whole, and counted (never a line cut half-way:
+    each line is valid HTML on its own)."""
+    reported = [activity_line(a) for a in view.reported]
+    attached = [f"• {escape(p.file_name)}" for p in view.attached]
+    text = audit_text(view, reported, attached)
+    for lines in (reported, attached):  # the activities give way first, then the files
+        everything = list(lines)
+        shown = len(everything)
+        while units(text) > TELEGRAM_MESSAGE_LIMIT and shown > 0:
+            shown -= 1
+            lines[:] = [*everything[:shown], f"• … and {len(everything) - shown} more"]
+            text = audit_text(view, reported, attached)
+    if view.state is AuditState.SUBMITTED:
+        return text, None
+    rows = [
+        [(f"📎 Add: {title[:40]}", f"ad:log:{view.id}:{proof.id}")]
+        for proof, title in view.loggable[:20]
+    ]
+    rows.append([("Submit", f"ad:submit:{view.id}")])
+    return text, keyboard(*rows)
+
+
+def audit_text(view: AuditView, reported: list[str], attached: list[str]) -> str:
     lines = [
         f"<b>Audit of your renewal</b> (cycle ending {us_date(view.cycle_thru)})",
         f"Due {us_date(view.due_on)} · {STATE_WORDS[view.state]}",
@@ -53,27 +78,21 @@ def audit_answer(view: AuditView) -> tuple[str, InlineKeyboardMarkup | None]:
         f"You reported {format_cecs(view.typed_acsm)} ACSM CECs and "
         f"{format_cecs(view.typed_other)} from other organizations.",
     ]
-    if view.reported:
+    if reported:
         lines.append("Activities in your log for that cycle:")
-        lines.extend(activity_line(a) for a in view.reported)
+        lines.extend(reported)
     lines.append("")
     if view.attached:
         lines.append(f"Certificates attached: {len(view.attached)}")
-        lines.extend(f"• {escape(p.file_name)}" for p in view.attached)
+        lines.extend(attached)
     else:
         lines.append("No certificate attached yet.")
-    if view.state is AuditState.SUBMITTED:
-        return fit_telegram("\n".join(lines)), None
-    lines.append(
-        "\nSend certificates as photos or PDF files (up to 10 MB each), or add ones from your "
-        "log with the buttons; then press Submit."
-    )
-    rows = [
-        [(f"📎 Add: {title[:40]}", f"ad:log:{view.id}:{proof.id}")]
-        for proof, title in view.loggable[:20]
-    ]
-    rows.append([("Submit", f"ad:submit:{view.id}")])
-    return fit_telegram("\n".join(lines)), keyboard(*rows)
+    if view.state is not AuditState.SUBMITTED:
+        lines.append(
+            "\nSend certificates as photos or PDF files (up to 10 MB each), or add ones from "
+            "your log with the buttons; then press Submit."
+        )
+    return "\n".join(lines)
 
 
 @domain_errors()
@@ -162,6 +181,6 @@ def conversation() -> Conversation:
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
     return [
-        CallbackQueryHandler(add_logged, pattern=r"^ad:log:\d{1,12}:\d{1,12}$"),
-        CallbackQueryHandler(submit, pattern=r"^ad:submit:\d{1,12}$"),
+        CallbackQueryHandler(add_logged, pattern=r"^ad:log:[0-9]{1,12}:[0-9]{1,12}$"),
+        CallbackQueryHandler(submit, pattern=r"^ad:submit:[0-9]{1,12}$"),
     ]

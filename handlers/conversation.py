@@ -11,8 +11,9 @@ conversation on the turn (handlers/turn.py):
 - otherwise only the handlers of the state the member is in, then that conversation's
   fallbacks, are tried: `/cancel` ends the conversation in front of the member, and an
   answer meant for one conversation can never land in another;
-- an edited message never answers a question nor runs a command: the member is told if a
-  conversation is waiting, and nothing else happens.
+- an edited message never answers a question nor runs a command: the member is told, and
+  nothing else happens (inside a conversation the router says so; outside one,
+  `edited_elsewhere`, registered right after the router, does).
 """
 
 from __future__ import annotations
@@ -38,8 +39,21 @@ EDITED = (
     "I only read new messages, so that edit changed nothing. Please send your answer again "
     "as a new message."
 )
+EDITED_OUTSIDE = (
+    "I only read new messages, so that edit changed nothing. If you meant it, send it again "
+    "as a new message."
+)
+# Any edited message (an old message changed): never a command, an answer or a question.
+EDITED_MESSAGE = filters.UpdateType.EDITED
 
 Handlers = Sequence[BaseHandler[Update, ChatContext, Any]]
+
+
+async def edited_elsewhere(update: Update, context: ChatContext) -> None:
+    """An edited message outside any conversation (the router answers those inside one):
+    registered right after the router, before every command and free-text handler, so
+    editing an old message into /logout or a question does nothing but say so."""
+    context.turn.say(EDITED_OUTSIDE)
 
 
 async def please_answer(update: Update, context: ChatContext) -> None:

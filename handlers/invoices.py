@@ -132,6 +132,6 @@ def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
     return [
         CommandHandler("invoices", show_invoices),
         CallbackQueryHandler(show_invoices, pattern=r"^menu:invoices$"),
-        CallbackQueryHandler(toggle, pattern=r"^it:R\d{6}$"),
+        CallbackQueryHandler(toggle, pattern=r"^it:R[0-9]{6}$"),
         CallbackQueryHandler(add_to_cart, pattern=r"^cart$"),
     ]

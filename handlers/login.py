@@ -3,7 +3,9 @@
 /login ─► "Your username?" ─► USERNAME ─► "Your password?" ─► PASSWORD ─► logged in
 The username typed is kept with the conversation's state (in the update's transaction), so
 a restart between the two messages loses nothing, and it is gone when the login ends,
-whichever way it ends.
+whichever way it ends. Usernames have no spaces: a message with one at the username step is
+likely the username and the password together; it is deleted, nothing of it is kept, and the
+member is asked for them one at a time.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ ASK_USERNAME = (
     "your ACSM ID (e.g. ABC123456), or the username you chose."
 )
 
+ONE_AT_A_TIME = (
+    "Usernames have no spaces, so that message may hold your password too: I deleted it and "
+    "kept nothing of it. Send your username alone; I will ask for your password next."
+)
+
 
 def telegram_id(update: Update) -> int:
     user = update.effective_user
@@ -61,7 +68,14 @@ async def start_login(update: Update, context: ChatContext) -> str | int:
 
 
 async def got_username(update: Update, context: ChatContext) -> str:
-    context.turn.remember(NAME, **{PENDING_USERNAME: typed_text(update).strip()[:64]})
+    typed = typed_text(update).strip()
+    if any(ch.isspace() for ch in typed):
+        # Usernames have no spaces: this is likely the username and the password together.
+        # Delete it, keep nothing of it, and ask for the two separately.
+        context.turn.delete_message()
+        context.turn.say(ONE_AT_A_TIME)
+        return USERNAME
+    context.turn.remember(NAME, **{PENDING_USERNAME: typed[:64]})
     context.turn.say("Now your password. I will delete that message from the chat.")
     return PASSWORD
 

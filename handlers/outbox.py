@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, LabeledPrice
@@ -19,11 +21,28 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
+from domain.validation import fit_telegram
 from handlers.receipt_pdf import ReceiptData, build_receipt
 
 log = logging.getLogger(__name__)
 
 Reply = dict[str, Any]  # {"method": ..., **params}
+# Replies whose refusal leaves the member without an answer: an ERROR in the log.
+MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText", "sendInvoice", "sendReceipt"})
+# Of those, the ones retried as plain text when refused.
+TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
+_TAG = re.compile(r"<[^<>]*>?")
+
+
+def html_to_plain(html_text: str) -> str:
+    """What an HTML reply says, as Telegram shows it: tags dropped, entities read."""
+    return unescape(_TAG.sub("", html_text))
+
+
+def plain_text(html_text: str) -> str:
+    """An HTML reply as plain text cut to fit one message (the fallback when Telegram
+    refuses the HTML)."""
+    return fit_telegram(html_to_plain(html_text).strip()) or "…"
 
 
 def markup_json(markup: InlineKeyboardMarkup | None) -> dict[str, Any] | None:
@@ -125,17 +144,43 @@ class Sender:
     payment_provider_token: str | None = None
 
     async def send(self, replies: Sequence[Reply]) -> int:
-        """Send in order; returns how many went out. A reply Telegram refuses for good (400,
-        403: blocked, too old, deleted) is logged and skipped; anything else (network, 5xx
-        after retries) propagates, and the caller keeps the rest for later."""
+        """Send in order; returns how many went out. A reply Telegram refuses for good is
+        logged and not sent again: 403 (the member blocked the bot) at INFO; a 400 for a
+        message (a bug of ours: bad HTML, too long) is an ERROR, and the text goes again as
+        plain text, so the member is never left with silence; other 400s (a button's query
+        too old, a message that can no longer be deleted) are WARNINGs. Anything else
+        (network, 5xx after retries) propagates, and the caller keeps the rest for later."""
         sent = 0
         for reply in replies:
             try:
                 await self._send_one(reply)
-            except (BadRequest, Forbidden) as exc:
+            except Forbidden as exc:
                 log.info("Telegram refused %s: %s", reply["method"], exc.message)
+            except BadRequest as exc:
+                await self._refused(reply, exc)
             sent += 1
         return sent
+
+    async def _refused(self, reply: Reply, exc: BadRequest) -> None:
+        method = reply["method"]
+        if method not in TEXT_METHODS:
+            level = logging.ERROR if method in MESSAGE_METHODS else logging.WARNING
+            log.log(level, "Telegram refused %s: %s", method, exc.message)
+            return
+        log.error("Telegram refused %s: %s; sending it again as plain text", method, exc.message)
+        text = plain_text(reply["text"])
+        markup = (
+            InlineKeyboardMarkup.de_json(reply["markup"], self.bot) if reply.get("markup") else None
+        )
+        for buttons in (markup, None) if markup is not None else (None,):
+            try:
+                await self.bot.send_message(reply["chat_id"], text, reply_markup=buttons)
+                return
+            except BadRequest as again:
+                log.error("Telegram refused the plain text too: %s", again.message)
+            except Forbidden as again:
+                log.info("Telegram refused the plain text: %s", again.message)
+                return
 
     async def _send_one(self, reply: Reply) -> None:
         method = reply["method"]

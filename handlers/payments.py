@@ -164,4 +164,4 @@ def service_handlers() -> list[BaseHandler[Update, ChatContext, object]]:
 
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
-    return [CallbackQueryHandler(receipt_again, pattern=r"^rcpt:R\d{6}$")]
+    return [CallbackQueryHandler(receipt_again, pattern=r"^rcpt:R[0-9]{6}$")]

@@ -186,7 +186,7 @@ async def present(context: ChatContext, progress: RenewalProgress, note: str = "
 async def start(update: Update, context: ChatContext) -> str | int:
     uow, rules, who = context.uow, context.rules, telegram_id(update)
     suffix = data_suffix(update)
-    if suffix.isdigit():
+    if suffix.isascii() and suffix.isdigit():
         progress = await renewal.start_renewal(uow(), rules, who, [int(suffix)])
         return await present(context, progress)
     resumed = await renewal.renewal_progress(uow(), rules, who)
@@ -206,7 +206,12 @@ def selected_ids(message: Message | None) -> set[int]:
     for row in message.reply_markup.inline_keyboard:
         for button in row:
             data = button.callback_data
-            is_choice = isinstance(data, str) and data.startswith("rc:") and data[3:].isdigit()
+            is_choice = (
+                isinstance(data, str)
+                and data.startswith("rc:")
+                and data[3:].isascii()
+                and data[3:].isdigit()
+            )
             if is_choice and button.text.startswith(CHECKED):
                 chosen.add(int(str(data)[3:]))
     return chosen
@@ -373,12 +378,12 @@ def conversation() -> Conversation:
         leaving=LEAVING,
         entry_points=[
             CommandHandler("renew", start),
-            CallbackQueryHandler(start, pattern=r"^(menu:renew|renew:\d+)$"),
+            CallbackQueryHandler(start, pattern=r"^(menu:renew|renew:[0-9]{1,12})$"),
         ],
         states={
             step(RenewalStep.CHOOSE): [
                 CallbackQueryHandler(confirm_choice, pattern=r"^rc:go$"),
-                CallbackQueryHandler(toggle_choice, pattern=r"^rc:\d+$"),
+                CallbackQueryHandler(toggle_choice, pattern=r"^rc:[0-9]{1,12}$"),
             ],
             step(RenewalStep.CONTACT): [
                 CallbackQueryHandler(contact_ok, pattern=r"^rn:contact_ok$"),

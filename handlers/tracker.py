@@ -1,5 +1,6 @@
 """The CEC tracker in the chat: /addcec (also the `cec:add` button, or a photo/PDF sent on its
-own), /mycecs with delete buttons for the member's own entries.
+own), /mycecs in pages (each one message, cut between whole entries) with a delete button
+for each of the member's own entries.
 
 /addcec ─► title ─► provider ─► date ─► CECs ─► ACSM/other ─► certificate (or Skip) ─► logged
 What was typed is kept with the conversation's state (in the update's transaction); the
@@ -21,15 +22,16 @@ from telegram.ext import (
 )
 
 from domain.cecs import format_cecs
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, NotFoundError
 from domain.services import auth, tracker
 from domain.services.tracker import ActivityView, CycleLog
 from domain.tracker import Organization
-from domain.validation import fit_telegram
+from domain.validation import TELEGRAM_MESSAGE_LIMIT
 from handlers.activity_draft import ActivityDraft
 from handlers.context import ChatContext
 from handlers.conversation import STRAY_MESSAGE, Conversation, please_answer
 from handlers.files import DownloadFailedError, download
+from handlers.paging import Line, page_text, paginate, units
 from handlers.render import us_date
 from handlers.replies import (
     PLEASE_LOG_IN,
@@ -52,7 +54,7 @@ TITLE, PROVIDER, DATE, CECS, ORG, PROOF = (
     "addcec:proof",
 )
 FILES = filters.PHOTO | filters.Document.ALL
-MAX_DELETE_BUTTONS = 20
+DELETE_BUTTONS_PER_PAGE = 10  # a page of /mycecs has at most this many 🗑 buttons
 ORG_LABELS = {Organization.ACSM: "ACSM", Organization.OTHER: "other organization"}
 
 
@@ -167,7 +169,16 @@ async def got_org(update: Update, context: ChatContext) -> str | int:
     context.turn.edit_or_say(f"Organization: {ORG_LABELS[organization]}.")
     kept = draft(context).proof_id
     if kept is not None:
-        return await save(update, context, proof_id=kept)
+        try:
+            return await save(update, context, proof_id=kept)
+        except NotFoundError:  # removed meanwhile: unattached files are kept for a day
+            keep(context, proof_id=None)
+            context.turn.say(
+                "The certificate you sent earlier is no longer kept (files not used for an "
+                "activity are removed after a day). Send it again as a photo or PDF, or skip it.",
+                keyboard([("Skip the certificate", "ac:skip")]),
+            )
+            return PROOF
     context.turn.say(
         "Last step: send the certificate as a photo or PDF (up to 10 MB), or skip it.",
         keyboard([("Skip the certificate", "ac:skip")]),
@@ -286,33 +297,77 @@ def activity_line(view: ActivityView) -> str:
     )
 
 
-def cycle_block(log: CycleLog) -> str:
+def cycle_lines(log: CycleLog) -> list[Line]:
+    """One cycle's part of /mycecs, line by line; a page that starts inside it repeats the
+    cycle's heading and the section's, marked "continued"."""
     total = log.recorded_total + log.logged_acsm + log.logged_other
-    lines = [
+    heading = (
         f"<b>{escape(', '.join(log.codes))}</b> — cycle {us_date(log.window_start)} to "
-        f"{us_date(log.thru_date)}",
-        f"<i>Recorded by ACSM: {format_cecs(log.recorded_total)}</i>",
-        *(activity_line(a) for a in log.recorded),
-        f"<i>Logged by you: {format_cecs(log.logged_acsm + log.logged_other)} "
-        f"({format_cecs(log.logged_acsm)} ACSM, {format_cecs(log.logged_other)} other)</i>",
-        *(activity_line(a) for a in log.logged),
-        f"Total: <b>{format_cecs(total)}</b> CECs",
+        f"{us_date(log.thru_date)}"
+    )
+    cycle = (heading + " (continued)",)
+    recorded = (*cycle, "<i>Recorded by ACSM (continued)</i>")
+    logged = (*cycle, "<i>Logged by you (continued)</i>")
+    return [
+        Line(heading, heading=True),
+        Line(
+            f"<i>Recorded by ACSM: {format_cecs(log.recorded_total)}</i>",
+            context=cycle,
+            heading=True,
+        ),
+        *(Line(activity_line(a), context=recorded) for a in log.recorded),
+        *([] if log.recorded else [Line("• none yet", context=recorded)]),
+        Line(
+            f"<i>Logged by you: {format_cecs(log.logged_acsm + log.logged_other)} "
+            f"({format_cecs(log.logged_acsm)} ACSM, {format_cecs(log.logged_other)} other)</i>",
+            context=cycle,
+            heading=True,
+        ),
+        *(Line(activity_line(a), delete_button(a), context=logged) for a in log.logged),
+        *([] if log.logged else [Line("• none yet: /addcec", context=logged)]),
+        Line(f"Total: <b>{format_cecs(total)}</b> CECs", context=cycle),
     ]
-    if not log.recorded:
-        lines.insert(2, "• none yet")
-    if not log.logged:
-        lines.insert(-1, "• none yet: /addcec")
-    return "\n".join(lines)
 
 
-def mycecs_answer(logs: list[CycleLog]) -> tuple[str, InlineKeyboardMarkup | None]:
+def delete_button(view: ActivityView) -> tuple[str, str] | None:
+    """The 🗑 button of a logged activity the member may still delete (its page is added to
+    the data when the page is drawn)."""
+    if not view.deletable:
+        return None
+    return (f"🗑 {view.title[:40]} ({format_cecs(view.cecs)})", f"mc:del:{view.id}")
+
+
+MYCECS = "<b>My CECs</b>"
+MYCECS_ROOM = TELEGRAM_MESSAGE_LIMIT - units(f"{MYCECS} · page 9999 of 9999\n\n")
+
+
+def mycecs_pages(logs: list[CycleLog]) -> list[list[Line]]:
+    lines: list[Line] = []
+    for log in logs:
+        lines += [Line(""), *cycle_lines(log)]
+    return paginate(lines, room=MYCECS_ROOM, buttons_per_page=DELETE_BUTTONS_PER_PAGE)
+
+
+def mycecs_answer(logs: list[CycleLog], page: int = 1) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Page `page` of /mycecs (the last one if there are fewer now): each page one message,
+    cut between whole entries, with a 🗑 button for each deletable entry on it and buttons
+    to the pages before and after."""
     if not logs:
         return "You have no certification in a current cycle: nothing to log CECs for.", None
-    text = "<b>My CECs</b>\n\n" + "\n\n".join(cycle_block(log) for log in logs)
-    deletable = [a for log in logs for a in log.logged if a.deletable][:MAX_DELETE_BUTTONS]
-    rows = [[(f"🗑 {a.title[:40]} ({format_cecs(a.cecs)})", f"mc:del:{a.id}")] for a in deletable]
+    pages = mycecs_pages(logs)
+    page = min(max(page, 1), len(pages))
+    lines = pages[page - 1]
+    header = MYCECS if len(pages) == 1 else f"{MYCECS} · page {page} of {len(pages)}"
+    rows = [[(label, f"{data}:{page}")] for label, data in (ln.button for ln in lines if ln.button)]
+    moves = []
+    if page > 1:
+        moves.append((f"◀ Page {page - 1}", f"mc:page:{page - 1}"))
+    if page < len(pages):
+        moves.append((f"Page {page + 1} ▶", f"mc:page:{page + 1}"))
+    if moves:
+        rows.append(moves)
     rows.append([("Log an activity", "cec:add")])
-    return fit_telegram(text), keyboard(*rows)
+    return f"{header}\n\n{page_text(lines)}", keyboard(*rows)
 
 
 @domain_errors(end=None)
@@ -323,12 +378,25 @@ async def show_mycecs(update: Update, context: ChatContext) -> None:
 
 
 @domain_errors(end=None)
+async def page_pressed(update: Update, context: ChatContext) -> None:
+    """◀ / ▶: the member's own list, read afresh, at that page (the button names no data)."""
+    page = int(pressed_data(update).rpartition(":")[2])
+    logs = await tracker.my_cecs(context.uow(), context.rules, telegram_id(update))
+    text, markup = mycecs_answer(logs, page)
+    context.turn.edit_or_say(text, markup)
+
+
+@domain_errors(end=None)
 async def delete_pressed(update: Update, context: ChatContext) -> None:
-    suffix = pressed_data(update).rpartition(":")[2]
+    """🗑 `mc:del:<activity>:<page>` (or `mc:del:<activity>` from before pages): the use case
+    deletes only the presser's own activity (anyone else's, or a deleted one, is "This button
+    has expired."); the page it was on is drawn again."""
+    _, _, activity_id, *on_page = pressed_data(update).split(":")
     who = telegram_id(update)
-    view = await tracker.delete_logged(context.uow(), context.rules, who, int(suffix))
+    view = await tracker.delete_logged(context.uow(), context.rules, who, int(activity_id))
     context.turn.answer_button(f"Deleted: {view.title[:150]}")
-    text, markup = mycecs_answer(await tracker.my_cecs(context.uow(), context.rules, who))
+    logs = await tracker.my_cecs(context.uow(), context.rules, who)
+    text, markup = mycecs_answer(logs, int(on_page[0]) if on_page else 1)
     context.turn.edit_or_say(text, markup)
 
 
@@ -340,7 +408,7 @@ def conversation() -> Conversation:
         entry_points=[
             CommandHandler("addcec", start),
             CallbackQueryHandler(start, pattern=r"^cec:add$"),
-            CallbackQueryHandler(start_with_proof, pattern=r"^ac:with:\d{1,12}$"),
+            CallbackQueryHandler(start_with_proof, pattern=r"^ac:with:[0-9]{1,12}$"),
         ],
         states={
             TITLE: [MessageHandler(text, got_title)],
@@ -364,8 +432,9 @@ def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
     return [
         CommandHandler("mycecs", show_mycecs),
         CallbackQueryHandler(show_mycecs, pattern=r"^menu:mycecs$"),
-        CallbackQueryHandler(delete_pressed, pattern=r"^mc:del:\d{1,12}$"),
-        CallbackQueryHandler(drop_offered, pattern=r"^ac:drop:\d{1,12}$"),
+        CallbackQueryHandler(page_pressed, pattern=r"^mc:page:[0-9]{1,4}$"),
+        CallbackQueryHandler(delete_pressed, pattern=r"^mc:del:[0-9]{1,12}(:[0-9]{1,4})?$"),
+        CallbackQueryHandler(drop_offered, pattern=r"^ac:drop:[0-9]{1,12}$"),
     ]
 
 

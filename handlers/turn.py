@@ -24,7 +24,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from handlers.outbox import Outbox
+from handlers.outbox import Outbox, html_to_plain
 from handlers.receipt_pdf import ReceiptData
 
 
@@ -137,10 +137,14 @@ class Turn:
             self.outbox.answer_button(query.id, text)
 
     def edit_or_say(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Edit the message whose button was pressed, else send a new one."""
+        """Edit the message whose button was pressed, else send a new one. Nothing when it
+        already shows exactly that (Telegram refuses an edit that changes nothing)."""
         query = self.update.callback_query
         if query is not None and isinstance(query.message, Message) and self.chat_id is not None:
-            self.outbox.edit_message(self.chat_id, query.message.message_id, text, markup)
+            shown = query.message
+            if shown.text == html_to_plain(text) and shown.reply_markup == markup:
+                return
+            self.outbox.edit_message(self.chat_id, shown.message_id, text, markup)
             return
         self.say(text, markup)
 

@@ -9,16 +9,16 @@ failure, and every process that reaches the database (and every backup of it) ha
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.audits import Audit
 from domain.model import InvoiceStatus
 from domain.ports import AuditCandidate
-from domain.tracker import LoggedActivity, Organization, ProofFile
+from domain.tracker import LoggedActivity, Organization, ProofFile, ProofUsage
 from storage.orm import (
     AuditProofRow,
     AuditRow,
@@ -60,6 +60,18 @@ _DELETE_UNUSED_PROOF = delete(PROOFS).where(
     ~exists().where(LOGGED.c.proof_id == bindparam("proof_id")),
     ~exists().where(AUDIT_PROOFS.c.proof_id == bindparam("proof_id")),
 )
+_UNATTACHED = (
+    PROOFS.c.received_at < bindparam("before"),
+    ~exists().where(LOGGED.c.proof_id == PROOFS.c.id),
+    ~exists().where(AUDIT_PROOFS.c.proof_id == PROOFS.c.id),
+)
+_DELETE_UNATTACHED = delete(PROOFS).where(*_UNATTACHED)
+_DELETE_MEMBERS_UNATTACHED = delete(PROOFS).where(
+    PROOFS.c.acsm_id == bindparam("acsm_id"), *_UNATTACHED
+)
+_USAGE = select(func.count(), func.coalesce(func.sum(PROOFS.c.size), 0)).where(
+    PROOFS.c.acsm_id == bindparam("acsm_id"), PROOFS.c.received_at >= bindparam("since")
+)
 
 
 def proof_of(row: Any) -> ProofFile:
@@ -96,6 +108,11 @@ class SqlProofStore:
         row = (await self.connection.execute(_PROOF, {"proof_id": proof_id})).first()
         return proof_of(row) if row else None
 
+    async def find(self, acsm_id: str, sha256: str) -> ProofFile | None:
+        key = {"acsm_id": acsm_id, "sha256": sha256}
+        row = (await self.connection.execute(_PROOF_BY_HASH, key)).first()
+        return proof_of(row) if row else None
+
     async def read(self, proof_id: int) -> bytes:
         data = await self.connection.scalar(_PROOF_DATA, {"proof_id": proof_id})
         if data is None:
@@ -109,6 +126,21 @@ class SqlProofStore:
     async def delete_if_unused(self, proof_id: int) -> bool:
         result = await self.connection.execute(_DELETE_UNUSED_PROOF, {"proof_id": proof_id})
         return bool(result.rowcount)
+
+    async def usage(self, acsm_id: str, since: datetime) -> ProofUsage:
+        files, size = (
+            await self.connection.execute(_USAGE, {"acsm_id": acsm_id, "since": since})
+        ).one()
+        return ProofUsage(int(files), int(size))
+
+    async def delete_unattached(self, received_before: datetime, acsm_id: str | None = None) -> int:
+        if acsm_id is None:
+            result = await self.connection.execute(_DELETE_UNATTACHED, {"before": received_before})
+        else:
+            result = await self.connection.execute(
+                _DELETE_MEMBERS_UNATTACHED, {"before": received_before, "acsm_id": acsm_id}
+            )
+        return int(result.rowcount)
 
 
 # ---- logged CEC activities -----------------------------------------------------------------

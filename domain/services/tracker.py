@@ -8,28 +8,31 @@ that the member owns what is named (a foreign id is NotFoundError, like a missin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from domain import cycles
 from domain.cycles import CertState
 from domain.errors import InvalidInputError, NotFoundError
 from domain.model import Certification, InvoiceStatus
-from domain.ports import UnitOfWork
+from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services.cec_status import group_by_thru
 from domain.services.certifications import state_of
 from domain.services.session import require_member
 from domain.tracker import (
+    UNATTACHED_PROOF_KEPT,
     LoggedActivity,
     Organization,
     ProofFile,
     check_completed_on,
     check_declared_size,
+    check_proof_quota,
     group_window_start,
     new_proof,
     parse_activity_cecs,
     parse_completed_on,
+    quota_since,
 )
 from domain.validation import MAX_PROVIDER, MAX_TITLE, check_text
 
@@ -133,9 +136,29 @@ async def own_proof(uow: UnitOfWork, acsm_id: str, proof_id: int) -> ProofFile:
 
 
 async def store_proof(uow: UnitOfWork, rules: Rules, acsm_id: str, data: bytes) -> ProofFile:
-    """Check (type by content, size) and keep a downloaded file; the same bytes once."""
-    proof = new_proof(acsm_id, data, rules.clock.now())
+    """Check (type by content, size) and keep a downloaded file; the same bytes once.
+
+    A new file must fit the member's quota for the cycle (ProofQuotaError): the member's
+    own files left unattached for more than a day are removed first (the daily run removes
+    everyone's: `remove_unattached_proofs`), so they never count against it."""
+    now = rules.clock.now()
+    proof = new_proof(acsm_id, data, now)
+    kept = await uow.proofs.find(acsm_id, proof.sha256)
+    if kept is not None:
+        return kept
+    await uow.proofs.delete_unattached(now - UNATTACHED_PROOF_KEPT, acsm_id)
+    since = quota_since(await windows(uow, rules, acsm_id), today(rules))
+    start = datetime.combine(since, time(), rules.timezone)
+    check_proof_quota(await uow.proofs.usage(acsm_id, start), proof.size)
     return await uow.proofs.add(proof, data)
+
+
+async def remove_unattached_proofs(units: UnitOfWorkFactory, rules: Rules) -> int:
+    """Every member's proof files received more than a day ago that no logged activity and
+    no audit uses (a photo sent and never logged, an /addcec left half-way): removed, in a
+    transaction of its own. Run daily with the reminders (bot/reminders.py); how many."""
+    async with units() as uow:
+        return await uow.proofs.delete_unattached(rules.clock.now() - UNATTACHED_PROOF_KEPT)
 
 
 # ---- what the member types, one step at a time ---------------------------------------------

@@ -127,3 +127,48 @@ async def test_nothing_typed_at_the_username_prompt_outlives_the_login(
     await ask(ann, "/cancel")
     await log_in(ann, ANN)
     assert "LEE100001" not in (await stored()).upper()
+
+
+async def test_username_and_password_in_one_message_is_deleted_and_kept_nowhere(
+    bot, emulator, database
+) -> None:
+    """Usernames have no spaces: `LEE100001 LEE100001` at the username prompt is a username
+    and a password together. The message is deleted, nothing of it is stored, and the member
+    is asked for the two separately (still at the username step)."""
+    from sqlalchemy import text
+
+    async def stored() -> str:
+        async with database.connect() as connection:
+            rows = await connection.execute(text("SELECT key, state FROM conversation_states"))
+            return str(rows.all())
+
+    ann = emulator.new_user("Ann", "Lee")
+    await ask(ann, "/login")
+    for typed in ("LEE100001 LEE100001", "LEE100001\nMy own secret", " lee100001\twhisper9 "):
+        again = await ask(ann, typed)
+        assert ann.sent[-1].deleted, typed
+        assert "no spaces" in again.text and "deleted" in again.text, again.text
+        stored_now = (await stored()).upper()
+        for part in ("LEE100001", "SECRET", "WHISPER"):
+            assert part not in stored_now, stored_now
+    assert "password" in (await ask(ann, "LEE100001")).text  # the username alone is taken
+    assert not ann.sent[-1].deleted
+    assert "Welcome, Ann Lee" in (await ask(ann, "LEE100001")).text
+
+
+async def test_an_edited_message_never_acts_outside_a_conversation(bot, emulator) -> None:
+    """Commands and free text answer new messages only: editing an old message into /logout
+    does not log the member out, into a question does not answer it; the member is told the
+    edit changed nothing. A new message still works."""
+    from handlers.conversation import EDITED_OUTSIDE
+
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    hello = await ann.send("hello")
+    assert "did not understand" in (await ann.next_message(timeout=15)).text
+    for edited in ("/logout", "how many CECs do I still need?", "/cancel", "/start"):
+        await ann.edit(hello.message_id, edited)
+        assert (await ann.next_message(timeout=15)).text == EDITED_OUTSIDE, edited
+    # Still logged in: nothing the edits said was done.
+    assert "You still need" in (await ask(ann, "how many CECs do I still need?")).text
+    assert "You are logged out" in (await ask(ann, "/logout")).text

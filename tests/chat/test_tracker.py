@@ -188,3 +188,83 @@ async def test_a_logged_activity_cannot_be_deleted_once_its_cycle_is_paid(bot, e
     await quiet(emulator)
     assert "renewal is paid" in ann.messages[-1].text, ann.messages[-1].text
     assert await count(bot, LoggedCecRow) == 1  # kept: it is part of a paid renewal
+
+
+# ---- the proof quota and unattached files (issue 22) ------------------------------------------
+
+
+async def test_a_member_at_the_quota_gets_a_clear_answer_and_nothing_is_stored(
+    bot, emulator, clock
+) -> None:
+    from domain.tracker import MAX_PROOF_FILES_PER_CYCLE, new_proof
+
+    async with bot.database.unit_of_work() as uow:  # 100 files sent today, none used yet
+        for n in range(MAX_PROOF_FILES_PER_CYCLE):
+            data = PDF + str(n).encode()
+            await uow.proofs.add(new_proof("100001", data, clock.now()), data)
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ann.send_photo(JPEG)
+    answer = await ann.next_message(timeout=15)
+    assert "100 certificate files in this cycle" in answer.text and "not stored" in answer.text
+    assert answer.buttons == []
+    assert await count(bot, ProofFileRow) == MAX_PROOF_FILES_PER_CYCLE
+    # At /addcec's certificate step: the same answer, and the member may skip the file.
+    await add_until_proof(ann)
+    await ann.send_document("cert.pdf", PDF + b"new", "application/pdf")
+    assert "not stored" in (await ann.next_message(timeout=15)).text
+    done = await press(ann, "Skip the certificate")
+    assert done.text.startswith("Logged: Squat clinic")
+    assert await count(bot, ProofFileRow) == MAX_PROOF_FILES_PER_CYCLE
+
+
+async def test_the_daily_run_removes_files_left_unattached_for_a_day(bot, emulator, clock) -> None:
+    from datetime import timedelta
+
+    from bot.reminders import ReminderJob
+
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ann.send_photo(JPEG)  # offered, never answered
+    offer = await ann.next_message(timeout=15)
+    assert "Log an activity with it" in offer.buttons
+    await ann.send_document("kept.pdf", PDF, "application/pdf")  # used by an activity
+    await ann.next_message(timeout=15)
+    await press(ann, "Log an activity with it")
+    for answer in ("Kept course", "ACE", "03/01/2026", "2"):
+        await ask(ann, answer)
+    await ann.press("ACSM")
+    await ann.wait_for(lambda m: m.text.startswith("Logged with its certificate"), timeout=15)
+    assert await count(bot, ProofFileRow) == 2
+    assert bot._polling is not None
+    job = ReminderJob(bot._polling.application, bot.database.unit_of_work, bot.rules)
+    clock.set(clock.now() + timedelta(hours=23))
+    await job.run()
+    assert await count(bot, ProofFileRow) == 2  # less than a day old
+    clock.set(clock.now() + timedelta(hours=1, seconds=1))
+    await job.run()
+    assert await count(bot, ProofFileRow) == 1  # the photo no activity used
+    await ann.press_data(offer.message_id, offer.keyboard[0][0]["callback_data"])
+    assert await ann.callback_answer(timeout=15) == "This button has expired."
+
+
+async def test_a_certificate_removed_during_addcec_is_asked_for_again(bot, emulator, clock) -> None:
+    from datetime import timedelta
+
+    from domain.services.tracker import remove_unattached_proofs
+
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ann.send_photo(JPEG)
+    await ann.next_message(timeout=15)
+    await press(ann, "Log an activity with it")
+    for answer in ("Slow course", "ACE", "03/01/2026", "2"):
+        await ask(ann, answer)
+    clock.set(clock.now() + timedelta(days=1, seconds=1))  # the member comes back a day later
+    assert await remove_unattached_proofs(bot.database.unit_of_work, bot.rules) == 1
+    again = await press(ann, "ACSM")
+    assert "no longer kept" in again.text and again.buttons == ["Skip the certificate"]
+    await ann.send_photo(JPEG)
+    done = await ann.wait_for(lambda m: m.text.startswith("Logged"), timeout=15)
+    assert done.text.startswith("Logged with its certificate: Slow course")
+    assert await count(bot, ProofFileRow) == 1 and await count(bot, LoggedCecRow) == 1

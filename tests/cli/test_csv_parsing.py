@@ -58,6 +58,22 @@ def test_every_bad_row_is_reported_with_its_physical_line() -> None:
     ]
 
 
+def test_dates_take_ascii_digits_only() -> None:
+    text = (
+        f"{HEADER}\n"
+        "1,Ann,Abbott,ann@example.com,,CPT,2024-01-01,12/31/\u0662\u0660\u0662\u0666,\n"
+        "2,Bo,Li,bo@example.com,,CPT,\uff12\uff10\uff12\uff14-01-01,2026-12-31,\n"
+        "3,Cy,Do,cy@example.com,,CPT,2024-01-01,2026-12-31,\u0661\u0662/\u0663\u0661/2027\n"
+    )
+    parsed = parse_members_csv(text, CATALOG)
+    assert [e.partition(":")[0] for e in parsed.errors] == ["line 2", "line 3", "line 4"]
+    assert all("is not a date" in e for e in parsed.errors), parsed.errors
+    cecs = parse_cecs_csv(
+        "acsm_id,completed_on,title,provider,cecs\n1,\u0662\u0660\u0662\u0665-03-01,T,ACSM,2\n"
+    )
+    assert len(cecs.errors) == 1 and "is not a date" in cecs.errors[0]
+
+
 def test_thru_dates_must_be_december_31() -> None:
     text = f"{HEADER}\n1,Ann,Abbott,ann@example.com,,CPT,2024-01-01,2026-12-30,\n"
     assert parse_members_csv(text, CATALOG).errors == [

@@ -82,6 +82,7 @@ def test_staff_change_the_schedule_in_the_catalog_file() -> None:
         'final_year = ["02-29"]',
         'grace_period = ["07-01"]',
         'final_year = "12-01"',
+        'final_year = ["\u0661\u0662-\u0660\u0661"]',  # Arabic-Indic digits: ASCII only
     ],
 )
 def test_a_bad_schedule_is_refused(table: str) -> None:

@@ -11,14 +11,18 @@ from domain.errors import InvalidInputError
 from domain.model import Certification
 from domain.tracker import (
     MAX_PROOF_BYTES,
+    ProofQuotaError,
     ProofRejectedError,
+    ProofUsage,
     check_completed_on,
     check_declared_size,
+    check_proof_quota,
     counts_for,
     group_window_start,
     new_proof,
     parse_activity_cecs,
     parse_completed_on,
+    quota_since,
     window_start,
 )
 
@@ -70,7 +74,22 @@ def test_dates_in_three_forms(text: str, expected: date) -> None:
     assert parse_completed_on(text, date(2026, 11, 28)) == expected
 
 
-@pytest.mark.parametrize("text", ["15/03/2026", "02/30/2026", "yesterday", "2026/03/15", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "15/03/2026",
+        "02/30/2026",
+        "yesterday",
+        "2026/03/15",
+        "",
+        # Digits other than ASCII 0-9 are refused, as in CECs and phone numbers:
+        "١٢/٣١/٢٠٢٥",  # Arabic-Indic: 12/31/2025
+        "12/31/٢٠٢٥",  # mixed
+        "۲۰۲۵-۱۲-۳۱",  # Extended Arabic-Indic, ISO form
+        "１２/３１/２０２５",  # full-width
+        "१२/३१/२०२५",  # Devanagari
+    ],
+)
 def test_unreadable_dates_are_refused(text: str) -> None:
     with pytest.raises(InvalidInputError):
         parse_completed_on(text, date(2026, 11, 28))
@@ -134,3 +153,19 @@ def test_size_limit_ten_megabytes() -> None:
 def test_same_bytes_same_checksum() -> None:
     assert new_proof("1", PDF, NOW).sha256 == new_proof("2", PDF, NOW).sha256
     assert new_proof("1", PDF, NOW).sha256 != new_proof("1", PDF + b" ", NOW).sha256
+
+
+def test_the_proof_quota_is_100_files_or_200_mb_a_cycle() -> None:
+    megabyte = 1024 * 1024
+    check_proof_quota(ProofUsage(99, 190 * megabyte), 10 * megabyte)  # the 100th, 200 MB
+    with pytest.raises(ProofQuotaError, match=r"sent 100 certificate files in this cycle"):
+        check_proof_quota(ProofUsage(100, megabyte), 1)
+    with pytest.raises(ProofQuotaError, match=r"take 190.5 MB.*\(10 MB\).*pass the 200 MB"):
+        check_proof_quota(ProofUsage(20, 190 * megabyte + megabyte // 2), 10 * megabyte)
+    assert issubclass(ProofQuotaError, InvalidInputError)  # answered like any refused file
+
+
+def test_the_quota_counts_from_the_start_of_the_current_cycles() -> None:
+    windows = [(date(2024, 1, 1), date(2026, 12, 31)), (date(2023, 6, 15), date(2026, 12, 31))]
+    assert quota_since(windows, date(2026, 11, 28)) == date(2023, 6, 15)
+    assert quota_since([], date(2026, 11, 28)) == date(2023, 11, 28)  # none current: 3 years
