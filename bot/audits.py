@@ -4,14 +4,13 @@ use cases in domain/services/audits.py)."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
 from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot.exports import cell
+from bot.exports import csv_export
 from bot.settings import Settings
 from domain.ports import UnitOfWorkFactory
 from domain.rules import Rules
@@ -116,10 +115,8 @@ def write_private(folder: Path, name: str, data: bytes) -> None:
 
 
 def write_table(table: Path, lines: list[AuditLine]) -> None:
-    private_file(table)
-    with table.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+    with csv_export(table) as writer:
         writer.writerow([*STATUS_COLUMNS, "files"])
         for line in lines:
             names = ";".join(f"{line.acsm_id}/{p.file_name}" for p in line.files)
-            writer.writerow([cell(v) for v in [*status_row(line), names]])
+            writer.writerow([*status_row(line), names])

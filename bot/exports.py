@@ -1,11 +1,17 @@
 """`acsm-bot invoices export FILE.csv`: every invoice with its status and payment ids, then
 every payment that extended nothing (status `payment_flagged`, the reason as description)
-for staff to sort out."""
+for staff to sort out.
+
+`csv_export` is the one way the staff exports write CSV (this one and `audit export`'s
+table): every cell of every row goes through `cell`, so none is run as a formula."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from domain.cecs import format_cecs
 from domain.ports import UnitOfWork
@@ -37,6 +43,24 @@ def cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
+class SafeCsvWriter:
+    """csv.writer whose every cell is neutralised by `cell`."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self._writer = csv.writer(handle)
+
+    def writerow(self, row: Iterable[str]) -> None:
+        self._writer.writerow([cell(value) for value in row])
+
+
+@contextmanager
+def csv_export(path: Path) -> Iterator[SafeCsvWriter]:
+    """An owner-only CSV file (UTF-8) written through a `SafeCsvWriter`."""
+    private_file(path)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        yield SafeCsvWriter(handle)
+
+
 def dollars(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
@@ -45,9 +69,7 @@ async def export_invoices(uow: UnitOfWork, path: Path) -> int:
     """Write the CSV (UTF-8, header row, owner-only file, no cell a spreadsheet would run as
     a formula) from the caller's open unit of work; return how many invoices were written."""
     count = 0
-    private_file(path)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+    with csv_export(path) as writer:
         writer.writerow(COLUMNS)
         async for invoice in uow.invoices.iterate_all():
             row = [
@@ -65,7 +87,7 @@ async def export_invoices(uow: UnitOfWork, path: Path) -> int:
                 invoice.payment_charge_id or "",
                 invoice.paid_at.isoformat() if invoice.paid_at else "",
             ]
-            writer.writerow([cell(value) for value in row])
+            writer.writerow(row)
             count += 1
         for payment in await uow.payments.flagged():
             writer.writerow(

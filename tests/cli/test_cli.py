@@ -171,6 +171,41 @@ async def test_invoices_export_neutralises_spreadsheet_formulas(
         assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in row)
 
 
+async def test_invoices_export_neutralises_flagged_payment_rows_too(
+    database: Database, database_url: str, tmp_path
+) -> None:
+    """The rows of payments that extended nothing go through the same writer as invoices."""
+    from tests.storage.helpers import payment
+
+    flagged = payment('=HYPERLINK("http://evil","x")', [])
+    flagged.status, flagged.note = "flagged", "@SUM(A1) unknown invoice(s): -R1"
+    flagged.acsm_id = None
+    async with database.unit_of_work() as uow:
+        assert await uow.payments.add_once(flagged)
+    out = tmp_path / "invoices.csv"
+    done = acsm_bot(database_url, "invoices", "export", str(out))
+    assert done.returncode == 0, done.stderr
+    (row,) = list(csv.reader(out.open(encoding="utf-8", newline="")))[1:]
+    assert row[8] == "payment_flagged"
+    assert row[1] == ""
+    assert row[3] == "'@SUM(A1) unknown invoice(s): -R1"
+    assert row[11] == '\'=HYPERLINK("http://evil","x")'
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in row)
+
+
+def test_every_csv_export_goes_through_the_one_writer() -> None:
+    """No module writes CSV on its own: bot/exports.py's writer neutralises every cell."""
+    root = Path(__file__).resolve().parents[2]
+    writers = [
+        f"{path.relative_to(root)}"
+        for package in ("bot", "domain", "storage", "handlers")
+        for path in sorted((root / package).rglob("*.py"))
+        if "csv.writer(" in path.read_text(encoding="utf-8")
+        or "csv.DictWriter(" in path.read_text(encoding="utf-8")
+    ]
+    assert writers == ["bot/exports.py"]
+
+
 # ---- real processes, as staff run them ---------------------------------------------------
 
 
