@@ -37,6 +37,10 @@ CEC_COLUMNS = ("acsm_id", "completed_on", "title", "provider", "cecs")
 # A field longer than this is refused with its line (csv's own limit is 131072 characters,
 # and its error names no line). The longest column (title) is 300 characters.
 MAX_FIELD = 10_000
+# Dates outside these years are typing errors (0002 for 2002, 2205 for 2025), in every date
+# column of every import. The cycle rules (domain/cycles.py) hold on a wider range.
+FIRST_YEAR, LAST_YEAR = 1950, 2100
+PLAUSIBLE = f"years {FIRST_YEAR}–{LAST_YEAR}"
 # A member's fields repeat on each of their rows: validate each distinct value once.
 _check_email = lru_cache(maxsize=65536)(validation.check_email)
 _check_phone = lru_cache(maxsize=65536)(validation.check_phone)
@@ -89,6 +93,8 @@ def parse_date(text: str, column: str) -> date:
     parsed = _date_or_none(value)
     if parsed is None:
         raise RowError(f"{column} {value[:20]!r} is not a date (YYYY-MM-DD or MM/DD/YYYY)")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise RowError(f"{column} {value[:20]!r} is not a plausible date ({PLAUSIBLE})")
     return parsed
 
 
@@ -245,11 +251,7 @@ def member_row(row: dict[str, str], catalog: Catalog) -> tuple[Member, Certifica
     thru = parse_date(required(row, "thru_date"), "thru_date")
     if (thru.month, thru.day) != (12, 31):
         raise RowError(f"thru_date {thru:%m/%d/%Y} is not a December 31")
-    if not cycles.is_supported_thru(thru):
-        raise RowError(
-            f"thru_date {thru:%m/%d/%Y} is out of range ({cycles.EARLIEST_THRU.year}"
-            f"–{cycles.LATEST_THRU.year})"
-        )
+    assert cycles.is_supported_thru(thru)  # the plausible years are inside the supported ones
     if effective > thru:
         raise RowError("effective_date is after thru_date")
     return member, Certification(acsm_id, code, effective, thru)

@@ -220,3 +220,51 @@ async def test_cec_imports_take_corrections_and_refuse_bad_rows(
     done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "huge.csv", huge)))
     assert done.returncode != 0
     assert done.stderr.startswith("line 2: a field is longer than 131072 characters")
+
+
+async def test_impossible_years_are_bad_rows_with_their_line(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    """Only 1950–2100 is plausible, in every date column of every import."""
+    bad = (
+        f"{MEMBERS_HEADER}\n"
+        "1,Ann,Lee,ann@example.com,,CPT,1949-12-31,2026-12-31,\n"  # 2
+        "2,Bo,Li,bo@example.com,,CPT,2024-01-01,2101-12-31,\n"  # 3
+        "3,Cy,Do,cy@example.com,,CPT,2024-01-01,2026-12-31,0002-05-01\n"  # 4
+        "4,Di,Ek,di@example.com,,CPT,01/01/0002,12/31/2026,\n"  # 5
+        "5,Ed,Fu,ed@example.com,,CPT,1950-01-01,2100-12-31,2100-12-31\n"  # 6: fine
+    )
+    done = acsm_bot(database_url, "members", "import", str(write(tmp_path, "bad.csv", bad)))
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "line 2: effective_date '1949-12-31' is not a plausible date (years 1950–2100)",
+        "line 3: thru_date '2101-12-31' is not a plausible date (years 1950–2100)",
+        "line 4: cpr_aed_expires '0002-05-01' is not a plausible date (years 1950–2100)",
+        "line 5: effective_date '01/01/0002' is not a plausible date (years 1950–2100)",
+        "acsm-bot: 4 bad row(s): nothing was imported",
+    ]
+    assert (
+        acsm_bot(
+            database_url, "members", "import", str(write(tmp_path, "m.csv", GOOD_MEMBERS))
+        ).returncode
+        == 0
+    )
+    cecs = f"{CEC_HEADER}\n123456,0002-01-01,Course,ACSM,2\n123456,2025-04-01,Course,ACSM,2\n"
+    done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "c.csv", cecs)))
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[0] == (
+        "line 2: completed_on '0002-01-01' is not a plausible date (years 1950–2100)"
+    )
+    # A certification stored before this check (thru 12/31/0002): a line, not a crash.
+    async with database.unit_of_work() as uow:
+        cpt = next(c for c in await uow.certifications.for_member("123456") if c.code == "CPT")
+        cpt.effective_date, cpt.thru_date = date(1, 1, 1), date(2, 12, 31)
+        await uow.certifications.save(cpt)
+    good = f"{CEC_HEADER}\n123456,2025-04-01,Course,ACSM,2\n777,2025-04-01,Course,ACSM,2\n"
+    done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "c2.csv", good)))
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "line 2: member 123456's CPT certification is stored with thru date 0002-12-31, not"
+        " a plausible date (years 1950–2100): correct it with `members import` first",
+        "acsm-bot: 1 bad row(s): nothing was imported",
+    ]
