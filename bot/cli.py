@@ -275,7 +275,12 @@ def audit_export(directory: Path) -> None:
         finally:
             await database.dispose()
 
-    count, files = asyncio.run(go())
+    from storage.files import UnsafePathError
+
+    try:
+        count, files = asyncio.run(go())
+    except UnsafePathError as exc:
+        raise CommandError(exc.strerror or str(exc)) from exc
     click.echo(f"wrote {count} audits and {files} files to {directory}")
 
 

@@ -8,6 +8,7 @@ table): every cell of every row goes through `cell`, so none is run as a formula
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TextIO
 
 from domain.cecs import format_cecs
 from domain.ports import UnitOfWork
-from storage.files import private_file
+from storage.files import folder_of, replaced_file
 
 COLUMNS = [
     "number",
@@ -54,10 +55,19 @@ class SafeCsvWriter:
 
 
 @contextmanager
-def csv_export(path: Path) -> Iterator[SafeCsvWriter]:
-    """An owner-only CSV file (UTF-8) written through a `SafeCsvWriter`."""
-    private_file(path)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+def csv_export(path: Path | str, folder: int | None = None) -> Iterator[SafeCsvWriter]:
+    """An owner-only CSV file (UTF-8) written through a `SafeCsvWriter`: `path` is a name in
+    the open `folder`, or (None) a path staff named. A symlink there is replaced, not
+    followed; the file appears whole or not at all (storage/files.py)."""
+    if folder is None:
+        path = Path(path)
+        with folder_of(path) as parent, csv_export(path.name, parent) as writer:
+            yield writer
+        return
+    with (
+        replaced_file(folder, str(path)) as raw,
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle,
+    ):
         yield SafeCsvWriter(handle)
 
 

@@ -134,11 +134,17 @@ async def test_cecs_import_adds_once_and_refuses_unknown_members(
 async def test_invoices_export_writes_every_invoice(
     database: Database, database_url: str, tmp_path
 ) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious", encoding="utf-8")
     out = tmp_path / "invoices.csv"
+    out.symlink_to(victim)  # planted: replaced, never written through
     done = acsm_bot(database_url, "invoices", "export", str(out))
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert rows[0][:3] == ["number", "acsm_id", "issued_on"] and len(rows) == 1
+    assert victim.read_text(encoding="utf-8") == "precious" and not out.is_symlink()
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
 async def test_invoices_export_neutralises_spreadsheet_formulas(
