@@ -376,13 +376,15 @@ def fail_on(errors: Sequence[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: click's messages become one line on stderr."""
+    from bot.logging_setup import mask  # a reason may quote DATABASE_URL or an email
+
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
     except click.ClickException as exc:
-        click.echo(f"acsm-bot: {exc.format_message()}", err=True)
+        click.echo(mask(f"acsm-bot: {exc.format_message()}"), err=True)
         sys.exit(exc.exit_code or 1)
     except Exception as exc:  # a reason, not a traceback, for staff
-        click.echo(f"acsm-bot: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
+        click.echo(mask(f"acsm-bot: {type(exc).__name__}: {exc}".splitlines()[0]), err=True)
         sys.exit(1)
