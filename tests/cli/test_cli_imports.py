@@ -232,7 +232,8 @@ async def test_impossible_years_are_bad_rows_with_their_line(
         "2,Bo,Li,bo@example.com,,CPT,2024-01-01,2101-12-31,\n"  # 3
         "3,Cy,Do,cy@example.com,,CPT,2024-01-01,2026-12-31,0002-05-01\n"  # 4
         "4,Di,Ek,di@example.com,,CPT,01/01/0002,12/31/2026,\n"  # 5
-        "5,Ed,Fu,ed@example.com,,CPT,1950-01-01,2100-12-31,2100-12-31\n"  # 6: fine
+        "5,Ed,Fu,ed@example.com,,CPT,2097-01-01,2100-12-31,2100-12-31\n"  # 6: fine
+        "6,Fa,Gu,fa@example.com,,CPT,1950-01-01,1952-12-31,1950-01-01\n"  # 7: fine
     )
     done = acsm_bot(database_url, "members", "import", str(write(tmp_path, "bad.csv", bad)))
     assert done.returncode != 0
