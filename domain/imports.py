@@ -203,9 +203,10 @@ def parse_members_csv(text: str, catalog: Catalog) -> MembersImport:
             member, cert = member_row(row, catalog)
             known = seen_members.get(member.acsm_id)
             if known is not None and known[1] != member:
+                differ = differences(known[1], member)
+                verb = "differs" if len(differ) == 1 else "differ"
                 raise RowError(
-                    f"member {member.acsm_id}: {', '.join(differences(known[1], member))}"
-                    f" differ(s) from line {known[0]}"
+                    f"member {member.acsm_id}: {', '.join(differ)} {verb} from line {known[0]}"
                 )
             earlier = seen_certs.get((cert.acsm_id, cert.code))
             if earlier is not None:

@@ -49,13 +49,16 @@ async def test_select_status_export(database: Database, database_url: str, tmp_p
     )
     assert "(0 new)" in again.stdout  # the same seed picks the same renewals
     status = acsm_bot(database_url, "audit", "status")
-    lines = status.stdout.splitlines()
+    header, *lines = status.stdout.splitlines()
+    assert header.split() == ["acsm_id", "name", "selected_on", "due_on", "state"]
     assert status.returncode == 0 and len(lines) == 2
     assert all(line.endswith("pending") and "Ann Abbott" in line for line in lines)
+    assert {line.index("Ann Abbott") for line in lines} == {header.index("name")}  # aligned
     out = tmp_path / "new" / "dir"
     exported = acsm_bot(database_url, "audit", "export", str(out))
     assert exported.returncode == 0, exported.stderr
     assert "wrote 2 audits and 0 files" in exported.stdout
+    assert first.stdout.startswith("selected 2 of 3 paid renewals")
     header = (out / "audits.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "acsm_id,name,selected_on,due_on,state,files"
 
@@ -115,7 +118,7 @@ async def test_export_folders_are_owner_only_and_planted_symlinks_are_not_follow
     finally:
         os.umask(before)
     assert done.returncode == 0, done.stderr
-    assert "wrote 1 audits and 1 files" in done.stdout
+    assert "wrote 1 audit and 1 file" in done.stdout
     assert all(v.read_text(encoding="utf-8") == "precious" for v in victims.values())
     assert (out / "111" / name).read_bytes() == PDF and not (out / "111" / name).is_symlink()
     assert not (out / "audits.csv").is_symlink()

@@ -97,7 +97,7 @@ async def test_a_bad_file_reports_every_bad_line_and_imports_nothing(
         "line 7: effective_date '2024-13-01' is not a date (YYYY-MM-DD or MM/DD/YYYY)",
         "line 8: CPT for member 123456 appears twice (also line 2)",
     ]
-    assert lines[-1] == "acsm-bot: 6 bad row(s): nothing was imported"
+    assert lines[-1] == "acsm-bot: 6 bad rows: nothing was imported"
     assert await counts(database) == (0, 0)
 
 

@@ -49,7 +49,7 @@ def test_every_bad_row_is_reported_with_its_physical_line() -> None:
     parsed = parse_members_csv(text, CATALOG)
     assert parsed.errors == [
         "line 3: first_name contains a control character or line break (U+000A)",
-        "line 5: member 1: email differ(s) from line 2",
+        "line 5: member 1: email differs from line 2",
         "line 6: effective_date is after thru_date",
         "line 7: expected 9 fields, found 8",
         "line 8: certification is empty",
