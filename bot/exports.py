@@ -32,6 +32,7 @@ COLUMNS = [
     "other_cecs",
     "telegram_payment_charge_id",
     "paid_at",
+    "provider_payment_charge_id",  # last: readers of the older columns by position still work
 ]
 
 
@@ -79,6 +80,7 @@ async def export_invoices(uow: UnitOfWork, path: Path) -> int:
     """Write the CSV (UTF-8, header row, owner-only file, no cell a spreadsheet would run as
     a formula) from the caller's open unit of work; return how many invoices were written."""
     count = 0
+    providers = await uow.payments.provider_charge_ids()
     with csv_export(path) as writer:
         writer.writerow(COLUMNS)
         async for invoice in uow.invoices.iterate_all():
@@ -96,6 +98,7 @@ async def export_invoices(uow: UnitOfWork, path: Path) -> int:
                 format_cecs(invoice.other_cecs),
                 invoice.payment_charge_id or "",
                 invoice.paid_at.isoformat() if invoice.paid_at else "",
+                providers.get(invoice.payment_charge_id or "", ""),
             ]
             writer.writerow(row)
             count += 1
@@ -115,6 +118,7 @@ async def export_invoices(uow: UnitOfWork, path: Path) -> int:
                     "",
                     payment.charge_id,
                     payment.paid_at.isoformat(),
+                    payment.provider_charge_id,
                 ]
             )
     return count

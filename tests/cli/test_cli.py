@@ -196,6 +196,7 @@ async def test_invoices_export_neutralises_flagged_payment_rows_too(
     assert row[1] == ""
     assert row[3] == "'@SUM(A1) unknown invoice(s): -R1"
     assert row[11] == '\'=HYPERLINK("http://evil","x")'
+    assert row[13] == 'prov-=HYPERLINK("http://evil","x")'
     assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in row)
 
 
@@ -240,3 +241,23 @@ def test_commands_fail_with_one_line_reason(tmp_path) -> None:
 def test_help(command, tmp_path) -> None:
     done = real_acsm_bot(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", *command)
     assert done.returncode == 0 and "Usage:" in done.stdout
+
+
+async def test_invoices_export_includes_the_providers_charge_id(
+    database: Database, database_url: str, tmp_path
+) -> None:
+    from domain.model import InvoiceStatus
+    from tests.storage.helpers import invoice, payment, seed_member
+
+    (cert,) = await seed_member(database.unit_of_work, "123456")
+    async with database.unit_of_work() as uow:
+        bill = invoice("R000001", [cert])
+        await uow.invoices.add(bill)
+        assert await uow.payments.add_once(payment("tg-1", ["R000001"]))
+        bill.status, bill.payment_charge_id = InvoiceStatus.PAID, "tg-1"
+        await uow.invoices.save(bill)
+    out = tmp_path / "invoices.csv"
+    assert acsm_bot(database_url, "invoices", "export", str(out)).returncode == 0
+    header, row = list(csv.reader(out.open(encoding="utf-8", newline="")))
+    assert header[11:] == ["telegram_payment_charge_id", "paid_at", "provider_payment_charge_id"]
+    assert (row[11], row[13]) == ("tg-1", "prov-tg-1")
