@@ -4,20 +4,19 @@ use cases in domain/services/audits.py)."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
 from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot.exports import cell
+from bot.exports import csv_export
 from bot.settings import Settings
 from domain.ports import UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services.audits import AuditLine, AuditNotice, Selection, audit_lines, proof_bytes
 from domain.services.audits import select_audits as select_use_case
-from storage.files import private_file
+from storage.files import private_folder, write_private_bytes
 
 log = logging.getLogger(__name__)
 
@@ -91,35 +90,32 @@ async def status(units: UnitOfWorkFactory, rules: Rules) -> list[list[str]]:
 
 async def export(units: UnitOfWorkFactory, rules: Rules, directory: Path) -> tuple[int, int]:
     """DIR/audits.csv and DIR/<acsm_id>/<file> byte for byte; (audits, files) written.
-    One short transaction per file read (up to 10 MB each), none while writing to disk."""
-    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    One short transaction per file read (up to 10 MB each), none while writing to disk.
+    Folders are 0700, files 0600; a symlink planted in DIR is never followed
+    (storage/files.py)."""
     async with units() as uow:
         lines = await audit_lines(uow, rules)
     files = 0
-    for line in lines:
-        for proof in line.files:
-            assert proof.id is not None
-            async with units() as uow:
-                data = await proof_bytes(uow, proof.id)
+    with private_folder(directory) as root:
+        for line in lines:
+            if not line.files:
+                continue
             # acsm_id: digits only (validated on import); the name is ours, not the member's
-            await asyncio.to_thread(write_private, directory / line.acsm_id, proof.file_name, data)
-            files += 1
-    await asyncio.to_thread(write_table, directory / "audits.csv", lines)
+            shown = directory / line.acsm_id
+            with private_folder(line.acsm_id, in_folder=root, shown=shown) as folder:
+                for proof in line.files:
+                    assert proof.id is not None
+                    async with units() as uow:
+                        data = await proof_bytes(uow, proof.id)
+                    await asyncio.to_thread(write_private_bytes, folder, proof.file_name, data)
+                    files += 1
+        await asyncio.to_thread(write_table, root, lines)
     return len(lines), files
 
 
-def write_private(folder: Path, name: str, data: bytes) -> None:
-    folder.mkdir(exist_ok=True)
-    path = folder / name
-    private_file(path)
-    path.write_bytes(data)
-
-
-def write_table(table: Path, lines: list[AuditLine]) -> None:
-    private_file(table)
-    with table.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+def write_table(root: int, lines: list[AuditLine]) -> None:
+    with csv_export("audits.csv", root) as writer:
         writer.writerow([*STATUS_COLUMNS, "files"])
         for line in lines:
             names = ";".join(f"{line.acsm_id}/{p.file_name}" for p in line.files)
-            writer.writerow([cell(v) for v in [*status_row(line), names]])
+            writer.writerow([*status_row(line), names])

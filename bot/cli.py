@@ -118,12 +118,14 @@ def members_import(file: Path, as_of_text: str | None, dry_run: bool) -> None:
     for kept in result.kept:
         click.echo(kept)
     kept = (
-        f"; kept {result.kept_contacts} contact(s) and {result.kept_thru_dates} thru date(s)"
+        f"; kept {plural(result.kept_contacts, 'contact')} and"
+        f" {plural(result.kept_thru_dates, 'thru date')}"
         " changed in the chat"
     )
     counts = (
-        f"{len(result.members)} members ({result.new_members} new, {result.changed_members}"
-        f" changed), {len(result.certifications)} certifications ({result.new_certifications}"
+        f"{plural(len(result.members), 'member')} ({result.new_members} new,"
+        f" {result.changed_members} changed), {plural(len(result.certifications), 'certification')}"
+        f" ({result.new_certifications}"
         f" new, {result.changed_certifications} changed){kept}; the file is as of"
         f" {as_of:%Y-%m-%d %H:%M} UTC ({as_of_source})"
     )
@@ -179,7 +181,8 @@ def cecs_import(file: Path, dry_run: bool) -> None:
     for updated in result.updated:
         click.echo(updated)
     counts = (
-        f"{len(result.activities)} CEC activities ({result.new_activities} new,"
+        f"{plural(len(result.activities), 'CEC activity', 'CEC activities')}"
+        f" ({result.new_activities} new,"
         f" {len(result.updated)} updated, {result.unchanged} already recorded)"
     )
     if dry_run:
@@ -208,7 +211,7 @@ def invoices_export(file: Path) -> None:
         finally:
             await database.dispose()
 
-    click.echo(f"wrote {asyncio.run(go())} invoices to {file}")
+    click.echo(f"wrote {plural(asyncio.run(go()), 'invoice')} to {file}")
 
 
 @cli.group(help="Audits of paid renewals.")
@@ -237,8 +240,9 @@ def audit_select(year: int, percent: float, seed: int | None) -> None:
 
     selection, told, failed = asyncio.run(go())
     click.echo(
-        f"selected {len(selection.picked)} of {selection.candidates} paid renewals of cycles "
-        f"ending 12/31/{year} ({len(selection.new)} new); told {told} chat(s), {failed} not told"
+        f"selected {len(selection.picked)} of {plural(selection.candidates, 'paid renewal')} of"
+        f" cycles ending 12/31/{year} ({len(selection.new)} new); told {plural(told, 'chat')},"
+        f" {failed} not told"
     )
 
 
@@ -256,8 +260,10 @@ def audit_status() -> None:
         finally:
             await database.dispose()
 
-    for row in asyncio.run(go()):
-        click.echo("  ".join(row))
+    rows = [audits.STATUS_COLUMNS, *asyncio.run(go())]  # a header row, then one per audit
+    widths = [max(len(row[i]) for row in rows) for i in range(len(audits.STATUS_COLUMNS) - 1)]
+    for row in rows:
+        click.echo("  ".join([*(v.ljust(w) for v, w in zip(row, widths, strict=False)), row[-1]]))
 
 
 @audit.command("export", help="DIR/audits.csv and each member's proof files in DIR/<acsm_id>/.")
@@ -275,8 +281,13 @@ def audit_export(directory: Path) -> None:
         finally:
             await database.dispose()
 
-    count, files = asyncio.run(go())
-    click.echo(f"wrote {count} audits and {files} files to {directory}")
+    from storage.files import UnsafePathError
+
+    try:
+        count, files = asyncio.run(go())
+    except UnsafePathError as exc:
+        raise CommandError(exc.strerror or str(exc)) from exc
+    click.echo(f"wrote {plural(count, 'audit')} and {plural(files, 'file')} to {directory}")
 
 
 @cli.group(help="Reminders before Dec 31.")
@@ -366,18 +377,25 @@ def fail_on(errors: Sequence[str]) -> None:
         return
     for error in errors:
         click.echo(error, err=True)
-    raise CommandError(f"{len(errors)} bad row(s): nothing was imported")
+    raise CommandError(f"{plural(len(errors), 'bad row')}: nothing was imported")
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """1 member, 2 members; 1 CEC activity, 3 CEC activities."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: click's messages become one line on stderr."""
+    from bot.logging_setup import mask  # a reason may quote DATABASE_URL or an email
+
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
     except click.ClickException as exc:
-        click.echo(f"acsm-bot: {exc.format_message()}", err=True)
+        click.echo(mask(f"acsm-bot: {exc.format_message()}"), err=True)
         sys.exit(exc.exit_code or 1)
     except Exception as exc:  # a reason, not a traceback, for staff
-        click.echo(f"acsm-bot: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
+        click.echo(mask(f"acsm-bot: {type(exc).__name__}: {exc}".splitlines()[0]), err=True)
         sys.exit(1)

@@ -6,13 +6,15 @@
 - A filter masks, in every record and traceback:
   - email addresses in any script (`josé@example.com`, `用户@例子.广告`): `j***@example.com`;
   - phone numbers: anything starting with + and 7-15 digits (E.164 as stored, or spaced),
-    and the North American forms `(317) 555-0100`, `317-555-0100`, `317.555.0100`,
-    `317 555 0100`: `<phone>`;
+    and the North American forms `(317) 555-0100`, `(317)5550100`, `317-555-0100`,
+    `317.555.0100`, `317 555 0100`, and bare `3175550100`, `13175550100` (area code and
+    exchange starting 2-9): `<phone>`;
   - bot and payment-provider tokens: `<token>`;
   - passwords: the value after `password=`/`password:` (also passwd, pwd, secret, token,
-    api_key) and the password in URLs (`scheme://user:<password>@host`).
-  Left readable on purpose: bare numbers (update ids, Telegram user ids, ACSM IDs,
-  negative chat ids), IP addresses, dates and times — none of them has the shapes above.
+    api_key) and the password in URLs (`scheme://user:<password>@host`, up to the last @,
+    so a password holding @ is hidden whole).
+  Left readable on purpose: other bare numbers (update ids, ACSM IDs, negative chat ids,
+  Telegram user ids unless shaped like a US number), IP addresses, dates and times.
 """
 
 from __future__ import annotations
@@ -20,22 +22,32 @@ from __future__ import annotations
 import logging
 import re
 
-# Local part: anything but separators; domain: labels of word characters and hyphens (any
-# script), ending in a label of at least two letters (Unicode).
+# Local part: it starts with a letter, digit or . % + - (after none of those) and runs over
+# the other characters RFC 5322 allows unquoted too (o'brien, a!b, x{y}), all hidden but the
+# first; = / ? & stay separators (key=value, URLs); domain: labels of word characters and
+# hyphens (any script), ending in a label of at least two letters (Unicode).
 EMAIL = re.compile(
-    r"(?<![\w.%+\-])([^\W_]|[.%+\-])[\w.%+\-]*@((?:[\w\-]+\.)+[^\W\d_]{2,})(?![\w\-])"
+    r"(?<![\w.%+\-])([^\W_]|[.%+\-])[\w.%+\-'!#$*^`{|}~]*@((?:[\w\-]+\.)+[^\W\d_]{2,})(?![\w\-])"
 )
 PHONE = re.compile(
     r"(?<![\w+])\+\d(?:[ ().\-]{0,2}\d){6,14}(?!\w)"  # +1 317 555 0100, +13175550100
-    r"|(?<![\w.:\-])(?:1[ .\-])?\(\d{3}\)[ .\-]?\d{3}[ .\-]\d{4}(?![\w.:\-])"  # (317) 555-0100
+    # (317) 555-0100, (317)5550100, 1 (317) 555 0100
+    r"|(?<![\w.:\-])(?:1[ .\-]?)?\(\d{3}\)[ .\-]?\d{3}[ .\-]?\d{4}(?![\w.:\-])"
     r"|(?<![\w.:\-])(?:1[ .\-])?\d{3}([ .\-])\d{3}\1\d{4}(?![\w.:\-]|\1\d)"  # 317-555-0100
+    # bare North American numbers: 3175550100, 13175550100, 1-3175550100 (area code and
+    # exchange start with 2-9; other bare numbers stay readable)
+    r"|(?<![\w.:\-])(?:1[ .\-]?)?[2-9]\d\d[2-9]\d{6}(?![\w.:\-])"
 )
 TOKEN = re.compile(r"(?<!\d)\d{3,}:(?:[A-Za-z0-9_-]{20,}|(?:TEST|LIVE):[A-Za-z0-9_:-]+)")
 SECRET_VALUE = re.compile(
     r"(?i)(\w*(?:password|passwd|pwd|secret|token|api_key)\w*[\"']?\s*[=:]\s*)"
     r"(\"[^\"]*\"|'[^']*'|[^\s\"',;&]+)"
 )
-URL_PASSWORD = re.compile(r"(\w[\w+.\-]*://[^:/@\s]+:)([^@\s/]+)(@)")
+# The password runs to the LAST @ of the authority: a password holding @ hides entirely.
+_HOST_END = r"\s/?#'\"<>()\[\],;"
+URL_PASSWORD = re.compile(
+    rf"(\w[\w+.\-]*://[^:/@\s]*:)(\S+?)(@)(?=[^@{_HOST_END}]*(?:[{_HOST_END}]|$))"
+)
 
 
 def _hide_value(match: re.Match[str]) -> str:

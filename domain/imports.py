@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from domain import cycles, validation
 from domain.catalog import Catalog, UnknownCertificationError
@@ -37,6 +38,14 @@ CEC_COLUMNS = ("acsm_id", "completed_on", "title", "provider", "cecs")
 # A field longer than this is refused with its line (csv's own limit is 131072 characters,
 # and its error names no line). The longest column (title) is 300 characters.
 MAX_FIELD = 10_000
+# Dates outside these years are typing errors (0002 for 2002, 2205 for 2025), in every date
+# column of every import. The cycle rules (domain/cycles.py) hold on a wider range.
+FIRST_YEAR, LAST_YEAR = 1950, 2100
+PLAUSIBLE = f"years {FIRST_YEAR}–{LAST_YEAR}"
+# A first cycle may start up to four years before its thru date (docs/operations.md); a
+# larger gap is a typing error.
+MAX_CYCLE_YEARS = 4
+T = TypeVar("T")
 # A member's fields repeat on each of their rows: validate each distinct value once.
 _check_email = lru_cache(maxsize=65536)(validation.check_email)
 _check_phone = lru_cache(maxsize=65536)(validation.check_phone)
@@ -89,6 +98,8 @@ def parse_date(text: str, column: str) -> date:
     parsed = _date_or_none(value)
     if parsed is None:
         raise RowError(f"{column} {value[:20]!r} is not a date (YYYY-MM-DD or MM/DD/YYYY)")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise RowError(f"{column} {value[:20]!r} is not a plausible date ({PLAUSIBLE})")
     return parsed
 
 
@@ -194,9 +205,10 @@ def parse_members_csv(text: str, catalog: Catalog) -> MembersImport:
             member, cert = member_row(row, catalog)
             known = seen_members.get(member.acsm_id)
             if known is not None and known[1] != member:
+                differ = differences(known[1], member)
+                verb = "differs" if len(differ) == 1 else "differ"
                 raise RowError(
-                    f"member {member.acsm_id}: {', '.join(differences(known[1], member))}"
-                    f" differ(s) from line {known[0]}"
+                    f"member {member.acsm_id}: {', '.join(differ)} {verb} from line {known[0]}"
                 )
             earlier = seen_certs.get((cert.acsm_id, cert.code))
             if earlier is not None:
@@ -222,38 +234,78 @@ def differences(first: Member, second: Member) -> list[str]:
     return [f.name for f in fields(Member) if getattr(first, f.name) != getattr(second, f.name)]
 
 
-def member_row(row: dict[str, str], catalog: Catalog) -> tuple[Member, Certification]:
-    acsm_id = acsm_id_of(row)
+class Problems:
+    """Every reason a row is refused, each field checked even after another failed."""
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    def check(self, function: Callable[..., T], *args: Any) -> T | None:
+        try:
+            return function(*args)
+        except RowError as exc:
+            self.reasons.append(str(exc))
+            return None
+
+    def add(self, reason: str) -> None:
+        self.reasons.append(reason)
+
+    def raise_any(self) -> None:
+        if self.reasons:
+            raise RowError("; ".join(self.reasons))
+
+
+def email_of(row: dict[str, str]) -> str:
     email = required(row, "email")
     try:
-        email = _check_email(email)
+        return _check_email(email)
     except InvalidInputError as exc:
         raise RowError(f"email {email[:40]!r} is not an email address") from exc
-    phone = checked("phone", _check_phone, row.get("phone") or "")
-    cpr_text = (row.get("cpr_aed_expires") or "").strip()
-    member = Member(
-        acsm_id=acsm_id,
-        first_name=name_of(row, "first_name"),
-        last_name=name_of(row, "last_name"),
-        email=email,
-        phone=phone,
-        cpr_aed_expires=parse_date(cpr_text, "cpr_aed_expires") if cpr_text else None,
-    )
+
+
+def optional_date(row: dict[str, str], column: str) -> date | None:
+    text = (row.get(column) or "").strip()
+    return parse_date(text, column) if text else None
+
+
+def date_of(row: dict[str, str], column: str) -> date:
+    return parse_date(required(row, column), column)
+
+
+def code_of(row: dict[str, str], catalog: Catalog) -> str:
     try:
-        code = catalog.lookup(required(row, "certification")).code
+        return catalog.lookup(required(row, "certification")).code
     except UnknownCertificationError as exc:
         raise RowError(f"unknown certification {str(exc)[:60]!r}") from exc
-    effective = parse_date(required(row, "effective_date"), "effective_date")
-    thru = parse_date(required(row, "thru_date"), "thru_date")
-    if (thru.month, thru.day) != (12, 31):
-        raise RowError(f"thru_date {thru:%m/%d/%Y} is not a December 31")
-    if not cycles.is_supported_thru(thru):
-        raise RowError(
-            f"thru_date {thru:%m/%d/%Y} is out of range ({cycles.EARLIEST_THRU.year}"
-            f"–{cycles.LATEST_THRU.year})"
-        )
-    if effective > thru:
-        raise RowError("effective_date is after thru_date")
+
+
+def member_row(row: dict[str, str], catalog: Catalog) -> tuple[Member, Certification]:
+    """The row's member and certification; RowError naming every problem of the row."""
+    problems = Problems()
+    acsm_id = problems.check(acsm_id_of, row)
+    email = problems.check(email_of, row)
+    phone = problems.check(checked, "phone", _check_phone, row.get("phone") or "")
+    cpr = problems.check(optional_date, row, "cpr_aed_expires")
+    first_name = problems.check(name_of, row, "first_name")
+    last_name = problems.check(name_of, row, "last_name")
+    code = problems.check(code_of, row, catalog)
+    effective = problems.check(date_of, row, "effective_date")
+    thru = problems.check(date_of, row, "thru_date")
+    if thru is not None:
+        if (thru.month, thru.day) != (12, 31):
+            problems.add(f"thru_date {thru:%m/%d/%Y} is not a December 31")
+        assert cycles.is_supported_thru(thru)  # the plausible years are inside the supported
+    if effective is not None and thru is not None:
+        if effective > thru:
+            problems.add("effective_date is after thru_date")
+        elif thru > cycles.add_years(effective, MAX_CYCLE_YEARS):
+            problems.add(
+                f"thru_date {thru:%m/%d/%Y} is more than four years after effective_date"
+                f" {effective:%m/%d/%Y}"
+            )
+    problems.raise_any()
+    assert acsm_id and email and first_name and last_name and code and effective and thru
+    member = Member(acsm_id, first_name, last_name, email, phone, cpr_aed_expires=cpr)
     return member, Certification(acsm_id, code, effective, thru)
 
 
@@ -290,19 +342,22 @@ def parse_cecs_csv(
         result.rows += 1
         try:
             activity = cec_row(row)
-            if is_member is not None and not is_member(activity.acsm_id):
-                raise RowError(f"unknown member {activity.acsm_id}")
+            problems = Problems()
+            unknown = is_member is not None and not is_member(activity.acsm_id)
+            if unknown:
+                problems.add(f"unknown member {activity.acsm_id}")
             if today is not None and activity.completed_on > today:
-                raise RowError(f"completed_on {activity.completed_on:%Y-%m-%d} is in the future")
-            if first_day is not None:
-                first = first_day(activity.acsm_id)
-                if first is None:
-                    raise RowError(f"member {activity.acsm_id} holds no certification")
-                if activity.completed_on < first:
-                    raise RowError(
+                problems.add(f"completed_on {activity.completed_on:%Y-%m-%d} is in the future")
+            if first_day is not None and not unknown:
+                first = problems.check(first_day, activity.acsm_id)
+                if first is None and not problems.reasons:
+                    problems.add(f"member {activity.acsm_id} holds no certification")
+                elif first is not None and activity.completed_on < first:
+                    problems.add(
                         f"completed_on {activity.completed_on:%Y-%m-%d} is before member "
                         f"{activity.acsm_id}'s first cycle (from {first:%Y-%m-%d})"
                     )
+            problems.raise_any()
             key = (activity.acsm_id, activity.completed_on, activity.title, activity.provider)
             earlier = seen.get(key)
             if earlier is not None:
@@ -324,9 +379,12 @@ def parse_cecs_csv(
     return result
 
 
-def cec_row(row: dict[str, str]) -> CecActivity:
+def cecs_of(row: dict[str, str]) -> Decimal:
+    text = required(row, "cecs")
+    if "," in text:  # 1,5 is 1.5 in Europe and 15 with a thousands comma: refused
+        raise RowError(f"cecs: {text[:20]!r} has a comma: write the decimal with a point (1.5)")
     try:
-        cecs: Decimal = parse_cecs(required(row, "cecs"))
+        cecs: Decimal = parse_cecs(text)
     except InvalidCecAmountError as exc:
         raise RowError(f"cecs: {exc}") from exc
     if cecs == 0:
@@ -336,10 +394,17 @@ def cec_row(row: dict[str, str]) -> CecActivity:
             f"cecs: {format_cecs(cecs)} for one activity is more than "
             f"{format_cecs(MAX_ACTIVITY_CECS)}: a typing error?"
         )
-    return CecActivity(
-        acsm_id=acsm_id_of(row),
-        completed_on=parse_date(required(row, "completed_on"), "completed_on"),
-        title=text_of(row, "title", validation.MAX_TITLE),
-        provider=text_of(row, "provider", validation.MAX_PROVIDER),
-        cecs=cecs,
-    )
+    return cecs
+
+
+def cec_row(row: dict[str, str]) -> CecActivity:
+    """The row's activity; RowError naming every problem of the row."""
+    problems = Problems()
+    cecs = problems.check(cecs_of, row)
+    acsm_id = problems.check(acsm_id_of, row)
+    completed_on = problems.check(date_of, row, "completed_on")
+    title = problems.check(text_of, row, "title", validation.MAX_TITLE)
+    provider = problems.check(text_of, row, "provider", validation.MAX_PROVIDER)
+    problems.raise_any()
+    assert cecs is not None and acsm_id and completed_on and title and provider
+    return CecActivity(acsm_id, completed_on, title, provider, cecs)

@@ -130,6 +130,10 @@ class PaymentRepository(Protocol):
         """Payments that extended nothing, oldest first (for staff)."""
         ...
 
+    async def provider_charge_ids(self) -> dict[str, str]:
+        """Telegram charge id -> the payment provider's charge id, of applied payments."""
+        ...
+
 
 class RenewalDraftRepository(Protocol):
     async def get(self, acsm_id: str) -> RenewalDraft | None: ...

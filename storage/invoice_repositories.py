@@ -234,6 +234,10 @@ _FLAGGED = (
     select(*PAYMENTS.c).where(PAYMENTS.c.status == Payment.FLAGGED).order_by(PAYMENTS.c.paid_at)
 )
 
+_PROVIDER_IDS = select(PAYMENTS.c.charge_id, PAYMENTS.c.provider_charge_id).where(
+    PAYMENTS.c.status == Payment.APPLIED
+)
+
 
 def payment_of(row: Any, numbers: list[str]) -> Payment:
     return Payment(
@@ -291,3 +295,7 @@ class SqlPaymentRepository:
 
     async def flagged(self) -> list[Payment]:
         return [payment_of(row, []) for row in await self.connection.execute(_FLAGGED)]
+
+    async def provider_charge_ids(self) -> dict[str, str]:
+        result = await self.connection.execute(_PROVIDER_IDS)
+        return {charge_id: provider for charge_id, provider in result}

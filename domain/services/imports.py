@@ -24,7 +24,16 @@ from zoneinfo import ZoneInfo
 from domain import cycles
 from domain.catalog import Catalog
 from domain.cecs import format_cecs
-from domain.imports import CecsImport, MembersImport, parse_cecs_csv, parse_members_csv
+from domain.imports import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    PLAUSIBLE,
+    CecsImport,
+    MembersImport,
+    RowError,
+    parse_cecs_csv,
+    parse_members_csv,
+)
 from domain.model import CecActivity, Certification, Member
 from domain.ports import PaidRenewal, UnitOfWorkFactory
 
@@ -143,10 +152,25 @@ async def import_cecs(
     async with units() as uow:  # the members checked are the members written for
         known = await uow.members.existing_ids(ids)
         first_day: dict[str, date] = {}
+        stored_wrong: dict[str, str] = {}  # stored before imports refused such dates
         for cert in await uow.certifications.for_members(ids):
+            if not FIRST_YEAR <= cert.thru_date.year <= LAST_YEAR:
+                stored_wrong.setdefault(
+                    cert.acsm_id,
+                    f"member {cert.acsm_id}'s {cert.code} certification is stored with thru date"
+                    f" {cert.thru_date.isoformat()}, not a plausible date ({PLAUSIBLE}): correct"
+                    " it with `members import` first",
+                )
+                continue
             start = min(cert.effective_date, cycles.cycle_start(cert.thru_date))
             first_day[cert.acsm_id] = min(start, first_day.get(cert.acsm_id, start))
-        parsed = parse_cecs_csv(text, known.__contains__, today=today, first_day=first_day.get)
+
+        def first_day_of(acsm_id: str) -> date | None:
+            if acsm_id in stored_wrong:
+                raise RowError(stored_wrong[acsm_id])
+            return first_day.get(acsm_id)
+
+        parsed = parse_cecs_csv(text, known.__contains__, today=today, first_day=first_day_of)
         if parsed.errors:
             return parsed
         recorded = {

@@ -3,7 +3,10 @@ tests/cli/run.py)."""
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+import os
+import stat
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -46,12 +49,97 @@ async def test_select_status_export(database: Database, database_url: str, tmp_p
     )
     assert "(0 new)" in again.stdout  # the same seed picks the same renewals
     status = acsm_bot(database_url, "audit", "status")
-    lines = status.stdout.splitlines()
+    header, *lines = status.stdout.splitlines()
+    assert header.split() == ["acsm_id", "name", "selected_on", "due_on", "state"]
     assert status.returncode == 0 and len(lines) == 2
     assert all(line.endswith("pending") and "Ann Abbott" in line for line in lines)
+    assert {line.index("Ann Abbott") for line in lines} == {header.index("name")}  # aligned
     out = tmp_path / "new" / "dir"
     exported = acsm_bot(database_url, "audit", "export", str(out))
     assert exported.returncode == 0, exported.stderr
     assert "wrote 2 audits and 0 files" in exported.stdout
+    assert first.stdout.startswith("selected 2 of 3 paid renewals")
     header = (out / "audits.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "acsm_id,name,selected_on,due_on,state,files"
+
+
+async def selected_with_a_proof(database: Database) -> str:
+    """Member 111's paid renewal selected for audit, one PDF attached; its file name."""
+    from bot.app import make_rules
+    from bot.settings import Settings
+    from domain.services.audits import select_audits
+    from domain.tracker import ProofFile
+
+    certs = await seed_member(database.unit_of_work, "111")
+    async with database.unit_of_work() as uow:
+        await uow.invoices.add(
+            Invoice(
+                "R000111", "111", date(2026, 11, 1), "Recertification thru 12/31/2029",
+                4500, 0, [InvoiceLine(certs[0].id or 0, "CPT", certs[0].thru_date,
+                                      date(2029, 12, 31))],
+                status=InvoiceStatus.PAID, acsm_cecs=Decimal(45),
+            )
+        )  # fmt: skip
+    rules = make_rules(Settings(database_url="sqlite+aiosqlite://"))
+    await select_audits(database.unit_of_work, rules, 2026, 100, 1)
+    async with database.unit_of_work() as uow:
+        (audit,) = await uow.audits.for_member("111")
+        proof = await uow.proofs.add(
+            ProofFile("111", hashlib.sha256(PDF).hexdigest(), "application/pdf", len(PDF),
+                      datetime(2027, 1, 5, tzinfo=UTC)),
+            PDF,
+        )  # fmt: skip
+        assert proof.id is not None
+        audit.proof_ids.append(proof.id)
+        await uow.audits.save(audit)
+    return proof.file_name
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+async def test_export_folders_are_owner_only_and_planted_symlinks_are_not_followed(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    name = await selected_with_a_proof(database)
+    out = tmp_path / "out"
+    (out / "111").mkdir(parents=True)
+    os.chmod(out, 0o755)  # noqa: S103 - an existing folder the export makes 0700
+    victims = {n: tmp_path / n for n in ("victim-table", "victim-proof")}
+    for victim in victims.values():
+        victim.write_text("precious", encoding="utf-8")
+    (out / "audits.csv").symlink_to(victims["victim-table"])
+    (out / "111" / name).symlink_to(victims["victim-proof"])
+    before = os.umask(0o022)
+    try:
+        done = acsm_bot(database_url, "audit", "export", str(out))
+        fresh = acsm_bot(database_url, "audit", "export", str(tmp_path / "fresh"))
+    finally:
+        os.umask(before)
+    assert done.returncode == 0, done.stderr
+    assert "wrote 1 audit and 1 file" in done.stdout
+    assert all(v.read_text(encoding="utf-8") == "precious" for v in victims.values())
+    assert (out / "111" / name).read_bytes() == PDF and not (out / "111" / name).is_symlink()
+    assert not (out / "audits.csv").is_symlink()
+    assert fresh.returncode == 0, fresh.stderr
+    for root in (out, tmp_path / "fresh"):
+        assert (mode(root), mode(root / "111")) == (0o700, 0o700)
+        assert (mode(root / "audits.csv"), mode(root / "111" / name)) == (0o600, 0o600)
+        assert sorted(p.name for p in root.rglob("*")) == sorted(["111", "audits.csv", name])
+
+
+async def test_a_symlinked_member_folder_is_refused(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    await selected_with_a_proof(database)
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "111").symlink_to(elsewhere, target_is_directory=True)
+    done = acsm_bot(database_url, "audit", "export", str(out))
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        f"acsm-bot: {out / '111'} is a symbolic link: not followed"
+    ]
+    assert list(elsewhere.iterdir()) == []

@@ -97,7 +97,7 @@ async def test_a_bad_file_reports_every_bad_line_and_imports_nothing(
         "line 7: effective_date '2024-13-01' is not a date (YYYY-MM-DD or MM/DD/YYYY)",
         "line 8: CPT for member 123456 appears twice (also line 2)",
     ]
-    assert lines[-1] == "acsm-bot: 6 bad row(s): nothing was imported"
+    assert lines[-1] == "acsm-bot: 6 bad rows: nothing was imported"
     assert await counts(database) == (0, 0)
 
 
@@ -134,11 +134,17 @@ async def test_cecs_import_adds_once_and_refuses_unknown_members(
 async def test_invoices_export_writes_every_invoice(
     database: Database, database_url: str, tmp_path
 ) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious", encoding="utf-8")
     out = tmp_path / "invoices.csv"
+    out.symlink_to(victim)  # planted: replaced, never written through
     done = acsm_bot(database_url, "invoices", "export", str(out))
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert rows[0][:3] == ["number", "acsm_id", "issued_on"] and len(rows) == 1
+    assert victim.read_text(encoding="utf-8") == "precious" and not out.is_symlink()
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
 async def test_invoices_export_neutralises_spreadsheet_formulas(
@@ -171,6 +177,42 @@ async def test_invoices_export_neutralises_spreadsheet_formulas(
         assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in row)
 
 
+async def test_invoices_export_neutralises_flagged_payment_rows_too(
+    database: Database, database_url: str, tmp_path
+) -> None:
+    """The rows of payments that extended nothing go through the same writer as invoices."""
+    from tests.storage.helpers import payment
+
+    flagged = payment('=HYPERLINK("http://evil","x")', [])
+    flagged.status, flagged.note = "flagged", "@SUM(A1) unknown invoice(s): -R1"
+    flagged.acsm_id = None
+    async with database.unit_of_work() as uow:
+        assert await uow.payments.add_once(flagged)
+    out = tmp_path / "invoices.csv"
+    done = acsm_bot(database_url, "invoices", "export", str(out))
+    assert done.returncode == 0, done.stderr
+    (row,) = list(csv.reader(out.open(encoding="utf-8", newline="")))[1:]
+    assert row[8] == "payment_flagged"
+    assert row[1] == ""
+    assert row[3] == "'@SUM(A1) unknown invoice(s): -R1"
+    assert row[11] == '\'=HYPERLINK("http://evil","x")'
+    assert row[13] == 'prov-=HYPERLINK("http://evil","x")'
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in row)
+
+
+def test_every_csv_export_goes_through_the_one_writer() -> None:
+    """No module writes CSV on its own: bot/exports.py's writer neutralises every cell."""
+    root = Path(__file__).resolve().parents[2]
+    writers = [
+        f"{path.relative_to(root)}"
+        for package in ("bot", "domain", "storage", "handlers")
+        for path in sorted((root / package).rglob("*.py"))
+        if "csv.writer(" in path.read_text(encoding="utf-8")
+        or "csv.DictWriter(" in path.read_text(encoding="utf-8")
+    ]
+    assert writers == ["bot/exports.py"]
+
+
 # ---- real processes, as staff run them ---------------------------------------------------
 
 
@@ -199,3 +241,23 @@ def test_commands_fail_with_one_line_reason(tmp_path) -> None:
 def test_help(command, tmp_path) -> None:
     done = real_acsm_bot(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", *command)
     assert done.returncode == 0 and "Usage:" in done.stdout
+
+
+async def test_invoices_export_includes_the_providers_charge_id(
+    database: Database, database_url: str, tmp_path
+) -> None:
+    from domain.model import InvoiceStatus
+    from tests.storage.helpers import invoice, payment, seed_member
+
+    (cert,) = await seed_member(database.unit_of_work, "123456")
+    async with database.unit_of_work() as uow:
+        bill = invoice("R000001", [cert])
+        await uow.invoices.add(bill)
+        assert await uow.payments.add_once(payment("tg-1", ["R000001"]))
+        bill.status, bill.payment_charge_id = InvoiceStatus.PAID, "tg-1"
+        await uow.invoices.save(bill)
+    out = tmp_path / "invoices.csv"
+    assert acsm_bot(database_url, "invoices", "export", str(out)).returncode == 0
+    header, row = list(csv.reader(out.open(encoding="utf-8", newline="")))
+    assert header[11:] == ["telegram_payment_charge_id", "paid_at", "provider_payment_charge_id"]
+    assert (row[11], row[13]) == ("tg-1", "prov-tg-1")

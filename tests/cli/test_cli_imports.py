@@ -61,7 +61,7 @@ async def test_an_older_file_keeps_what_the_member_did_in_the_chat(
         "line 2: kept CPT of member 123456 thru 12/31/2029: a renewal paid in the chat on"
         " 2026-11-20 extended it (the file says 12/31/2026)"
     )
-    assert "kept 1 contact(s) and 1 thru date(s) changed in the chat" in out[-1]
+    assert "kept 1 contact and 1 thru date changed in the chat" in out[-1]
     assert await ann(database) == ("ann@chat.org", "+13175550199", date(2029, 12, 31))
 
     # The default as-of date is the file's modification time.
@@ -84,7 +84,7 @@ async def test_an_older_file_keeps_what_the_member_did_in_the_chat(
     # ... and the real import: the file's contact wins; the paid renewal still does.
     done = acsm_bot(database_url, "members", "import", "--as-of", "2026-11-21", str(older))
     assert done.returncode == 0, done.stderr
-    assert "kept 0 contact(s) and 1 thru date(s)" in done.stdout
+    assert "kept 0 contacts and 1 thru date" in done.stdout
     assert await ann(database) == ("ann@example.com", "+13175550100", date(2029, 12, 31))
 
 
@@ -139,7 +139,7 @@ async def test_member_fields_are_validated_with_their_line(
     assert lines[3] == "line 5: acsm_id '４' is not digits"
     assert lines[4] == "line 6: first_name is longer than 100 characters"
     assert lines[5].startswith("line 8: a field is longer than 131072 characters")
-    assert lines[-1] == "acsm-bot: 6 bad row(s): nothing was imported"
+    assert lines[-1] == "acsm-bot: 6 bad rows: nothing was imported"
     assert "Error: field larger than field limit" not in done.stderr
     async with database.unit_of_work() as uow:
         assert await uow.members.count() == 0
@@ -220,3 +220,72 @@ async def test_cec_imports_take_corrections_and_refuse_bad_rows(
     done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "huge.csv", huge)))
     assert done.returncode != 0
     assert done.stderr.startswith("line 2: a field is longer than 131072 characters")
+
+
+async def test_impossible_years_are_bad_rows_with_their_line(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    """Only 1950–2100 is plausible, in every date column of every import."""
+    bad = (
+        f"{MEMBERS_HEADER}\n"
+        "1,Ann,Lee,ann@example.com,,CPT,1949-12-31,2026-12-31,\n"  # 2
+        "2,Bo,Li,bo@example.com,,CPT,2024-01-01,2101-12-31,\n"  # 3
+        "3,Cy,Do,cy@example.com,,CPT,2024-01-01,2026-12-31,0002-05-01\n"  # 4
+        "4,Di,Ek,di@example.com,,CPT,01/01/0002,12/31/2026,\n"  # 5
+        "5,Ed,Fu,ed@example.com,,CPT,2097-01-01,2100-12-31,2100-12-31\n"  # 6: fine
+        "6,Fa,Gu,fa@example.com,,CPT,1950-01-01,1952-12-31,1950-01-01\n"  # 7: fine
+    )
+    done = acsm_bot(database_url, "members", "import", str(write(tmp_path, "bad.csv", bad)))
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "line 2: effective_date '1949-12-31' is not a plausible date (years 1950–2100)",
+        "line 3: thru_date '2101-12-31' is not a plausible date (years 1950–2100)",
+        "line 4: cpr_aed_expires '0002-05-01' is not a plausible date (years 1950–2100)",
+        "line 5: effective_date '01/01/0002' is not a plausible date (years 1950–2100)",
+        "acsm-bot: 4 bad rows: nothing was imported",
+    ]
+    assert (
+        acsm_bot(
+            database_url, "members", "import", str(write(tmp_path, "m.csv", GOOD_MEMBERS))
+        ).returncode
+        == 0
+    )
+    cecs = f"{CEC_HEADER}\n123456,0002-01-01,Course,ACSM,2\n123456,2025-04-01,Course,ACSM,2\n"
+    done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "c.csv", cecs)))
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[0] == (
+        "line 2: completed_on '0002-01-01' is not a plausible date (years 1950–2100)"
+    )
+    # A certification stored before this check (thru 12/31/0002): a line, not a crash.
+    async with database.unit_of_work() as uow:
+        cpt = next(c for c in await uow.certifications.for_member("123456") if c.code == "CPT")
+        cpt.effective_date, cpt.thru_date = date(1, 1, 1), date(2, 12, 31)
+        await uow.certifications.save(cpt)
+    good = f"{CEC_HEADER}\n123456,2025-04-01,Course,ACSM,2\n777,2025-04-01,Course,ACSM,2\n"
+    done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "c2.csv", good)))
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "line 2: member 123456's CPT certification is stored with thru date 0002-12-31, not"
+        " a plausible date (years 1950–2100): correct it with `members import` first",
+        "acsm-bot: 1 bad row: nothing was imported",
+    ]
+
+
+async def test_counts_are_singular_for_one(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    one = f"{MEMBERS_HEADER}\n777,Bo,Li,bo@example.com,,EP,2025-01-01,2027-12-31,\n"
+    done = acsm_bot(database_url, "members", "import", "--as-of", "2026-11-01",
+                    str(write(tmp_path, "m.csv", one)))  # fmt: skip
+    assert done.stdout.startswith(
+        "imported 1 member (1 new, 0 changed), 1 certification (1 new, 0 changed); kept 0"
+        " contacts and 0 thru dates changed in the chat"
+    ), done.stdout
+    cec = f"{CEC_HEADER}\n777,2025-04-01,Course,ACSM,2\n"
+    done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "c.csv", cec)))
+    assert "imported 1 CEC activity (1 new," in done.stdout
+    bad = f"{CEC_HEADER}\n777,2025-04-01,Course,ACSM,x\n"
+    done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "b.csv", bad)))
+    assert done.stderr.strip().splitlines()[-1] == "acsm-bot: 1 bad row: nothing was imported"
+    done = acsm_bot(database_url, "invoices", "export", str(tmp_path / "i.csv"))
+    assert done.stdout.startswith("wrote 0 invoices to")

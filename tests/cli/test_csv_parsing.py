@@ -49,11 +49,12 @@ def test_every_bad_row_is_reported_with_its_physical_line() -> None:
     parsed = parse_members_csv(text, CATALOG)
     assert parsed.errors == [
         "line 3: first_name contains a control character or line break (U+000A)",
-        "line 5: member 1: email differ(s) from line 2",
+        "line 5: member 1: email differs from line 2",
         "line 6: effective_date is after thru_date",
         "line 7: expected 9 fields, found 8",
         "line 8: certification is empty",
-        "line 9: first_name is empty",
+        "line 9: cpr_aed_expires '31/12/2027' is not a date (YYYY-MM-DD or MM/DD/YYYY);"
+        " first_name is empty",
         "line 10: first_name contains a control character or line break (U+2028)",
     ]
 
@@ -103,7 +104,7 @@ def test_cecs_rows() -> None:
         "X,1,999,Stranger,2025-03-03\n"
         "X,1,123456,,2025-03-03\n"
     )
-    parsed = parse_cecs_csv(text, {"123456"}.__contains__)
+    parsed = parse_cecs_csv(text.replace('"2,5"', "2.5"), {"123456"}.__contains__)
     assert [a.cecs for a in parsed.activities] == [Decimal("7.5"), Decimal("2.5")]
     assert parsed.activities[1].completed_on == date(2025, 3, 2)
     assert parsed.errors == [
@@ -131,3 +132,51 @@ def test_100000_rows_parse_quickly() -> None:
     assert parsed.errors[-1].startswith("line 100001: ")
     assert len(parsed.errors) == 1
     assert seconds < 10, f"{seconds:.1f} s"
+
+
+def test_every_problem_of_every_row_is_reported() -> None:
+    text = (
+        f"{HEADER}\n"
+        "x1,,Abbott,not-an-email,12,XYZ,2024-13-01,2026-12-30,0002-01-01\n"  # 2
+        "1,Ann,Abbott,ann@example.com,,CPT,2024-01-01,2026-12-31,\n"  # 3: fine
+    )
+    assert parse_members_csv(text, CATALOG).errors == [
+        "line 2: acsm_id 'x1' is not digits; email 'not-an-email' is not an email address;"
+        " phone: That is not a valid phone number (add +country code abroad); cpr_aed_expires '0002-01-01' is not"
+        " a plausible date (years 1950–2100); first_name is empty; unknown certification"
+        " 'XYZ'; effective_date '2024-13-01' is not a date (YYYY-MM-DD or MM/DD/YYYY);"
+        " thru_date 12/30/2026 is not a December 31"
+    ]
+    cecs = (
+        "acsm_id,completed_on,title,provider,cecs\n"
+        "x,2025-13-01,,ACSM,1e2\n"  # 2
+        "999,2030-01-01,Course,ACSM,1\n"  # 3: unknown member and in the future
+    )
+    parsed = parse_cecs_csv(cecs, {"123456"}.__contains__, today=date(2026, 1, 1))
+    assert parsed.errors == [
+        "line 2: cecs: '1e2' is not a number: type digits such as 12 or 12.5; acsm_id 'x' is"
+        " not digits; completed_on '2025-13-01' is not a date (YYYY-MM-DD or MM/DD/YYYY);"
+        " title is empty",
+        "line 3: unknown member 999; completed_on 2030-01-01 is in the future",
+    ]
+
+
+def test_a_thru_date_more_than_four_years_after_the_effective_date_is_refused() -> None:
+    rows = [
+        "1,Ann,Abbott,ann@example.com,,CPT,2023-01-01,2026-12-31,",  # first cycle, 4 years
+        "2,Bo,Li,bo@example.com,,CPT,2022-12-31,2026-12-31,",  # exactly four years: fine
+        "3,Cy,Do,cy@example.com,,CPT,2022-12-30,2026-12-31,",
+        "4,Di,Ek,di@example.com,,CPT,2010-06-01,2026-12-31,",
+    ]
+    parsed = parse_members_csv("\n".join([HEADER, *rows]) + "\n", CATALOG)
+    assert parsed.errors == [
+        "line 4: thru_date 12/31/2026 is more than four years after effective_date 12/30/2022",
+        "line 5: thru_date 12/31/2026 is more than four years after effective_date 06/01/2010",
+    ]
+
+
+def test_a_comma_is_refused_as_a_decimal_separator_in_cecs() -> None:
+    text = 'acsm_id,completed_on,title,provider,cecs\n1,2025-03-01,Course,ACSM,"1,5"\n'
+    assert parse_cecs_csv(text).errors == [
+        "line 2: cecs: '1,5' has a comma: write the decimal with a point (1.5)"
+    ]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from domain import cycles
 from domain.catalog import Catalog
-from domain.imports import parse_members_csv
+from domain.imports import FIRST_YEAR, LAST_YEAR, parse_members_csv
 from tests.domain.calendar_walks import EARLIEST_THRU, LATEST_THRU
 
 CATALOG = Catalog.default()
@@ -28,6 +28,10 @@ def imported(thru: date) -> list[date]:
 @example(date(1, 12, 31))
 @example(EARLIEST_THRU.replace(month=12, day=31))
 @example(LATEST_THRU)
+@example(date(FIRST_YEAR - 1, 12, 31))
+@example(date(FIRST_YEAR, 12, 31))
+@example(date(LAST_YEAR, 12, 31))
+@example(date(LAST_YEAR + 1, 12, 31))
 def test_an_accepted_thru_date_has_its_whole_cycle(thru: date) -> None:
     accepted = imported(thru)
     zone = ZoneInfo("America/New_York")
@@ -35,4 +39,5 @@ def test_an_accepted_thru_date_has_its_whole_cycle(thru: date) -> None:
         cycles.cycle_start(day), cycles.new_thru_date(day), cycles.grace_ends_on(day)
         for now in (cycles.lapses_at(day, zone), datetime(2026, 11, 28, tzinfo=UTC)):
             cycles.cert_state(day, zone, now)
-    assert accepted == ([thru] if EARLIEST_THRU <= thru <= LATEST_THRU else [])
+    assert accepted == ([thru] if FIRST_YEAR <= thru.year <= LAST_YEAR else [])
+    assert EARLIEST_THRU.year <= FIRST_YEAR and LATEST_THRU.year >= LAST_YEAR
