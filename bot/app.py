@@ -121,11 +121,13 @@ def processing_of(application: ChatApplication) -> Processing:
 
 async def only_private_chats(update: Update, context: ChatContext) -> None:
     """Updates from groups and channels stop here. In a private chat, a member's message
-    first clears a 403 mark on the chat (reminders reach them again), then the rest runs."""
+    first clears a 403 mark on the chat (reminders reach them again), and a member with an
+    invoice voided since their last visit is told so; then the rest runs."""
     chat = update.effective_chat
     if chat is not None and chat.type != chat.PRIVATE:
         raise ApplicationHandlerStop
     await reminder_handlers.member_wrote(update, context)
+    await invoices.tell_voided(update, context)
 
 
 async def service_message(update: Update, context: ChatContext) -> None:

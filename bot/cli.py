@@ -94,6 +94,7 @@ def members() -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 def members_import(file: Path, as_of_text: str | None, dry_run: bool) -> None:
     from domain.catalog import Catalog
+    from domain.clock import SystemClock
     from domain.services.imports import import_members
 
     config = settings()
@@ -105,7 +106,12 @@ def members_import(file: Path, as_of_text: str | None, dry_run: bool) -> None:
         database = await open_database(config.database_url)
         try:
             return await import_members(
-                database.unit_of_work, catalog, text, as_of=as_of, dry_run=dry_run
+                database.unit_of_work,
+                catalog,
+                text,
+                now=SystemClock().now(),
+                as_of=as_of,
+                dry_run=dry_run,
             )
         finally:
             await database.dispose()
@@ -117,11 +123,16 @@ def members_import(file: Path, as_of_text: str | None, dry_run: bool) -> None:
             click.echo(change)
     for kept in result.kept:
         click.echo(kept)
+    for voided in result.voided:
+        click.echo(voided)
     kept = (
         f"; kept {plural(result.kept_contacts, 'contact')} and"
         f" {plural(result.kept_thru_dates, 'thru date')}"
         " changed in the chat"
     )
+    if result.voided:
+        voided = plural(len(result.voided), "open invoice")
+        kept += f"; {'would void' if dry_run else 'voided'} {voided} whose cycle moved"
     counts = (
         f"{plural(len(result.members), 'member')} ({result.new_members} new,"
         f" {result.changed_members} changed), {plural(len(result.certifications), 'certification')}"

@@ -1,7 +1,8 @@
 """One update, one turn, one transaction.
 
     fetch the update's file (no transaction open) ─► BEGIN ─► claim the update in the inbox
-    with the member's conversation (one statement) ─► the handlers, given the turn (every
+    with the member's conversation (one statement, which also says whether the chat is marked
+    blocked and whether the member has void invoices to be told about) ─► the handlers, given the turn (every
     use case runs in this transaction; replies are recorded, not sent) ─► mark it done, with
     the replies and the conversation ─► COMMIT ─► send the replies ─► clear them
 
@@ -101,9 +102,13 @@ class TurnRunner:
         was claimed). Raises WorkNeeded or UpdateFailed after rolling back."""
         key = _key(update)
         async with self.database.transaction() as (connection, uow):
-            chat = update.effective_chat
+            chat, user = update.effective_chat, update.effective_user
             claim = await inbox.claim(
-                connection, update.update_id, key, chat.id if chat is not None else None
+                connection,
+                update.update_id,
+                key,
+                chat.id if chat is not None else None,
+                user.id if user is not None else None,
             )
             if claim is None:
                 return None
@@ -114,6 +119,7 @@ class TurnRunner:
                 file=fetched,
                 rules=rules,
                 chat_blocked=claim.chat_blocked,
+                voided_invoices=claim.voided_invoices,
             )
             self.turns.open(turn)
             try:

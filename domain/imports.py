@@ -66,6 +66,7 @@ class MembersImport:
     # Filled by the import use case (domain/services/imports.py) against the database:
     kept: list[str] = field(default_factory=list)  # "line N: kept …" (the chat's side won)
     changes: list[str] = field(default_factory=list)  # "line N: …" what the file changes
+    voided: list[str] = field(default_factory=list)  # "line N: voided invoice …" (cycle moved)
     kept_contacts: int = 0
     kept_thru_dates: int = 0
     new_members: int = 0

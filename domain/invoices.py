@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from domain.model import Invoice, InvoiceLine, InvoiceStatus
@@ -77,3 +78,58 @@ def new_invoice(
         acsm_cecs=acsm_cecs,
         other_cecs=other_cecs,
     )
+
+
+# ---- an invoice whose cycle moved ---------------------------------------------------------
+#
+# An invoice renews certification cycles: each line names the thru date of the cycle it
+# renews. When a certification's thru date is no longer that date (staff imported a renewal
+# ACSM recorded otherwise, by mail, or corrected the date), the line's cycle is gone: paying
+# the invoice would renew nothing. Such an invoice is made VOID (nothing is due on it, it
+# cannot be paid) and a payment that reaches it anyway is flagged for staff.
+
+MAX_VOID_REASON = 300
+
+
+@dataclass(frozen=True)
+class MovedCycle:
+    """An invoice line whose cycle is no longer its certification's."""
+
+    code: str
+    cycle_thru: date  # the cycle the line renews
+    thru_now: date | None  # the certification's thru date now; None: no longer on file
+
+
+def moved_cycles(invoice: Invoice, thru_now: Mapping[int, date]) -> list[MovedCycle]:
+    """The lines of `invoice` whose cycle is gone. `thru_now`: each certification's thru date
+    now, by id (a certification missing from it is no longer on file)."""
+    moved = []
+    for line in invoice.lines:
+        now = thru_now.get(line.certification_id)
+        if now != line.cycle_thru:
+            moved.append(MovedCycle(line.code, line.cycle_thru, now))
+    return moved
+
+
+def moved_reason(moved: Sequence[MovedCycle]) -> str:
+    """Why, in a few words a member reads: 'CPT is now thru 12/31/2029'."""
+    parts = [
+        f"{m.code} is now thru {m.thru_now:%m/%d/%Y}"
+        if m.thru_now is not None
+        else f"{m.code} is no longer on file"
+        for m in moved
+    ]
+    if len(parts) > 1:
+        parts = [", ".join(parts[:-1]) + " and " + parts[-1]]
+    return (parts[0] if parts else "its cycle moved")[:MAX_VOID_REASON]
+
+
+def void_invoice(invoice: Invoice, at: datetime, reason: str) -> None:
+    """Make an open invoice VOID: nothing is due on it (balance 0; the amount stays, as
+    issued), it can never be paid, and `reason` says why."""
+    if invoice.status is not InvoiceStatus.OPEN:
+        raise ValueError(f"invoice {invoice.number} is {invoice.status.value}, not open")
+    invoice.status = InvoiceStatus.VOID
+    invoice.balance_cents = 0
+    invoice.voided_at = at
+    invoice.void_reason = reason[:MAX_VOID_REASON]

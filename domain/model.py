@@ -54,6 +54,7 @@ class CecActivity:
 class InvoiceStatus(StrEnum):
     OPEN = "open"
     PAID = "paid"
+    VOID = "void"  # its cycle moved (a staff import): nothing is due, it cannot be paid
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class Invoice:
     other_cecs: Decimal = Decimal(0)
     payment_charge_id: str | None = None  # telegram_payment_charge_id once paid
     paid_at: datetime | None = None
+    voided_at: datetime | None = None  # when it became VOID
+    void_reason: str | None = None  # why, readable by the member: "CPT is now thru 12/31/2029"
 
 
 @dataclass
@@ -88,8 +91,9 @@ class Payment:
     """A successful payment; `charge_id` (Telegram's) is unique.
 
     `status` "applied": it paid `invoice_numbers`. "flagged": money was received but extended
-    nothing (unknown or already paid invoice, wrong amount, currency or payer); `note` says
-    why, and staff sort it out (ERROR log line, `invoices export`)."""
+    nothing (unknown, already paid or void invoice, a cycle renewed otherwise meanwhile, wrong
+    amount, currency or payer); `note` says why, and staff refund or apply it (ERROR log
+    line, `invoices export`)."""
 
     charge_id: str
     provider_charge_id: str

@@ -99,18 +99,32 @@ class InvoiceRepository(Protocol):
 
     async def for_member(self, acsm_id: str) -> list[Invoice]: ...
     async def for_cycle(self, certification_id: int, cycle_thru: date) -> Invoice | None:
-        """The invoice (open or paid) that renews this certification's cycle."""
+        """The invoice (open or paid) that renews this certification's cycle; a void one
+        renews nothing and holds no cycle."""
+        ...
+
+    async def open_for_members(self, acsm_ids: Sequence[str]) -> list[Invoice]:
+        """The open invoices of these members (imports: which ones a moved cycle voids)."""
+        ...
+
+    async def voided_untold(self, acsm_id: str) -> list[Invoice]:
+        """The member's void invoices they have not been told about, oldest first."""
+        ...
+
+    async def void_told(self, numbers: Sequence[str], at: datetime) -> None:
+        """The member was told these invoices are void."""
         ...
 
     async def number_exists(self, number: str) -> bool: ...
     async def add(self, invoice: Invoice) -> None:
-        """Insert; raises DuplicateInvoiceError when a line's cycle or the number exists
-        (enforced by unique keys, so two concurrent adds cannot both succeed)."""
+        """Insert; raises DuplicateInvoiceError when a line's cycle (held by an open or paid
+        invoice) or the number exists (enforced by unique keys, so two concurrent adds cannot
+        both succeed)."""
         ...
 
     async def save(self, invoice: Invoice) -> None:
-        """Update status, amounts (a late fee added), balance and payment fields of an
-        existing invoice."""
+        """Update status, amounts (a late fee added), balance, payment and void fields of an
+        existing invoice. Once VOID, its lines no longer hold their cycles."""
         ...
 
     def iterate_all(self) -> AsyncIterator[Invoice]: ...

@@ -11,9 +11,15 @@ from html import escape
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from domain.errors import NotLoggedInError
 from domain.model import InvoiceStatus
 from domain.money import format_usd
-from domain.services.invoices import InvoiceView, my_invoices, select_invoices
+from domain.services.invoices import (
+    InvoiceView,
+    my_invoices,
+    select_invoices,
+    voided_invoice_notices,
+)
 from handlers.context import ChatContext
 from handlers.payments import start_payment
 from handlers.render import invoice_block, us_date
@@ -63,6 +69,7 @@ def invoices_markup(invoices: list[InvoiceView], chosen: set[str]) -> InlineKeyb
 def invoices_text(invoices: list[InvoiceView], total_cents: int) -> str:
     open_ = [i for i in invoices if i.status is InvoiceStatus.OPEN]
     paid = [i for i in invoices if i.status is InvoiceStatus.PAID]
+    void = [i for i in invoices if i.status is InvoiceStatus.VOID]
     parts = ["<b>My invoices</b>"]
     if open_:
         parts.append("\n\n".join(invoice_block(i) for i in open_))
@@ -78,7 +85,38 @@ def invoices_text(invoices: list[InvoiceView], total_cents: int) -> str:
                 for i in paid
             )
         )
+    if void:
+        parts.append(
+            "Cancelled (nothing due):\n"
+            + "\n".join(f"{escape(i.number)} · {escape(cancelled_because(i))}" for i in void)
+        )
     return "\n\n".join(parts)
+
+
+def cancelled_because(invoice: InvoiceView) -> str:
+    return invoice.void_reason or "its certification cycle changed"
+
+
+async def tell_voided(update: Update, context: ChatContext) -> None:
+    """At the member's next visit after an import voided an invoice of theirs (its cycle
+    moved): a few words, once. The claim said whether there is anything to tell."""
+    turn = context.turn
+    message = update.effective_message
+    if not turn.voided_invoices or turn.chat_id is None or update.effective_user is None:
+        return
+    if message is not None and message.successful_payment is not None:
+        return  # the payment's answer says it (record_payment)
+    try:
+        voided = await voided_invoice_notices(
+            context.uow(), context.rules, update.effective_user.id
+        )
+    except NotLoggedInError:
+        return  # told once they log in again
+    for invoice in voided:
+        turn.say(
+            f"Invoice {escape(invoice.number)} was cancelled: {escape(cancelled_because(invoice))}"
+            " in ACSM's records. Nothing is due on it."
+        )
 
 
 @domain_errors(end=None)

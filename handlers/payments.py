@@ -116,11 +116,23 @@ async def payment_received(update: Update, context: ChatContext) -> None:
             paid.telegram_payment_charge_id,
             outcome.flagged,
         )
-        context.turn.say(
-            "We received your payment, but it does not match an open invoice of yours, so "
-            "nothing was renewed yet. Our staff have been alerted and will sort it out; you "
-            f"do not need to pay again. Reference: {escape(paid.telegram_payment_charge_id[:64])}",
-        )
+        reference = escape(paid.telegram_payment_charge_id[:64])
+        if outcome.cancelled:
+            why = "; ".join(
+                f"invoice {escape(number)} was cancelled ({escape(reason)} in ACSM's records)"
+                for number, reason in outcome.cancelled
+            )
+            context.turn.say(
+                f"We received your payment, but {why}, so it renewed nothing. Our staff have "
+                "been alerted and will refund it or apply it to another fee of yours; you do "
+                f"not need to do anything. Reference: {reference}",
+            )
+        else:
+            context.turn.say(
+                "We received your payment, but it does not match an open invoice of yours, so "
+                "nothing was renewed yet. Our staff have been alerted and will sort it out; you "
+                f"do not need to pay again. Reference: {reference}",
+            )
     else:
         extended = "\n".join(
             f"{code}: now valid thru {us_date(thru)}" for code, thru in outcome.new_thru_dates

@@ -72,6 +72,7 @@ class Turn:
     failure: BaseException | None = None  # a handler raised: the turn is rolled back
     rules: Rules | None = None  # this turn's (slow work prepared before its transaction)
     chat_blocked: bool = False  # read with the claim: the chat has a "blocked the bot" mark
+    voided_invoices: bool = False  # read with the claim: void invoices the member was not told of
 
     # -- the conversation ----------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.orm import ConversationStateRow, InboxRow, table
+from domain.model import InvoiceStatus
+from storage.orm import ConversationStateRow, InboxRow, InvoiceRow, SessionRow, table
 from storage.reminder_rows import BlockedChatRow
 from storage.statements import for_dialect, of_dialect, upsert
 
@@ -28,6 +29,8 @@ KEEP = timedelta(days=2)  # done updates are remembered (Telegram redelivers for
 INBOX: Table = table(InboxRow)
 STATES: Table = table(ConversationStateRow)
 BLOCKED: Table = table(BlockedChatRow)
+SESSIONS: Table = table(SessionRow)
+INVOICES: Table = table(InvoiceRow)
 
 
 @dataclass(frozen=True)
@@ -75,9 +78,22 @@ _RECEIVE = for_dialect(
 _STATE_OF_KEY = select(STATES.c.state).where(STATES.c.key == bindparam("key")).scalar_subquery()
 # Whether the chat carries a "blocked the bot" mark (reminders): a member writing lifts it.
 _CHAT_BLOCKED = exists().where(BLOCKED.c.chat_id == bindparam("chat"))
-# The claim, the member's conversation and the chat's mark in one statement.
+# Whether the member this Telegram user is logged in as has void invoices they were not told
+# about (an import moved the cycle): they are told at this visit.
+_VOIDED_UNTOLD = exists().where(
+    SESSIONS.c.telegram_user_id == bindparam("user"),
+    INVOICES.c.acsm_id == SESSIONS.c.acsm_id,
+    INVOICES.c.status == InvoiceStatus.VOID.value,
+    INVOICES.c.void_told_at.is_(None),
+)
+# The claim, the member's conversation, the chat's mark and the news in one statement.
 _CLAIM = (
-    select(INBOX.c.update_id, _STATE_OF_KEY.label("conversation"), _CHAT_BLOCKED.label("blocked"))
+    select(
+        INBOX.c.update_id,
+        _STATE_OF_KEY.label("conversation"),
+        _CHAT_BLOCKED.label("blocked"),
+        _VOIDED_UNTOLD.label("voided"),
+    )
     .where(INBOX.c.update_id == bindparam("id"), INBOX.c.done_at.is_(None))
     .with_for_update(of=INBOX, skip_locked=True)
 )
@@ -156,16 +172,29 @@ async def receive(
 class Claim:
     conversation: Any  # the member's conversation as stored (JSON), or None
     chat_blocked: bool = False  # the chat has a "blocked the bot" mark (reminders)
+    voided_invoices: bool = False  # the user's member has void invoices not told about yet
 
 
 async def claim(
-    connection: AsyncConnection, update_id: int, key: str | None, chat_id: int | None = None
+    connection: AsyncConnection,
+    update_id: int,
+    key: str | None,
+    chat_id: int | None = None,
+    user_id: int | None = None,
 ) -> Claim | None:
-    """Take the pending update for this transaction, with the member's conversation and the
-    chat's "blocked" mark; None when it is done already or another process has it."""
-    params = {"id": update_id, "key": key or "", "chat": chat_id if chat_id is not None else 0}
+    """Take the pending update for this transaction, with the member's conversation, the
+    chat's "blocked" mark and whether the user's member has void invoices to be told about;
+    None when it is done already or another process has it."""
+    params = {
+        "id": update_id,
+        "key": key or "",
+        "chat": chat_id if chat_id is not None else 0,
+        "user": user_id if user_id is not None else 0,
+    }
     row = (await connection.execute(_CLAIM, params)).first()
-    return None if row is None else Claim(row.conversation, bool(row.blocked))
+    if row is None:
+        return None
+    return Claim(row.conversation, bool(row.blocked), bool(row.voided))
 
 
 async def finish(

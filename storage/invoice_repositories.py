@@ -4,7 +4,7 @@ unit of work's connection. An invoice is read with its lines in one statement.""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, select, update
@@ -16,6 +16,8 @@ from domain.ports import DuplicateInvoiceError, PaidRenewal
 from storage.cycle_invoices import Cycle, CycleInvoices
 from storage.orm import InvoiceLineRow, InvoiceRow, PaymentInvoiceRow, PaymentRow, table
 from storage.statements import (
+    IN_BATCH,
+    batches,
     from_halves,
     halves,
     in_list,
@@ -30,6 +32,8 @@ PAYMENTS = table(PaymentRow)
 PAID_INVOICES = table(PaymentInvoiceRow)
 
 _PAID = InvoiceStatus.PAID.value
+_OPEN = InvoiceStatus.OPEN.value
+_VOID = InvoiceStatus.VOID.value
 
 
 def invoice_with(row: Any, lines: Iterable[InvoiceLine]) -> Invoice:
@@ -48,6 +52,8 @@ def invoice_with(row: Any, lines: Iterable[InvoiceLine]) -> Invoice:
         other_cecs=from_halves(row.other_half_cecs),
         payment_charge_id=row.payment_charge_id,
         paid_at=row.paid_at,
+        voided_at=row.voided_at,
+        void_reason=row.void_reason,
     )
 
 
@@ -92,9 +98,24 @@ _CYCLE_INVOICE = _WITH_LINES.where(
     .where(
         LINES.c.certification_id == bindparam("certification_id"),
         LINES.c.cycle_thru == bindparam("cycle_thru"),
+        LINES.c.voided.is_(False),  # the partial unique key: one such line at most
     )
     .scalar_subquery()
 ).order_by(LINES.c.id)
+_OPEN_INVOICES_OF = _WITH_LINES.where(
+    in_list(INVOICES.c.acsm_id), INVOICES.c.status == _OPEN
+).order_by(INVOICES.c.number, LINES.c.id)
+_VOIDED_UNTOLD = _WITH_LINES.where(
+    INVOICES.c.acsm_id == bindparam("acsm_id"),
+    INVOICES.c.status == _VOID,
+    INVOICES.c.void_told_at.is_(None),
+).order_by(INVOICES.c.voided_at, INVOICES.c.number, LINES.c.id)
+_VOID_TOLD = (
+    update(INVOICES)
+    .where(in_list(INVOICES.c.number), INVOICES.c.void_told_at.is_(None))
+    .values(void_told_at=bindparam("at"))
+)
+_VOID_LINES = update(LINES).where(LINES.c.invoice_number == bindparam("number")).values(voided=True)
 _ALL_INVOICES = _WITH_LINES.order_by(INVOICES.c.number, LINES.c.id)
 _NUMBER_EXISTS = select(exists().where(INVOICES.c.number == bindparam("number")))
 _ADD_INVOICE = INVOICES.insert()
@@ -131,6 +152,16 @@ class SqlInvoiceRepository:
         self.cycle_invoices.learn(cycle, invoice.number if invoice else None)
         return invoice
 
+    async def open_for_members(self, acsm_ids: Sequence[str]) -> list[Invoice]:
+        return invoices_of(await rows_for(self.connection, _OPEN_INVOICES_OF, acsm_ids))
+
+    async def voided_untold(self, acsm_id: str) -> list[Invoice]:
+        return invoices_of(await self.connection.execute(_VOIDED_UNTOLD, {"acsm_id": acsm_id}))
+
+    async def void_told(self, numbers: Sequence[str], at: datetime) -> None:
+        for batch in batches(sorted(set(numbers)), IN_BATCH):
+            await self.connection.execute(_VOID_TOLD, {"values": list(batch), "at": at})
+
     async def number_exists(self, number: str) -> bool:
         return bool(await self.connection.scalar(_NUMBER_EXISTS, {"number": number}))
 
@@ -155,6 +186,8 @@ class SqlInvoiceRepository:
                         "other_half_cecs": halves(invoice.other_cecs),
                         "payment_charge_id": invoice.payment_charge_id,
                         "paid_at": invoice.paid_at,
+                        "voided_at": invoice.voided_at,
+                        "void_reason": invoice.void_reason,
                     },
                 )
                 if invoice.lines:
@@ -167,6 +200,7 @@ class SqlInvoiceRepository:
                                 "code": line.code,
                                 "cycle_thru": line.cycle_thru,
                                 "new_thru": line.new_thru,
+                                "voided": invoice.status is InvoiceStatus.VOID,
                             }
                             for line in invoice.lines
                         ],
@@ -188,10 +222,17 @@ class SqlInvoiceRepository:
                 "balance_cents": invoice.balance_cents,
                 "payment_charge_id": invoice.payment_charge_id,
                 "paid_at": invoice.paid_at,
+                "voided_at": invoice.voided_at,
+                "void_reason": invoice.void_reason,
             },
         )
         if result.rowcount == 0:
             raise LookupError(invoice.number)
+        if invoice.status is InvoiceStatus.VOID:  # its cycles are free for a new invoice
+            await self.connection.execute(_VOID_LINES, {"number": invoice.number})
+            self.cycle_invoices.forget(
+                (line.certification_id, line.cycle_thru) for line in invoice.lines
+            )
 
     async def iterate_all(self) -> AsyncIterator[Invoice]:
         """Every invoice by number, streamed (an invoice's lines follow it)."""

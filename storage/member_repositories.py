@@ -193,8 +193,9 @@ class SqlMemberRepository:
 
 # ---- certifications --------------------------------------------------------------------
 
-# With each certification, the invoice renewing its current cycle, if any (the unique key
-# (certification_id, cycle_thru) allows one): the invoice repository then knows (cycle_invoices).
+# With each certification, the invoice renewing its current cycle, if any (the partial unique
+# key on (certification_id, cycle_thru) allows one line not voided): the invoice repository
+# then knows (cycle_invoices).
 _MEMBERS_CERTIFICATIONS = (
     select(*CERTIFICATIONS.c, _LINES.c.invoice_number.label("cycle_invoice"))
     .select_from(
@@ -203,6 +204,7 @@ _MEMBERS_CERTIFICATIONS = (
             and_(
                 _LINES.c.certification_id == CERTIFICATIONS.c.id,
                 _LINES.c.cycle_thru == CERTIFICATIONS.c.thru_date,
+                _LINES.c.voided.is_(False),
             ),
         )
     )

@@ -24,6 +24,8 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -122,12 +124,30 @@ class InvoiceRow(Base):
     other_half_cecs: Mapped[int] = mapped_column(Integer, default=0)
     payment_charge_id: Mapped[str | None] = mapped_column(String(255))
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # status "void" (migration 0008): its cycle moved; when, why, and when the member was told
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    void_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+# A line of an open or paid invoice holds its certification cycle; a void invoice's do not.
+LIVE_LINE = text("NOT voided")
 
 
 class InvoiceLineRow(Base):
     __tablename__ = "invoice_lines"
-    # One invoice per certification cycle: the key holds even under concurrency.
-    __table_args__ = (UniqueConstraint("certification_id", "cycle_thru"),)
+    # One open or paid invoice per certification cycle: the key holds even under concurrency.
+    # A void invoice's lines (`voided`) leave the cycle free for a new invoice.
+    __table_args__ = (
+        Index(
+            "uq_invoice_lines_cycle",
+            "certification_id",
+            "cycle_thru",
+            unique=True,
+            sqlite_where=LIVE_LINE,
+            postgresql_where=LIVE_LINE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     invoice_number: Mapped[str] = mapped_column(
@@ -137,6 +157,7 @@ class InvoiceLineRow(Base):
     code: Mapped[str] = mapped_column(String(8))
     cycle_thru: Mapped[date] = mapped_column(Date)
     new_thru: Mapped[date] = mapped_column(Date)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PaymentRow(Base):

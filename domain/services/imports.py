@@ -9,6 +9,10 @@ over an older file:
 - a certification's thru date never moves backwards past a renewal paid in the chat;
 - email and phone changed by the member in the chat at or after `as_of` are kept.
 Both are reported per line ("line N: kept …") and counted.
+A thru date the file moves (say, a renewal ACSM recorded by mail) takes the cycle away from
+an open invoice issued in the chat for it: that invoice is voided in the same transaction
+(nothing is due on it, it cannot be paid, the member is told at their next visit) and the
+finished renewal draft that showed it is forgotten; reported per line ("line N: voided …").
 
 CECs: an activity already recorded (same member, date, title, provider) with other CECs is a
 correction: its CECs are updated (reported). Two rows of one file with the same key and
@@ -34,8 +38,9 @@ from domain.imports import (
     parse_cecs_csv,
     parse_members_csv,
 )
-from domain.model import CecActivity, Certification, Member
-from domain.ports import PaidRenewal, UnitOfWorkFactory
+from domain.invoices import moved_cycles, moved_reason, void_invoice
+from domain.model import CecActivity, Certification, Invoice, Member
+from domain.ports import PaidRenewal, UnitOfWork, UnitOfWorkFactory
 
 MEMBER_FIELDS = ("first_name", "last_name", "email", "phone", "cpr_aed_expires")
 
@@ -49,11 +54,13 @@ async def import_members(
     catalog: Catalog,
     text: str,
     *,
+    now: datetime,
     as_of: datetime | None = None,
     dry_run: bool = False,
 ) -> MembersImport:
     """Upsert members and their certifications; on any bad row, write nothing.
 
+    `now`: when the import runs (an invoice it voids is void since then).
     `as_of`: when the file's data was taken (aware); a contact the member changed in the chat
     at or after it is kept. None: the file wins over every chat change (tests, the demo).
     `dry_run`: work out and report everything, write nothing."""
@@ -71,11 +78,51 @@ async def import_members(
             old = certs.get((cert.acsm_id, cert.code))
             renewal = paid.get(old.id) if old is not None and old.id is not None else None
             _reconcile_certification(parsed, cert, old, renewal)
+        # Each certification's thru date once the file is in (one not in the file keeps its).
+        thru = {c.id: c.thru_date for c in certs.values() if c.id is not None}
+        for cert in parsed.certifications:
+            old = certs.get((cert.acsm_id, cert.code))
+            if old is not None and old.id is not None:
+                thru[old.id] = cert.thru_date
+        for invoice in await uow.invoices.open_for_members(ids):
+            await _void_if_moved(uow, parsed, invoice, thru, now, dry_run)
         if not dry_run:
             await uow.members.upsert_many(
                 parsed.members, parsed.certifications, keep_contact_changed_since=as_of
             )
     return parsed
+
+
+async def _void_if_moved(
+    uow: UnitOfWork,
+    result: MembersImport,
+    invoice: Invoice,
+    thru: dict[int, date],
+    now: datetime,
+    dry_run: bool,
+) -> None:
+    """Void an open invoice a cycle of which the file moves, and forget the finished renewal
+    draft that showed it (its step DONE would show an invoice that is gone)."""
+    moved = moved_cycles(invoice, thru)
+    if not moved:
+        return
+    reason = moved_reason(moved)
+    line = result.cert_lines.get((invoice.acsm_id, moved[0].code))
+    where = f"line {line}: " if line is not None else ""
+    cycles_ = ", ".join(sorted({_us(m.cycle_thru) for m in moved}))
+    result.voided.append(
+        f"{where}{'would void' if dry_run else 'voided'} invoice {invoice.number} of member"
+        f" {invoice.acsm_id} ({reason}; it renewed the cycle ending {cycles_}): the member"
+        " is told in the chat"
+    )
+    if dry_run:
+        return
+    void_invoice(invoice, now, reason)
+    await uow.invoices.save(invoice)
+    draft = await uow.drafts.get(invoice.acsm_id)
+    renewed = {line.certification_id for line in invoice.lines}
+    if draft is not None and draft.acknowledged and renewed & set(draft.certification_ids):
+        await uow.drafts.delete(invoice.acsm_id)
 
 
 def _reconcile_member(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from domain.cycles import CertState, cert_state
 from domain.errors import NotFoundError
+from domain.invoices import MovedCycle, moved_cycles, moved_reason
 from domain.model import Invoice, InvoiceStatus, Member, Payment
 from domain.money import format_usd
 from domain.ports import UnitOfWork
@@ -16,6 +17,7 @@ from domain.rules import Rules
 from domain.services.session import require_member
 
 CURRENCY = "USD"
+MAX_NOTE = 500  # a flagged payment's note (payments.note)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class InvoiceView:
     status: InvoiceStatus
     paid_at: datetime | None
     charge_id: str | None
+    void_reason: str | None = None  # VOID: why ("CPT is now thru 12/31/2029")
 
     @classmethod
     def of(cls, invoice: Invoice) -> InvoiceView:
@@ -40,6 +43,7 @@ class InvoiceView:
             status=invoice.status,
             paid_at=invoice.paid_at,
             charge_id=invoice.payment_charge_id,
+            void_reason=invoice.void_reason,
         )
 
 
@@ -56,6 +60,9 @@ class PaymentOutcome:
     new_thru_dates: list[tuple[str, date]]  # (certification code, new thru date)
     repeated: bool = False  # this charge id was recorded before (a repeated delivery)
     flagged: str | None = None  # recorded, extended nothing: why (for staff)
+    # flagged because an invoice paid can no longer renew anything (void, or its cycle moved):
+    # (number, why in the member's words); staff refund or apply the payment
+    cancelled: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ def unique(numbers: Sequence[str]) -> list[str]:
 
 
 async def my_invoices(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> list[InvoiceView]:
-    """All the member's invoices, open ones first, newest first."""
+    """All the member's invoices (void ones too), open ones first, newest first."""
     member = await require_member(uow, rules, telegram_user_id)
     invoices = await uow.invoices.for_member(member.acsm_id)
     invoices.sort(key=lambda i: (i.status is not InvoiceStatus.OPEN, -i.issued_on.toordinal()))
@@ -97,6 +104,8 @@ async def select_invoices(
     member = await require_member(uow, rules, telegram_user_id)
     invoices = await owned_invoices(uow, member, numbers)
     for invoice in invoices:
+        if invoice.status is InvoiceStatus.VOID:
+            raise NotFoundError(f"Invoice {invoice.number} was cancelled: nothing is due on it.")
         if invoice.status is not InvoiceStatus.OPEN:
             raise NotFoundError(f"Invoice {invoice.number} is already paid.")
     views = [InvoiceView.of(i) for i in invoices]
@@ -112,15 +121,19 @@ async def pre_checkout(
     currency: str,
 ) -> str | None:
     """None when the payment may go ahead, else a readable reason: every invoice still open
-    and the payer's own (see payable_invoices), the total equal to their balances to the cent, in USD, and each
-    cycle still renewable today. A cycle that entered its grace period since the invoice was
-    issued gets the late fee added to the invoice now (the member selects it again and sees
-    the new amount); a lapsed one is refused with the reinstatement explanation."""
+    (not paid, not void) and the payer's own (see payable_invoices), the total equal to their
+    balances to the cent, in USD, each line's cycle still its certification's (not moved by
+    a staff import) and still renewable today. A cycle that entered its grace period since
+    the invoice was issued gets the late fee added to the invoice now (the member selects it
+    again and sees the new amount); a lapsed one is refused with the reinstatement
+    explanation."""
     try:
         invoices = await payable_invoices(uow, telegram_user_id, invoice_numbers)
     except NotFoundError as exc:
         return str(exc)
     problem = payment_problem(invoices, total_cents, currency)
+    if problem is None:
+        problem = await cycles_gone(uow, invoices)
     if problem is None:
         problem = await still_renewable(uow, rules, invoices)
     return problem
@@ -142,6 +155,29 @@ async def payable_invoices(
     if len({i.acsm_id for i in invoices}) > 1:
         raise NotFoundError("Those invoices cannot be paid together.")
     return invoices
+
+
+async def moved_lines(uow: UnitOfWork, invoice: Invoice) -> list[MovedCycle]:
+    """The invoice's lines whose cycle is no longer their certification's (domain/invoices.py)."""
+    thru_now = {}
+    for line in invoice.lines:
+        cert = await uow.certifications.get(line.certification_id)
+        if cert is not None and cert.acsm_id == invoice.acsm_id:
+            thru_now[line.certification_id] = cert.thru_date
+    return moved_cycles(invoice, thru_now)
+
+
+async def cycles_gone(uow: UnitOfWork, invoices: Sequence[Invoice]) -> str | None:
+    """Why an open invoice can no longer be paid: a cycle it renews moved since it was issued
+    (a staff import voids such invoices; this is the check at the moment of paying)."""
+    for invoice in invoices:
+        moved = await moved_lines(uow, invoice)
+        if moved:
+            return (
+                f"Invoice {invoice.number} can no longer be paid: {moved_reason(moved)}. "
+                "Nothing was charged."
+            )
+    return None
 
 
 async def still_renewable(uow: UnitOfWork, rules: Rules, invoices: Sequence[Invoice]) -> str | None:
@@ -171,6 +207,12 @@ def payment_problem(invoices: Sequence[Invoice], total_cents: int, currency: str
         return "No invoice selected."
     if currency.upper() != CURRENCY:
         return f"Payments are in {CURRENCY} only."
+    for invoice in invoices:
+        if invoice.status is InvoiceStatus.VOID:
+            return (
+                f"Invoice {invoice.number} was cancelled ({invoice.void_reason or 'its cycle moved'}):"
+                " nothing is due on it. Nothing was charged."
+            )
     paid = [i.number for i in invoices if i.status is not InvoiceStatus.OPEN]
     if paid:
         return f"Already paid: {', '.join(paid)}. Please select your invoices again."
@@ -194,14 +236,17 @@ async def record_payment(
 
     Money was taken already, so it is always recorded. It pays the invoices (marks them
     paid, extends each renewed certification: thru = the line's new thru, effective = old
-    thru + 1) only when they all exist, are open, belong to one member the payer is linked
-    to, and the amount and currency match; otherwise it is recorded as flagged, extends
-    nothing, and the outcome says why (staff sort it out). A repeated delivery of the same
-    charge id changes nothing and returns `repeated`."""
+    thru + 1) only when they all exist, are open (not paid, not void), belong to one member
+    the payer is linked to, every cycle they renew is still their certification's, and the
+    amount and currency match; otherwise it is recorded as flagged, extends nothing, and the
+    outcome says why (staff refund or apply it). A void invoice (or one whose cycle moved)
+    is named in `cancelled`, and counts as told to the member. A repeated delivery of the
+    same charge id changes nothing and returns `repeated`."""
     named = unique(invoice_numbers)
     invoices = [i for n in sorted(named) if (i := await uow.invoices.get(n, for_update=True))]
     invoices.sort(key=lambda i: named.index(i.number))
-    problem = await payment_anomaly(uow, telegram_user_id, named, invoices, total_cents, currency)
+    anomaly = await payment_anomaly(uow, telegram_user_id, named, invoices, total_cents, currency)
+    problem = anomaly.note if anomaly is not None else None
     payment = Payment(
         charge_id=charge_id,
         provider_charge_id=provider_charge_id,
@@ -217,13 +262,24 @@ async def record_payment(
     if not await uow.payments.add_once(payment):
         return PaymentOutcome(False, [InvoiceView.of(i) for i in invoices], [], repeated=True)
     views = [InvoiceView.of(i) for i in invoices]
-    if problem is not None:
-        return PaymentOutcome(False, views, [], flagged=problem)
+    if anomaly is not None:
+        void = [i.number for i in invoices if i.status is InvoiceStatus.VOID]
+        if void:  # the payment's answer tells the member: no separate notice
+            await uow.invoices.void_told(void, rules.clock.now())
+        return PaymentOutcome(False, views, [], flagged=anomaly.note, cancelled=anomaly.cancelled)
     extended: list[tuple[str, date]] = []
     for invoice in invoices:
         extended += await settle(uow, rules, invoice, charge_id)
     await end_finished_draft(uow, invoices[0].acsm_id)
     return PaymentOutcome(True, [InvoiceView.of(i) for i in invoices], extended)
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """Why a received payment must not pay its invoices."""
+
+    note: str  # for staff (the payment's note)
+    cancelled: list[tuple[str, str]] = field(default_factory=list)  # void or cycle moved
 
 
 async def payment_anomaly(
@@ -233,26 +289,41 @@ async def payment_anomaly(
     invoices: Sequence[Invoice],
     total_cents: int,
     currency: str,
-) -> str | None:
+) -> Anomaly | None:
     """Why a received payment must not pay its invoices, or None when it may."""
     found = {i.number for i in invoices}
     missing = [n[:12] for n in named if n not in found]
     if not named or missing:
-        return f"unknown invoice(s): {', '.join(missing) or 'none named'}"
+        return Anomaly(f"unknown invoice(s): {', '.join(missing) or 'none named'}")
     if len({i.acsm_id for i in invoices}) != 1:
-        return "invoices of several members"
-    paid = [i.number for i in invoices if i.status is not InvoiceStatus.OPEN]
-    if paid:
-        return f"already paid: {', '.join(paid)}"
-    due = sum(i.balance_cents for i in invoices)
-    if currency.upper() != CURRENCY or total_cents != due:
-        return f"amount {total_cents} {currency[:3]} does not match the {due} {CURRENCY} due"
+        return Anomaly("invoices of several members")
     # The payer: a Telegram user logged in as another member is not paying their own
     # invoice. One not logged in at all (logged out after opening the invoice) is taken at
-    # the invoice's word: the payload names invoices of one member, to the cent.
+    # the invoice's word: the payload names invoices of one member, to the cent. (Checked
+    # before anything that would tell the payer about the invoices.)
     link = await uow.sessions.get(telegram_user_id)
     if link is not None and link.acsm_id != invoices[0].acsm_id:
-        return "the payer is logged in as another member"
+        return Anomaly("the payer is logged in as another member")
+    cancelled = [
+        (i.number, i.void_reason or "its cycle moved")
+        for i in invoices
+        if i.status is InvoiceStatus.VOID
+    ]
+    for invoice in invoices:
+        if invoice.status is InvoiceStatus.OPEN and (moved := await moved_lines(uow, invoice)):
+            cancelled.append((invoice.number, moved_reason(moved)))
+    if cancelled:
+        what = "; ".join(f"invoice {number}: {why}" for number, why in cancelled)
+        note = f"paid a void invoice or one whose cycle moved ({what}): refund or apply it"
+        return Anomaly(note[:MAX_NOTE], cancelled)
+    paid = [i.number for i in invoices if i.status is not InvoiceStatus.OPEN]
+    if paid:
+        return Anomaly(f"already paid: {', '.join(paid)}")
+    due = sum(i.balance_cents for i in invoices)
+    if currency.upper() != CURRENCY or total_cents != due:
+        return Anomaly(
+            f"amount {total_cents} {currency[:3]} does not match the {due} {CURRENCY} due"
+        )
     return None
 
 
@@ -304,3 +375,15 @@ async def receipt(
         paid_at=paid_at,
         charge_id=charge_id,
     )
+
+
+async def voided_invoice_notices(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int
+) -> list[InvoiceView]:
+    """The member's invoices made void (their cycle moved: a staff import) that they have
+    not been told about; from now on they count as told, so each is told once."""
+    member = await require_member(uow, rules, telegram_user_id)
+    voided = await uow.invoices.voided_untold(member.acsm_id)
+    if voided:
+        await uow.invoices.void_told([i.number for i in voided], rules.clock.now())
+    return [InvoiceView.of(i) for i in voided]

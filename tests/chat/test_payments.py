@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
 from pypdf import PdfReader
 
+from bot.exports import export_invoices
+from domain.model import InvoiceStatus
+from domain.services.imports import import_members
 from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet, shows
 
 
@@ -120,3 +124,121 @@ async def test_without_a_provider_token_the_cart_is_a_link(bot, emulator) -> Non
     assert "ACSM website" in link.text
     entities = link.raw.get("entities", [])
     assert any(e.get("url") == f"https://shop.example/cart?invoices={number}" for e in entities)
+
+
+# ---- issue 22: a chat invoice left open by a staff import -------------------------------
+
+MAIL_RENEWAL = (
+    "acsm_id,first_name,last_name,email,phone,certification,effective_date,thru_date,"
+    "cpr_aed_expires\n"
+    "100001,Ann,Lee,ann.lee@example.com,+1 317 555 0100,CPT,2027-01-01,2029-12-31,2027-06-30\n"
+)
+
+
+def successful_payment(user, invoice_message, charge_id: str) -> dict:
+    """The update Telegram sends once money was taken for `invoice_message`: here with no
+    pre-checkout before it, as when the member approved just before staff voided the
+    invoice."""
+    invoice = invoice_message.invoice
+    return {
+        "message": {
+            "message_id": user.chat.take_message_id(),
+            "from": user.raw,
+            "chat": user.chat.raw,
+            "date": 1_796_000_000,
+            "successful_payment": {
+                "currency": invoice["currency"],
+                "total_amount": invoice["total_amount"],
+                "invoice_payload": invoice_message.meta["invoice_payload"],
+                "telegram_payment_charge_id": charge_id,
+                "provider_payment_charge_id": f"provider-{charge_id}",
+            },
+        }
+    }
+
+
+async def test_an_invoice_a_staff_import_made_void_is_told_once_refused_and_never_renews(
+    bot, emulator, database, clock, tmp_path
+) -> None:
+    """Ann renews in the chat (invoice for the cycle ending 12/31/2026); staff then import her
+    mail renewal (thru 12/31/2029). Before: /invoices still offered the invoice, paying it
+    was an ordinary paid renewal that renewed nothing, with a receipt."""
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    number = await renew(ann)
+    await ask(ann, "/invoices")
+    await ann.press(f"☐ {number} · $45.00")
+    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
+    stale = await press(ann, "Add to cart")  # the Telegram invoice, sent before the import
+
+    # Staff run `acsm-bot members import` (its use case, on the bot's database and clock).
+    result = await import_members(
+        database.unit_of_work, bot.rules.catalog, MAIL_RENEWAL, now=clock.now()
+    )
+    assert [line.split(" (")[0] for line in result.voided] == [
+        f"line 2: voided invoice {number} of member 100001"
+    ]
+
+    # Her next visit: a few words, before the answer; /invoices no longer offers it.
+    await ann.send("/invoices")
+    notice = await ann.next_message()
+    assert notice.text == (
+        f"Invoice {number} was cancelled: CPT is now thru 12/31/2029 in ACSM's records."
+        " Nothing is due on it."
+    )
+    listing = await ann.next_message()
+    assert "No open invoices" in listing.text and listing.buttons == []
+    assert f"Cancelled (nothing due):\n{number} · CPT is now thru 12/31/2029" in listing.text
+    certs = await ask(ann, "/certifications")
+    assert "thru 12/31/2029" in certs.text
+    await quiet(emulator)
+    assert sum("was cancelled" in m.text for m in ann.messages) == 1  # told once
+
+    # The Telegram invoice still in the chat is refused before any money is taken.
+    refused = await ann.pay(stale)
+    assert not refused.approved and refused.answered
+    assert f"Invoice {number} was cancelled (CPT is now thru 12/31/2029)" in refused.error_message
+
+    # Money that arrives anyway is recorded for staff, renews nothing, and Ann is told.
+    emulator.inject(successful_payment(ann, stale, "tg-late-1"))
+    answer = await ann.next_message()
+    assert answer.text == (
+        f"We received your payment, but invoice {number} was cancelled (CPT is now thru"
+        " 12/31/2029 in ACSM's records), so it renewed nothing. Our staff have been alerted"
+        " and will refund it or apply it to another fee of yours; you do not need to do"
+        " anything. Reference: tg-late-1"
+    )
+    await quiet(emulator)
+    assert not [m for m in ann.messages if m.file_id is not None]  # no receipt
+    assert not [m for m in ann.messages if "Payment received" in m.text]
+    certs = await ask(ann, "/certifications")
+    assert "thru 12/31/2029" in certs.text and "2032" not in certs.text
+    async with database.unit_of_work() as uow:
+        (flagged,) = await uow.payments.flagged()
+        void = await uow.invoices.get(number)
+    assert (flagged.charge_id, flagged.acsm_id, flagged.status) == (
+        "tg-late-1",
+        "100001",
+        "flagged",
+    )
+    assert flagged.note == (
+        f"paid a void invoice or one whose cycle moved (invoice {number}: CPT is now thru"
+        " 12/31/2029): refund or apply it"
+    )
+    assert void is not None and void.status is InvoiceStatus.VOID and void.payment_charge_id is None
+
+    # The finance export: the invoice void, the money flagged with the reason.
+    out = tmp_path / "invoices.csv"
+    async with database.unit_of_work() as uow:
+        await export_invoices(uow, out)
+    rows = {
+        r["status"]: r
+        for r in csv.DictReader(out.open(encoding="utf-8", newline=""))
+        if r["acsm_id"] == "100001"
+    }
+    assert set(rows) == {"void", "payment_flagged"}  # not "paid"
+    assert (rows["void"]["number"], rows["void"]["balance"]) == (number, "0.00")
+    flagged_row = rows["payment_flagged"]
+    assert (flagged_row["acsm_id"], flagged_row["amount"]) == ("100001", "45.00")
+    assert flagged_row["description"] == flagged.note
+    assert flagged_row["telegram_payment_charge_id"] == "tg-late-1"

@@ -3,12 +3,13 @@ run as staff run them (`python -m bot ...`), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
 import os
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from domain.model import InvoiceStatus
+from domain.model import InvoiceStatus, RenewalDraft
 from storage.database import Database
 from tests.cli.test_cli import GOOD_MEMBERS, MEMBERS_HEADER, acsm_bot, write
 from tests.storage.helpers import invoice
@@ -289,3 +290,68 @@ async def test_counts_are_singular_for_one(
     assert done.stderr.strip().splitlines()[-1] == "acsm-bot: 1 bad row: nothing was imported"
     done = acsm_bot(database_url, "invoices", "export", str(tmp_path / "i.csv"))
     assert done.stdout.startswith("wrote 0 invoices to")
+
+
+async def chat_opened_an_invoice(database: Database) -> None:
+    """As the chat would leave it: Ann renewed her CPT (thru 12/31/2026) and has not paid
+    the invoice yet; her finished renewal draft shows it."""
+    async with database.unit_of_work() as uow:
+        cpt = next(c for c in await uow.certifications.for_member("123456") if c.code == "CPT")
+        await uow.invoices.add(invoice("R000001", [cpt]))
+        await uow.drafts.save(
+            RenewalDraft(
+                "123456", [cpt.id or 0], True, True, Decimal(40), Decimal(5), acknowledged=True
+            )
+        )
+
+
+async def test_an_import_that_moves_a_cycle_voids_its_open_invoice(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    """Issue 22: staff import Ann's mail renewal (CPT thru 12/31/2029) while the invoice she
+    opened in the chat for the cycle ending 12/31/2026 is still open. Before, the invoice
+    stayed payable and a payment renewed nothing."""
+    first = acsm_bot(database_url, "members", "import", str(write(tmp_path, "m.csv", GOOD_MEMBERS)))
+    assert first.returncode == 0, first.stderr
+    await chat_opened_an_invoice(database)
+    mailed = GOOD_MEMBERS.replace(
+        "Personal Trainer,2024-01-01,2026-12-31", "Personal Trainer,2027-01-01,2029-12-31"
+    )
+    path = write(tmp_path, "mail.csv", mailed)
+    voided = (
+        "line 2: {} invoice R000001 of member 123456 (CPT is now thru 12/31/2029; it renewed"
+        " the cycle ending 12/31/2026): the member is told in the chat"
+    )
+    dry = acsm_bot(database_url, "members", "import", "--dry-run", str(path))
+    assert dry.returncode == 0, dry.stderr
+    assert voided.format("would void") in dry.stdout.splitlines()
+    assert "; would void 1 open invoice whose cycle moved;" in dry.stdout
+    async with database.unit_of_work() as uow:
+        still = await uow.invoices.get("R000001")
+    assert still is not None and still.status is InvoiceStatus.OPEN  # a dry run writes nothing
+
+    done = acsm_bot(database_url, "members", "import", str(path))
+    assert done.returncode == 0, done.stderr
+    assert voided.format("voided") in done.stdout.splitlines()
+    assert "; voided 1 open invoice whose cycle moved;" in done.stdout.splitlines()[-1]
+    async with database.unit_of_work() as uow:
+        void = await uow.invoices.get("R000001")
+        draft = await uow.drafts.get("123456")
+        cpt = next(c for c in await uow.certifications.for_member("123456") if c.code == "CPT")
+    assert void is not None and void.status is InvoiceStatus.VOID and void.balance_cents == 0
+    assert void.void_reason == "CPT is now thru 12/31/2029"
+    assert draft is None  # its DONE step would show an invoice that is gone
+    assert cpt.thru_date == date(2029, 12, 31)
+    # Importing the same file again voids nothing more.
+    again = acsm_bot(database_url, "members", "import", str(path))
+    assert again.returncode == 0 and "void" not in again.stdout
+
+    out = tmp_path / "invoices.csv"
+    assert acsm_bot(database_url, "invoices", "export", str(out)).returncode == 0
+    (row,) = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert (row["number"], row["status"], row["amount"], row["balance"]) == (
+        "R000001",
+        "void",
+        "50.00",
+        "0.00",
+    )

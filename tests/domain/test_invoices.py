@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,13 +13,17 @@ from hypothesis import strategies as st
 
 from domain.invoices import (
     InvoiceNumberExhaustedError,
+    MovedCycle,
     invoice_description,
     is_invoice_number,
+    moved_cycles,
+    moved_reason,
     new_invoice,
     random_invoice_number,
     unique_invoice_number,
+    void_invoice,
 )
-from domain.model import InvoiceLine, InvoiceStatus
+from domain.model import Invoice, InvoiceLine, InvoiceStatus
 
 SHAPE = re.compile(r"R\d{6}")
 
@@ -105,3 +109,42 @@ def test_an_invoice_renews_something() -> None:
             acsm_cecs=Decimal(0),
             other_cecs=Decimal(0),
         )
+
+
+THRU, NEW_THRU = date(2026, 12, 31), date(2029, 12, 31)
+
+
+def two_line_invoice() -> Invoice:
+    return new_invoice(
+        number="R123456",
+        acsm_id="555",
+        issued_on=date(2026, 11, 28),
+        lines=[InvoiceLine(1, "CEP", THRU, NEW_THRU), InvoiceLine(2, "RCEP", THRU, NEW_THRU)],
+        fee_cents=6000,
+        late_fee_cents=0,
+        acsm_cecs=Decimal(45),
+        other_cecs=Decimal(15),
+    )
+
+
+def test_a_line_whose_certification_has_another_thru_date_renews_a_cycle_that_moved() -> None:
+    invoice = two_line_invoice()
+    assert moved_cycles(invoice, {1: THRU, 2: THRU}) == []
+    moved = moved_cycles(invoice, {1: NEW_THRU, 2: THRU})
+    assert moved == [MovedCycle("CEP", THRU, NEW_THRU)]
+    assert moved_reason(moved) == "CEP is now thru 12/31/2029"
+    # Moved backwards (a correction), or no longer on file: gone as well.
+    both = moved_cycles(invoice, {1: date(2025, 12, 31)})
+    assert both == [MovedCycle("CEP", THRU, date(2025, 12, 31)), MovedCycle("RCEP", THRU, None)]
+    assert moved_reason(both) == "CEP is now thru 12/31/2025 and RCEP is no longer on file"
+
+
+def test_a_void_invoice_owes_nothing_and_says_why() -> None:
+    invoice = two_line_invoice()
+    at = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
+    void_invoice(invoice, at, "CEP is now thru 12/31/2029")
+    assert invoice.status is InvoiceStatus.VOID
+    assert (invoice.amount_cents, invoice.balance_cents) == (6000, 0)
+    assert invoice.voided_at == at and invoice.void_reason == "CEP is now thru 12/31/2029"
+    with pytest.raises(ValueError, match="not open"):
+        void_invoice(invoice, at, "again")

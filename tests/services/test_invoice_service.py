@@ -6,13 +6,25 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain.catalog import Catalog
 from domain.clock import FixedClock
 from domain.errors import NotFoundError
+from domain.imports import MembersImport
 from domain.model import InvoiceStatus, Payment
 from domain.rules import Rules
-from domain.services import invoices
+from domain.services import invoices, renewal
 from domain.services.certifications import my_certifications
-from tests.services.service_helpers import ANN, BEN, UowFactory, invoice_for, log_in, turn
+from domain.services.imports import import_members
+from domain.services.renewal import RenewalStep
+from tests.services.service_helpers import (
+    ANN,
+    BEN,
+    UowFactory,
+    fill_in,
+    invoice_for,
+    log_in,
+    turn,
+)
 
 
 async def test_select_pre_checkout_and_pay_once(
@@ -172,3 +184,129 @@ async def test_pre_checkout_applies_the_rules_of_today(
     tg = await log_in(seeded, rules, ANN)
     reason = await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 12500, "USD")
     assert reason is not None and "lapsed" in reason.lower()
+
+
+# ---- issue 22: an invoice whose cycle a staff import moved ----------------------------------
+
+MEMBERS_HEADER = (
+    "acsm_id,first_name,last_name,email,phone,certification,effective_date,thru_date,"
+    "cpr_aed_expires"
+)
+
+
+async def staff_import(seeded: UowFactory, clock: FixedClock, *rows: str) -> MembersImport:
+    """`members import` as the CLI runs it (domain/services/imports.py), rows for seeded
+    members: 'acsm_id,last name,code,effective,thru'."""
+    lines = [MEMBERS_HEADER]
+    for row in rows:
+        acsm_id, last, code, effective, thru = row.split(",")
+        lines.append(
+            f"{acsm_id},Pat,{last},{last.lower()}@example.org,+1 317 555 0100,{code},"
+            f"{effective},{thru},2028-06-01"
+        )
+    result = await import_members(
+        seeded, Catalog.default(), "\n".join(lines) + "\n", now=clock.now()
+    )
+    assert not result.errors, result.errors
+    return result
+
+
+async def test_a_mail_renewal_imported_voids_the_chat_invoice_which_is_told_once_and_never_paid(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    inv = await invoice_for(seeded, rules, ANN)  # CPT, cycle ending 12/31/2026
+    tg = await log_in(seeded, rules, ANN)
+    clock.advance(timedelta(hours=1))
+    result = await staff_import(seeded, clock, f"{ANN},Abbott,CPT,2027-01-01,2029-12-31")
+    assert [line.split(" (")[0] for line in result.voided] == [
+        f"line 2: voided invoice {inv.number} of member {ANN}"
+    ]
+
+    (mine,) = await turn(seeded, invoices.my_invoices, rules, tg)
+    assert mine.status is InvoiceStatus.VOID and mine.balance_cents == 0
+    assert mine.void_reason == "CPT is now thru 12/31/2029"
+    with pytest.raises(NotFoundError, match="cancelled"):
+        await turn(seeded, invoices.select_invoices, rules, tg, [inv.number])
+    reason = await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 4500, "USD")
+    assert reason is not None and "cancelled" in reason and "12/31/2029" in reason
+
+    told = await turn(seeded, invoices.voided_invoice_notices, rules, tg)
+    assert [(i.number, i.void_reason) for i in told] == [(inv.number, mine.void_reason)]
+    assert await turn(seeded, invoices.voided_invoice_notices, rules, tg) == []  # once
+
+    # Money that arrives anyway (approved before the import) is kept for staff.
+    outcome = await turn(
+        seeded, invoices.record_payment, rules, tg, [inv.number], "c1", "p1", 4500, "USD"
+    )
+    assert not outcome.new and outcome.new_thru_dates == []
+    assert outcome.cancelled == [(inv.number, "CPT is now thru 12/31/2029")]
+    assert outcome.flagged == (
+        f"paid a void invoice or one whose cycle moved (invoice {inv.number}: CPT is now thru"
+        " 12/31/2029): refund or apply it"
+    )
+    (flagged,) = await flagged_payments(seeded)
+    assert (flagged.charge_id, flagged.acsm_id, flagged.note) == ("c1", ANN, outcome.flagged)
+    (view,) = await turn(seeded, my_certifications, rules, tg)
+    assert view.thru_date == date(2029, 12, 31)  # the import's, not 2032
+    (mine,) = await turn(seeded, invoices.my_invoices, rules, tg)
+    assert mine.status is InvoiceStatus.VOID and mine.charge_id is None
+
+
+async def test_an_open_invoice_whose_cycle_moved_is_refused_and_its_payment_flagged(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    """The check at the moment of paying, whatever moved the cycle (an invoice issued before
+    a version that voids them, say): pre-checkout compares each line's cycle with the
+    certification's thru date, and so does the payment."""
+    inv = await invoice_for(seeded, rules, ANN)
+    tg = await log_in(seeded, rules, ANN)
+    async with seeded() as uow:
+        (cpt,) = await uow.certifications.for_member(ANN)
+        cpt.thru_date = date(2029, 12, 31)
+        await uow.certifications.save(cpt)
+    reason = await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 4500, "USD")
+    assert reason == (
+        f"Invoice {inv.number} can no longer be paid: CPT is now thru 12/31/2029. Nothing was"
+        " charged."
+    )
+    outcome = await turn(
+        seeded, invoices.record_payment, rules, tg, [inv.number], "c1", "p1", 4500, "USD"
+    )
+    assert outcome.cancelled == [(inv.number, "CPT is now thru 12/31/2029")]
+    assert outcome.new_thru_dates == [] and outcome.flagged is not None
+    (mine,) = await turn(seeded, invoices.my_invoices, rules, tg)
+    assert mine.status is InvoiceStatus.OPEN  # not paid: nothing was renewed by it
+    # Someone logged in as another member learns nothing about it.
+    other = await log_in(seeded, rules, BEN)
+    foreign = await turn(
+        seeded, invoices.record_payment, rules, other, [inv.number], "c2", "p2", 4500, "USD"
+    )
+    assert foreign.flagged == "the payer is logged in as another member" and not foreign.cancelled
+
+
+async def test_after_a_void_the_certification_whose_cycle_did_not_move_can_be_renewed(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    """CEP + RCEP on one invoice; staff import a CEP renewal only: the invoice is void (its
+    combined fee is wrong) and RCEP's cycle is free for a new invoice of its own."""
+    both = await invoice_for(seeded, rules, BEN)
+    tg = await log_in(seeded, rules, BEN)
+    await staff_import(
+        seeded,
+        clock,
+        f"{BEN},Baker,CEP,2027-01-01,2029-12-31",
+        f"{BEN},Baker,RCEP,2024-01-01,2026-12-31",
+    )
+    progress = await turn(seeded, renewal.start_renewal, rules, tg, None)
+    assert [c.code for c in progress.certifications] == ["RCEP"]
+    assert progress.step is RenewalStep.CONTACT and progress.invoice is None
+    await fill_in(seeded, rules, tg, "45", "15")
+    done = await turn(seeded, renewal.acknowledge, rules, tg)
+    assert done.invoice is not None and done.invoice.number != both.number
+    assert done.invoice.amount_cents == 5500
+    outcome = await turn(
+        seeded, invoices.record_payment, rules, tg, [done.invoice.number], "c1", "p1", 5500, "USD"
+    )
+    assert outcome.new and outcome.new_thru_dates == [("RCEP", date(2029, 12, 31))]
+    statuses = {i.number: i.status for i in await turn(seeded, invoices.my_invoices, rules, tg)}
+    assert statuses == {both.number: InvoiceStatus.VOID, done.invoice.number: InvoiceStatus.PAID}

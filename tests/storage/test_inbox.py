@@ -10,9 +10,12 @@ from typing import Any, TypeVar
 
 import pytest
 
+from domain.invoices import void_invoice
+from domain.model import TelegramLink
 from storage import inbox
 from storage.database import Database
 from storage.inbox import Received, conversation_key
+from tests.storage.helpers import invoice, seed_member
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
@@ -152,3 +155,32 @@ async def test_a_claim_says_whether_the_chat_is_marked_blocked(database: Databas
     other = await run(database, lambda c: inbox.claim(c, 22, KEY, 1))
     assert marked is not None and marked.chat_blocked
     assert other is not None and not other.chat_blocked
+
+
+async def test_a_claim_says_whether_the_users_member_has_void_invoices_untold(
+    database: Database,
+) -> None:
+    (cpt,) = await seed_member(database.unit_of_work)
+    async with database.unit_of_work() as uow:
+        await uow.sessions.save(TelegramLink(42, "123456", 0, NOW, NOW))
+        await uow.invoices.add(invoice("R000001", [cpt]))
+    ids = iter(range(31, 40))
+
+    async def claimed(user_id: int) -> bool:
+        update_id = next(ids)
+        await run(database, lambda c: inbox.receive(c, [update(update_id, chat_id=user_id)], NOW))
+        found = await run(database, lambda c: inbox.claim(c, update_id, KEY, user_id, user_id))
+        assert found is not None
+        return found.voided_invoices
+
+    assert not await claimed(42)  # an open invoice: nothing to tell
+    async with database.unit_of_work() as uow:
+        voided = await uow.invoices.get("R000001")
+        assert voided is not None
+        void_invoice(voided, NOW, "CPT is now thru 12/31/2029")
+        await uow.invoices.save(voided)
+    assert await claimed(42)
+    assert not await claimed(43)  # another Telegram user, not logged in as that member
+    async with database.unit_of_work() as uow:
+        await uow.invoices.void_told(["R000001"], NOW)
+    assert not await claimed(42)  # told once

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import StatementError
 
+from domain.invoices import void_invoice
 from domain.model import InvoiceStatus
 from domain.ports import DuplicateInvoiceError, UnitOfWorkFactory
 from tests.storage.helpers import NEW_THRU, THRU, invoice, payment, seed_member
@@ -141,3 +142,59 @@ async def test_concurrent_add_once_inserts_one_payment(
     async with uow_factory() as uow:
         found = await uow.payments.get("tg-same")
     assert found is not None and found.invoice_numbers == ["R000001", "R000002"]
+
+
+async def test_a_void_invoice_frees_its_cycles_for_a_new_invoice(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    cep, rcep = await seed_member(uow_factory, "123456", ("CEP", "RCEP"))
+    both = invoice("R000001", [cep, rcep])
+    async with uow_factory() as uow:
+        await uow.invoices.add(both)
+        assert [i.number for i in await uow.invoices.open_for_members(["123456", "9"])] == [
+            "R000001"
+        ]
+    voided_at = datetime(2026, 11, 29, 15, 0, 1, 7, tzinfo=UTC)
+    async with uow_factory() as uow:
+        loaded = await uow.invoices.get("R000001")
+        assert loaded is not None
+        assert await uow.invoices.for_cycle(rcep.id or 0, THRU) == loaded  # read, then voided
+        void_invoice(loaded, voided_at, "CEP is now thru 12/31/2029")
+        await uow.invoices.save(loaded)
+        assert await uow.invoices.for_cycle(rcep.id or 0, THRU) is None  # not a stale hint
+    async with uow_factory() as uow:
+        void = await uow.invoices.get("R000001")
+        assert void == loaded and void.status is InvoiceStatus.VOID and void.balance_cents == 0
+        assert void.voided_at == voided_at and void.void_reason == "CEP is now thru 12/31/2029"
+        assert await uow.invoices.for_cycle(rcep.id or 0, THRU) is None
+        assert await uow.invoices.open_for_members(["123456"]) == []
+        await uow.invoices.add(invoice("R000002", [rcep]))  # RCEP's cycle is free again
+        with pytest.raises(DuplicateInvoiceError):
+            await uow.invoices.add(invoice("R000003", [rcep]))  # but only once
+    async with uow_factory() as uow:
+        certs = {c.code: c for c in await uow.certifications.for_member("123456")}
+        renewing = await uow.invoices.for_cycle(certs["RCEP"].id or 0, THRU)
+        assert renewing is not None and renewing.number == "R000002"
+        assert await uow.invoices.for_cycle(certs["CEP"].id or 0, THRU) is None
+        numbers = [i.number for i in await uow.invoices.for_member("123456")]
+    assert numbers == ["R000001", "R000002"]
+
+
+async def test_void_invoices_are_told_once(uow_factory: UnitOfWorkFactory) -> None:
+    cpt, cet = await seed_member(uow_factory, "123456", ("CPT", "CET"))
+    at = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
+    async with uow_factory() as uow:
+        for number, cert in (("R000001", cpt), ("R000002", cet)):
+            voided = invoice(number, [cert])
+            await uow.invoices.add(voided)
+            void_invoice(voided, at, f"{cert.code} is now thru 12/31/2029")
+            await uow.invoices.save(voided)
+        await uow.invoices.add(invoice("R000003", [cpt]))  # open: nothing to tell
+        untold = await uow.invoices.voided_untold("123456")
+        assert [i.number for i in untold] == ["R000001", "R000002"]
+        assert await uow.invoices.voided_untold("777") == []
+        await uow.invoices.void_told(["R000002"], at)
+    async with uow_factory() as uow:
+        assert [i.number for i in await uow.invoices.voided_untold("123456")] == ["R000001"]
+        await uow.invoices.void_told(["R000001", "R000002"], at)
+        assert await uow.invoices.voided_untold("123456") == []

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +16,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from domain.model import InvoiceStatus
 from storage.database import Database, create_engine
 from storage.migrate import MigrationError, upgrade
 from storage.orm import Base
@@ -174,3 +180,81 @@ async def test_0004_converts_phones_to_e164(tmp_path: Path) -> None:
     finally:
         await old.dispose()
     assert phones == ["+13175550100", None, None]
+
+
+POSTGRES_URL = os.environ.get("ACSM_TEST_POSTGRES_URL")
+
+
+async def on_server(statement: str) -> None:
+    assert POSTGRES_URL
+    engine = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema yet: an SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("ACSM_TEST_POSTGRES_URL not set")
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(on_server(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def test_0008_voids_open_invoices_whose_cycle_moved_before(empty_url: str) -> None:
+    """Before 0008 an import that moved a thru date left the chat's open invoice for the old
+    cycle payable (issue 22): the migration voids it, forgets the finished draft that showed
+    it, and keeps every other invoice as it was."""
+    url = empty_url
+    await upgrade(url, "0007")
+    old = Database(url)
+    statements = [
+        "INSERT INTO members (acsm_id, first_name, last_name, email, credentials_version)"
+        " VALUES ('1', 'A', 'B', 'a@b.co', 0), ('2', 'C', 'D', 'c@d.co', 0)",
+        # 1: CEP moved to 2029 by an import, RCEP did not; 2: CPT untouched
+        "INSERT INTO certifications (id, acsm_id, code, effective_date, thru_date) VALUES"
+        " (1, '1', 'CEP', '2027-01-01', '2029-12-31'), (2, '1', 'RCEP', '2024-01-01',"
+        " '2026-12-31'), (3, '2', 'CPT', '2024-01-01', '2026-12-31')",
+        "INSERT INTO invoices (number, acsm_id, issued_on, description, amount_cents,"
+        " balance_cents, late_fee_cents, status, acsm_half_cecs, other_half_cecs) VALUES"
+        " ('R000001', '1', '2026-11-28', 'x', 6000, 6000, 0, 'open', 0, 0),"
+        " ('R000002', '2', '2026-11-28', 'x', 4500, 4500, 0, 'open', 0, 0)",
+        "INSERT INTO invoice_lines (invoice_number, certification_id, code, cycle_thru,"
+        " new_thru) VALUES ('R000001', 1, 'CEP', '2026-12-31', '2029-12-31'),"
+        " ('R000001', 2, 'RCEP', '2026-12-31', '2029-12-31'),"
+        " ('R000002', 3, 'CPT', '2026-12-31', '2029-12-31')",
+        "INSERT INTO renewal_drafts (acsm_id, certification_ids, contact_confirmed,"
+        " cpr_confirmed, acknowledged) VALUES ('1', '[1, 2]', true, true, true), ('2', '[3]', true, true, true)",
+    ]
+    try:
+        async with old.engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+        await upgrade(url)
+        async with old.unit_of_work() as uow:
+            moved = await uow.invoices.get("R000001")
+            kept = await uow.invoices.get("R000002")
+            drafts = [await uow.drafts.get(i) for i in ("1", "2")]
+            untold = await uow.invoices.voided_untold("1")
+            free = await uow.invoices.for_cycle(2, date(2026, 12, 31))
+    finally:
+        await old.dispose()
+    assert moved is not None and moved.status is InvoiceStatus.VOID
+    assert moved.balance_cents == 0 and moved.amount_cents == 6000
+    assert moved.void_reason == "CEP is now thru 12/31/2029" and moved.voided_at is not None
+    assert [line.code for line in moved.lines] == ["CEP", "RCEP"]  # the record stays whole
+    assert [i.number for i in untold] == ["R000001"]  # told at the member's next visit
+    assert free is None  # RCEP's cycle can be invoiced again
+    assert kept is not None and kept.status is InvoiceStatus.OPEN and kept.balance_cents == 4500
+    assert drafts[0] is None and drafts[1] is not None
