@@ -131,6 +131,7 @@ def conversation() -> Conversation:
     return Conversation(
         NAME,
         leaving=LEAVING,
+        secret=True,
         entry_points=[
             CommandHandler("login", start_login),
             CallbackQueryHandler(start_login, pattern=r"^login$"),

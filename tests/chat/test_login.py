@@ -187,3 +187,18 @@ async def test_login_with_the_credentials_after_the_command_is_deleted(bot, emul
     assert "I deleted that message" in (await ask(ann, "/login lee100001 x")).text
     assert "You are logged in as Ann Lee" in (await ann.next_message(timeout=15)).text
     assert ann.sent[-1].deleted
+
+
+async def test_an_edit_during_login_is_deleted_as_it_may_hold_the_password(bot, emulator) -> None:
+    """At the password prompt, editing the username message into the password: the edit
+    answers nothing (edits never act) and is deleted from the chat, like the password."""
+    from handlers.conversation import EDITED_DELETED
+
+    ann = emulator.new_user("Ann", "Lee")
+    await ask(ann, "/login")
+    typed = await ann.send("LEE100001")
+    assert "Now your password" in (await ann.next_message(timeout=15)).text
+    await ann.edit(typed.message_id, "LEE100001")
+    assert (await ann.next_message(timeout=15)).text == EDITED_DELETED
+    assert any(m.message_id == typed.message_id and m.deleted for m in ann.sent)
+    assert "Welcome, Ann Lee" in (await ask(ann, "LEE100001")).text
