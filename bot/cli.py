@@ -25,6 +25,24 @@ if TYPE_CHECKING:
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
+def _ascii_only(value: Any, param: click.Parameter | None, ctx: click.Context | None) -> None:
+    """int() and float() read '２０２５' or '٢٠٢٥': numbers take ASCII digits only."""
+    if isinstance(value, str) and not value.isascii():
+        raise click.BadParameter(f"{value!r} is not a number (ASCII digits only)", ctx, param)
+
+
+class AsciiIntRange(click.IntRange):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        _ascii_only(value, param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class AsciiFloatRange(click.FloatRange):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        _ascii_only(value, param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class CommandError(click.ClickException):
     """A one-line reason, exit code 1."""
 
@@ -231,9 +249,11 @@ def audit() -> None:
 
 
 @audit.command("select", help="Pick paid renewals of cycles that ended 12/31/YYYY for audit.")
-@click.option("--year", type=click.IntRange(2000, 2200), required=True)
-@click.option("--percent", type=click.FloatRange(0, 100, min_open=True), required=True)
-@click.option("--seed", type=int, default=None, help="The same seed picks the same renewals.")
+@click.option("--year", type=AsciiIntRange(2000, 2200), required=True)
+@click.option("--percent", type=AsciiFloatRange(0, 100, min_open=True), required=True)
+@click.option(
+    "--seed", type=AsciiIntRange(), default=None, help="The same seed picks the same renewals."
+)
 def audit_select(year: int, percent: float, seed: int | None) -> None:
     from bot import audits
     from bot.app import make_rules

@@ -62,7 +62,10 @@ class Catalog:
             raise ValueError("catalog: no [certifications.CODE] tables")
         types = []
         for code, entry in certs.items():
-            cecs = Decimal(str(entry["cecs"]))
+            cecs_text = str(entry["cecs"])
+            if not cecs_text.isascii():  # Decimal() would read '４５': ASCII digits only
+                raise ValueError(f"catalog: {code}: cecs must be a number")
+            cecs = Decimal(cecs_text)
             if cecs <= 0 or (cecs * 2) != (cecs * 2).to_integral_value():
                 raise ValueError(f"catalog: {code}: cecs must be positive, in steps of 0.5")
             types.append(

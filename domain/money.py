@@ -6,7 +6,10 @@ from decimal import Decimal, InvalidOperation
 
 
 def dollars_to_cents(text: str | Decimal) -> int:
-    """'45.00' -> 4500.  Refuses fractions of a cent and negative amounts."""
+    """'45.00' -> 4500.  Refuses fractions of a cent, negative amounts and other digits than
+    ASCII ones ('４５' or '٤٥', which Decimal() would read)."""
+    if isinstance(text, str) and not text.isascii():
+        raise ValueError(f"not an amount: {text!r}")
     try:
         value = Decimal(text)
     except InvalidOperation as exc:

@@ -39,6 +39,10 @@ EDITED = (
     "I only read new messages, so that edit changed nothing. Please send your answer again "
     "as a new message."
 )
+EDITED_DELETED = (
+    "I only read new messages, so that edit changed nothing. I deleted it, as it may hold a "
+    "password; please send your answer again as a new message."
+)
 EDITED_OUTSIDE = (
     "I only read new messages, so that edit changed nothing. If you meant it, send it again "
     "as a new message."
@@ -68,6 +72,9 @@ class Conversation:
     states: Mapping[str, Handlers]
     fallbacks: Handlers
     leaving: str = ""  # said when another conversation takes over from this one
+    # Its answers may be secrets (login, password change): an edited message, ignored as in
+    # every conversation, is also deleted from the chat, since it may now hold a password.
+    secret: bool = False
     _states: dict[str, list[BaseHandler[Update, ChatContext, Any]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -137,6 +144,12 @@ class Conversations(BaseHandler[Update, ChatContext, Any]):
         turn = context.turn
         conversation, handler = check_result.conversation, check_result.handler
         if conversation is None or handler is None:
+            current = turn.conversation
+            active = self.by_name.get(current.name) if current is not None else None
+            if active is not None and active.secret:
+                turn.delete_message()
+                turn.say(EDITED_DELETED)
+                return
             turn.say(EDITED)
             return
         handler.collect_additional_context(context, update, application, check_result.check)

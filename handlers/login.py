@@ -5,7 +5,7 @@ The username typed is kept with the conversation's state (in the update's transa
 a restart between the two messages loses nothing, and it is gone when the login ends,
 whichever way it ends. Usernames have no spaces: a message with one at the username step is
 likely the username and the password together; it is deleted, nothing of it is kept, and the
-member is asked for them one at a time.
+member is asked for them one at a time. So is `/login USERNAME PASSWORD`.
 """
 
 from __future__ import annotations
@@ -56,6 +56,14 @@ def telegram_id(update: Update) -> int:
 
 async def start_login(update: Update, context: ChatContext) -> str | int:
     context.turn.answer_button()
+    if len(typed_text(update).split()) > 1:
+        # `/login USERNAME PASSWORD`: the command carries what may be a password. Deleted,
+        # nothing of it read or kept; the two are asked for one at a time as usual.
+        context.turn.delete_message()
+        context.turn.say(
+            "I deleted that message: it may hold your password, and I take the username and "
+            "the password one at a time."
+        )
     member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
     if member is not None:
         context.turn.say(
@@ -123,6 +131,7 @@ def conversation() -> Conversation:
     return Conversation(
         NAME,
         leaving=LEAVING,
+        secret=True,
         entry_points=[
             CommandHandler("login", start_login),
             CallbackQueryHandler(start_login, pattern=r"^login$"),

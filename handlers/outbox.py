@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
@@ -31,6 +32,12 @@ Reply = dict[str, Any]  # {"method": ..., **params}
 MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText", "sendInvoice", "sendReceipt"})
 # Of those, the ones retried as plain text when refused.
 TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
+# What the member is told, in plain text, when Telegram refuses one of the others.
+REFUSED_NOTE = {
+    "sendInvoice": "Sorry, Telegram would not show the invoice I prepared for you.",
+    "sendReceipt": "Sorry, Telegram would not take the receipt I prepared for you.",
+}
+REFUSED_NOTE_END = " Our staff can see what went wrong; please try again later."
 _TAG = re.compile(r"<[^<>]*>?")
 
 
@@ -163,6 +170,13 @@ class Sender:
 
     async def _refused(self, reply: Reply, exc: BadRequest) -> None:
         method = reply["method"]
+        if method in REFUSED_NOTE:  # an invoice or a receipt: never silence either
+            log.error("Telegram refused %s: %s; telling the member", method, exc.message)
+            with suppress(BadRequest, Forbidden):
+                await self.bot.send_message(
+                    reply["chat_id"], REFUSED_NOTE[method] + REFUSED_NOTE_END
+                )
+            return
         if method not in TEXT_METHODS:
             level = logging.ERROR if method in MESSAGE_METHODS else logging.WARNING
             log.log(level, "Telegram refused %s: %s", method, exc.message)

@@ -131,6 +131,7 @@ def conversation() -> Conversation:
     return Conversation(
         NAME,
         leaving=LEAVING,
+        secret=True,
         entry_points=[CommandHandler("password", start)],
         states={
             OLD: [

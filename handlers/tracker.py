@@ -9,6 +9,7 @@ certificate is downloaded inside the handler and stored with the activity in one
 
 from __future__ import annotations
 
+from contextlib import suppress
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
@@ -22,7 +23,7 @@ from telegram.ext import (
 )
 
 from domain.cecs import format_cecs
-from domain.errors import InvalidInputError, NotFoundError
+from domain.errors import InvalidInputError, NotFoundError, NotLoggedInError
 from domain.services import auth, tracker
 from domain.services.tracker import ActivityView, CycleLog
 from domain.tracker import Organization
@@ -241,7 +242,10 @@ async def save(
 async def cancel(update: Update, context: ChatContext) -> int:
     proof_id = draft(context).proof_id
     if proof_id is not None:
-        await tracker.discard_proof(context.uow(), context.rules, telegram_id(update), proof_id)
+        # Removed already (a day unused), or the session ended meanwhile (the daily run
+        # removes what is left): cancelling still cancels.
+        with suppress(NotFoundError, NotLoggedInError):
+            await tracker.discard_proof(context.uow(), context.rules, telegram_id(update), proof_id)
     context.turn.say("Nothing was logged. /addcec to start again.")
     return ConversationHandler.END
 
@@ -382,6 +386,9 @@ async def page_pressed(update: Update, context: ChatContext) -> None:
     """◀ / ▶: the member's own list, read afresh, at that page (the button names no data)."""
     page = int(pressed_data(update).rpartition(":")[2])
     logs = await tracker.my_cecs(context.uow(), context.rules, telegram_id(update))
+    pages = len(mycecs_pages(logs)) if logs else 1
+    if page > pages:  # a stale button: the list has fewer pages now
+        context.turn.answer_button(f"Your list changed: it has {pages} page(s) now.")
     text, markup = mycecs_answer(logs, page)
     context.turn.edit_or_say(text, markup)
 

@@ -140,13 +140,14 @@ async def store_proof(uow: UnitOfWork, rules: Rules, acsm_id: str, data: bytes) 
 
     A new file must fit the member's quota for the cycle (ProofQuotaError): the member's
     own files left unattached for more than a day are removed first (the daily run removes
-    everyone's: `remove_unattached_proofs`), so they never count against it."""
+    everyone's: `remove_unattached_proofs`), so they never count against it, and the same
+    file sent again after such a day is kept afresh (a new day), not handed back stale."""
     now = rules.clock.now()
     proof = new_proof(acsm_id, data, now)
+    await uow.proofs.delete_unattached(now - UNATTACHED_PROOF_KEPT, acsm_id)
     kept = await uow.proofs.find(acsm_id, proof.sha256)
     if kept is not None:
         return kept
-    await uow.proofs.delete_unattached(now - UNATTACHED_PROOF_KEPT, acsm_id)
     since = quota_since(await windows(uow, rules, acsm_id), today(rules))
     start = datetime.combine(since, time(), rules.timezone)
     check_proof_quota(await uow.proofs.usage(acsm_id, start), proof.size)

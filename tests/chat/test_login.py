@@ -172,3 +172,33 @@ async def test_an_edited_message_never_acts_outside_a_conversation(bot, emulator
     # Still logged in: nothing the edits said was done.
     assert "You still need" in (await ask(ann, "how many CECs do I still need?")).text
     assert "You are logged out" in (await ask(ann, "/logout")).text
+
+
+async def test_login_with_the_credentials_after_the_command_is_deleted(bot, emulator) -> None:
+    """`/login LEE100001 LEE100001`: the command message carries the password too. It is
+    deleted, nothing of it is used, and the username is asked for as usual; a member already
+    logged in gets the same deletion."""
+    ann = emulator.new_user("Ann", "Lee")
+    assert "I deleted that message" in (await ask(ann, "/login LEE100001 LEE100001")).text
+    assert "Your ACSM username" in (await ann.next_message(timeout=15)).text
+    assert ann.sent[-1].deleted
+    assert "Now your password" in (await ask(ann, "LEE100001")).text
+    assert "Welcome, Ann Lee" in (await ask(ann, "LEE100001")).text
+    assert "I deleted that message" in (await ask(ann, "/login lee100001 x")).text
+    assert "You are logged in as Ann Lee" in (await ann.next_message(timeout=15)).text
+    assert ann.sent[-1].deleted
+
+
+async def test_an_edit_during_login_is_deleted_as_it_may_hold_the_password(bot, emulator) -> None:
+    """At the password prompt, editing the username message into the password: the edit
+    answers nothing (edits never act) and is deleted from the chat, like the password."""
+    from handlers.conversation import EDITED_DELETED
+
+    ann = emulator.new_user("Ann", "Lee")
+    await ask(ann, "/login")
+    typed = await ann.send("LEE100001")
+    assert "Now your password" in (await ann.next_message(timeout=15)).text
+    await ann.edit(typed.message_id, "LEE100001")
+    assert (await ann.next_message(timeout=15)).text == EDITED_DELETED
+    assert any(m.message_id == typed.message_id and m.deleted for m in ann.sent)
+    assert "Welcome, Ann Lee" in (await ask(ann, "LEE100001")).text

@@ -140,6 +140,9 @@ async def test_mycecs_in_pages_every_entry_shown_and_deletable(bot, emulator, ca
     assert await logged_count(bot) == 24
     # A page past the end (the list shrank) shows the last page.
     await bob.press_data(bobs.message_id, "mc:page:99")
+    assert await bob.callback_answer(timeout=REPLY_TIMEOUT) == (
+        "Your list changed: it has 1 page(s) now."
+    )
     await quiet(emulator)
     assert not any(r.levelno >= logging.ERROR for r in caplog.records), caplog.text
 
@@ -198,5 +201,35 @@ async def test_a_refused_reply_is_an_error_and_goes_again_as_plain_text(
         assert len(refused) == 2
         for call in refused:
             emulator.violations.remove(call)
+    finally:
+        await sender_bot.shutdown()
+
+
+async def test_a_refused_invoice_is_an_error_and_the_member_is_told(bot, emulator, caplog) -> None:
+    """Not only text: an invoice Telegram refuses (here a title over 32 characters) is an
+    ERROR in the log and the member gets a plain-text line instead of silence."""
+    from handlers.outbox import REFUSED_NOTE
+
+    ann = emulator.new_user("Ann", "Lee")
+    await ask(ann, "/start")
+    sender_bot = ExtBot(emulator.token, base_url=emulator.base_url)
+    await sender_bot.initialize()
+    try:
+        invoice = {
+            "method": "sendInvoice",
+            "chat_id": ann.id,
+            "title": "x" * 40,
+            "description": "Recertification thru 12/31/2029",
+            "payload": "R123456",
+            "prices": [["Recertification", 4500]],
+        }
+        with caplog.at_level(logging.INFO, logger="handlers.outbox"):
+            await Sender(sender_bot, "TEST:provider").send([invoice])
+        told = await ann.next_message(timeout=REPLY_TIMEOUT)
+        assert told.text.startswith(REFUSED_NOTE["sendInvoice"])
+        assert any(r.levelno == logging.ERROR for r in caplog.records)
+        refused = [c for c in emulator.violations if getattr(c, "method", "") == "sendInvoice"]
+        assert len(refused) == 1
+        emulator.violations.remove(refused[0])
     finally:
         await sender_bot.shutdown()

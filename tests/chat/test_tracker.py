@@ -268,3 +268,22 @@ async def test_a_certificate_removed_during_addcec_is_asked_for_again(bot, emula
     done = await ann.wait_for(lambda m: m.text.startswith("Logged"), timeout=15)
     assert done.text.startswith("Logged with its certificate: Slow course")
     assert await count(bot, ProofFileRow) == 1 and await count(bot, LoggedCecRow) == 1
+
+
+async def test_cancel_after_the_certificate_was_removed_still_cancels(bot, emulator, clock) -> None:
+    """/cancel in /addcec forgets the certificate it held; when the daily run removed it
+    already (a day unused), /cancel still ends the conversation and says so."""
+    from datetime import timedelta
+
+    from domain.services.tracker import remove_unattached_proofs
+
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ann.send_photo(JPEG)
+    await ann.next_message(timeout=15)
+    await press(ann, "Log an activity with it")
+    await ask(ann, "Slow course")
+    clock.set(clock.now() + timedelta(days=1, seconds=1))
+    assert await remove_unattached_proofs(bot.database.unit_of_work, bot.rules) == 1
+    assert "Nothing was logged" in (await ask(ann, "/cancel")).text
+    assert "Nothing to cancel" in (await ask(ann, "/cancel")).text

@@ -37,6 +37,12 @@ async def test_select_status_export(database: Database, database_url: str, tmp_p
             )  # fmt: skip
     refused = acsm_bot(database_url, "audit", "select", "--year", "2026", "--percent", "0")
     assert refused.returncode != 0 and "--percent" in refused.stderr
+    for option, other_digits in (("--year", "２０２６"), ("--percent", "٥٠"), ("--seed", "３")):
+        numbers = {"--year": "2026", "--percent": "50", "--seed": "3", option: other_digits}
+        refused = acsm_bot(
+            database_url, "audit", "select", *(x for kv in numbers.items() for x in kv)
+        )
+        assert refused.returncode != 0 and "ASCII digits only" in refused.stderr, refused.stderr
     first = acsm_bot(
         database_url, "audit", "select", "--year", "2026", "--percent", "50", "--seed", "3"
     )

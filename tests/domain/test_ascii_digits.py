@@ -11,9 +11,11 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import Settings
+from domain.catalog import Catalog
 from domain.credentials import acsm_id_in_default_username, normalize_own_username
 from domain.errors import InvalidInputError
 from domain.invoices import is_invoice_number
+from domain.money import dollars_to_cents
 from domain.tracker import parse_completed_on
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -34,3 +36,17 @@ def test_no_other_digits_anywhere(table: dict[int, int]) -> None:
         normalize_own_username("ann2024".translate(table))
     with pytest.raises(ValidationError):
         Settings(_env_file=None, reminder_time="10:00".translate(table))  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("table", [ARABIC_INDIC, FULL_WIDTH])
+def test_the_catalog_takes_ascii_digits_only(table: dict[int, int]) -> None:
+    """Staff's catalog file too: Decimal() reads '４５' as 45."""
+    assert dollars_to_cents("45.00") == 4500
+    with pytest.raises(ValueError, match="not an amount"):
+        dollars_to_cents("45.00".translate(table))
+    entry = {"name": "ACSM Certified Personal Trainer", "cecs": "45", "fee": "45.00"}
+    Catalog.from_mapping({"certifications": {"CPT": entry}})
+    for key in ("cecs", "fee"):
+        bad = {**entry, key: entry[key].translate(table)}
+        with pytest.raises(ValueError):
+            Catalog.from_mapping({"certifications": {"CPT": bad}})

@@ -192,3 +192,18 @@ async def test_files_unattached_for_a_day_are_removed_for_everyone(
     assert await proofs_of(seeded, ANN) == [used.proof_id]
     assert sorted(await proofs_of(seeded, BEN)) == sorted([audited.id, late.id])
     assert spare.id not in await proofs_of(seeded) and bens.id not in await proofs_of(seeded, BEN)
+
+
+async def test_the_same_file_sent_again_after_a_day_unused_is_kept_afresh(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    """A photo sent, never used, and sent again two days later (the daily run has not passed
+    yet): it is kept again with a new day of grace, not handed back already due for removal."""
+    tg = await log_in(seeded, rules, ANN)
+    first = await turn(seeded, tracker.receive_proof, rules, tg, pdf(1))
+    clock.set(clock.now() + 2 * UNATTACHED_PROOF_KEPT)
+    again = await turn(seeded, tracker.receive_proof, rules, tg, pdf(1))
+    assert again.received_at == clock.now() and again.received_at != first.received_at
+    clock.set(clock.now() + timedelta(hours=12))
+    assert await tracker.remove_unattached_proofs(seeded, rules) == 0
+    assert await proofs_of(seeded) == [again.id]
