@@ -34,6 +34,14 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1… under pyte
 T = TypeVar("T")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The few long hardening tests (marked slow: a minute or more each) first. Under
+    `pytest -n` (--dist load hands tests out one by one, in turn) they start at once on
+    different workers and the short ones fill in around them, instead of running last while
+    the other workers idle. The order is stable otherwise; no test depends on it."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Migrated once; each test gets a copy of the file (tmp paths are per worker)."""

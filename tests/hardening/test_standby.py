@@ -114,6 +114,7 @@ async def active_and_standby(
     return first, second
 
 
+@pytest.mark.slow
 @needs_postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_the_standby_takes_over_a_killed_active_one(
@@ -290,6 +291,7 @@ def test_several_processes_migrating_at_once_migrate_once(
     assert asyncio.run(versions()) == [head_revision()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_sqlite_refuses_a_second_process(
     emulator: TelegramEmulator, database_url: str, tmp_path: Path, instances: list[Instance]
