@@ -63,7 +63,13 @@ async def run_demo(
             application = build_application(local, database, rules, token=emulator.token)
             schedule_reminders(application, database.unit_of_work, rules, local.reminder_clock_time)
             add_remind_now(application, group=0)
-            async with PollingBot(application):
+            polling = PollingBot(application)
+            # Updates are confirmed once stored, before they are handled: the chat waits for
+            # the ones in hand too (argon2 at its production cost takes a while on a busy
+            # machine), so each reply shows before the next line is sent.
+            dispatcher = polling.processing.dispatcher
+            emulator.add_busy_check(lambda: dispatcher.in_hand > 0)
+            async with polling:
                 member = emulator.new_user(first_name="You")
                 await run_terminal_chat(emulator, member, stdin=stdin, stdout=out)
     finally:

@@ -31,6 +31,7 @@ class UpdateQueue:
         self._closed = False
         self.allowed_updates: frozenset[str] | None = None
         self.dropped: list[Update] = []
+        self.polls_waiting = 0  # getUpdates calls waiting for an update (long polling)
 
     # -- producer side --------------------------------------------------------
 
@@ -134,7 +135,10 @@ class UpdateQueue:
             remaining = deadline - time.monotonic()
             if ready or remaining <= 0 or self._closed:
                 return ready
+            self.polls_waiting += 1
             try:
                 await asyncio.wait_for(self._arrived.wait(), remaining)
             except TimeoutError:
                 return self._ready(limit)
+            finally:
+                self.polls_waiting -= 1

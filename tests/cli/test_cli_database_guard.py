@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from storage.migrate import head_revision, upgrade
 from tests.cli import run
 from tests.cli.run import Done
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, unique_name
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV_MEMBERS = (
@@ -135,7 +134,7 @@ def test_a_postgres_database_without_our_schema_is_refused_and_not_created(
 ) -> None:
     assert POSTGRES_URL
     base = make_url(POSTGRES_URL)
-    name = f"{base.database}_empty_{uuid.uuid4().hex[:8]}"
+    name = unique_name("empty_")
     url = base.set(database=name).render_as_string(hide_password=False)
     missing = base.set(database=f"{name}_missing").render_as_string(hide_password=False)
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -116,22 +115,20 @@ def test_cecs_rows() -> None:
     ]
 
 
-def test_100000_rows_parse_quickly() -> None:
+def test_many_rows_parse_with_the_one_bad_line_numbered() -> None:
+    """1,000 rows; the 100,000-row timing (< 10 s) is in bench/bench_import.py (`make bench`)."""
     rows = [HEADER]
-    for i in range(50_000):
+    for i in range(500):
         base = f"{300000 + i},First{i},Last{i},m{i}@example.com,+1 317 555 {i % 10000:04d}"
         rows.append(f"{base},CPT,2024-01-01,2026-12-31,2027-06-30")
         rows.append(
             f"{base},ACSM/ACS Certified Cancer Exercise Trainer,01/01/2025,12/31/2027,2027-06-30"
         )
     rows[-1] = rows[-1].replace("12/31/2027", "12/30/2027")
-    started = time.perf_counter()
     parsed = parse_members_csv("\n".join(rows) + "\n", CATALOG)
-    seconds = time.perf_counter() - started
-    assert len(parsed.members) == 50_000 and len(parsed.certifications) == 99_999
-    assert parsed.errors[-1].startswith("line 100001: ")
+    assert len(parsed.members) == 500 and len(parsed.certifications) == 999
+    assert parsed.errors[-1].startswith("line 1001: ")
     assert len(parsed.errors) == 1
-    assert seconds < 10, f"{seconds:.1f} s"
 
 
 def test_every_problem_of_every_row_is_reported() -> None:

@@ -15,7 +15,7 @@ async def test_long_poll_returns_as_soon_as_an_update_arrives(
     ann = emulator.new_user(first_name="Ann")
     started = time.monotonic()
     poll = asyncio.create_task(api("getUpdates", timeout=5))
-    await asyncio.sleep(0.2)
+    await emulator.wait_until(lambda: emulator.updates.polls_waiting == 1)
     assert not poll.done()
     await ann.send("hi")
     status, body = await poll
@@ -122,7 +122,7 @@ async def test_an_orphaned_long_poll_does_not_swallow_a_redelivery(
     update_id = got["result"][0]["update_id"]
     await api("getUpdates", offset=update_id + 1, timeout=0)
     orphan = asyncio.create_task(api("getUpdates", offset=update_id + 1, timeout=5))
-    await asyncio.sleep(0.2)
+    await emulator.wait_until(lambda: emulator.updates.polls_waiting == 1)
     emulator.redeliver(update_id)
     await orphan  # answered to a bot that is gone
     _, again = await api("getUpdates", timeout=1)

@@ -200,8 +200,12 @@ class Run:
 async def kill_during(run: Run, step: Step, mode: str) -> None:
     if mode == "down":
         run.bot.kill()
+        queued = len(run.emulator.updates.history)
         acting = asyncio.ensure_future(step.act(run.user))
-        await asyncio.sleep(0.2)
+        # The member's update waits at Telegram while the bot is down; then it starts.
+        await run.emulator.wait_until(
+            lambda: len(run.emulator.updates.history) > queued, timeout=REPLY_TIMEOUT
+        )
         await run.bot.start()
         await acting
         return

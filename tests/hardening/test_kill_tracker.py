@@ -8,11 +8,13 @@ one activity, one proof, byte for byte."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bot.sample_members import seed
+from bot.settings import Settings
 from storage.database import Database
 from storage.orm import LoggedCecRow, ProofFileRow
 from telegram_emulator import TelegramEmulator
@@ -29,6 +31,16 @@ async def anns(database: Database, table: type[LoggedCecRow] | type[ProofFileRow
         return int(await connection.scalar(query) or 0)
 
 
+async def start_up_reminders_done(emu: TelegramEmulator, bot: BotProcess) -> None:
+    """Past today's reminder time the process sends the day's reminders 1 s after it starts
+    (bot/reminders.py). Wait for that run (it logs 'reminders: …') before Ann links her chat,
+    or her reminder may come in the middle of the conversation, whenever a loaded machine
+    gets to it."""
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    if datetime.now(settings.timezone).time() >= settings.reminder_clock_time:
+        await emu.wait_until(lambda: "reminders: " in bot.log_tail(), REPLY_TIMEOUT)
+
+
 async def test_a_kill_while_the_certificate_is_fetched_stores_it_once_after_restart(
     emulator: TelegramEmulator,  # noqa: F811
     database: Database,
@@ -40,6 +52,7 @@ async def test_a_kill_while_the_certificate_is_fetched_stores_it_once_after_rest
     bot = BotProcess(emulator, database_url, tmp_path)
     await bot.start()
     try:
+        await start_up_reminders_done(emulator, bot)
         ann = emulator.new_user("Ann", "Lee")
         await log_in(ann, ANN)
         await add_until_proof(ann)

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from sqlalchemy.engine import make_url
 from storage.database import Database
 from storage.migrate import head_revision
 from telegram_emulator import TelegramEmulator
-from tests.conftest import POSTGRES_URL, _admin
+from tests.conftest import POSTGRES_URL, _admin, unique_name, url_of
 from tests.hardening.test_kill import (
     REPLY_TIMEOUT,
     ROOT,
@@ -115,6 +114,7 @@ async def active_and_standby(
     return first, second
 
 
+@pytest.mark.slow
 @needs_postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_the_standby_takes_over_a_killed_active_one(
@@ -252,11 +252,10 @@ async def test_an_active_one_that_loses_its_database_connection_steps_down(
 def fresh_postgres() -> Iterator[str]:
     """An empty database: nothing migrated yet."""
     assert POSTGRES_URL
-    base = make_url(POSTGRES_URL)
-    name = f"{base.database}_fresh_{uuid.uuid4().hex[:8]}"
+    name = unique_name("fresh_")
     asyncio.run(_admin(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
     try:
-        yield base.set(database=name).render_as_string(hide_password=False)
+        yield url_of(name)
     finally:
         asyncio.run(_admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -292,6 +291,7 @@ def test_several_processes_migrating_at_once_migrate_once(
     assert asyncio.run(versions()) == [head_revision()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_sqlite_refuses_a_second_process(
     emulator: TelegramEmulator, database_url: str, tmp_path: Path, instances: list[Instance]
