@@ -263,7 +263,8 @@ async def record_payment(
         return PaymentOutcome(False, [InvoiceView.of(i) for i in invoices], [], repeated=True)
     views = [InvoiceView.of(i) for i in invoices]
     if anomaly is not None:
-        void = [i.number for i in invoices if i.status is InvoiceStatus.VOID]
+        told = {number for number, _ in anomaly.cancelled}
+        void = [i.number for i in invoices if i.status is InvoiceStatus.VOID and i.number in told]
         if void:  # the payment's answer tells the member: no separate notice
             await uow.invoices.void_told(void, rules.clock.now())
         return PaymentOutcome(False, views, [], flagged=anomaly.note, cancelled=anomaly.cancelled)

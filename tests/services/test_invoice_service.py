@@ -230,6 +230,13 @@ async def test_a_mail_renewal_imported_voids_the_chat_invoice_which_is_told_once
     reason = await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 4500, "USD")
     assert reason is not None and "cancelled" in reason and "12/31/2029" in reason
 
+    # Someone logged in as another member paying it learns nothing, and tells Ann nothing.
+    other = await log_in(seeded, rules, BEN)
+    foreign = await turn(
+        seeded, invoices.record_payment, rules, other, [inv.number], "c0", "p0", 4500, "USD"
+    )
+    assert foreign.flagged == "the payer is logged in as another member" and not foreign.cancelled
+
     told = await turn(seeded, invoices.voided_invoice_notices, rules, tg)
     assert [(i.number, i.void_reason) for i in told] == [(inv.number, mine.void_reason)]
     assert await turn(seeded, invoices.voided_invoice_notices, rules, tg) == []  # once
@@ -244,8 +251,9 @@ async def test_a_mail_renewal_imported_voids_the_chat_invoice_which_is_told_once
         f"paid a void invoice or one whose cycle moved (invoice {inv.number}: CPT is now thru"
         " 12/31/2029): refund or apply it"
     )
-    (flagged,) = await flagged_payments(seeded)
-    assert (flagged.charge_id, flagged.acsm_id, flagged.note) == ("c1", ANN, outcome.flagged)
+    flagged = {p.charge_id: p for p in await flagged_payments(seeded)}
+    assert set(flagged) == {"c0", "c1"}
+    assert (flagged["c1"].acsm_id, flagged["c1"].note) == (ANN, outcome.flagged)
     (view,) = await turn(seeded, my_certifications, rules, tg)
     assert view.thru_date == date(2029, 12, 31)  # the import's, not 2032
     (mine,) = await turn(seeded, invoices.my_invoices, rules, tg)

@@ -122,6 +122,8 @@ def _date(value: object) -> date:
 
 
 def downgrade() -> None:
+    # Void invoices become open ones again to 0007's code, and the full unique key fails if a
+    # cycle has a void invoice and a new one: void invoices must be settled by hand first.
     op.drop_index("uq_invoice_lines_cycle", table_name="invoice_lines")
     with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
         batch_op.create_unique_constraint(
