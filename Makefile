@@ -30,14 +30,15 @@ lock: venv  ## upgrade: resolve pyproject.toml's ranges anew into requirements*.
 demo: venv  ## try the bot in a terminal chat: no token, no network
 	$(BIN)/acsm-bot demo
 
-# pytest-xdist workers. --dist load hands tests out in turn, the few long hardening tests first
-# (tests/conftest.py), so they run side by side and the short ones fill in around them.
+# pytest-xdist workers. --dist load --maxschedchunk 1 hands tests out one at a time to the
+# worker that is free, the few long hardening tests first (tests/conftest.py): they run side by
+# side and the short ones fill in around them (in chunks, all of them went to one worker).
 # Nothing is shared between tests: ports are chosen free, files go to each test's tmp_path,
 # PostgreSQL database names carry the worker (tests/conftest.py).
 JOBS ?= 3
 test: venv  ## the whole suite (PostgreSQL too when ACSM_TEST_POSTGRES_URL is set); JOBS=3
 	@started=$$(date +%s); status=0; \
-	$(BIN)/pytest -n $(JOBS) --dist load --durations=10 || status=$$?; \
+	$(BIN)/pytest -n $(JOBS) --dist load --maxschedchunk 1 --durations=10 || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - started )) s of wall time ($(JOBS) workers)"; \
 	exit $$status
 

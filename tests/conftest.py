@@ -35,10 +35,11 @@ T = TypeVar("T")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The few long hardening tests (marked slow: a minute or more each) first. Under
-    `pytest -n` (--dist load hands tests out one by one, in turn) they start at once on
-    different workers and the short ones fill in around them, instead of running last while
-    the other workers idle. The order is stable otherwise; no test depends on it."""
+    """The few long hardening tests (marked slow: up to a minute or more each) first. Under
+    make test (--dist load --maxschedchunk 1: one test at a time to whichever worker is free)
+    they start at once on different workers and the short ones fill in around them, instead
+    of running last while the other workers idle. The order is stable otherwise; no test
+    depends on it."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 

@@ -186,19 +186,23 @@ async def test_on_sqlite_transactions_of_one_process_queue_on_its_writer_lock(
     """SQLite has one writer: this process's transactions wait for each other in-process
     (not in SQLite's busy handler). PostgreSQL: no queue, they run side by side."""
     order: list[str] = []
-    inside = asyncio.Event()
+    inside, began = asyncio.Event(), asyncio.Event()
 
     async def first() -> None:
         async with database.unit_of_work() as uow:
             await uow.reminders.mark_blocked(1, AT)
             inside.set()
-            await asyncio.sleep(0.05)
+            if database.writer is None:  # PostgreSQL: the second begins meanwhile
+                await asyncio.wait_for(began.wait(), 30)
+            else:  # SQLite: the second is queued behind this one (given time to jump in)
+                await asyncio.sleep(0.05)
             order.append("first ends")
 
     async def second() -> None:
         await inside.wait()
         async with database.unit_of_work() as uow:
             order.append("second begins")
+            began.set()
             await uow.reminders.mark_blocked(2, AT)
 
     await asyncio.gather(first(), second())
