@@ -105,6 +105,7 @@ def build_application(
         rules=rules,
         payment_provider_token=provider_token,
         checkout_url=settings.checkout_url,
+        acsm_contact=settings.acsm_contact,
     )
     application.bot_data[DEPS_KEY] = deps
     register_handlers(application, deps)

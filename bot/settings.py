@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
     reminder_time: str = "10:00"  # HH:MM in ACSM_TIMEZONE: the running bot sends reminders
+    acsm_contact: str = "certification@acsm.org"  # how members reach ACSM where the bot cannot help
     # Additions beyond the contract's table (all optional):
     acsm_catalog_file: Path | None = None
     session_idle_minutes: int = Field(default=60 * 24 * 30, ge=1)

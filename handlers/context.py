@@ -24,6 +24,7 @@ class Dependencies:
     rules: Rules
     payment_provider_token: str | None = None
     checkout_url: str | None = None
+    acsm_contact: str = "certification@acsm.org"
     turns: Turns = field(default_factory=Turns)
 
 
