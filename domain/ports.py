@@ -240,7 +240,16 @@ class AuditRepository(Protocol):
     async def for_member(self, acsm_id: str) -> list[Audit]: ...
     async def all(self) -> list[Audit]: ...
     async def save(self, audit: Audit) -> None:
-        """Update submitted_at and the attached proofs (in order)."""
+        """Update submitted_at (not the attachments: attach and detach)."""
+        ...
+
+    async def attach(self, audit_id: int, proof_id: int) -> bool:
+        """Insert one attachment (after the others); False when it was attached already.
+        Never rewrites the other attachments, so concurrent attaches all survive."""
+        ...
+
+    async def detach(self, audit_id: int, proof_id: int) -> bool:
+        """Remove one attachment; False when it was not attached."""
         ...
 
     async def telegram_ids(self, acsm_id: str) -> list[int]:

@@ -312,12 +312,13 @@ class AuditRow(Base):
 
 
 class AuditProofRow(Base):
-    """The certificates a member attached to an audit, in the order attached."""
+    """A certificate a member attached to an audit: one row per attachment, only ever
+    inserted (or deleted when the member removes it before Submit), never rewritten, so two
+    chats attaching at once both keep their file (migration 0012). Ordered by `id`."""
 
     __tablename__ = "audit_proofs"
+    __table_args__ = (UniqueConstraint("audit_id", "proof_id"),)
 
-    audit_id: Mapped[int] = mapped_column(
-        ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True
-    )
-    proof_id: Mapped[int] = mapped_column(ForeignKey("proof_files.id"), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
+    proof_id: Mapped[int] = mapped_column(ForeignKey("proof_files.id"), index=True)

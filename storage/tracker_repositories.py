@@ -220,18 +220,23 @@ _ADD_AUDIT = for_dialect(
         .returning(AUDITS.c.id)
     )
 )
-# An audit's columns and its proofs' ids: one row per proof (in order), or one with none.
+# An audit's columns and its proofs' ids: one row per proof (in the order attached), or one
+# with none.
 _WITH_PROOFS = select(*AUDITS.c, AUDIT_PROOFS.c.proof_id).select_from(
     AUDITS.outerjoin(AUDIT_PROOFS, AUDIT_PROOFS.c.audit_id == AUDITS.c.id)
 )
-_AUDIT = _WITH_PROOFS.where(AUDITS.c.id == bindparam("audit_id")).order_by(AUDIT_PROOFS.c.position)
+_AUDIT = _WITH_PROOFS.where(AUDITS.c.id == bindparam("audit_id")).order_by(AUDIT_PROOFS.c.id)
 _MEMBERS_AUDITS = _WITH_PROOFS.where(AUDITS.c.acsm_id == bindparam("acsm_id")).order_by(
-    AUDITS.c.selected_on.desc(), AUDITS.c.id.desc(), AUDIT_PROOFS.c.position
+    AUDITS.c.selected_on.desc(), AUDITS.c.id.desc(), AUDIT_PROOFS.c.id
 )
-_ALL_AUDITS = _WITH_PROOFS.order_by(AUDITS.c.acsm_id, AUDITS.c.id, AUDIT_PROOFS.c.position)
+_ALL_AUDITS = _WITH_PROOFS.order_by(AUDITS.c.acsm_id, AUDITS.c.id, AUDIT_PROOFS.c.id)
 _SUBMIT_AUDIT = update(AUDITS).where(AUDITS.c.id == bindparam("audit_id"))  # SET: submitted_at
-_DETACH_PROOFS = delete(AUDIT_PROOFS).where(AUDIT_PROOFS.c.audit_id == bindparam("audit_id"))
-_ATTACH_PROOF = AUDIT_PROOFS.insert()
+# Attaching inserts one row (nothing when already attached), never rewriting the others.
+_ATTACH_PROOF = insert_or_ignore(AUDIT_PROOFS, ["audit_id", "proof_id"])
+_DETACH_PROOF = delete(AUDIT_PROOFS).where(
+    AUDIT_PROOFS.c.audit_id == bindparam("audit_id"),
+    AUDIT_PROOFS.c.proof_id == bindparam("proof_id"),
+)
 _TELEGRAM_IDS = (
     select(_SESSIONS.c.telegram_user_id)
     .where(_SESSIONS.c.acsm_id == bindparam("acsm_id"))
@@ -298,19 +303,22 @@ class SqlAuditRepository:
         return audits_of(await self.connection.execute(_ALL_AUDITS))
 
     async def save(self, audit: Audit) -> None:
+        """The audit's own columns (submitted_at); attachments change only through attach
+        and detach."""
         params = {"audit_id": audit.id, "submitted_at": audit.submitted_at}
         if (await self.connection.execute(_SUBMIT_AUDIT, params)).rowcount == 0:
             raise LookupError(audit.id)
-        await self.connection.execute(_DETACH_PROOFS, {"audit_id": audit.id})
-        proof_ids = dict.fromkeys(audit.proof_ids)
-        if proof_ids:
-            await self.connection.execute(
-                _ATTACH_PROOF,
-                [
-                    {"audit_id": audit.id, "proof_id": proof_id, "position": i}
-                    for i, proof_id in enumerate(proof_ids)
-                ],
-            )
+
+    async def attach(self, audit_id: int, proof_id: int) -> bool:
+        result = await self.connection.execute(
+            of_dialect(self.connection, _ATTACH_PROOF),
+            {"audit_id": audit_id, "proof_id": proof_id},
+        )
+        return bool(result.rowcount)
+
+    async def detach(self, audit_id: int, proof_id: int) -> bool:
+        params = {"audit_id": audit_id, "proof_id": proof_id}
+        return bool((await self.connection.execute(_DETACH_PROOF, params)).rowcount)
 
     async def telegram_ids(self, acsm_id: str) -> list[int]:
         result = await self.connection.execute(_TELEGRAM_IDS, {"acsm_id": acsm_id})

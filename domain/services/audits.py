@@ -199,11 +199,10 @@ async def attach_proof(
     else:
         assert data is not None
         proof = await store_proof(uow, rules, member.acsm_id, data)
-    assert proof.id is not None
-    if proof.id not in audit.proof_ids:
+    assert proof.id is not None and audit.id is not None
+    if await uow.audits.attach(audit.id, proof.id):
         audit.proof_ids.append(proof.id)
-        await uow.audits.save(audit)
-    return await view_of(uow, rules, audit)
+    return await view_of(uow, rules, await own_audit(uow, member.acsm_id, audit.id))
 
 
 async def submit_audit(

@@ -96,8 +96,7 @@ async def selected_with_a_proof(database: Database) -> str:
             PDF,
         )  # fmt: skip
         assert proof.id is not None
-        audit.proof_ids.append(proof.id)
-        await uow.audits.save(audit)
+        assert await uow.audits.attach(audit.id or 0, proof.id)
     return proof.file_name
 
 

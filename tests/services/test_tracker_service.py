@@ -182,8 +182,7 @@ async def test_files_unattached_for_a_day_are_removed_for_everyone(
             Audit(BEN, "R123456", date(2026, 12, 31), date(2026, 11, 1), date(2026, 12, 1))
         )
         (audit,) = await uow.audits.for_member(BEN)
-        audit.proof_ids.append(audited.id or 0)
-        await uow.audits.save(audit)
+        assert await uow.audits.attach(audit.id or 0, audited.id or 0)
     assert await tracker.remove_unattached_proofs(seeded, rules) == 0  # all less than a day old
     clock.set(clock.now() + timedelta(hours=23))
     late = await turn(seeded, tracker.receive_proof, rules, ben, pdf(5))

@@ -258,3 +258,42 @@ async def test_0008_voids_open_invoices_whose_cycle_moved_before(empty_url: str)
     assert free is None  # RCEP's cycle can be invoiced again
     assert kept is not None and kept.status is InvoiceStatus.OPEN and kept.balance_cents == 4500
     assert drafts[0] is None and drafts[1] is not None
+
+
+async def test_0012_moves_audit_attachments_in_their_order(empty_url: str) -> None:
+    """Attachments stored with `position` before 0012 keep their order as one row each."""
+    url = empty_url
+    await upgrade(url, "0008")
+    old = Database(url)
+    statements = [
+        "INSERT INTO members (acsm_id, first_name, last_name, email, credentials_version)"
+        " VALUES ('1', 'A', 'B', 'a@b.co', 0)",
+        "INSERT INTO invoices (number, acsm_id, issued_on, description, amount_cents,"
+        " balance_cents, late_fee_cents, status, acsm_half_cecs, other_half_cecs) VALUES"
+        " ('R000001', '1', '2026-11-28', 'x', 4500, 0, 0, 'paid', 0, 0)",
+        "INSERT INTO audits (id, acsm_id, invoice_number, cycle_thru, selected_on, due_on)"
+        " VALUES (7, '1', 'R000001', '2026-12-31', '2027-01-05', '2027-02-04')",
+        "INSERT INTO proof_files (id, acsm_id, sha256, content_type, size, received_at, data)"
+        " VALUES (1, '1', 'a', 'application/pdf', 1, '2027-01-05 10:00:00', 'x'),"
+        " (2, '1', 'b', 'application/pdf', 1, '2027-01-05 10:00:00', 'y'),"
+        " (3, '1', 'c', 'application/pdf', 1, '2027-01-05 10:00:00', 'z')",
+        "INSERT INTO audit_proofs (audit_id, proof_id, position) VALUES (7, 1, 2), (7, 3, 0),"
+        " (7, 2, 1)",
+    ]
+    try:
+        async with old.engine.begin() as connection:
+            for statement in statements:
+                if "proof_files" in statement and not url.startswith("sqlite"):
+                    statement = statement.replace("'x'", "'\\x78'").replace("'y'", "'\\x79'")
+                    statement = statement.replace("'z'", "'\\x7a'")
+                await connection.execute(text(statement))
+        await upgrade(url)
+        async with old.unit_of_work() as uow:
+            moved = await uow.audits.get(7)
+            assert moved is not None and moved.proof_ids == [3, 2, 1]
+            assert await uow.audits.attach(7, 1) is False  # attached already
+            assert await uow.audits.detach(7, 2) and await uow.audits.attach(7, 2)
+            again = await uow.audits.get(7)
+    finally:
+        await old.dispose()
+    assert again is not None and again.proof_ids == [3, 1, 2]

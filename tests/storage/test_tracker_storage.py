@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from domain.audits import new_audit
 from domain.model import InvoiceStatus
 from domain.ports import UnitOfWorkFactory
 from domain.tracker import LoggedActivity, Organization, new_proof
+from storage.database import Database
 from tests.storage.helpers import THRU, invoice, seed_member
 
 NOW = datetime(2026, 11, 28, 17, tzinfo=UTC)
@@ -71,10 +73,48 @@ async def test_audit_once_per_invoice_with_ordered_proofs(uow_factory: UnitOfWor
         audit = new_audit("1", "R000001", THRU, date(2027, 2, 1))
         assert await uow.audits.add(audit)
         assert not await uow.audits.add(new_audit("1", "R000001", THRU, date(2027, 2, 2)))
-        audit.proof_ids = [proof.id or 0]
+        assert await uow.audits.attach(audit.id or 0, proof.id or 0)
+        assert not await uow.audits.attach(audit.id or 0, proof.id or 0)  # once
         audit.submitted_at = NOW
         await uow.audits.save(audit)
     async with uow_factory() as uow:
         (stored,) = await uow.audits.all()
         assert stored.proof_ids == [proof.id] and stored.submitted_at == NOW
         assert not await uow.proofs.delete_if_unused(proof.id or 0)
+
+
+async def test_two_chats_attaching_at_once_both_keep_their_file(database: Database) -> None:
+    """Issue 22: attaching rewrote the whole list, so two transactions attaching at once
+    (two chats of one member) lost a file. Each attachment is now one inserted row.
+    PostgreSQL: both transactions read the audit before either commits. SQLite: they queue on
+    the process's writer lock (Database.writer), and both files stay too."""
+    certs = await seed_member(database.unit_of_work, "1")
+    paid = invoice("R000001", certs, "1")
+    paid.status = InvoiceStatus.PAID
+    async with database.unit_of_work() as uow:
+        await uow.invoices.add(paid)
+        audit = new_audit("1", "R000001", THRU, date(2027, 2, 1))
+        assert await uow.audits.add(audit)
+        first = await uow.proofs.add(new_proof("1", PDF, NOW), PDF)
+        proofs = [await uow.proofs.add(new_proof("1", PDF + bytes([i]), NOW), PDF) for i in (1, 2)]
+        assert await uow.audits.attach(audit.id or 0, first.id or 0)
+    audit_id = audit.id or 0
+    read = [asyncio.Event(), asyncio.Event()]
+    concurrent = database.writer is None
+
+    async def chat(me: int) -> None:
+        async with database.unit_of_work() as uow:
+            seen = await uow.audits.get(audit_id)
+            assert seen is not None and first.id in seen.proof_ids
+            read[me].set()
+            if concurrent:  # both have read [first] before either writes or commits
+                await asyncio.wait_for(read[1 - me].wait(), 30)
+                assert seen.proof_ids == [first.id]
+            assert await uow.audits.attach(audit_id, proofs[me].id or 0)
+
+    await asyncio.gather(chat(0), chat(1))
+    async with database.unit_of_work() as uow:
+        stored = await uow.audits.get(audit_id)
+    assert stored is not None and len(stored.proof_ids) == 3
+    assert stored.proof_ids[0] == first.id  # in the order attached
+    assert set(stored.proof_ids[1:]) == {proofs[0].id, proofs[1].id}
