@@ -7,6 +7,14 @@
 - The member has 30 days from the selection (due date inclusive, in ACSM's zone) to send
   proof: at least one certificate (a new file, or one already in their log), then Submit.
 - State: `submitted` once submitted; otherwise `overdue` after the due date, else `pending`.
+- Coverage (`coverage`): before Submit the member sees what the attached files prove against
+  what they reported. A file proves the CECs of the logged activities it is the certificate
+  of, when they were completed inside the audited cycle; a certificate of an activity outside
+  the cycle proves nothing and is named; a file that is no logged activity's certificate is
+  kept for staff but proves nothing the bot can count. Reported: the two totals typed at
+  renewal, or (none typed) the logged activities of the cycle.
+- Submit with a shortfall is allowed only once the member confirmed that very shortfall (or
+  a larger one): ACSM staff decide in the end, but nobody submits short without being told.
 """
 
 from __future__ import annotations
@@ -16,9 +24,12 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
+from domain.cecs import format_cecs
 from domain.errors import InvalidInputError
+from domain.tracker import LoggedActivity, in_window
 
 AUDIT_DAYS = 30
 
@@ -82,10 +93,93 @@ def new_audit(acsm_id: str, invoice_number: str, cycle_thru: date, today: date) 
     )
 
 
-def check_submittable(audit: Audit, today: date) -> None:
+@dataclass(frozen=True)
+class Proven:
+    """What one attached file proves: a logged activity it is the certificate of."""
+
+    proof_id: int
+    title: str
+    completed_on: date
+    cecs: Decimal
+    counts: bool  # completed inside the audited cycle
+
+
+@dataclass(frozen=True)
+class Coverage:
+    reported: Decimal
+    proven: list[Proven]  # per attached file, in order; a file may prove several activities
+    unmatched: list[int]  # attached files that are no logged activity's certificate
+
+    @property
+    def covered(self) -> Decimal:
+        return sum((p.cecs for p in self.proven if p.counts), Decimal(0))
+
+    @property
+    def shortfall(self) -> Decimal:
+        return max(Decimal(0), self.reported - self.covered)
+
+    @property
+    def outside(self) -> list[Proven]:
+        """Certificates of activities outside the audited cycle: they do not count."""
+        return [p for p in self.proven if not p.counts]
+
+
+def reported_cecs(
+    typed_acsm: Decimal, typed_other: Decimal, logged: Sequence[LoggedActivity]
+) -> Decimal:
+    """What the member reported: the totals typed at renewal, else what they logged."""
+    typed = typed_acsm + typed_other
+    return typed if typed > 0 else sum((a.cecs for a in logged), Decimal(0))
+
+
+def coverage(
+    reported: Decimal,
+    proof_ids: Sequence[int],
+    activities: Sequence[LoggedActivity],
+    start: date,
+    thru: date,
+) -> Coverage:
+    """What the attached files (`proof_ids`) prove of `reported`, given every activity the
+    member logged (any date): each activity counts once, inside [start, thru] only."""
+    proven: list[Proven] = []
+    unmatched: list[int] = []
+    for proof_id in dict.fromkeys(proof_ids):
+        mine = [a for a in activities if a.proof_id == proof_id]
+        if not mine:
+            unmatched.append(proof_id)
+        for activity in sorted(mine, key=lambda a: (a.completed_on, a.id or 0)):
+            counts = in_window(activity.completed_on, start, thru)
+            proven.append(
+                Proven(proof_id, activity.title, activity.completed_on, activity.cecs, counts)
+            )
+    return Coverage(reported, proven, unmatched)
+
+
+class ShortfallError(InvalidInputError):
+    """Submit with less proof than reported, not (or not so much) confirmed by the member."""
+
+    def __init__(self, found: Coverage) -> None:
+        super().__init__(
+            f"Your proof covers {format_cecs(found.covered)} of the "
+            f"{format_cecs(found.reported)} CECs you reported."
+        )
+        self.coverage = found
+
+
+def check_submittable(
+    audit: Audit,
+    today: date,
+    found: Coverage | None = None,
+    confirmed_shortfall: Decimal | None = None,
+) -> None:
+    """Submittable: not yet submitted, at least one file, and any shortfall confirmed (a
+    confirmation of a smaller shortfall than now, or of none, does not do)."""
     if audit.submitted_at is not None:
         raise InvalidInputError("This audit was already submitted.")
     if not audit.proof_ids:
         raise InvalidInputError(
             "Add at least one certificate first (send a photo or PDF, or pick one from your log)."
         )
+    short = found.shortfall if found is not None else Decimal(0)
+    if found is not None and short > 0 and (confirmed_shortfall or Decimal(0)) < short:
+        raise ShortfallError(found)

@@ -4,6 +4,7 @@ the use cases check both belong to the member pressing."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
@@ -15,7 +16,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from domain.audits import AuditState
+from domain.audits import AuditState, Coverage, ShortfallError
 from domain.cecs import format_cecs
 from domain.errors import InvalidInputError
 from domain.services import audits
@@ -46,31 +47,82 @@ def telegram_id(update: Update) -> int:
     return update.effective_user.id
 
 
+def proves(view: AuditView, proof_id: int | None) -> str:
+    """What one attached file proves, for its line and its Remove button (short: at most
+    three activities, titles cut at 80 characters)."""
+    found = [p for p in view.coverage.proven if p.proof_id == proof_id]
+    said = "; ".join(
+        f"{p.title[:80]} ({us_date(p.completed_on)}, {format_cecs(p.cecs)} CECs"
+        f"{'' if p.counts else ', outside the cycle: not counted'})"
+        for p in found[:3]
+    )
+    return said + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
+
+
+def attached_line(view: AuditView, proof_id: int | None, file_name: str) -> str:
+    what = proves(view, proof_id)
+    return f"• {escape(file_name)}" + (f" — {escape(what)}" if what else " — not in your log")
+
+
+def coverage_line(found: Coverage) -> str:
+    """ "Your proof covers 15 of the 45 CECs you reported" (HTML)."""
+    return (
+        f"<b>Your proof covers {format_cecs(found.covered)} of the "
+        f"{format_cecs(found.reported)} CECs you reported</b>"
+    )
+
+
+def outside_lines(view: AuditView) -> list[str]:
+    """Certificates of activities outside the audited cycle, named: they do not count."""
+    window = f"{us_date(view.window_start)}–{us_date(view.cycle_thru)}"
+    return [
+        f"⚠️ Not counted: {escape(p.title)} was completed {us_date(p.completed_on)}, "
+        f"outside the audited cycle ({window})."
+        for p in view.coverage.outside
+    ]
+
+
 def audit_answer(view: AuditView) -> tuple[str, InlineKeyboardMarkup | None]:
     """The audit in one message: when the activities reported (then the files attached) do
     not all fit, the last ones are left out whole, and counted (never a line cut half-way:
     each line is valid HTML on its own)."""
     reported = [activity_line(a) for a in view.reported]
-    attached = [f"• {escape(p.file_name)}" for p in view.attached]
-    text = audit_text(view, reported, attached)
-    for lines in (reported, attached):  # the activities give way first, then the files
+    attached = [attached_line(view, p.id, p.file_name) for p in view.attached]
+    outside = outside_lines(view)
+    text = audit_text(view, reported, attached, outside)
+    for lines in (reported, attached, outside):  # the activities give way first, then files
         everything = list(lines)
         shown = len(everything)
         while units(text) > TELEGRAM_MESSAGE_LIMIT and shown > 0:
             shown -= 1
             lines[:] = [*everything[:shown], f"• … and {len(everything) - shown} more"]
-            text = audit_text(view, reported, attached)
+            text = audit_text(view, reported, attached, outside)
     if view.state is AuditState.SUBMITTED:
         return text, None
     rows = [
         [(f"📎 Add: {title[:40]}", f"ad:log:{view.id}:{proof.id}")]
         for proof, title in view.loggable[:20]
     ]
+    rows.extend(
+        [
+            (
+                f"🗑 Remove: {(proves(view, proof.id) or proof.file_name)[:40]}",
+                remove_data(view, proof.id),
+            )
+        ]
+        for proof in view.attached[:20]
+    )
     rows.append([("Submit", f"ad:submit:{view.id}")])
     return text, keyboard(*rows)
 
 
-def audit_text(view: AuditView, reported: list[str], attached: list[str]) -> str:
+def remove_data(view: AuditView, proof_id: int | None) -> str:
+    return f"ad:rm:{view.id}:{proof_id}"
+
+
+def audit_text(
+    view: AuditView, reported: list[str], attached: list[str], outside: list[str]
+) -> str:
     lines = [
         f"<b>Audit of your renewal</b> (cycle ending {us_date(view.cycle_thru)})",
         f"Due {us_date(view.due_on)} · {STATE_WORDS[view.state]}",
@@ -87,10 +139,19 @@ def audit_text(view: AuditView, reported: list[str], attached: list[str]) -> str
         lines.extend(attached)
     else:
         lines.append("No certificate attached yet.")
+    found = view.coverage
+    short = f" ({format_cecs(found.shortfall)} short)." if found.shortfall else "."
+    lines.append(coverage_line(found) + short)
+    lines.extend(outside)
+    if found.unmatched:
+        lines.append(
+            f"{len(found.unmatched)} file(s) are not the certificate of an activity in your log: "
+            "ACSM staff will read them, but they are not counted here."
+        )
     if view.state is not AuditState.SUBMITTED:
         lines.append(
             "\nSend certificates as photos or PDF files (up to 10 MB each), or add ones from "
-            "your log with the buttons; then press Submit."
+            "your log with the buttons (🗑 removes one); then press Submit."
         )
     return "\n".join(lines)
 
@@ -144,14 +205,62 @@ async def add_logged(update: Update, context: ChatContext) -> None:
     context.turn.edit_or_say(text, markup)
 
 
-@domain_errors()
-async def submit(update: Update, context: ChatContext) -> int:
-    (audit_id,) = ids(update)
-    view = await audits.submit_audit(context.uow(), context.rules, telegram_id(update), audit_id)
+@domain_errors(end=None)
+async def remove(update: Update, context: ChatContext) -> None:
+    """🗑 Remove: one attached file leaves the audit (until Submit)."""
+    audit_id, proof_id = ids(update)
+    view = await audits.detach_proof(
+        context.uow(), context.rules, telegram_id(update), audit_id, proof_id
+    )
+    context.turn.answer_button("Removed.")
+    text, markup = audit_answer(view)
+    context.turn.edit_or_say(text, markup)
+
+
+def shortfall_question(audit_id: int, found: Coverage) -> tuple[str, InlineKeyboardMarkup]:
+    """Submit with less proof than reported: said, and only done once confirmed."""
+    short = format_cecs(found.shortfall)
+    lines = [f"{coverage_line(found)}: {short} CECs are not covered."]
+    lines.extend(
+        f"⚠️ {escape(p.title[:80])} ({us_date(p.completed_on)}) is outside the audited cycle "
+        "and does not count."
+        for p in found.outside[:10]
+    )
+    if len(found.outside) > 10:
+        lines.append(f"⚠️ … and {len(found.outside) - 10} more outside the audited cycle.")
+    lines.append("\nACSM staff decide in the end. Send more certificates first, or submit anyway.")
+    return "\n".join(lines), keyboard(
+        [(f"Submit with {short} CECs not covered", f"ad:sure:{audit_id}:{short}")],
+        [("Back to my audit", "ad:open")],
+    )
+
+
+async def submit_now(
+    update: Update, context: ChatContext, audit_id: int, confirmed: Decimal | None
+) -> None:
+    try:
+        view = await audits.submit_audit(
+            context.uow(), context.rules, telegram_id(update), audit_id, confirmed
+        )
+    except ShortfallError as exc:  # not confirmed, or the shortfall grew since
+        context.turn.say(*shortfall_question(audit_id, exc.coverage))
+        return
     text, _ = audit_answer(view)
     context.turn.edit_or_say(text)
     context.turn.say("Your audit was submitted. ACSM will review your certificates.")
-    return ConversationHandler.END
+
+
+@domain_errors(end=None)
+async def submit(update: Update, context: ChatContext) -> None:
+    (audit_id,) = ids(update)
+    await submit_now(update, context, audit_id, None)
+
+
+@domain_errors(end=None)
+async def submit_confirmed(update: Update, context: ChatContext) -> None:
+    """ "Submit with N CECs not covered": N is the shortfall the member was shown."""
+    _, _, audit_id, shown = pressed_data(update).split(":")
+    await submit_now(update, context, int(audit_id), Decimal(shown))
 
 
 async def not_understood(update: Update, context: ChatContext) -> None:
@@ -183,4 +292,6 @@ def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
     return [
         CallbackQueryHandler(add_logged, pattern=r"^ad:log:[0-9]{1,12}:[0-9]{1,12}$"),
         CallbackQueryHandler(submit, pattern=r"^ad:submit:[0-9]{1,12}$"),
+        CallbackQueryHandler(remove, pattern=r"^ad:rm:[0-9]{1,12}:[0-9]{1,12}$"),
+        CallbackQueryHandler(submit_confirmed, pattern=r"^ad:sure:[0-9]{1,12}:[0-9]{1,6}(\.5)?$"),
     ]

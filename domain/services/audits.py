@@ -9,14 +9,24 @@ from datetime import date
 from decimal import Decimal
 
 from domain import cycles
-from domain.audits import Audit, AuditState, audit_state, check_submittable, new_audit, pick
+from domain.audits import (
+    Audit,
+    AuditState,
+    Coverage,
+    audit_state,
+    check_submittable,
+    coverage,
+    new_audit,
+    pick,
+    reported_cecs,
+)
 from domain.errors import InvalidInputError, NotFoundError
-from domain.model import Certification
+from domain.model import Certification, Invoice
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services.session import require_member
 from domain.services.tracker import ActivityView, logged_view, own_proof, store_proof
-from domain.tracker import ProofFile, group_window_start
+from domain.tracker import LoggedActivity, ProofFile, group_window_start
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,8 @@ class AuditView:
     typed_other: Decimal
     attached: list[ProofFile]
     loggable: list[tuple[ProofFile, str]]  # certificates in the log, not attached: (proof, title)
+    coverage: Coverage  # what the attached files prove of what was reported
+    window_start: date  # the audited cycle's first day (it ends on cycle_thru)
 
 
 def today(rules: Rules) -> date:
@@ -137,11 +149,30 @@ async def audited_window(uow: UnitOfWork, audit: Audit) -> tuple[date, date]:
     return start, audit.cycle_thru
 
 
+EVER = (date(1900, 1, 1), date(9999, 12, 31))
+
+
+async def audit_coverage(
+    uow: UnitOfWork, audit: Audit
+) -> tuple[Coverage, list[LoggedActivity], Invoice | None, date]:
+    """What the audit's files prove against what was reported; the activities logged in the
+    audited cycle; the renewal's invoice; the cycle's first day."""
+    start, thru = await audited_window(uow, audit)
+    everything = await uow.logged_cecs.for_member(audit.acsm_id, *EVER)
+    logged = [a for a in everything if start <= a.completed_on <= thru]
+    invoice = await uow.invoices.get(audit.invoice_number)
+    reported = reported_cecs(
+        invoice.acsm_cecs if invoice else Decimal(0),
+        invoice.other_cecs if invoice else Decimal(0),
+        logged,
+    )
+    return coverage(reported, audit.proof_ids, everything, start, thru), logged, invoice, start
+
+
 async def view_of(uow: UnitOfWork, rules: Rules, audit: Audit) -> AuditView:
     assert audit.id is not None
-    start, thru = await audited_window(uow, audit)
-    logged = await uow.logged_cecs.for_member(audit.acsm_id, start, thru)
-    invoice = await uow.invoices.get(audit.invoice_number)
+    found, logged, invoice, start = await audit_coverage(uow, audit)
+    thru = audit.cycle_thru
     attached = [p for p in [await uow.proofs.get(i) for i in audit.proof_ids] if p]
     loggable = [
         (proof, activity.title)
@@ -160,6 +191,8 @@ async def view_of(uow: UnitOfWork, rules: Rules, audit: Audit) -> AuditView:
         typed_other=invoice.other_cecs if invoice else Decimal(0),
         attached=attached,
         loggable=list(dict((p.id, (p, t)) for p, t in loggable).values()),
+        coverage=found,
+        window_start=start,
     )
 
 
@@ -205,12 +238,34 @@ async def attach_proof(
     return await view_of(uow, rules, await own_audit(uow, member.acsm_id, audit.id))
 
 
-async def submit_audit(
-    uow: UnitOfWork, rules: Rules, telegram_user_id: int, audit_id: int
+async def detach_proof(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, audit_id: int, proof_id: int
 ) -> AuditView:
+    """Remove one attached file from the member's own audit, until Submit. A file no longer
+    attached (a stale button) or an audit not theirs: NotFoundError. The file itself stays
+    (in their log, or removed later with the other unattached ones)."""
     member = await require_member(uow, rules, telegram_user_id)
     audit = await own_audit(uow, member.acsm_id, audit_id)
-    check_submittable(audit, today(rules))
+    if audit.submitted_at is not None:
+        raise InvalidInputError("This audit was already submitted: its files stay as sent.")
+    if not await uow.audits.detach(audit_id, proof_id):
+        raise NotFoundError()
+    return await view_of(uow, rules, await own_audit(uow, member.acsm_id, audit_id))
+
+
+async def submit_audit(
+    uow: UnitOfWork,
+    rules: Rules,
+    telegram_user_id: int,
+    audit_id: int,
+    confirmed_shortfall: Decimal | None = None,
+) -> AuditView:
+    """Submit; with less proof than reported only once the member confirmed that shortfall
+    (`confirmed_shortfall`, as shown to them): else ShortfallError says it."""
+    member = await require_member(uow, rules, telegram_user_id)
+    audit = await own_audit(uow, member.acsm_id, audit_id)
+    found, *_ = await audit_coverage(uow, audit)
+    check_submittable(audit, today(rules), found, confirmed_shortfall)
     audit.submitted_at = rules.clock.now()
     await uow.audits.save(audit)
     return await view_of(uow, rules, audit)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from bot import audits as staff
 from domain.model import Invoice, InvoiceLine, InvoiceStatus
-from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet
+from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet, shows
 
 PDF = b"%PDF-1.7\n%certificate\n" + bytes(range(256)) * 8
 PNG = bytes.fromhex(
@@ -89,7 +89,10 @@ async def test_audit_from_selection_to_export(bot, emulator, clock, tmp_path) ->
     await quiet(emulator)
     assert "Squat" not in " ".join(m.text for m in bob.messages)
 
-    await ann.press("Submit")
+    await ann.press("Submit")  # 2.5 of 45 proven: submitted only once she confirms
+    short = await ann.wait_for(lambda m: "CECs are not covered" in m.text, timeout=15)
+    assert "Your proof covers 2.5 of the 45 CECs you reported: 42.5" in short.text
+    await ann.press("Submit with 42.5 CECs not covered")
     submitted = await ann.wait_for(lambda m: "was submitted" in m.text, timeout=15)
     assert "submitted" in submitted.text
     clock.advance(timedelta(days=31))
@@ -124,3 +127,72 @@ async def test_sample_member_shows_the_tracker_and_her_audit(bot, emulator) -> N
     audit = await ask(fay, "/audit")
     assert "cycle ending 12/31/2025" in audit.text and "Functional training summit" in audit.text
     assert "📎 Add: Functional training summit" in audit.buttons
+
+
+async def test_proof_against_reported_outside_cycle_named_and_files_removable(
+    bot, emulator
+) -> None:
+    """Issue 21: Fay reported 45 CECs (30 + 15) and one certificate for 15 was accepted
+    without a word, and a certificate of an activity after the audited cycle counted. Now
+    the audit says what the proof covers, names the certificate that does not count, lets a
+    file go until Submit (owner checked, stale button said), and Submit with a shortfall
+    needs a confirmation that says it (a shortfall grown since is asked again)."""
+    fay = emulator.new_user("Fay", "Park")
+    await log_in(fay, ("PAR100006", "PAR100006"))
+    await ask(fay, "/addcec")  # this cycle's activity: after the audited one (ended 12/31/2025)
+    for answer in ("Spring workshop", "ACE", "03/15/2026", "6"):
+        await ask(fay, answer)
+    await press(fay, "Other organization")
+    await fay.send_document("workshop.pdf", PDF, "application/pdf")
+    await fay.wait_for(lambda m: m.text.startswith("Logged with"), timeout=15)
+
+    await fay.send("/audit")
+    view = await fay.wait_for(lambda m: "Audit of your renewal" in m.text, timeout=15)
+    assert "Your proof covers 0 of the 45 CECs you reported (45 short)" in view.text
+    await fay.press("📎 Add: Functional training summit")
+    assert await fay.callback_answer(timeout=15) == "Added."
+    await fay.send_document("workshop-again.pdf", PDF, "application/pdf")  # that certificate
+    added = await fay.wait_for(lambda m: m.text.startswith("Certificate added"), timeout=15)
+    assert "Your proof covers 15 of the 45 CECs you reported (30 short)" in added.text
+    assert "Not counted: Spring workshop was completed 03/15/2026, outside the audited" in (
+        added.text
+    )
+    assert "Spring workshop (03/15/2026, 6 CECs, outside the cycle: not counted)" in added.text
+    removes = [b for b in added.buttons if b.startswith("🗑 Remove")]
+    assert len(removes) == 2 and removes[0].startswith("🗑 Remove: Functional training summit")
+
+    await fay.press("Submit")
+    short = await fay.wait_for(lambda m: "CECs are not covered" in m.text, timeout=15)
+    assert "Your proof covers 15 of the 45 CECs you reported: 30 CECs are not covered" in (
+        short.text
+    )
+    assert "Spring workshop (03/15/2026) is outside the audited cycle" in short.text
+    assert short.buttons == ["Submit with 30 CECs not covered", "Back to my audit"]
+
+    # Bob forges a Remove for Fay's audit: nothing changes, nothing is revealed.
+    bob = emulator.new_user("Bob", "Diaz")
+    await log_in(bob, BOB)
+    remove_summit = added.keyboard[-3][0]["callback_data"]
+    await bob.press_data(added.message_id, remove_summit)
+    assert await bob.callback_answer(timeout=15) == "This button has expired."
+
+    await fay.press_data(added.message_id, remove_summit)  # her own: the summit leaves
+    assert await fay.callback_answer(timeout=15) == "Removed."
+    left = await shows(fay, lambda m: "Your proof covers 0 of the 45" in m.text)
+    assert "Certificates attached: 1" in left.text and "📎 Add: Functional training summit" in (
+        left.buttons
+    )
+    await fay.press_data(added.message_id, remove_summit)  # stale: already removed
+    assert await fay.callback_answer(timeout=15) == "This button has expired."
+
+    await fay.press("Submit with 30 CECs not covered")  # now 45 short: asked again
+    again = await fay.wait_for(lambda m: "45 CECs are not covered" in m.text, timeout=15)
+    assert again.buttons[0] == "Submit with 45 CECs not covered"
+    await quiet(emulator)
+    assert not any("was submitted" in m.text for m in fay.messages)
+    await fay.press("Submit with 45 CECs not covered")
+    await fay.wait_for(lambda m: "was submitted" in m.text, timeout=15)
+    await fay.press_data(added.message_id, added.keyboard[-2][0]["callback_data"])
+    assert await fay.callback_answer(timeout=15) is None  # submitted: files stay as sent
+    said = await fay.wait_for(lambda m: "files stay as sent" in m.text, timeout=15)
+    assert "already submitted" in said.text

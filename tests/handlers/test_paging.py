@@ -11,7 +11,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.audits import AuditState
+from domain.audits import AuditState, Coverage, Proven
 from domain.services.audits import AuditView
 from domain.services.tracker import ActivityView, CycleLog
 from domain.tracker import Organization, ProofFile
@@ -124,7 +124,12 @@ def test_a_short_list_is_one_message_as_before() -> None:
 
 
 def test_an_audit_at_its_worst_is_one_valid_message() -> None:
+    """Every file the certificate of many long-titled activities outside the cycle, each
+    named: still one valid message (whole lines left out and counted)."""
     proof = ProofFile("1", "ab" * 32, "application/pdf", 10, datetime(2026, 1, 1, tzinfo=UTC), 7)
+    outside = [
+        Proven(7 + i % 3, WORST, date(2026, 3, 1), Decimal(2), counts=False) for i in range(100)
+    ]
     view = AuditView(
         id=1,
         cycle_thru=date(2025, 12, 31),
@@ -135,6 +140,8 @@ def test_an_audit_at_its_worst_is_one_valid_message() -> None:
         typed_other=Decimal(15),
         attached=[proof] * 100,
         loggable=[],
+        coverage=Coverage(Decimal(45), outside, unmatched=[8, 9]),
+        window_start=date(2023, 1, 1),
     )
     text, markup = audit_answer(view)
     assert units(text) <= 4096

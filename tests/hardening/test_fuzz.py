@@ -134,6 +134,8 @@ CALLBACKS = [
     "ad:open",
     "ad:log:1:1",
     "ad:submit:1",
+    "ad:rm:1:1",
+    "ad:sure:1:30",
 ]
 
 numbers = st.one_of(
