@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.exports import csv_export
 from bot.settings import Settings
@@ -32,12 +33,38 @@ def notice_text(notice: AuditNotice) -> str:
     )
 
 
-async def tell_members(settings: Settings, notices: list[AuditNotice]) -> tuple[int, int]:
-    """Send each selected member the notice in every chat logged in as them: (told, failed)."""
+NOT_LOGGED_IN = "never logged in from a chat (or logged out since)"
+BLOCKED = "blocked the bot"
+NO_BOT = "TELEGRAM_BOT_TOKEN is not set"
+
+
+@dataclass(frozen=True)
+class Unreached:
+    """A selected member told in no chat, and why (for staff, printed by `audit select`)."""
+
+    acsm_id: str
+    name: str
+    reason: str
+
+
+@dataclass
+class Delivery:
+    told: int = 0  # chats
+    failed: int = 0  # chats
+    unreached: list[Unreached] = field(default_factory=list)  # members told in no chat
+
+
+async def deliver(settings: Settings, notices: list[AuditNotice]) -> Delivery:
+    """Send each selected member the notice in every chat logged in as them; the members
+    told in no chat are listed with the reason (not logged in, blocked the bot, ...)."""
     token = settings.telegram_bot_token
-    if token is None:
-        return 0, sum(1 for n in notices if n.telegram_ids)
-    told = failed = 0
+    delivery = Delivery()
+    if token is None or not token.get_secret_value():
+        for notice in notices:
+            delivery.failed += len(notice.telegram_ids)
+            reason = NO_BOT if notice.telegram_ids else NOT_LOGGED_IN
+            delivery.unreached.append(Unreached(notice.acsm_id, notice.name, reason))
+        return delivery
     markup = InlineKeyboardMarkup(
         [[InlineKeyboardButton("Open my audit", callback_data="ad:open")]]
     )
@@ -47,16 +74,42 @@ async def tell_members(settings: Settings, notices: list[AuditNotice]) -> tuple[
         base_file_url=settings.telegram_api_base_file_url,
     ) as bot:
         for notice in notices:
+            told, reasons = 0, ([] if notice.telegram_ids else [NOT_LOGGED_IN])
             for chat_id in notice.telegram_ids:
                 try:
                     await bot.send_message(
                         chat_id, notice_text(notice), parse_mode="HTML", reply_markup=markup
                     )
                     told += 1
+                except Forbidden:
+                    reasons.append(BLOCKED)
                 except TelegramError as exc:
                     log.warning("audit notice not delivered: %s", type(exc).__name__)
-                    failed += 1
-    return told, failed
+                    reasons.append(f"not delivered ({type(exc).__name__})")
+            delivery.told += told
+            delivery.failed += len(notice.telegram_ids) - told
+            if not told:
+                why = ", ".join(dict.fromkeys(reasons))
+                delivery.unreached.append(Unreached(notice.acsm_id, notice.name, why))
+    return delivery
+
+
+async def tell_members(settings: Settings, notices: list[AuditNotice]) -> tuple[int, int]:
+    """(chats told, chats failed): `deliver` without the members it could not reach."""
+    delivery = await deliver(settings, notices)
+    return delivery.told, delivery.failed
+
+
+async def select_and_tell(
+    settings: Settings,
+    units: UnitOfWorkFactory,
+    rules: Rules,
+    year: int,
+    percent: float,
+    seed: int | None,
+) -> tuple[Selection, Delivery]:
+    selection = await select_use_case(units, rules, year, percent, seed)  # committed
+    return selection, await deliver(settings, selection.new)
 
 
 async def select(
@@ -67,9 +120,8 @@ async def select(
     percent: float,
     seed: int | None,
 ) -> tuple[Selection, int, int]:
-    selection = await select_use_case(units, rules, year, percent, seed)  # committed
-    told, failed = await tell_members(settings, selection.new)
-    return selection, told, failed
+    selection, delivery = await select_and_tell(settings, units, rules, year, percent, seed)
+    return selection, delivery.told, delivery.failed
 
 
 def status_row(line: AuditLine) -> list[str]:

@@ -260,21 +260,30 @@ def audit_select(year: int, percent: float, seed: int | None) -> None:
 
     config = settings()
 
-    async def go() -> tuple[Any, int, int]:
+    async def go() -> tuple[Any, Any]:
         database = await open_database(config.database_url)
         try:
-            return await audits.select(
+            return await audits.select_and_tell(
                 config, database.unit_of_work, make_rules(config), year, percent, seed
             )
         finally:
             await database.dispose()
 
-    selection, told, failed = asyncio.run(go())
+    selection, delivery = asyncio.run(go())
+    told, failed = delivery.told, delivery.failed
     click.echo(
         f"selected {len(selection.picked)} of {plural(selection.candidates, 'paid renewal')} of"
         f" cycles ending 12/31/{year} ({len(selection.new)} new); told {plural(told, 'chat')},"
         f" {failed} not told"
     )
+    if delivery.unreached:
+        click.echo(
+            f"could not tell {plural(len(delivery.unreached), 'member')} (their audit waits"
+            " for them in /audit once they log in):"
+        )
+    for member in delivery.unreached:
+        name = " ".join(member.name.split())  # one line each, whatever the name holds
+        click.echo(f"  {member.acsm_id}  {name}: {member.reason}")
 
 
 @audit.command("status", help="One line per audit: ACSM ID, name, selected on, due on, state.")
@@ -332,6 +341,7 @@ def reminders_send(dry_run: bool) -> None:
     from bot.app import make_rules
     from bot.reminders import Counts, ReminderSender
     from bot.retries import RetryingRateLimiter
+    from domain.services.reminders import DueReminder, unreachable_reminders
 
     config = settings()
     token = config.telegram_bot_token
@@ -341,11 +351,14 @@ def reminders_send(dry_run: bool) -> None:
         raise CommandError("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
     rules = make_rules(config)
 
+    unreached: list[DueReminder] = []
+
     async def go() -> Counts:
         from telegram.ext import ExtBot
 
         database = await open_database(config.database_url)
         try:
+            unreached.extend(await unreachable_reminders(database.unit_of_work, rules))
             bot: ExtBot[int] = ExtBot(
                 token.get_secret_value() if token else "0:dry-run",
                 base_url=config.telegram_api_base_url,
@@ -371,6 +384,19 @@ def reminders_send(dry_run: bool) -> None:
             await database.dispose()
 
     counts = asyncio.run(go())
+    members = sorted({due.acsm_id for due in unreached})
+    if dry_run:
+        for due in unreached:
+            click.echo(
+                f"not reachable: member {due.acsm_id}, cycle thru {due.thru_date:%m/%d/%Y},"
+                f" {due.step}: {NOT_LOGGED_IN}"
+            )
+    if members:  # not in the counts below: no chat to send to, nothing recorded
+        listed = f": {', '.join(members)}" if dry_run else " (--dry-run lists them)"
+        click.echo(
+            f"{plural(len(members), 'member')} with a reminder due "
+            f"{'is' if len(members) == 1 else 'are'} not reachable, {NOT_LOGGED_IN}{listed}"
+        )
     if dry_run:
         click.echo(
             f"dry run, nothing sent or recorded: would send {counts.sent}; "
@@ -409,6 +435,9 @@ def fail_on(errors: Sequence[str]) -> None:
     for error in errors:
         click.echo(error, err=True)
     raise CommandError(f"{plural(len(errors), 'bad row')}: nothing was imported")
+
+
+NOT_LOGGED_IN = "never logged in from a chat (or logged out since)"
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:

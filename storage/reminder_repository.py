@@ -7,12 +7,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model import InvoiceStatus
 from domain.ports import ReminderRecipient
-from storage.orm import InvoiceLineRow, InvoiceRow, MemberRow, SessionRow, table
+from storage.orm import (
+    CertificationRow,
+    InvoiceLineRow,
+    InvoiceRow,
+    MemberRow,
+    SessionRow,
+    table,
+)
 from storage.reminder_rows import BlockedChatRow, ReminderSentRow, ReminderSettingRow
 from storage.statements import in_list, insert_or_ignore, of_dialect, rows_for, upsert
 
@@ -30,6 +37,21 @@ _VALID_SESSIONS = (
     .order_by(_SESSIONS.c.last_seen_at)
 )
 _MEMBERS_VALID_SESSIONS = _VALID_SESSIONS.where(_SESSIONS.c.acsm_id == bindparam("acsm_id"))
+_CERTS = table(CertificationRow)
+# Members with a cycle ending in a range and no valid session: no chat to remind.
+_WITHOUT_CHAT = (
+    select(_CERTS.c.acsm_id)
+    .join(_MEMBERS, _MEMBERS.c.acsm_id == _CERTS.c.acsm_id)
+    .where(
+        _CERTS.c.thru_date.between(bindparam("thru_from"), bindparam("thru_to")),
+        ~exists().where(
+            _SESSIONS.c.acsm_id == _MEMBERS.c.acsm_id,
+            _SESSIONS.c.credentials_version == _MEMBERS.c.credentials_version,
+        ),
+    )
+    .distinct()
+    .order_by(_CERTS.c.acsm_id)
+)
 _TURNED_OFF = select(SETTINGS.c.acsm_id).where(SETTINGS.c.enabled.is_(False))
 _ALL_BLOCKED = select(BLOCKED.c.chat_id)
 _ENABLED = select(SETTINGS.c.enabled).where(SETTINGS.c.acsm_id == bindparam("acsm_id"))
@@ -83,6 +105,10 @@ class SqlReminderRepository:
 
     async def recipients(self) -> list[ReminderRecipient]:
         return await self._recipients(await self._sessions())
+
+    async def without_chat(self, thru_from: date, thru_to: date) -> list[str]:
+        params = {"thru_from": thru_from, "thru_to": thru_to}
+        return list((await self.connection.execute(_WITHOUT_CHAT, params)).scalars())
 
     async def recipient(self, acsm_id: str) -> ReminderRecipient | None:
         found = await self._recipients(await self._sessions(acsm_id))

@@ -34,9 +34,10 @@ class AuditNotice:
     """Tell this member (in these chats) that their renewal was selected."""
 
     acsm_id: str
-    telegram_ids: list[int]
+    telegram_ids: list[int]  # none: not logged in from any chat (cannot be told)
     cycle_thru: date
     due_on: date
+    name: str = ""  # for staff: whom `audit select` could not tell
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,14 @@ async def _select(
     for number in picked:
         audit = new_audit(owners[number], number, cycle_thru, today(rules))
         if await uow.audits.add(audit):
+            member = await uow.members.get(audit.acsm_id)
             notices.append(
                 AuditNotice(
                     audit.acsm_id,
                     await uow.audits.telegram_ids(audit.acsm_id),
                     cycle_thru,
                     audit.due_on,
+                    name=member.full_name if member else "",
                 )
             )
     return Selection(len(candidates), picked, notices)

@@ -15,7 +15,7 @@ a claim is committed when `claim_reminder` returns. The member's own /reminders 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from domain import cycles
@@ -127,6 +127,32 @@ async def _plan(uow: UnitOfWork, rules: Rules) -> ReminderPlan:
             else:
                 skipped.append((reminder, reason))
     return ReminderPlan(due, skipped)
+
+
+async def unreachable_reminders(units: UnitOfWorkFactory, rules: Rules) -> list[DueReminder]:
+    """The reminders that would be due now for members not logged in from any chat (never
+    logged in, or logged out): nobody can be told. `chat_id` is 0. Listed for staff by
+    `reminders send`; one transaction, reading only."""
+    today = _today(rules)
+    async with units() as uow:
+        ids = await uow.reminders.without_chat(
+            cycles.add_years(today, -1), cycles.add_years(today, 1) + timedelta(days=1)
+        )
+        if not ids:
+            return []
+        certs = await uow.certifications.for_members(ids)
+        paid = await uow.reminders.paid_cycles([c.id for c in certs if c.id is not None])
+        sent = await uow.reminders.sent_keys()
+    mine: dict[str, list[Certification]] = {}
+    for cert in certs:
+        mine.setdefault(cert.acsm_id, []).append(cert)
+    found = []
+    for acsm_id in ids:
+        nobody = ReminderRecipient(acsm_id, 0, enabled=True, blocked=False)
+        for reminder, _ in _due_for(rules, nobody, mine.get(acsm_id, []), paid):
+            if (reminder.acsm_id, reminder.thru_date, reminder.step) not in sent:
+                found.append(reminder)
+    return found
 
 
 def _fee(rules: Rules, certs: list[Certification]) -> tuple[int, int]:

@@ -10,10 +10,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from domain.model import Invoice, InvoiceLine, InvoiceStatus
+from domain.model import Invoice, InvoiceLine, InvoiceStatus, TelegramLink
 from storage.database import Database
+from telegram_emulator import TelegramEmulator
 from tests.cli import run
-from tests.cli.run import Done
+from tests.cli.run import Done, acsm_bot_async
 from tests.storage.helpers import seed_member
 
 PDF = b"%PDF-1.4\n" + bytes(range(256))
@@ -148,3 +149,47 @@ async def test_a_symlinked_member_folder_is_refused(
         f"acsm-bot: {out / '111'} is a symbolic link: not followed"
     ]
     assert list(elsewhere.iterdir()) == []
+
+
+async def test_select_lists_the_members_it_could_not_tell(
+    database: Database, database_url: str
+) -> None:
+    """Issue 21: `audit select` said "told 0 chats" and staff never learnt who was not told.
+    Now each member told in no chat is listed with the reason."""
+    for acsm_id in ("111", "222", "333"):
+        certs = await seed_member(database.unit_of_work, acsm_id)
+        async with database.unit_of_work() as uow:
+            await uow.invoices.add(
+                Invoice(
+                    f"R000{acsm_id}", acsm_id, date(2026, 11, 1), "Recertification thru 12/31/2029",
+                    4500, 0, [InvoiceLine(certs[0].id or 0, "CPT", certs[0].thru_date,
+                                          date(2029, 12, 31))],
+                    status=InvoiceStatus.PAID, acsm_cecs=Decimal(45),
+                )
+            )  # fmt: skip
+    async with TelegramEmulator() as emulator:
+        told, blocker = emulator.new_user("Ann"), emulator.new_user("Ann")
+        now = datetime.now(UTC)
+        async with database.unit_of_work() as uow:
+            for user, acsm_id in ((told, "111"), (blocker, "222")):  # 333 never logged in
+                user.chat.started = True
+                await uow.sessions.save(TelegramLink(user.id, acsm_id, 0, now, now))
+        blocker.block()
+        env = {
+            "DATABASE_URL": database_url,
+            "TELEGRAM_BOT_TOKEN": emulator.token,
+            "TELEGRAM_API_BASE_URL": emulator.base_url,
+        }
+        args = ("audit", "select", "--year", "2026", "--percent", "100")
+        done = await acsm_bot_async(*args, env=env)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == [
+            "selected 3 of 3 paid renewals of cycles ending 12/31/2026 (3 new); told 1 chat,"
+            " 1 not told",
+            "could not tell 2 members (their audit waits for them in /audit once they log in):",
+            "  222  Ann Abbott: blocked the bot",
+            "  333  Ann Abbott: never logged in from a chat (or logged out since)",
+        ]
+        assert "selected for a random audit" in told.messages[0].text
+        again = await acsm_bot_async(*args, env=env)  # nobody new: nobody to list
+        assert again.stdout.splitlines()[1:] == []

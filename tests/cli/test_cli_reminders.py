@@ -27,12 +27,16 @@ async def acsm_bot(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
+def today() -> date:
+    return datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).date()
+
+
 def due_thru() -> date:
     """A cycle end for which a reminder is due today (the real date, as cron runs it)."""
-    today = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).date()
-    thru = date(today.year, 12, 31)
-    if due_step(thru, Catalog.default().reminders, today) is None:  # Jan 1: the grace period
-        thru = date(today.year - 1, 12, 31)
+    now = today()
+    thru = date(now.year, 12, 31)
+    if due_step(thru, Catalog.default().reminders, now) is None:  # Jan 1: the grace period
+        thru = date(now.year - 1, 12, 31)
     return thru
 
 
@@ -44,8 +48,18 @@ async def test_reminders_send_lists_sends_and_counts(database: Database, databas
         now = datetime.now(UTC)
         async with database.unit_of_work() as uow:
             await uow.members.upsert_many(
-                [Member("123456", "Ann", "Lee", "ann@example.com")],
-                [Certification("123456", "CPT", date(thru.year - 2, 1, 1), thru)],
+                [
+                    Member("123456", "Ann", "Lee", "ann@example.com"),
+                    Member("654321", "Cy", "Never", "cy@example.com"),  # never logged in
+                    Member("777777", "Di", "Later", "di@example.com"),  # nothing due yet
+                ],
+                [
+                    Certification("123456", "CPT", date(thru.year - 2, 1, 1), thru),
+                    Certification("654321", "CPT", date(thru.year - 2, 1, 1), thru),
+                    Certification(
+                        "777777", "CPT", date(thru.year, 1, 1), date(thru.year + 3, 12, 31)
+                    ),
+                ],
             )
             await uow.sessions.save(TelegramLink(user.id, "123456", 0, now, now))
         env = {
@@ -57,12 +71,28 @@ async def test_reminders_send_lists_sends_and_counts(database: Database, databas
         assert code == 0
         assert f"due: member 123456, cycle thru {thru:%m/%d/%Y}" in out
         assert out.strip().endswith("would send 1; sent 0, skipped 0, failed 0")
+        *_, unreached, count, _ = out.strip().splitlines()
+        step = due_step(thru, Catalog.default().reminders, today()).key  # type: ignore[union-attr]
+        assert unreached == (
+            f"not reachable: member 654321, cycle thru {thru:%m/%d/%Y}, {step}:"
+            " never logged in from a chat (or logged out since)"
+        )
+        assert count == (
+            "1 member with a reminder due is not reachable, never logged in from a chat"
+            " (or logged out since): 654321"
+        )
+        assert "777777" not in out
         assert user.messages == []  # nothing sent, nothing recorded
         code, out, err = await acsm_bot(env, "reminders", "send")
-        assert (code, out.strip()) == (0, "sent 1, skipped 0, failed 0"), err
+        assert code == 0, err
+        assert out.strip().splitlines() == [
+            "1 member with a reminder due is not reachable, never logged in from a chat"
+            " (or logged out since) (--dry-run lists them)",
+            "sent 1, skipped 0, failed 0",  # the contract's line, last and intact
+        ]
         assert "Recertification reminder" in user.messages[0].text
         code, out, _ = await acsm_bot(env, "reminders", "send")
-        assert (code, out.strip()) == (0, "sent 0, skipped 0, failed 0")
+        assert (code, out.strip().splitlines()[-1]) == (0, "sent 0, skipped 0, failed 0")
         assert len(user.messages) == 1
         code, _, err = await acsm_bot({**env, "TELEGRAM_BOT_TOKEN": ""}, "reminders", "send")
         assert code == 1 and "TELEGRAM_BOT_TOKEN" in err
