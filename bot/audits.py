@@ -13,6 +13,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.exports import csv_export
 from bot.settings import Settings
+from domain.cecs import format_cecs
 from domain.ports import UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services.audits import AuditLine, AuditNotice, Selection, audit_lines, proof_bytes
@@ -165,9 +166,65 @@ async def export(units: UnitOfWorkFactory, rules: Rules, directory: Path) -> tup
     return len(lines), files
 
 
+# After the status columns and `files` (kept first, in their order): what was reported and
+# which file proves which activity. A cell listing several items has one per line.
+PROOF_COLUMNS = [
+    "reported_acsm_cecs",  # typed at renewal
+    "reported_other_cecs",
+    "reported_cecs",  # the total the proof is measured against
+    "covered_cecs",  # proven by the files (activities inside the audited cycle)
+    "short_cecs",
+    "activities",  # logged in the audited cycle, each with its certificate's file
+    "proofs",  # each file: the activity it proves, or why it proves nothing
+]
+
+
+def activity_cell(line: AuditLine) -> str:
+    names = {p.id: f"{line.acsm_id}/{p.file_name}" for p in line.files}
+    return "\n".join(
+        f"{a.completed_on:%m/%d/%Y} {a.title} ({a.provider}), {format_cecs(a.cecs)} CECs"
+        f" {a.organization.value}: "
+        + (
+            names.get(a.proof_id, "certificate in the log, not attached")
+            if a.proof_id is not None
+            else "no certificate"
+        )
+        for a in line.activities
+    )
+
+
+def proofs_cell(line: AuditLine) -> str:
+    found = line.coverage
+    said = []
+    for proof in line.files:
+        name = f"{line.acsm_id}/{proof.file_name}"
+        proven = [p for p in found.proven if p.proof_id == proof.id] if found else []
+        if not proven:
+            said.append(f"{name}: not the certificate of a logged activity")
+        for p in proven:
+            where = "" if p.counts else " OUTSIDE the audited cycle: not counted"
+            said.append(
+                f"{name}: {p.title} ({p.completed_on:%m/%d/%Y}, {format_cecs(p.cecs)} CECs){where}"
+            )
+    return "\n".join(said)
+
+
+def proof_row(line: AuditLine) -> list[str]:
+    found = line.coverage
+    return [
+        format_cecs(line.typed_acsm),
+        format_cecs(line.typed_other),
+        format_cecs(found.reported) if found else "",
+        format_cecs(found.covered) if found else "",
+        format_cecs(found.shortfall) if found else "",
+        activity_cell(line),
+        proofs_cell(line),
+    ]
+
+
 def write_table(root: int, lines: list[AuditLine]) -> None:
     with csv_export("audits.csv", root) as writer:
-        writer.writerow([*STATUS_COLUMNS, "files"])
+        writer.writerow([*STATUS_COLUMNS, "files", *PROOF_COLUMNS])
         for line in lines:
             names = ";".join(f"{line.acsm_id}/{p.file_name}" for p in line.files)
-            writer.writerow([*status_row(line), names])
+            writer.writerow([*status_row(line), names, *proof_row(line)])

@@ -4,7 +4,7 @@ domain/audits.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -56,6 +56,11 @@ class AuditLine:
     due_on: date
     state: AuditState
     files: list[ProofFile]
+    # for the export: what was reported and which file proves which activity
+    coverage: Coverage | None = None
+    activities: list[LoggedActivity] = field(default_factory=list)  # logged in the cycle
+    typed_acsm: Decimal = Decimal(0)  # the totals typed at renewal
+    typed_other: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,7 @@ async def audit_lines(uow: UnitOfWork, rules: Rules) -> list[AuditLine]:
     for audit in await uow.audits.all():
         member = await uow.members.get(audit.acsm_id)
         files = [p for p in [await uow.proofs.get(i) for i in audit.proof_ids] if p]
+        found, logged, invoice, _ = await audit_coverage(uow, audit)
         lines.append(
             AuditLine(
                 acsm_id=audit.acsm_id,
@@ -127,6 +133,10 @@ async def audit_lines(uow: UnitOfWork, rules: Rules) -> list[AuditLine]:
                 due_on=audit.due_on,
                 state=audit_state(audit, today(rules)),
                 files=files,
+                coverage=found,
+                activities=logged,
+                typed_acsm=invoice.acsm_cecs if invoice else Decimal(0),
+                typed_other=invoice.other_cecs if invoice else Decimal(0),
             )
         )
     return lines

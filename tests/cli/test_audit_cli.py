@@ -67,7 +67,7 @@ async def test_select_status_export(database: Database, database_url: str, tmp_p
     assert "wrote 2 audits and 0 files" in exported.stdout
     assert first.stdout.startswith("selected 2 of 3 paid renewals")
     header = (out / "audits.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert header == "acsm_id,name,selected_on,due_on,state,files"
+    assert header.startswith("acsm_id,name,selected_on,due_on,state,files,")  # first, in order
 
 
 async def selected_with_a_proof(database: Database) -> str:
@@ -193,3 +193,61 @@ async def test_select_lists_the_members_it_could_not_tell(
         assert "selected for a random audit" in told.messages[0].text
         again = await acsm_bot_async(*args, env=env)  # nobody new: nobody to list
         assert again.stdout.splitlines()[1:] == []
+
+
+async def test_export_lists_what_was_reported_and_which_file_proves_which_activity(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    """Issue 22: audits.csv keeps its columns first and adds what was reported, what the
+    files cover, each logged activity with its certificate's file, and what each file
+    proves (or why it proves nothing). Every cell goes through the CSV-neutralising writer,
+    and each new cell starts with a date, a number or the ACSM ID: a title can never start
+    one."""
+    import csv
+
+    from domain.tracker import LoggedActivity, Organization, new_proof
+
+    attached_name = await selected_with_a_proof(database)  # R000111: 45 typed at renewal
+    at = datetime(2027, 1, 5, tzinfo=UTC)
+    async with database.unit_of_work() as uow:
+        (audit,) = await uow.audits.for_member("111")
+        attached = audit.proof_ids[0]
+        later = await uow.proofs.add(new_proof("111", PDF + b"later", at), PDF + b"later")
+        spare = await uow.proofs.add(new_proof("111", PDF + b"spare", at), PDF + b"spare")
+        loose = await uow.proofs.add(new_proof("111", PDF + b"loose", at), PDF + b"loose")
+        for title, day, cecs, proof in (
+            ("=HYPERLINK(1)", date(2025, 3, 1), "15", attached),  # proven, inside the cycle
+            ("Spring workshop", date(2027, 1, 2), "6", later.id),  # after the cycle
+            ("Rowing clinic", date(2026, 5, 1), "2.5", spare.id),  # certificate not attached
+            ("Reading", date(2026, 6, 1), "1", None),
+        ):
+            await uow.logged_cecs.add(
+                LoggedActivity("111", title, "NSCA", day, Decimal(cecs), Organization.OTHER, at,
+                               proof)
+            )  # fmt: skip
+        for proof_id in (later.id, loose.id):
+            assert await uow.audits.attach(audit.id or 0, proof_id or 0)
+    out = tmp_path / "out"
+    done = acsm_bot(database_url, "audit", "export", str(out))
+    assert done.returncode == 0, done.stderr
+    with (out / "audits.csv").open(encoding="utf-8", newline="") as handle:
+        header, row = list(csv.reader(handle))
+    assert header == [
+        "acsm_id", "name", "selected_on", "due_on", "state", "files",
+        "reported_acsm_cecs", "reported_other_cecs", "reported_cecs", "covered_cecs",
+        "short_cecs", "activities", "proofs",
+    ]  # fmt: skip
+    table = dict(zip(header, row, strict=True))
+    files = [f"111/{attached_name}", f"111/{later.file_name}", f"111/{loose.file_name}"]
+    assert table["files"] == ";".join(files)
+    assert [table[c] for c in header[6:11]] == ["45", "0", "45", "15", "30"]
+    assert table["activities"].splitlines() == [
+        f"03/01/2025 =HYPERLINK(1) (NSCA), 15 CECs other: {files[0]}",  # not a cell's start
+        "05/01/2026 Rowing clinic (NSCA), 2.5 CECs other: certificate in the log, not attached",
+        "06/01/2026 Reading (NSCA), 1 CECs other: no certificate",
+    ]
+    assert table["proofs"].splitlines() == [
+        f"{files[0]}: =HYPERLINK(1) (03/01/2025, 15 CECs)",
+        f"{files[1]}: Spring workshop (01/02/2027, 6 CECs) OUTSIDE the audited cycle: not counted",
+        f"{files[2]}: not the certificate of a logged activity",
+    ]
