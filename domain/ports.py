@@ -252,6 +252,11 @@ class AuditRepository(Protocol):
         """Remove one attachment; False when it was not attached."""
         ...
 
+    async def lock_open(self, audit_id: int) -> bool:
+        """Hold this audit, if not yet submitted, until the transaction ends (a concurrent
+        attach, removal or submission waits); False when submitted (or gone)."""
+        ...
+
     async def telegram_ids(self, acsm_id: str) -> list[int]:
         """The Telegram users logged in as this member (where to tell them)."""
         ...

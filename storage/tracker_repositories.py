@@ -230,6 +230,12 @@ _MEMBERS_AUDITS = _WITH_PROOFS.where(AUDITS.c.acsm_id == bindparam("acsm_id")).o
     AUDITS.c.selected_on.desc(), AUDITS.c.id.desc(), AUDIT_PROOFS.c.id
 )
 _ALL_AUDITS = _WITH_PROOFS.order_by(AUDITS.c.acsm_id, AUDITS.c.id, AUDIT_PROOFS.c.id)
+# Changes nothing, but holds the row (PostgreSQL: until commit; SQLite: one writer anyway).
+_LOCK_OPEN_AUDIT = (
+    update(AUDITS)
+    .where(AUDITS.c.id == bindparam("audit_id"), AUDITS.c.submitted_at.is_(None))
+    .values(submitted_at=AUDITS.c.submitted_at)
+)
 _SUBMIT_AUDIT = update(AUDITS).where(AUDITS.c.id == bindparam("audit_id"))  # SET: submitted_at
 # Attaching inserts one row (nothing when already attached), never rewriting the others.
 _ATTACH_PROOF = insert_or_ignore(AUDIT_PROOFS, ["audit_id", "proof_id"])
@@ -314,6 +320,10 @@ class SqlAuditRepository:
             of_dialect(self.connection, _ATTACH_PROOF),
             {"audit_id": audit_id, "proof_id": proof_id},
         )
+        return bool(result.rowcount)
+
+    async def lock_open(self, audit_id: int) -> bool:
+        result = await self.connection.execute(_LOCK_OPEN_AUDIT, {"audit_id": audit_id})
         return bool(result.rowcount)
 
     async def detach(self, audit_id: int, proof_id: int) -> bool:

@@ -216,6 +216,16 @@ async def own_audit(uow: UnitOfWork, acsm_id: str, audit_id: int) -> Audit:
     return audit
 
 
+async def locked_audit(uow: UnitOfWork, acsm_id: str, audit_id: int) -> Audit:
+    """The member's own audit, read again once this transaction holds it (when not yet
+    submitted): attaching, removing and submitting one audit take turns, so a file removed in
+    one chat while another submits never leaves a submitted audit without the file it
+    was checked with, and nothing is attached after Submit."""
+    await own_audit(uow, acsm_id, audit_id)  # someone else's: NotFoundError, nothing held
+    await uow.audits.lock_open(audit_id)
+    return await own_audit(uow, acsm_id, audit_id)
+
+
 async def my_audit(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> AuditView | None:
     """The member's audit still to answer (else the latest one), or None."""
     member = await require_member(uow, rules, telegram_user_id)
@@ -237,7 +247,7 @@ async def attach_proof(
     """Attach a new file (`data`, checked and stored) or a certificate already in the
     member's log (`proof_id`) to their own, unsubmitted audit."""
     member = await require_member(uow, rules, telegram_user_id)
-    audit = await own_audit(uow, member.acsm_id, audit_id)
+    audit = await locked_audit(uow, member.acsm_id, audit_id)
     if audit.submitted_at is not None:
         raise InvalidInputError("This audit was already submitted.")
     if proof_id is not None:
@@ -258,7 +268,7 @@ async def detach_proof(
     attached (a stale button) or an audit not theirs: NotFoundError. The file itself stays
     (in their log, or removed later with the other unattached ones)."""
     member = await require_member(uow, rules, telegram_user_id)
-    audit = await own_audit(uow, member.acsm_id, audit_id)
+    audit = await locked_audit(uow, member.acsm_id, audit_id)
     if audit.submitted_at is not None:
         raise InvalidInputError("This audit was already submitted: its files stay as sent.")
     if not await uow.audits.detach(audit_id, proof_id):
@@ -276,7 +286,7 @@ async def submit_audit(
     """Submit; with less proof than reported only once the member confirmed that shortfall
     (`confirmed_shortfall`, as shown to them): else ShortfallError says it."""
     member = await require_member(uow, rules, telegram_user_id)
-    audit = await own_audit(uow, member.acsm_id, audit_id)
+    audit = await locked_audit(uow, member.acsm_id, audit_id)
     found, *_ = await audit_coverage(uow, audit)
     check_submittable(audit, today(rules), found, confirmed_shortfall)
     audit.submitted_at = rules.clock.now()

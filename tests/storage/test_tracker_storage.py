@@ -6,6 +6,8 @@ import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlalchemy import text
+
 from domain.audits import new_audit
 from domain.model import InvoiceStatus
 from domain.ports import UnitOfWorkFactory
@@ -118,3 +120,63 @@ async def test_two_chats_attaching_at_once_both_keep_their_file(database: Databa
     assert stored is not None and len(stored.proof_ids) == 3
     assert stored.proof_ids[0] == first.id  # in the order attached
     assert set(stored.proof_ids[1:]) == {proofs[0].id, proofs[1].id}
+
+
+async def test_a_submission_holds_the_audit_so_a_removal_waits_and_is_refused(
+    database: Database,
+) -> None:
+    """A file removed in one chat while another chat submits: the removal waits for the
+    submission's commit, then finds the audit submitted (lock_open False) and removes
+    nothing. PostgreSQL: the removal is seen waiting on the row lock before the submission
+    commits. SQLite: one writer, the removal's transaction begins after the commit."""
+    certs = await seed_member(database.unit_of_work, "1")
+    paid = invoice("R000001", certs, "1")
+    paid.status = InvoiceStatus.PAID
+    async with database.unit_of_work() as uow:
+        await uow.invoices.add(paid)
+        audit = new_audit("1", "R000001", THRU, date(2027, 2, 1))
+        assert await uow.audits.add(audit)
+        proof = await uow.proofs.add(new_proof("1", PDF, NOW), PDF)
+        assert await uow.audits.attach(audit.id or 0, proof.id or 0)
+    audit_id = audit.id or 0
+    order: list[str] = []
+    held = asyncio.Event()
+
+    async def waiting_on_a_lock() -> None:
+        while True:  # a positive event: PostgreSQL shows the removal blocked on a lock
+            async with database.connect() as connection:
+                waiting = await connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND datname = current_database() AND query LIKE 'UPDATE audits%'"
+                    )
+                )
+            if waiting:
+                return
+            await asyncio.sleep(0.02)
+
+    async def submit() -> None:
+        async with database.unit_of_work() as uow:
+            assert await uow.audits.lock_open(audit_id)
+            held.set()
+            if database.writer is None:
+                await asyncio.wait_for(waiting_on_a_lock(), 30)
+            stored = await uow.audits.get(audit_id)
+            assert stored is not None and stored.proof_ids == [proof.id]
+            stored.submitted_at = NOW
+            await uow.audits.save(stored)
+            order.append("submitted")
+
+    async def remove() -> None:
+        await held.wait()
+        async with database.unit_of_work() as uow:
+            is_open = await uow.audits.lock_open(audit_id)
+            order.append(f"removal holds the audit: {is_open}")
+            if is_open:
+                await uow.audits.detach(audit_id, proof.id or 0)
+
+    await asyncio.gather(submit(), remove())
+    assert order == ["submitted", "removal holds the audit: False"]
+    async with database.unit_of_work() as uow:
+        stored = await uow.audits.get(audit_id)
+    assert stored is not None and stored.proof_ids == [proof.id] and stored.submitted_at == NOW
