@@ -4,10 +4,14 @@ the renewal's CEC steps prefilled from the log."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
+from domain.model import CecActivity
 from storage.orm import LoggedCecRow, ProofFileRow
-from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet, shows
+from tests.chat.conftest import ANN, BOB, CARA, DAN, ask, log_in, press, quiet, shows
 
 PDF = b"%PDF-1.7\n%certificate of completion\n" + bytes(range(256)) * 8
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 4
@@ -287,3 +291,106 @@ async def test_cancel_after_the_certificate_was_removed_still_cancels(bot, emula
     assert await remove_unattached_proofs(bot.database.unit_of_work, bot.rules) == 1
     assert "Nothing was logged" in (await ask(ann, "/cancel")).text
     assert "Nothing to cancel" in (await ask(ann, "/cancel")).text
+
+
+# ---- the same activity twice, lapsed members, other units (issue 21) ---------------------------
+
+SUMMIT = "ACSM Health & Fitness Summit"
+
+
+async def record_summit(bot) -> None:
+    """ACSM recorded Dan's summit (`cecs import`): 10 CECs on 06/04/2026."""
+    async with bot.database.unit_of_work() as uow:
+        await uow.cecs.add_many(
+            [CecActivity("100004", date(2026, 6, 4), SUMMIT, "ACSM", Decimal(10))]
+        )
+
+
+async def test_dans_summit_logged_in_the_chat_counts_once(bot, emulator) -> None:
+    await record_summit(bot)
+    dan = emulator.new_user("Dan", "Fox")
+    await log_in(dan, DAN)
+    before = await ask(dan, "/cecs")
+    assert "ACSM-recorded: 10 · logged by you: 0" in before.text
+    await ask(dan, "/addcec")
+    await ask(dan, "acsm health and fitness summit!")
+    await ask(dan, "ACSM")
+    question = await ask(dan, "06/04/2026")
+    assert (
+        "ACSM has already recorded" in question.text and "Is it the same activity" in question.text
+    )
+    assert question.buttons == [f"Same activity: {SUMMIT}", "A different one"]
+    proof = await press(dan, f"Same activity: {SUMMIT}")
+    assert "Send its certificate" in proof.text
+    await dan.send_document("summit.pdf", PDF, "application/pdf")
+    await dan.next_message(timeout=15)  # the document sent
+    done = await dan.wait_for(lambda m: m.text.startswith("Logged"), timeout=15)
+    assert "10 CECs (ACSM)" in done.text and "counted once" in done.text
+    after = await ask(dan, "/cecs")
+    assert "ACSM-recorded: 10 · logged by you: 0" in after.text  # once, not 20
+    listing = await ask(dan, "/mycecs")
+    assert listing.text.count("Summit") == 1  # one entry: ACSM's, with Dan's certificate
+    assert f"{SUMMIT} — ACSM · 10 · 📎 certificate" in listing.text
+    assert "Total: 10 CECs" in listing.text
+    # "A different one" logs it on its own: then it counts twice, as the member said.
+    await ask(dan, "/addcec")
+    await ask(dan, "Health & Fitness Summit")
+    await ask(dan, "ACSM")
+    await ask(dan, "06/04/2026")
+    assert "How many CECs" in (await press(dan, "A different one")).text
+    await ask(dan, "2")
+    await press(dan, "ACSM")
+    await press(dan, "Skip the certificate")
+    assert "ACSM-recorded: 10 · logged by you: 2" in (await ask(dan, "/cecs")).text
+
+
+async def test_logging_the_same_activity_twice_is_asked_first(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await add_until_proof(ann, "Squat clinic", "2.5", "Other organization")
+    await press(ann, "Skip the certificate")
+    await ask(ann, "/addcec")
+    await ask(ann, "SQUAT CLINIC.")
+    await ask(ann, "NSCA")
+    await ask(ann, "03/15/2026")
+    twin = await ask(ann, "2.5")
+    assert "You logged this already: Squat clinic (NSCA), 03/15/2026, 2.5 CECs" in twin.text
+    assert twin.buttons == ["The same one: don't log it again", "A different one: log it"]
+    await ann.press("The same one: don't log it again")
+    await shows(ann, lambda m: "Not logged again" in m.text)
+    assert await count(bot, LoggedCecRow) == 1
+    # A stale "same" button from another member's or a past question: expired.
+    await ann.press_data(twin.message_id, "ac:twin:1")
+    assert await ann.callback_answer(timeout=15) == "This button has expired."
+
+
+async def test_a_lapsed_member_is_refused_at_once_with_how_to_reach_acsm(bot, emulator) -> None:
+    cara = emulator.new_user("Cara", "Nguyen")
+    await log_in(cara, CARA)
+    answer = await ask(cara, "/addcec")
+    assert "Your certification has lapsed: its cycle ended 12/31/2025" in answer.text
+    assert "grace period to renew it ended 06/30/2026" in answer.text
+    assert "contact ACSM: certification@acsm.org" in answer.text
+    assert "Nothing to cancel" in (await ask(cara, "/cancel")).text  # no question was asked
+
+
+async def test_ceus_and_hours_are_converted_and_confirmed(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ask(ann, "/addcec")
+    await ask(ann, "Core training")
+    await ask(ann, "ACE")
+    await ask(ann, "03/15/2026")
+    unknown = await ask(ann, "2 credits")
+    assert "cannot read '2 credits' as CECs" in unknown.text and "0.2 CEUs" in unknown.text
+    confirm = await ask(ann, "0.2 CEUs")
+    assert "0.2 CEUs = 2 CECs" in confirm.text
+    assert confirm.buttons == ["Yes, 2 CECs", "No, type it again"]
+    assert await count(bot, LoggedCecRow) == 0
+    assert "How many CECs" in (await press(ann, "No, type it again")).text
+    confirm = await ask(ann, "3 contact hours")
+    assert "3 contact hours = 3 CECs" in confirm.text
+    assert "ACSM activity, or from another" in (await press(ann, "Yes, 3 CECs")).text
+    await press(ann, "Other organization")
+    done = await press(ann, "Skip the certificate")
+    assert "3 CECs (other organization)" in done.text
