@@ -534,32 +534,62 @@ def mycecs_pages(logs: list[CycleLog]) -> list[list[Line]]:
     return paginate(lines, room=MYCECS_ROOM, buttons_per_page=DELETE_BUTTONS_PER_PAGE)
 
 
-def mycecs_answer(logs: list[CycleLog], page: int = 1) -> tuple[str, InlineKeyboardMarkup | None]:
+def mycecs_answer(
+    logs: list[CycleLog],
+    page: int = 1,
+    *,
+    previous: CycleLog | None = None,
+    past: bool = False,
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """Page `page` of /mycecs (the last one if there are fewer now): each page one message,
     cut between whole entries, with a 🗑 button for each deletable entry on it and buttons
-    to the pages before and after."""
+    to the pages before and after. `previous`: a "Previous cycle" button (a paid cycle no
+    longer current). `past`: these are the previous cycle's, read-only (no 🗑)."""
     if not logs:
         return "You have no certification in a current cycle: nothing to log CECs for.", None
     pages = mycecs_pages(logs)
     page = min(max(page, 1), len(pages))
     lines = pages[page - 1]
-    header = MYCECS if len(pages) == 1 else f"{MYCECS} · page {page} of {len(pages)}"
-    rows = [[(label, f"{data}:{page}")] for label, data in (ln.button for ln in lines if ln.button)]
+    title = f"{MYCECS} · previous cycle" if past else MYCECS
+    header = title if len(pages) == 1 else f"{title} · page {page} of {len(pages)}"
+    if past:
+        header += "\n<i>Reported with your paid renewal: read-only.</i>"
+    rows = [
+        [(label, f"{data}:{page}")]
+        for label, data in (ln.button for ln in lines if ln.button)
+        if not past
+    ]
     moves = []
+    turn = "mc:past" if past else "mc:page"
     if page > 1:
-        moves.append((f"◀ Page {page - 1}", f"mc:page:{page - 1}"))
+        moves.append((f"◀ Page {page - 1}", f"{turn}:{page - 1}"))
     if page < len(pages):
-        moves.append((f"Page {page + 1} ▶", f"mc:page:{page + 1}"))
+        moves.append((f"Page {page + 1} ▶", f"{turn}:{page + 1}"))
     if moves:
         rows.append(moves)
-    rows.append([("Log an activity", "cec:add")])
+    if past:
+        rows.append([("◀ Current cycle", "mc:page:1")])
+    else:
+        if previous is not None:
+            rows.append([("Previous cycle", "mc:past:1")])
+        rows.append([("Log an activity", "cec:add")])
     return f"{header}\n\n{page_text(lines)}", keyboard(*rows)
+
+
+async def current_answer(
+    update: Update, context: ChatContext, page: int = 1
+) -> tuple[str, InlineKeyboardMarkup | None, int]:
+    """The member's own list, read afresh, at that page; and how many pages it has."""
+    who = telegram_id(update)
+    logs = await tracker.my_cecs(context.uow(), context.rules, who)
+    previous = await tracker.previous_cycle(context.uow(), context.rules, who)
+    text, markup = mycecs_answer(logs, page, previous=previous)
+    return text, markup, len(mycecs_pages(logs)) if logs else 1
 
 
 @domain_errors(end=None)
 async def show_mycecs(update: Update, context: ChatContext) -> None:
-    logs = await tracker.my_cecs(context.uow(), context.rules, telegram_id(update))
-    text, markup = mycecs_answer(logs)
+    text, markup, _ = await current_answer(update, context)
     context.turn.say(text, markup)
 
 
@@ -567,25 +597,53 @@ async def show_mycecs(update: Update, context: ChatContext) -> None:
 async def page_pressed(update: Update, context: ChatContext) -> None:
     """◀ / ▶: the member's own list, read afresh, at that page (the button names no data)."""
     page = int(pressed_data(update).rpartition(":")[2])
-    logs = await tracker.my_cecs(context.uow(), context.rules, telegram_id(update))
-    pages = len(mycecs_pages(logs)) if logs else 1
+    text, markup, pages = await current_answer(update, context, page)
     if page > pages:  # a stale button: the list has fewer pages now
         context.turn.answer_button(f"Your list changed: it has {pages} page(s) now.")
-    text, markup = mycecs_answer(logs, page)
+    context.turn.edit_or_say(text, markup)
+
+
+@domain_errors(end=None)
+async def past_pressed(update: Update, context: ChatContext) -> None:
+    """ "Previous cycle": the latest paid cycle no longer current, read-only (the member's
+    own, read afresh: the button names no data)."""
+    page = int(pressed_data(update).rpartition(":")[2])
+    log = await tracker.previous_cycle(context.uow(), context.rules, telegram_id(update))
+    if log is None:
+        context.turn.answer_button("You have no previous cycle renewed here.")
+        return
+    text, markup = mycecs_answer([log], page, past=True)
     context.turn.edit_or_say(text, markup)
 
 
 @domain_errors(end=None)
 async def delete_pressed(update: Update, context: ChatContext) -> None:
-    """🗑 `mc:del:<activity>:<page>` (or `mc:del:<activity>` from before pages): the use case
-    deletes only the presser's own activity (anyone else's, or a deleted one, is "This button
-    has expired."); the page it was on is drawn again."""
+    """🗑 `mc:del:<activity>:<page>` (or `mc:del:<activity>` from before pages): asks first.
+    Only the presser's own activity (anyone else's, or a deleted one, is "This button has
+    expired."; one whose cycle is paid says so)."""
     _, _, activity_id, *on_page = pressed_data(update).split(":")
+    page = int(on_page[0]) if on_page else 1
+    view = await tracker.my_logged(
+        context.uow(), context.rules, telegram_id(update), int(activity_id)
+    )
+    context.turn.edit_or_say(
+        f"Delete this activity from your log?\n{activity_line(view)}",
+        keyboard(
+            [("Yes, delete it", f"mc:delok:{activity_id}:{page}")],
+            [("No, keep it", f"mc:page:{page}")],
+        ),
+    )
+
+
+@domain_errors(end=None)
+async def delete_confirmed(update: Update, context: ChatContext) -> None:
+    """ "Yes, delete it" `mc:delok:<activity>:<page>`: the use case deletes only the
+    presser's own activity; the page it was on is drawn again."""
+    _, _, activity_id, page = pressed_data(update).split(":")
     who = telegram_id(update)
     view = await tracker.delete_logged(context.uow(), context.rules, who, int(activity_id))
     context.turn.answer_button(f"Deleted: {view.title[:150]}")
-    logs = await tracker.my_cecs(context.uow(), context.rules, who)
-    text, markup = mycecs_answer(logs, int(on_page[0]) if on_page else 1)
+    text, markup, _ = await current_answer(update, context, int(page))
     context.turn.edit_or_say(text, markup)
 
 
@@ -631,7 +689,9 @@ def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
         CommandHandler("mycecs", show_mycecs),
         CallbackQueryHandler(show_mycecs, pattern=r"^menu:mycecs$"),
         CallbackQueryHandler(page_pressed, pattern=r"^mc:page:[0-9]{1,4}$"),
+        CallbackQueryHandler(past_pressed, pattern=r"^mc:past:[0-9]{1,4}$"),
         CallbackQueryHandler(delete_pressed, pattern=r"^mc:del:[0-9]{1,12}(:[0-9]{1,4})?$"),
+        CallbackQueryHandler(delete_confirmed, pattern=r"^mc:delok:[0-9]{1,12}:[0-9]{1,4}$"),
         CallbackQueryHandler(drop_offered, pattern=r"^ac:drop:[0-9]{1,12}$"),
     ]
 

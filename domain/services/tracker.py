@@ -446,3 +446,44 @@ async def add_certificate(
     await uow.logged_cecs.attach_proof(activity_id, proof_id)
     activity.proof_id = proof_id
     return activity
+
+
+async def previous_cycle(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> CycleLog | None:
+    """The latest cycle whose renewal is paid and which is no longer current (renewed, the
+    next cycle begun or paid early): its activities, read-only (nothing deletable), or None."""
+    member = await require_member(uow, rules, telegram_user_id)
+    current = {thru for _, thru in await windows(uow, rules, member.acsm_id)}
+    lines = [
+        line
+        for invoice in await uow.invoices.for_member(member.acsm_id)
+        if invoice.status is InvoiceStatus.PAID
+        for line in invoice.lines
+        if line.cycle_thru not in current
+    ]
+    if not lines:
+        return None
+    thru = max(line.cycle_thru for line in lines)
+    certs: list[Certification] = []
+    for line in lines:
+        cert = await uow.certifications.get(line.certification_id)
+        if line.cycle_thru == thru and cert is not None:
+            certs.append(Certification(cert.acsm_id, cert.code, cert.effective_date, thru))
+    start = group_window_start(certs) if certs else cycles.cycle_start(thru)
+    codes = sorted({line.code for line in lines if line.cycle_thru == thru})
+    return await cycle_log(uow, member.acsm_id, codes, (start, thru), thru)
+
+
+async def my_logged(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, activity_id: int
+) -> ActivityView:
+    """One of the member's own logged activities, as /mycecs shows it (NotFoundError for
+    anyone else's or a deleted one; InvalidInputError when its cycle is paid): what 🗑 asks
+    to confirm."""
+    member = await require_member(uow, rules, telegram_user_id)
+    activity = await uow.logged_cecs.get(activity_id)
+    if activity is None or activity.acsm_id != member.acsm_id:
+        raise NotFoundError()
+    view = logged_view(activity, await paid_until(uow, member.acsm_id))
+    if not view.deletable:
+        raise InvalidInputError(PAID_CYCLE)
+    return view

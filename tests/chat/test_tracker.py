@@ -55,9 +55,18 @@ async def test_addcec_with_a_pdf_counts_in_cecs_and_mycecs(bot, emulator) -> Non
     async with bot.database.unit_of_work() as uow:
         (proof,) = await uow.proofs.for_member("100001")
         assert await uow.proofs.read(proof.id or 0) == PDF  # byte for byte
-    # Delete it: the list is redrawn without it; the old button is stale.
+    # Delete it: asked first ("No, keep it" keeps it), then the list is redrawn without it;
+    # the old button is stale.
     delete_data = listing.keyboard[0][0]["callback_data"]
     await ann.press("🗑 Squat clinic (2.5)")
+    asked = await shows(ann, lambda m: m.text.startswith("Delete this activity"))
+    assert asked.buttons == ["Yes, delete it", "No, keep it"]
+    await ann.press("No, keep it")
+    await shows(ann, lambda m: m.message_id == listing.message_id and "Total: 32.5" in m.text)
+    assert await count(bot, LoggedCecRow) == 1
+    await ann.press("🗑 Squat clinic (2.5)")
+    await shows(ann, lambda m: m.text.startswith("Delete this activity"))
+    await ann.press("Yes, delete it")
     assert "Deleted" in (await ann.callback_answer(timeout=15) or "")
     await quiet(emulator)
     assert "none yet: /addcec" in ann.messages[-1].text
@@ -394,3 +403,49 @@ async def test_ceus_and_hours_are_converted_and_confirmed(bot, emulator) -> None
     await press(ann, "Other organization")
     done = await press(ann, "Skip the certificate")
     assert "3 CECs (other organization)" in done.text
+
+
+async def test_after_an_early_renewal_today_is_explained_and_the_past_cycle_is_read_only(
+    bot, emulator
+) -> None:
+    from tests.chat.test_payments import renew
+
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await add_until_proof(ann, "Squat clinic", "2.5", "Other organization")
+    await press(ann, "Skip the certificate")
+    number = await renew(ann, "30", "15")
+    await ask(ann, "/invoices")
+    await ann.press(f"☐ {number} · $45.00")
+    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
+    assert (await ann.pay(await press(ann, "Add to cart"))).approved
+    assert "Payment received" in (await ann.next_message(timeout=15)).text
+    assert (await ann.next_message(timeout=15)).file_id is not None  # the receipt
+    await ask(ann, "/addcec")
+    await ask(ann, "Mobility course")
+    await ask(ann, "ACE")
+    refused = await ask(ann, "today")
+    assert "11/28/2026 is in your cycle 01/01/2024–12/31/2026, which closed when you" in (
+        refused.text
+    )
+    assert "current cycle (01/01/2027–12/31/2029)" in refused.text
+    assert "complete from 01/01/2027 count toward it" in refused.text
+    await ask(ann, "/cancel")
+    listing = await ask(ann, "/mycecs")
+    assert "cycle 01/01/2027 to 12/31/2029" in listing.text and "Squat clinic" not in listing.text
+    assert "Previous cycle" in listing.buttons
+    await ann.press("Previous cycle")
+    past = await shows(ann, lambda m: m.message_id == listing.message_id and "previous" in m.text)
+    assert "read-only" in past.text and "cycle 01/01/2024 to 12/31/2026" in past.text
+    assert "Squat clinic" in past.text and "Workshop 1" in past.text
+    assert "Total: 32.5 CECs" in past.text
+    assert not any(b.startswith("🗑") for b in past.buttons)
+    assert "◀ Current cycle" in past.buttons
+    # A forged 🗑 for the past cycle's entry: refused, kept.
+    async with bot.database.unit_of_work() as uow:
+        (logged,) = await uow.logged_cecs.for_member("100001", date(2024, 1, 1), date(2026, 12, 31))
+    await ann.press_data(past.message_id, f"mc:delok:{logged.id}:1")
+    await ann.callback_answer(timeout=15)
+    await quiet(emulator)
+    assert "renewal is paid" in ann.messages[-1].text
+    assert await count(bot, LoggedCecRow) == 1
