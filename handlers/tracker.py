@@ -451,8 +451,52 @@ async def file_on_its_own(update: Update, context: ChatContext) -> None:
         "Is this a certificate? I can log the CEC activity with it.",
         keyboard(
             [("Log an activity with it", f"ac:with:{proof.id}")],
+            [("Add it to an activity I logged", f"ac:to:{proof.id}")],
             [("No, thanks", f"ac:drop:{proof.id}")],
         ),
+    )
+
+
+@domain_errors(end=None)
+async def attach_offered(update: Update, context: ChatContext) -> None:
+    """ "Add it to an activity I logged" `ac:to:<proof>`: the member's logged activities
+    without a certificate, as buttons (the proof is checked to be the member's own)."""
+    proof_id = int(pressed_data(update).rpartition(":")[2])
+    who = telegram_id(update)
+    await tracker.my_proof(context.uow(), context.rules, who, proof_id)
+    choices = await tracker.without_certificate(context.uow(), context.rules, who)
+    if not choices:
+        context.turn.edit_or_say(
+            "Every activity you logged in this cycle has its certificate already.",
+            keyboard([("Log an activity with it", f"ac:with:{proof_id}")]),
+        )
+        return
+    context.turn.edit_or_say(
+        "Which activity is this the certificate of?",
+        keyboard(
+            *(
+                [(f"{c.title[:40]} ({us_date(c.completed_on)})", f"ac:att:{proof_id}:{c.id}")]
+                for c in choices
+            ),
+            [("Log a new activity with it", f"ac:with:{proof_id}")],
+        ),
+    )
+
+
+@domain_errors(end=None)
+async def attach_pressed(update: Update, context: ChatContext) -> None:
+    """`ac:att:<proof>:<activity>`: both the member's own (else "expired")."""
+    _, _, proof_id, activity_id = pressed_data(update).split(":")
+    activity = await tracker.add_certificate(
+        context.uow(),
+        context.rules,
+        telegram_id(update),
+        int(activity_id),
+        proof_id=int(proof_id),
+    )
+    context.turn.edit_or_say(
+        f"Certificate kept with: {escape(activity.title)} ({us_date(activity.completed_on)}). "
+        "/mycecs lists it."
     )
 
 
@@ -501,7 +545,7 @@ def cycle_lines(log: CycleLog) -> list[Line]:
             context=cycle,
             heading=True,
         ),
-        *(Line(activity_line(a), context=recorded) for a in log.recorded),
+        *(Line(activity_line(a), entry_button(a), context=recorded) for a in log.recorded),
         *([] if log.recorded else [Line("• none yet", context=recorded)]),
         Line(
             f"<i>Logged by you: {format_cecs(log.logged_acsm + log.logged_other)} "
@@ -509,10 +553,19 @@ def cycle_lines(log: CycleLog) -> list[Line]:
             context=cycle,
             heading=True,
         ),
-        *(Line(activity_line(a), delete_button(a), context=logged) for a in log.logged),
+        *(Line(activity_line(a), entry_button(a), context=logged) for a in log.logged),
         *([] if log.logged else [Line("• none yet: /addcec", context=logged)]),
         Line(f"Total: <b>{format_cecs(total)}</b> CECs", context=cycle),
     ]
+
+
+def entry_button(view: ActivityView) -> tuple[str, str] | None:
+    """📎 for an entry with the member's certificate (it opens the entry: send the file
+    back, delete), else 🗑 for one the member may still delete, else none."""
+    target = view.id if view.source == "logged" else view.logged_id
+    if view.proof_id is not None and target is not None:
+        return (f"📎 {view.title[:40]} ({format_cecs(view.cecs)})", f"mc:one:{target}")
+    return delete_button(view)
 
 
 def delete_button(view: ActivityView) -> tuple[str, str] | None:
@@ -557,7 +610,7 @@ def mycecs_answer(
     rows = [
         [(label, f"{data}:{page}")]
         for label, data in (ln.button for ln in lines if ln.button)
-        if not past
+        if not past or data.startswith("mc:one:")  # read-only: the certificates, no 🗑
     ]
     moves = []
     turn = "mc:past" if past else "mc:page"
@@ -614,6 +667,35 @@ async def past_pressed(update: Update, context: ChatContext) -> None:
         return
     text, markup = mycecs_answer([log], page, past=True)
     context.turn.edit_or_say(text, markup)
+
+
+@domain_errors(end=None)
+async def entry_pressed(update: Update, context: ChatContext) -> None:
+    """📎 `mc:one:<activity>:<page>`: one of the member's own entries with its certificate:
+    send the file back, delete it (while its cycle is not paid), or go back."""
+    _, _, activity_id, page = pressed_data(update).split(":")
+    view = await tracker.my_logged(
+        context.uow(), context.rules, telegram_id(update), int(activity_id), to_delete=False
+    )
+    rows = [[("📎 Send me the certificate", f"mc:file:{activity_id}")]]
+    if view.deletable:
+        rows.append([("🗑 Delete it", f"mc:del:{activity_id}:{page}")])
+    rows.append([("◀ Back to the list", f"mc:page:{page}")])
+    context.turn.edit_or_say(activity_line(view), keyboard(*rows))
+
+
+@domain_errors(end=None)
+async def file_pressed(update: Update, context: ChatContext) -> None:
+    """ "Send me the certificate" `mc:file:<activity>`: the file kept with the member's own
+    activity, sent back as a document."""
+    view, proof = await tracker.certificate_of(
+        context.uow(),
+        context.rules,
+        telegram_id(update),
+        int(pressed_data(update).rpartition(":")[2]),
+    )
+    assert proof.id is not None
+    context.turn.send_proof(proof.id, proof.file_name, f"Certificate: {view.title}"[:1000])
 
 
 @domain_errors(end=None)
@@ -693,6 +775,10 @@ def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
         CallbackQueryHandler(delete_pressed, pattern=r"^mc:del:[0-9]{1,12}(:[0-9]{1,4})?$"),
         CallbackQueryHandler(delete_confirmed, pattern=r"^mc:delok:[0-9]{1,12}:[0-9]{1,4}$"),
         CallbackQueryHandler(drop_offered, pattern=r"^ac:drop:[0-9]{1,12}$"),
+        CallbackQueryHandler(entry_pressed, pattern=r"^mc:one:[0-9]{1,12}:[0-9]{1,4}$"),
+        CallbackQueryHandler(file_pressed, pattern=r"^mc:file:[0-9]{1,12}$"),
+        CallbackQueryHandler(attach_offered, pattern=r"^ac:to:[0-9]{1,12}$"),
+        CallbackQueryHandler(attach_pressed, pattern=r"^ac:att:[0-9]{1,12}:[0-9]{1,12}$"),
     ]
 
 

@@ -474,16 +474,53 @@ async def previous_cycle(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -
 
 
 async def my_logged(
-    uow: UnitOfWork, rules: Rules, telegram_user_id: int, activity_id: int
+    uow: UnitOfWork,
+    rules: Rules,
+    telegram_user_id: int,
+    activity_id: int,
+    *,
+    to_delete: bool = True,
 ) -> ActivityView:
     """One of the member's own logged activities, as /mycecs shows it (NotFoundError for
-    anyone else's or a deleted one; InvalidInputError when its cycle is paid): what 🗑 asks
-    to confirm."""
+    anyone else's or a deleted one). `to_delete` (what 🗑 asks to confirm): InvalidInputError
+    when its cycle is paid."""
     member = await require_member(uow, rules, telegram_user_id)
     activity = await uow.logged_cecs.get(activity_id)
     if activity is None or activity.acsm_id != member.acsm_id:
         raise NotFoundError()
     view = logged_view(activity, await paid_until(uow, member.acsm_id))
-    if not view.deletable:
+    if to_delete and not view.deletable:
         raise InvalidInputError(PAID_CYCLE)
     return view
+
+
+async def certificate_of(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, activity_id: int
+) -> tuple[ActivityView, ProofFile]:
+    """The certificate kept with one of the member's own logged activities (NotFoundError
+    for anyone else's, a deleted one, or one without a certificate)."""
+    view = await my_logged(uow, rules, telegram_user_id, activity_id, to_delete=False)
+    if view.proof_id is None:
+        raise NotFoundError()
+    proof = await uow.proofs.get(view.proof_id)
+    if proof is None:
+        raise NotFoundError()
+    return view, proof
+
+
+MAX_ATTACH_CHOICES = 8
+
+
+async def without_certificate(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int
+) -> list[ActivityView]:
+    """The member's logged activities in their current cycles that have no certificate,
+    latest first (at most 8): a file sent on its own may be added to one of them."""
+    member = await require_member(uow, rules, telegram_user_id)
+    found: list[LoggedActivity] = []
+    for start, thru in await windows(uow, rules, member.acsm_id):
+        found += await uow.logged_cecs.for_member(member.acsm_id, start, thru)
+    unique = {a.id: a for a in found if a.proof_id is None}.values()
+    latest = sorted(unique, key=lambda a: (a.completed_on, a.id or 0), reverse=True)
+    locked = await paid_until(uow, member.acsm_id)
+    return [logged_view(a, locked) for a in latest[:MAX_ATTACH_CHOICES]]

@@ -25,6 +25,11 @@ async def count(bot, table) -> int:
         return int(await uow.connection.scalar(query))
 
 
+async def uow_logged(bot, acsm_id: str):
+    async with bot.database.unit_of_work() as uow:
+        return await uow.logged_cecs.for_member(acsm_id, date(2000, 1, 1), date(2100, 1, 1))
+
+
 async def add_until_proof(user, title="Squat clinic", cecs="2.5", org="Other organization"):
     assert "title" in (await ask(user, "/addcec")).text
     assert "provided" in (await ask(user, title)).text
@@ -51,27 +56,38 @@ async def test_addcec_with_a_pdf_counts_in_cecs_and_mycecs(bot, emulator) -> Non
     assert "Logged by you: 2.5 (0 ACSM, 2.5 other)" in listing.text
     assert "Squat clinic — NSCA · 2.5 · other organization · 📎 certificate" in listing.text
     assert "Total: 32.5" in listing.text
-    assert "🗑 Squat clinic (2.5)" in listing.buttons
+    assert "📎 Squat clinic (2.5)" in listing.buttons  # an entry with its certificate
     async with bot.database.unit_of_work() as uow:
         (proof,) = await uow.proofs.for_member("100001")
         assert await uow.proofs.read(proof.id or 0) == PDF  # byte for byte
+    # The certificate can be had back, byte for byte.
+    entry_data = listing.keyboard[0][0]["callback_data"]
+    await ann.press("📎 Squat clinic (2.5)")
+    entry = await shows(ann, lambda m: "📎 Send me the certificate" in m.buttons)
+    assert entry.buttons == ["📎 Send me the certificate", "🗑 Delete it", "◀ Back to the list"]
+    await ann.press("📎 Send me the certificate")
+    sent = await shows(ann, lambda m: m.file_id is not None)
+    assert sent.text == "Certificate: Squat clinic" and emulator.file_bytes(sent.file_id) == PDF
     # Delete it: asked first ("No, keep it" keeps it), then the list is redrawn without it;
-    # the old button is stale.
-    delete_data = listing.keyboard[0][0]["callback_data"]
-    await ann.press("🗑 Squat clinic (2.5)")
+    # the old buttons are stale.
+    await ann.press("🗑 Delete it")
     asked = await shows(ann, lambda m: m.text.startswith("Delete this activity"))
     assert asked.buttons == ["Yes, delete it", "No, keep it"]
     await ann.press("No, keep it")
     await shows(ann, lambda m: m.message_id == listing.message_id and "Total: 32.5" in m.text)
     assert await count(bot, LoggedCecRow) == 1
-    await ann.press("🗑 Squat clinic (2.5)")
+    await ann.press("📎 Squat clinic (2.5)")
+    await shows(ann, lambda m: "🗑 Delete it" in m.buttons)
+    await ann.press("🗑 Delete it")
     await shows(ann, lambda m: m.text.startswith("Delete this activity"))
     await ann.press("Yes, delete it")
     assert "Deleted" in (await ann.callback_answer(timeout=15) or "")
     await quiet(emulator)
-    assert "none yet: /addcec" in ann.messages[-1].text
-    await ann.press_data(listing.message_id, delete_data)
-    assert await ann.callback_answer(timeout=15) == "This button has expired."
+    redrawn = ann.chat.live(listing.message_id)
+    assert redrawn is not None and "none yet: /addcec" in redrawn.text
+    for data in (entry_data, f"{entry_data.replace('one', 'file').rsplit(':', 1)[0]}"):
+        await ann.press_data(listing.message_id, data)
+        assert await ann.callback_answer(timeout=15) == "This button has expired.", data
     assert await count(bot, LoggedCecRow) == 0 and await count(bot, ProofFileRow) == 0
 
 
@@ -150,7 +166,16 @@ async def test_forged_buttons_reveal_and_change_nothing(bot, emulator) -> None:
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
     menu = await ask(ann, "/mycecs")
-    for data in ("mc:del:1", f"ac:with:{proof.id}", f"ac:drop:{proof.id}"):
+    (bobs,) = await uow_logged(bot, "100002")
+    for data in (
+        "mc:del:1",
+        f"ac:with:{proof.id}",
+        f"ac:drop:{proof.id}",
+        f"ac:to:{proof.id}",
+        f"mc:one:{bobs.id}:1",
+        f"mc:file:{bobs.id}",
+        f"mc:delok:{bobs.id}:1",
+    ):
         await ann.press_data(menu.message_id, data)
         assert await ann.callback_answer(timeout=15) == "This button has expired.", data
     await quiet(emulator)
@@ -449,3 +474,27 @@ async def test_after_an_early_renewal_today_is_explained_and_the_past_cycle_is_r
     await quiet(emulator)
     assert "renewal is paid" in ann.messages[-1].text
     assert await count(bot, LoggedCecRow) == 1
+
+
+async def test_a_photo_sent_later_is_added_to_an_activity_logged_without_one(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await add_until_proof(ann, "Squat clinic", "2.5", "Other organization")
+    await press(ann, "Skip the certificate")
+    await ann.send_photo(JPEG)
+    offer = await ann.next_message(timeout=15)
+    assert "Add it to an activity I logged" in offer.buttons
+    await ann.press("Add it to an activity I logged")
+    choices = await shows(ann, lambda m: "Which activity" in m.text)
+    assert choices.buttons == ["Squat clinic (03/15/2026)", "Log a new activity with it"]
+    choice = choices.keyboard[0][0]["callback_data"]
+    await ann.press("Squat clinic (03/15/2026)")
+    await shows(ann, lambda m: "Certificate kept with: Squat clinic (03/15/2026)" in m.text)
+    listing = await ask(ann, "/mycecs")
+    assert "Squat clinic — NSCA · 2.5 · other organization · 📎 certificate" in listing.text
+    assert await count(bot, ProofFileRow) == 1 and await count(bot, LoggedCecRow) == 1
+    # The same choice pressed again: the activity has its certificate now.
+    await ann.press_data(choices.message_id, choice)
+    await ann.callback_answer(timeout=15)
+    await quiet(emulator)
+    assert "has its certificate already" in ann.messages[-1].text
