@@ -498,3 +498,22 @@ async def test_a_photo_sent_later_is_added_to_an_activity_logged_without_one(bot
     await ann.callback_answer(timeout=15)
     await quiet(emulator)
     assert "has its certificate already" in ann.messages[-1].text
+
+
+async def test_the_renewal_offers_an_activity_acsm_recorded_once(bot, emulator) -> None:
+    """Ann logs "Workshop 1" (ACSM recorded it: 12 CECs on 03/10/2025) and says it is the
+    same: the renewal's ACSM step still offers 30, not 42."""
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ask(ann, "/addcec")
+    await ask(ann, "workshop 1")
+    await ask(ann, "ACSM")
+    asked = await ask(ann, "2025-03-10")
+    assert asked.buttons == ["Same activity: Workshop 1", "A different one"]
+    await press(ann, "Same activity: Workshop 1")
+    done = await press(ann, "Skip the certificate")
+    assert "12 CECs (ACSM)" in done.text and await count(bot, LoggedCecRow) == 1
+    await ask(ann, "/renew")
+    await press(ann, "Yes, correct")
+    acsm = await press(ann, "Yes, it is current")
+    assert acsm.buttons == ["Use 30 (recorded + logged)"] and "You logged" not in acsm.text
