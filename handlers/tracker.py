@@ -467,7 +467,7 @@ async def attach_offered(update: Update, context: ChatContext) -> None:
     choices = await tracker.without_certificate(context.uow(), context.rules, who)
     if not choices:
         context.turn.edit_or_say(
-            "Every activity you logged in this cycle has its certificate already.",
+            "No activity you logged in your current cycle is without a certificate.",
             keyboard([("Log an activity with it", f"ac:with:{proof_id}")]),
         )
         return

@@ -498,6 +498,11 @@ async def test_a_photo_sent_later_is_added_to_an_activity_logged_without_one(bot
     await ann.callback_answer(timeout=15)
     await quiet(emulator)
     assert "has its certificate already" in ann.messages[-1].text
+    # Another file: no activity is left without a certificate.
+    await ann.send_document("other.pdf", PDF, "application/pdf")
+    await shows(ann, lambda m: "Add it to an activity I logged" in m.buttons)
+    await ann.press("Add it to an activity I logged")
+    await shows(ann, lambda m: "No activity you logged in your current cycle is without" in m.text)
 
 
 async def test_the_renewal_offers_an_activity_acsm_recorded_once(bot, emulator) -> None:
