@@ -40,7 +40,7 @@ from handlers import (
 from handlers import reminders as reminder_handlers
 from handlers.context import DEPS_KEY, ChatApplication, ChatContext, Dependencies
 from handlers.conversation import EDITED_MESSAGE, Conversations, edited_elsewhere
-from handlers.outbox import Sender
+from handlers.outbox import ProofReader, Sender
 from handlers.replies import expired_button
 from storage.database import Database
 
@@ -109,9 +109,23 @@ def build_application(
     )
     application.bot_data[DEPS_KEY] = deps
     register_handlers(application, deps)
-    runner = TurnRunner(application, database, Sender(application.bot, provider_token), deps)
+    sender = Sender(application.bot, provider_token, read_proof=proof_reader(database))
+    runner = TurnRunner(application, database, sender, deps)
     application.bot_data[PROCESSING_KEY] = Processing(database, runner, Dispatcher(runner))
     return application
+
+
+def proof_reader(database: Database) -> ProofReader:
+    """A stored certificate's bytes, read in a transaction of its own when it is sent."""
+
+    async def read(proof_id: int) -> bytes | None:
+        async with database.unit_of_work() as uow:
+            try:
+                return await uow.proofs.read(proof_id)
+            except LookupError:
+                return None
+
+    return read
 
 
 def processing_of(application: ChatApplication) -> Processing:

@@ -49,6 +49,7 @@ class CecActivity:
     title: str
     provider: str
     cecs: Decimal
+    id: int | None = field(default=None, compare=False)  # assigned by storage
 
 
 class InvoiceStatus(StrEnum):

@@ -90,6 +90,8 @@ class CecRepository(Protocol):
         """Every activity of these members."""
         ...
 
+    async def get(self, activity_id: int) -> CecActivity | None: ...
+
 
 class InvoiceRepository(Protocol):
     async def get(self, number: str, *, for_update: bool = False) -> Invoice | None:
@@ -219,6 +221,9 @@ class LoggedCecRepository(Protocol):
         ...
 
     async def delete(self, activity_id: int) -> None: ...
+    async def attach_proof(self, activity_id: int, proof_id: int) -> None:
+        """Keep this certificate with a logged activity that had none."""
+        ...
 
 
 @dataclass(frozen=True)

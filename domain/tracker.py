@@ -17,8 +17,10 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,7 +30,14 @@ from enum import StrEnum
 import filetype
 
 from domain import cycles
-from domain.cecs import MAX_ACTIVITY_CECS, InvalidCecAmountError, parse_cecs
+from domain.cecs import (
+    MAX_ACTIVITY_CECS,
+    PLAIN_DECIMAL,
+    STEP,
+    InvalidCecAmountError,
+    format_cecs,
+    parse_cecs,
+)
 from domain.errors import InvalidInputError
 from domain.model import Certification
 
@@ -62,6 +71,8 @@ class LoggedActivity:
     logged_at: datetime
     proof_id: int | None = None
     id: int | None = None  # assigned by storage
+    # The ACSM-recorded activity (its id) the member said this is: counted once, as ACSM's.
+    same_as: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,20 +152,76 @@ def parse_completed_on(text: str, today: date) -> date:
     try:
         return date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError as exc:
-        raise InvalidInputError(f"{cleaned} is not a day of the calendar.") from exc
+        raise InvalidInputError(not_a_day(cleaned, parts, us_order=found is not None)) from exc
 
 
-def check_completed_on(day: date, today: date, windows: Sequence[tuple[date, date]]) -> date:
-    """Refuse a future date, or one outside every current cycle window [start, thru]."""
+def not_a_day(typed: str, parts: tuple[str, str, str], *, us_order: bool) -> str:
+    """Why a typed date is no day, with the order it is read in and, when the month and the
+    day read the other way round make a date (13/05/2026 → 05/13/2026), that one."""
+    year, month, day = (int(p) for p in parts)
+    order = "month/day/year (MM/DD/YYYY)" if us_order else "year-month-day (YYYY-MM-DD)"
+    message = f"{typed} is not a day of the calendar: I read dates as {order}."
+    try:
+        swapped = date(year, day, month)
+    except ValueError:
+        return message
+    return f"{message} Did you mean {swapped:%m/%d/%Y}?"
+
+
+class NoCurrentCycleError(InvalidInputError):
+    """The member has no current cycle to log CECs for; the message says why."""
+
+
+def no_cycle_reason(thru_dates: Sequence[date]) -> str:
+    """Why nothing can be logged: every certification lapsed (its latest cycle's grace period
+    is over), or the member has none."""
+    if not thru_dates:
+        return "You have no certification in a current cycle, so there is nothing to log CECs for."
+    latest = max(thru_dates)
+    return (
+        f"Your certification has lapsed: its cycle ended {latest:%m/%d/%Y} and the grace period "
+        f"to renew it ended {cycles.grace_ends_on(latest):%m/%d/%Y}. CECs can only be logged "
+        "for a current cycle, so I cannot log activities for you now."
+    )
+
+
+def check_completed_on(
+    day: date,
+    today: date,
+    windows: Sequence[tuple[date, date]],
+    closed: Sequence[tuple[date, date]] = (),
+) -> date:
+    """Refuse a future date, or one outside every current cycle window [start, thru].
+
+    `closed`: windows of cycles already renewed (paid). A day in one of them, after an early
+    renewal (renewed on 12/05/2026, the new cycle starts 01/01/2027), counts for neither
+    cycle: that cycle's CECs were reported with its renewal, and ACSM counts CECs only in the
+    cycle they are earned in, so the activity cannot move to the next one. The answer says so
+    and from when activities can be logged again."""
     if day > today:
         raise InvalidInputError(
             f"{day:%m/%d/%Y} is in the future: log an activity once you have completed it."
         )
     if not windows:
-        raise InvalidInputError("You have no certification in a current cycle to log CECs for.")
+        raise NoCurrentCycleError(no_cycle_reason(()))
     if any(in_window(day, start, thru) for start, thru in windows):
         return day
     spans = ", ".join(f"{start:%m/%d/%Y}–{thru:%m/%d/%Y}" for start, thru in windows)
+    for start, thru in closed:
+        if in_window(day, start, thru):
+            upcoming = [s for s, _ in windows if s > day]
+            then = (
+                f" Activities you complete from {min(upcoming):%m/%d/%Y} count toward it: "
+                "log them then."
+                if upcoming
+                else ""
+            )
+            raise InvalidInputError(
+                f"{day:%m/%d/%Y} is in your cycle {start:%m/%d/%Y}–{thru:%m/%d/%Y}, which closed "
+                "when you renewed it: its CECs were reported with that renewal. It cannot count "
+                f"toward your current cycle ({spans}) either, since ACSM counts CECs only in the "
+                f"cycle they are earned in.{then}"
+            )
     raise InvalidInputError(
         f"{day:%m/%d/%Y} is outside your current cycle ({spans}): only activities completed "
         "in it count."
@@ -174,6 +241,140 @@ def parse_activity_cecs(text: str) -> Decimal:
             f"More than {MAX_ACTIVITY_CECS} CECs for one activity looks like a typing error."
         )
     return value
+
+
+# ---- amounts in other units -------------------------------------------------------------------
+
+CEU_TO_CECS = Decimal(10)  # 1 CEU (ACE, IACET) = 10 contact hours; 1 contact hour = 1 CEC
+UNIT_WORDS = {
+    "cec": "cecs",
+    "cecs": "cecs",
+    "hour": "hours",
+    "hours": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "h": "hours",
+    "contact hour": "hours",
+    "contact hours": "hours",
+    "contact hr": "hours",
+    "contact hrs": "hours",
+    "ceu": "ceus",
+    "ceus": "ceus",
+}
+AMOUNT = re.compile(r"(?P<number>[0-9.,]{1,12})\s*(?P<unit>[a-z. ]{0,20})")
+UNITS_HELP = (
+    "Type the CECs as a number (e.g. 2 or 1.5), or as printed on the certificate: hours "
+    '("2 hours" or "2 contact hours": 1 contact hour = 1 CEC) or CEUs ("0.2 CEUs": '
+    "1 CEU = 10 CECs)."
+)
+
+
+@dataclass(frozen=True)
+class CecAmount:
+    """What the member typed, read as CECs: `typed` ("0.2 CEUs") when another unit was
+    converted (the member confirms the conversion), None for plain CECs."""
+
+    cecs: Decimal
+    typed: str | None = None
+
+    @property
+    def conversion(self) -> str | None:
+        """ "0.2 CEUs = 2 CECs", or None for plain CECs."""
+        if self.typed is None:
+            return None
+        return f"{self.typed} = {cecs_text(self.cecs)}"
+
+
+def cecs_text(cecs: Decimal) -> str:
+    return f"{format_cecs(cecs)} {'CEC' if cecs == 1 else 'CECs'}"
+
+
+def parse_activity_amount(text: str) -> CecAmount:
+    """An activity's CECs as typed: a number of CECs ("2", "1.5", "2 CECs"), contact hours
+    ("2 hours", "2 contact hours", "2 hrs": 1 hour = 1 CEC) or CEUs ("0.2 CEUs", "0.2 CEU":
+    ×10). The result obeys `parse_activity_cecs` (steps of 0.5, 0.5 to 100)."""
+    cleaned = " ".join(text.strip()[:40].casefold().split())
+    found = AMOUNT.fullmatch(cleaned)
+    unit_text = found.group("unit").strip(" .") if found else ""
+    if found is None or not unit_text:
+        try:
+            return CecAmount(parse_activity_cecs(cleaned))
+        except InvalidInputError as exc:
+            if re.search(r"[^0-9.,\s-]", cleaned):  # words: an unknown unit
+                raise InvalidInputError(
+                    f"I cannot read {text.strip()[:40]!r} as CECs. {UNITS_HELP}"
+                ) from exc
+            raise
+    unit = UNIT_WORDS.get(unit_text)
+    if unit is None or not PLAIN_DECIMAL.fullmatch(found.group("number")):
+        raise InvalidInputError(f"I cannot read {text.strip()[:40]!r} as CECs. {UNITS_HELP}")
+    number = Decimal(found.group("number").replace(",", "."))
+    if unit == "cecs":
+        return CecAmount(parse_activity_cecs(found.group("number")))
+    shown = format_cecs(number)
+    if unit == "hours":
+        typed = f"{shown} {'contact hour' if number == 1 else 'contact hours'}"
+        cecs = number
+    else:
+        typed = f"{shown} {'CEU' if number == 1 else 'CEUs'}"
+        cecs = number * CEU_TO_CECS
+    if (cecs / STEP) != (cecs / STEP).to_integral_value():
+        raise InvalidInputError(
+            f"{typed} = {cecs_text(cecs)}, but CECs are counted in steps of 0.5: "
+            "type the CECs as a number, e.g. 2 or 2.5."
+        )
+    return CecAmount(parse_activity_cecs(format_cecs(cecs)), typed)
+
+
+# ---- the same activity twice -----------------------------------------------------------------
+
+TITLE_STOP_WORDS = frozenset({"a", "an", "the", "of", "and", "in", "on", "for", "to", "with"})
+SIMILAR_WORDS = 0.6  # Jaccard index of the titles' word sets
+SIMILAR_TEXT = 0.85  # difflib ratio of the normalised titles (a typing error or two)
+
+
+def title_words(title: str, *, small: bool = False) -> list[str]:
+    """A title's words, normalised: accents dropped, case folded, "&" read as "and",
+    punctuation removed, small words ("the", "of", "and", …) left out unless `small`."""
+    plain = unicodedata.normalize("NFKD", title.replace("&", " and "))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+    words = re.sub(r"[\W_]+", " ", plain).split()
+    return [w for w in words if small or w not in TITLE_STOP_WORDS]
+
+
+def similar_titles(first: str, second: str) -> bool:
+    """Two titles that very likely name the same activity: the same words whatever the
+    case, punctuation and order; one's words all in the other's (at least two of them);
+    word sets sharing at least 60%; or the normalised texts at most a typo or two apart."""
+    a, b = title_words(first), title_words(second)
+    if not a or not b:  # small words only ("The A"): those, in any order
+        return set(title_words(first, small=True)) == set(title_words(second, small=True))
+    set_a, set_b = set(a), set(b)
+    numbers_a, numbers_b = {w for w in set_a if w.isdigit()}, {w for w in set_b if w.isdigit()}
+    if numbers_a and numbers_b and numbers_a != numbers_b:
+        return False  # "Workshop 1" and "Workshop 2": two sessions
+    if set_a == set_b:
+        return True
+    if min(len(set_a), len(set_b)) >= 2 and (set_a <= set_b or set_b <= set_a):
+        return True
+    if len(set_a & set_b) / len(set_a | set_b) >= SIMILAR_WORDS:
+        return True
+    return difflib.SequenceMatcher(None, " ".join(a), " ".join(b)).ratio() >= SIMILAR_TEXT
+
+
+def same_activity(
+    title: str, completed_on: date, other_title: str, other_completed_on: date
+) -> bool:
+    """The same date and a similar title (ACSM's record of what the member logs)."""
+    return completed_on == other_completed_on and similar_titles(title, other_title)
+
+
+def logged_twice(new: tuple[str, date, Decimal], logged: LoggedActivity) -> bool:
+    """The member logs again what they logged: same date, similar title, same CECs."""
+    title, completed_on, cecs = new
+    return cecs == logged.cecs and same_activity(
+        title, completed_on, logged.title, logged.completed_on
+    )
 
 
 def counts_for(completed_on: date, start: date, thru: date) -> bool:

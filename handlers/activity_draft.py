@@ -20,6 +20,8 @@ class ActivityDraft:
     cecs: Decimal | None = None
     organization: Organization | None = None
     proof_id: int | None = None  # a certificate sent first, kept until the activity is logged
+    same_as: int | None = None  # the ACSM-recorded activity the member said this is
+    pending_cecs: Decimal | None = None  # converted from hours or CEUs, not yet confirmed
 
     def but(self, **changes: Any) -> ActivityDraft:
         return replace(self, **changes)
@@ -43,6 +45,7 @@ class ActivityDraft:
         data["completed_on"] = self.completed_on.isoformat() if self.completed_on else None
         data["cecs"] = str(self.cecs) if self.cecs is not None else None
         data["organization"] = self.organization.value if self.organization else None
+        data["pending_cecs"] = str(self.pending_cecs) if self.pending_cecs is not None else None
         return data
 
     @classmethod
@@ -55,8 +58,14 @@ class ActivityDraft:
             completed_on=_parsed(date.fromisoformat, data.get("completed_on")),
             cecs=_parsed(Decimal, data.get("cecs")),
             organization=_parsed(Organization, data.get("organization")),
-            proof_id=data.get("proof_id") if type(data.get("proof_id")) is int else None,
+            proof_id=_id(data.get("proof_id")),
+            same_as=_id(data.get("same_as")),
+            pending_cecs=_parsed(Decimal, data.get("pending_cecs")),
         )
+
+
+def _id(value: object) -> int | None:
+    return value if type(value) is int else None
 
 
 def _text(value: object) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from html import unescape
@@ -29,14 +29,18 @@ log = logging.getLogger(__name__)
 
 Reply = dict[str, Any]  # {"method": ..., **params}
 # Replies whose refusal leaves the member without an answer: an ERROR in the log.
-MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText", "sendInvoice", "sendReceipt"})
+MESSAGE_METHODS = frozenset(
+    {"sendMessage", "editMessageText", "sendInvoice", "sendReceipt", "sendProof"}
+)
 # Of those, the ones retried as plain text when refused.
 TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
 # What the member is told, in plain text, when Telegram refuses one of the others.
 REFUSED_NOTE = {
     "sendInvoice": "Sorry, Telegram would not show the invoice I prepared for you.",
     "sendReceipt": "Sorry, Telegram would not take the receipt I prepared for you.",
+    "sendProof": "Sorry, Telegram would not take your certificate file.",
 }
+PROOF_GONE = "That certificate is no longer kept."
 REFUSED_NOTE_END = " Our staff can see what went wrong; please try again later."
 _TAG = re.compile(r"<[^<>]*>?")
 
@@ -142,13 +146,30 @@ class Outbox:
             }
         )
 
+    def send_proof(self, chat_id: int, proof_id: int, filename: str, caption: str) -> None:
+        """A stored certificate, named by its id: its bytes are read when it is sent."""
+        self.replies.append(
+            {
+                "method": "sendProof",
+                "chat_id": chat_id,
+                "proof_id": proof_id,
+                "filename": filename,
+                "caption": caption,
+            }
+        )
+
+
+ProofReader = Callable[[int], Awaitable[bytes | None]]  # a proof file's bytes, None if gone
+
 
 @dataclass(frozen=True)
 class Sender:
-    """Sends recorded replies with the application's bot."""
+    """Sends recorded replies with the application's bot (`read_proof`: a stored
+    certificate's bytes, read after the commit, for `sendProof`)."""
 
     bot: ExtBot[Any]
     payment_provider_token: str | None = None
+    read_proof: ProofReader | None = None
 
     async def send(self, replies: Sequence[Reply]) -> int:
         """Send in order; returns how many went out. A reply Telegram refuses for good is
@@ -222,6 +243,13 @@ class Sender:
             receipt = ReceiptData.from_json(reply["receipt"])
             pdf = await asyncio.to_thread(build_receipt, receipt)  # after the commit
             document = InputFile(pdf, filename=reply["filename"])
+            await self.bot.send_document(reply["chat_id"], document, caption=reply["caption"])
+        elif method == "sendProof":
+            data = await self.read_proof(reply["proof_id"]) if self.read_proof else None
+            if data is None:
+                await self.bot.send_message(reply["chat_id"], PROOF_GONE)
+                return
+            document = InputFile(data, filename=reply["filename"])
             await self.bot.send_document(reply["chat_id"], document, caption=reply["caption"])
         else:
             log.error("unknown reply method %s: skipped", method)

@@ -3,6 +3,11 @@ own), /mycecs in pages (each one message, cut between whole entries) with a dele
 for each of the member's own entries.
 
 /addcec ─► title ─► provider ─► date ─► CECs ─► ACSM/other ─► certificate (or Skip) ─► logged
+- a member with no current cycle (lapsed) is told why at once, and how to reach ACSM;
+- date and title like an ACSM-recorded activity's: "Same activity" (kept linked to it,
+  counted once, straight to the certificate) or "A different one";
+- CECs typed as hours or CEUs: the conversion is shown and confirmed;
+- date, title and CECs like one the member logged already: asked before it counts twice.
 What was typed is kept with the conversation's state (in the update's transaction); the
 certificate is downloaded inside the handler and stored with the activity in one use case.
 """
@@ -10,6 +15,8 @@ certificate is downloaded inside the handler and stored with the activity in one
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import date
+from decimal import Decimal
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
@@ -24,9 +31,10 @@ from telegram.ext import (
 
 from domain.cecs import format_cecs
 from domain.errors import InvalidInputError, NotFoundError, NotLoggedInError
+from domain.model import CecActivity
 from domain.services import auth, tracker
 from domain.services.tracker import ActivityView, CycleLog
-from domain.tracker import Organization
+from domain.tracker import NoCurrentCycleError, Organization, parse_activity_amount
 from domain.validation import TELEGRAM_MESSAGE_LIMIT
 from handlers.activity_draft import ActivityDraft
 from handlers.context import ChatContext
@@ -54,6 +62,8 @@ TITLE, PROVIDER, DATE, CECS, ORG, PROOF = (
     "addcec:org",
     "addcec:proof",
 )
+SAME_AS_ACSM, CONFIRM_CECS, TWIN = "addcec:same", "addcec:convert", "addcec:twin"
+ZERO = Decimal(0)
 FILES = filters.PHOTO | filters.Document.ALL
 DELETE_BUTTONS_PER_PAGE = 10  # a page of /mycecs has at most this many 🗑 buttons
 ORG_LABELS = {Organization.ACSM: "ACSM", Organization.OTHER: "other organization"}
@@ -86,8 +96,23 @@ async def logged_in(update: Update, context: ChatContext) -> bool:
     return True
 
 
+async def refused_no_cycle(update: Update, context: ChatContext) -> bool:
+    """A member with no current cycle (lapsed past the grace period) is told at once why
+    nothing can be logged, and how to reach ACSM."""
+    try:
+        await tracker.can_log(context.uow(), context.rules, telegram_id(update))
+    except NoCurrentCycleError as exc:
+        context.turn.answer_button()
+        context.turn.say(
+            f"{escape(str(exc))}\n\nTo reinstate your certification, contact ACSM: "
+            f"{escape(context.deps.acsm_contact)}."
+        )
+        return True
+    return False
+
+
 async def start(update: Update, context: ChatContext) -> str | int:
-    if not await logged_in(update, context):
+    if not await logged_in(update, context) or await refused_no_cycle(update, context):
         return ConversationHandler.END
     context.turn.answer_button()
     context.turn.say(ASK_TITLE)
@@ -95,7 +120,9 @@ async def start(update: Update, context: ChatContext) -> str | int:
 
 
 @domain_errors()
-async def start_with_proof(update: Update, context: ChatContext) -> str:
+async def start_with_proof(update: Update, context: ChatContext) -> str | int:
+    if await refused_no_cycle(update, context):
+        return ConversationHandler.END
     proof = await tracker.my_proof(
         context.uow(),
         context.rules,
@@ -135,26 +162,139 @@ async def got_provider(update: Update, context: ChatContext) -> str:
 
 
 @domain_errors()
-async def got_date(update: Update, context: ChatContext) -> str:
+async def got_date(update: Update, context: ChatContext) -> str | int:
     try:
         day = await tracker.activity_date(
             context.uow(), context.rules, telegram_id(update), typed_text(update)
         )
+    except NoCurrentCycleError:  # lapsed since /addcec began: no date would do
+        await refused_no_cycle(update, context)
+        return ConversationHandler.END
     except InvalidInputError as exc:
         context.turn.say(f"{escape(str(exc))}\nType the date again, or /cancel.")
         return DATE
-    keep(context, completed_on=day)
-    context.turn.say("How many CECs did it earn? (steps of 0.5, e.g. 2 or 1.5)")
+    keep(context, completed_on=day, same_as=None)
+    title = draft(context).title or ""
+    matches = await tracker.recorded_matches(
+        context.uow(), context.rules, telegram_id(update), title, day
+    )
+    if matches:
+        context.turn.say(
+            "ACSM has already recorded an activity on that day that looks like this one:\n"
+            + "\n".join(f"• {recorded_line(a)}" for a in matches)
+            + "\n\nIs it the same activity? Then it counts once, as ACSM recorded it.",
+            keyboard(
+                *([(f"Same activity: {a.title[:40]}", f"ac:same:{a.id}")] for a in matches),
+                [("A different one", "ac:diff")],
+            ),
+        )
+        return SAME_AS_ACSM
+    return ask_cecs(context)
+
+
+ASK_CECS = (
+    "How many CECs did it earn? (steps of 0.5, e.g. 2 or 1.5; hours or CEUs as printed on "
+    'the certificate also work: "2 hours", "0.2 CEUs")'
+)
+
+
+def ask_cecs(context: ChatContext) -> str:
+    context.turn.say(ASK_CECS)
     return CECS
+
+
+def recorded_line(activity: CecActivity) -> str:
+    return (
+        f"{escape(activity.title)} — {escape(activity.provider)}, "
+        f"{us_date(activity.completed_on)}, {format_cecs(activity.cecs)} CECs"
+    )
+
+
+@domain_errors()
+async def same_as_recorded(update: Update, context: ChatContext) -> str | int:
+    """ "Same activity": linked to ACSM's record (the member's own, checked), counted once
+    with ACSM's CECs; only the certificate is asked."""
+    recorded = await tracker.recorded_activity(
+        context.uow(),
+        context.rules,
+        telegram_id(update),
+        int(pressed_data(update).rpartition(":")[2]),
+    )
+    if recorded.completed_on != draft(context).completed_on:
+        raise NotFoundError()  # a button from another activity's question
+    keep(context, same_as=recorded.id, cecs=recorded.cecs, organization=Organization.ACSM)
+    context.turn.edit_or_say(
+        f"The same activity as ACSM's record: {recorded_line(recorded)}. It counts once."
+    )
+    return await ask_proof(update, context, "Send its certificate to keep with it")
+
+
+async def different_activity(update: Update, context: ChatContext) -> str:
+    context.turn.answer_button()
+    context.turn.edit_or_say("A different activity: it is logged on its own.")
+    keep(context, same_as=None)
+    if draft(context).cecs is None:
+        return ask_cecs(context)
+    return ask_organization(context)
 
 
 async def got_cecs(update: Update, context: ChatContext) -> str:
     try:
-        cecs = tracker.activity_cecs(typed_text(update))
+        amount = parse_activity_amount(typed_text(update))
     except InvalidInputError as exc:
         context.turn.say(f"{escape(str(exc))}\nType the CECs again, e.g. 2 or 1.5.")
         return CECS
-    keep(context, cecs=cecs)
+    if amount.conversion is not None:
+        keep(context, pending_cecs=amount.cecs)
+        shown = format_cecs(amount.cecs)
+        context.turn.say(
+            f"{escape(amount.conversion)} (1 contact hour = 1 CEC; 1 CEU = 10 contact hours). "
+            f"Log {shown} CECs?",
+            keyboard([(f"Yes, {shown} CECs", "ac:cecs:yes"), ("No, type it again", "ac:cecs:no")]),
+        )
+        return CONFIRM_CECS
+    keep(context, cecs=amount.cecs)
+    return await after_cecs(update, context)
+
+
+@domain_errors()
+async def conversion_pressed(update: Update, context: ChatContext) -> str | int:
+    pending = draft(context).pending_cecs
+    if pressed_data(update).endswith(":no") or pending is None:
+        keep(context, pending_cecs=None)
+        context.turn.edit_or_say("All right, not that.")
+        return ask_cecs(context)
+    keep(context, cecs=pending, pending_cecs=None)
+    context.turn.edit_or_say(f"CECs: {format_cecs(pending)}.")
+    return await after_cecs(update, context)
+
+
+async def after_cecs(update: Update, context: ChatContext) -> str:
+    """Logged already (same date, similar title, same CECs)? Asked before it counts twice."""
+    answers = draft(context)
+    if answers.title and answers.completed_on and answers.cecs is not None:
+        twins = await tracker.logged_twins(
+            context.uow(),
+            context.rules,
+            telegram_id(update),
+            (answers.title, answers.completed_on, answers.cecs),
+        )
+        if twins:
+            twin = twins[0]
+            context.turn.say(
+                "You logged this already: "
+                f"{escape(twin.title)} ({escape(twin.provider)}), {us_date(twin.completed_on)}, "
+                f"{format_cecs(twin.cecs)} CECs. Log it again (it would count twice)?",
+                keyboard(
+                    [("The same one: don't log it again", f"ac:twin:{twin.id}")],
+                    [("A different one: log it", "ac:diff")],
+                ),
+            )
+            return TWIN
+    return ask_organization(context)
+
+
+def ask_organization(context: ChatContext) -> str:
     context.turn.say(
         "Was it an ACSM activity, or from another organization?",
         keyboard([("ACSM", "ac:org:acsm"), ("Other organization", "ac:org:other")]),
@@ -163,11 +303,50 @@ async def got_cecs(update: Update, context: ChatContext) -> str:
 
 
 @domain_errors()
+async def twin_pressed(update: Update, context: ChatContext) -> int:
+    """ "The same one": nothing new is logged; a certificate sent for it is kept with the
+    logged one when that has none."""
+    activity_id = int(pressed_data(update).rpartition(":")[2])
+    proof_id = draft(context).proof_id
+    twins = await tracker.logged_twins(
+        context.uow(),
+        context.rules,
+        telegram_id(update),
+        (
+            draft(context).title or "",
+            draft(context).completed_on or date.min,
+            draft(context).cecs or ZERO,
+        ),
+    )
+    twin = next((t for t in twins if t.id == activity_id), None)
+    if twin is None:
+        raise NotFoundError()
+    note = ""
+    if proof_id is not None and twin.proof_id is None:
+        await tracker.add_certificate(
+            context.uow(), context.rules, telegram_id(update), activity_id, proof_id=proof_id
+        )
+        note = " The certificate you sent is kept with it."
+    elif proof_id is not None:
+        with suppress(NotFoundError):
+            await tracker.discard_proof(context.uow(), context.rules, telegram_id(update), proof_id)
+    context.turn.edit_or_say(
+        f"Not logged again: {escape(twin.title)} is in your log once.{note} /mycecs lists it."
+    )
+    return ConversationHandler.END
+
+
+@domain_errors()
 async def got_org(update: Update, context: ChatContext) -> str | int:
     organization = Organization(pressed_data(update).rpartition(":")[2])
     keep(context, organization=organization)
     context.turn.answer_button()
     context.turn.edit_or_say(f"Organization: {ORG_LABELS[organization]}.")
+    return await ask_proof(update, context, "Last step: send the certificate")
+
+
+async def ask_proof(update: Update, context: ChatContext, ask: str) -> str | int:
+    """The certificate step: saved at once with a certificate sent first, else asked."""
     kept = draft(context).proof_id
     if kept is not None:
         try:
@@ -181,7 +360,7 @@ async def got_org(update: Update, context: ChatContext) -> str | int:
             )
             return PROOF
     context.turn.say(
-        "Last step: send the certificate as a photo or PDF (up to 10 MB), or skip it.",
+        f"{ask} as a photo or PDF (up to 10 MB), or skip it.",
         keyboard([("Skip the certificate", "ac:skip")]),
     )
     return PROOF
@@ -228,12 +407,15 @@ async def save(
         activity,
         proof_id=proof_id,
         proof_data=proof_data,
+        same_as=draft(context).same_as,
     )
     proof = " with its certificate" if view.proof_id is not None else ""
+    once = " It is the activity ACSM recorded, counted once." if draft(context).same_as else ""
     context.turn.say(
         f"Logged{proof}: {escape(view.title)} ({escape(view.provider)}), "
         f"{us_date(view.completed_on)}, {format_cecs(view.cecs)} CECs "
-        f"({ORG_LABELS[view.organization]}).\n\n/mycecs lists your activities, /cecs counts them.",
+        f"({ORG_LABELS[view.organization]}).{once}\n\n"
+        "/mycecs lists your activities, /cecs counts them.",
         keyboard([("Log another", "cec:add")]),
     )
     return ConversationHandler.END
@@ -269,8 +451,52 @@ async def file_on_its_own(update: Update, context: ChatContext) -> None:
         "Is this a certificate? I can log the CEC activity with it.",
         keyboard(
             [("Log an activity with it", f"ac:with:{proof.id}")],
+            [("Add it to an activity I logged", f"ac:to:{proof.id}")],
             [("No, thanks", f"ac:drop:{proof.id}")],
         ),
+    )
+
+
+@domain_errors(end=None)
+async def attach_offered(update: Update, context: ChatContext) -> None:
+    """ "Add it to an activity I logged" `ac:to:<proof>`: the member's logged activities
+    without a certificate, as buttons (the proof is checked to be the member's own)."""
+    proof_id = int(pressed_data(update).rpartition(":")[2])
+    who = telegram_id(update)
+    await tracker.my_proof(context.uow(), context.rules, who, proof_id)
+    choices = await tracker.without_certificate(context.uow(), context.rules, who)
+    if not choices:
+        context.turn.edit_or_say(
+            "No activity you logged in your current cycle is without a certificate.",
+            keyboard([("Log an activity with it", f"ac:with:{proof_id}")]),
+        )
+        return
+    context.turn.edit_or_say(
+        "Which activity is this the certificate of?",
+        keyboard(
+            *(
+                [(f"{c.title[:40]} ({us_date(c.completed_on)})", f"ac:att:{proof_id}:{c.id}")]
+                for c in choices
+            ),
+            [("Log a new activity with it", f"ac:with:{proof_id}")],
+        ),
+    )
+
+
+@domain_errors(end=None)
+async def attach_pressed(update: Update, context: ChatContext) -> None:
+    """`ac:att:<proof>:<activity>`: both the member's own (else "expired")."""
+    _, _, proof_id, activity_id = pressed_data(update).split(":")
+    activity = await tracker.add_certificate(
+        context.uow(),
+        context.rules,
+        telegram_id(update),
+        int(activity_id),
+        proof_id=int(proof_id),
+    )
+    context.turn.edit_or_say(
+        f"Certificate kept with: {escape(activity.title)} ({us_date(activity.completed_on)}). "
+        "/mycecs lists it."
     )
 
 
@@ -319,7 +545,7 @@ def cycle_lines(log: CycleLog) -> list[Line]:
             context=cycle,
             heading=True,
         ),
-        *(Line(activity_line(a), context=recorded) for a in log.recorded),
+        *(Line(activity_line(a), entry_button(a), context=recorded) for a in log.recorded),
         *([] if log.recorded else [Line("• none yet", context=recorded)]),
         Line(
             f"<i>Logged by you: {format_cecs(log.logged_acsm + log.logged_other)} "
@@ -327,10 +553,19 @@ def cycle_lines(log: CycleLog) -> list[Line]:
             context=cycle,
             heading=True,
         ),
-        *(Line(activity_line(a), delete_button(a), context=logged) for a in log.logged),
+        *(Line(activity_line(a), entry_button(a), context=logged) for a in log.logged),
         *([] if log.logged else [Line("• none yet: /addcec", context=logged)]),
         Line(f"Total: <b>{format_cecs(total)}</b> CECs", context=cycle),
     ]
+
+
+def entry_button(view: ActivityView) -> tuple[str, str] | None:
+    """📎 for an entry with the member's certificate (it opens the entry: send the file
+    back, delete), else 🗑 for one the member may still delete, else none."""
+    target = view.id if view.source == "logged" else view.logged_id
+    if view.proof_id is not None and target is not None:
+        return (f"📎 {view.title[:40]} ({format_cecs(view.cecs)})", f"mc:one:{target}")
+    return delete_button(view)
 
 
 def delete_button(view: ActivityView) -> tuple[str, str] | None:
@@ -352,32 +587,62 @@ def mycecs_pages(logs: list[CycleLog]) -> list[list[Line]]:
     return paginate(lines, room=MYCECS_ROOM, buttons_per_page=DELETE_BUTTONS_PER_PAGE)
 
 
-def mycecs_answer(logs: list[CycleLog], page: int = 1) -> tuple[str, InlineKeyboardMarkup | None]:
+def mycecs_answer(
+    logs: list[CycleLog],
+    page: int = 1,
+    *,
+    previous: CycleLog | None = None,
+    past: bool = False,
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """Page `page` of /mycecs (the last one if there are fewer now): each page one message,
     cut between whole entries, with a 🗑 button for each deletable entry on it and buttons
-    to the pages before and after."""
+    to the pages before and after. `previous`: a "Previous cycle" button (a paid cycle no
+    longer current). `past`: these are the previous cycle's, read-only (no 🗑)."""
     if not logs:
         return "You have no certification in a current cycle: nothing to log CECs for.", None
     pages = mycecs_pages(logs)
     page = min(max(page, 1), len(pages))
     lines = pages[page - 1]
-    header = MYCECS if len(pages) == 1 else f"{MYCECS} · page {page} of {len(pages)}"
-    rows = [[(label, f"{data}:{page}")] for label, data in (ln.button for ln in lines if ln.button)]
+    title = f"{MYCECS} · previous cycle" if past else MYCECS
+    header = title if len(pages) == 1 else f"{title} · page {page} of {len(pages)}"
+    if past:
+        header += "\n<i>Reported with your paid renewal: read-only.</i>"
+    rows = [
+        [(label, f"{data}:{page}")]
+        for label, data in (ln.button for ln in lines if ln.button)
+        if not past or data.startswith("mc:one:")  # read-only: the certificates, no 🗑
+    ]
     moves = []
+    turn = "mc:past" if past else "mc:page"
     if page > 1:
-        moves.append((f"◀ Page {page - 1}", f"mc:page:{page - 1}"))
+        moves.append((f"◀ Page {page - 1}", f"{turn}:{page - 1}"))
     if page < len(pages):
-        moves.append((f"Page {page + 1} ▶", f"mc:page:{page + 1}"))
+        moves.append((f"Page {page + 1} ▶", f"{turn}:{page + 1}"))
     if moves:
         rows.append(moves)
-    rows.append([("Log an activity", "cec:add")])
+    if past:
+        rows.append([("◀ Current cycle", "mc:page:1")])
+    else:
+        if previous is not None:
+            rows.append([("Previous cycle", "mc:past:1")])
+        rows.append([("Log an activity", "cec:add")])
     return f"{header}\n\n{page_text(lines)}", keyboard(*rows)
+
+
+async def current_answer(
+    update: Update, context: ChatContext, page: int = 1
+) -> tuple[str, InlineKeyboardMarkup | None, int]:
+    """The member's own list, read afresh, at that page; and how many pages it has."""
+    who = telegram_id(update)
+    logs = await tracker.my_cecs(context.uow(), context.rules, who)
+    previous = await tracker.previous_cycle(context.uow(), context.rules, who)
+    text, markup = mycecs_answer(logs, page, previous=previous)
+    return text, markup, len(mycecs_pages(logs)) if logs else 1
 
 
 @domain_errors(end=None)
 async def show_mycecs(update: Update, context: ChatContext) -> None:
-    logs = await tracker.my_cecs(context.uow(), context.rules, telegram_id(update))
-    text, markup = mycecs_answer(logs)
+    text, markup, _ = await current_answer(update, context)
     context.turn.say(text, markup)
 
 
@@ -385,25 +650,82 @@ async def show_mycecs(update: Update, context: ChatContext) -> None:
 async def page_pressed(update: Update, context: ChatContext) -> None:
     """◀ / ▶: the member's own list, read afresh, at that page (the button names no data)."""
     page = int(pressed_data(update).rpartition(":")[2])
-    logs = await tracker.my_cecs(context.uow(), context.rules, telegram_id(update))
-    pages = len(mycecs_pages(logs)) if logs else 1
+    text, markup, pages = await current_answer(update, context, page)
     if page > pages:  # a stale button: the list has fewer pages now
         context.turn.answer_button(f"Your list changed: it has {pages} page(s) now.")
-    text, markup = mycecs_answer(logs, page)
     context.turn.edit_or_say(text, markup)
 
 
 @domain_errors(end=None)
+async def past_pressed(update: Update, context: ChatContext) -> None:
+    """ "Previous cycle": the latest paid cycle no longer current, read-only (the member's
+    own, read afresh: the button names no data)."""
+    page = int(pressed_data(update).rpartition(":")[2])
+    log = await tracker.previous_cycle(context.uow(), context.rules, telegram_id(update))
+    if log is None:
+        context.turn.answer_button("You have no previous cycle renewed here.")
+        return
+    text, markup = mycecs_answer([log], page, past=True)
+    context.turn.edit_or_say(text, markup)
+
+
+@domain_errors(end=None)
+async def entry_pressed(update: Update, context: ChatContext) -> None:
+    """📎 `mc:one:<activity>:<page>`: one of the member's own entries with its certificate:
+    send the file back, delete it (while its cycle is not paid), or go back."""
+    _, _, activity_id, page = pressed_data(update).split(":")
+    view = await tracker.my_logged(
+        context.uow(), context.rules, telegram_id(update), int(activity_id), to_delete=False
+    )
+    rows = [[("📎 Send me the certificate", f"mc:file:{activity_id}")]]
+    if view.deletable:
+        rows.append([("🗑 Delete it", f"mc:del:{activity_id}:{page}")])
+    rows.append([("◀ Back to the list", f"mc:page:{page}")])
+    context.turn.edit_or_say(activity_line(view), keyboard(*rows))
+
+
+@domain_errors(end=None)
+async def file_pressed(update: Update, context: ChatContext) -> None:
+    """ "Send me the certificate" `mc:file:<activity>`: the file kept with the member's own
+    activity, sent back as a document."""
+    view, proof = await tracker.certificate_of(
+        context.uow(),
+        context.rules,
+        telegram_id(update),
+        int(pressed_data(update).rpartition(":")[2]),
+    )
+    assert proof.id is not None
+    context.turn.send_proof(proof.id, proof.file_name, f"Certificate: {view.title}"[:1000])
+
+
+@domain_errors(end=None)
 async def delete_pressed(update: Update, context: ChatContext) -> None:
-    """🗑 `mc:del:<activity>:<page>` (or `mc:del:<activity>` from before pages): the use case
-    deletes only the presser's own activity (anyone else's, or a deleted one, is "This button
-    has expired."); the page it was on is drawn again."""
+    """🗑 `mc:del:<activity>:<page>` (or `mc:del:<activity>` from before pages): asks first.
+    Only the presser's own activity (anyone else's, or a deleted one, is "This button has
+    expired."; one whose cycle is paid says so)."""
     _, _, activity_id, *on_page = pressed_data(update).split(":")
+    page = int(on_page[0]) if on_page else 1
+    view = await tracker.my_logged(
+        context.uow(), context.rules, telegram_id(update), int(activity_id)
+    )
+    context.turn.edit_or_say(
+        f"Delete this activity from your log?\n{activity_line(view)}",
+        keyboard(
+            [("Yes, delete it", f"mc:delok:{activity_id}:{page}")],
+            [("No, keep it", f"mc:page:{page}")],
+        ),
+    )
+
+
+@domain_errors(end=None)
+async def delete_confirmed(update: Update, context: ChatContext) -> None:
+    """ "Yes, delete it" `mc:delok:<activity>:<page>`: the use case deletes only the
+    presser's own activity; the page it was on is drawn again."""
+    _, _, activity_id, page = pressed_data(update).split(":")
     who = telegram_id(update)
     view = await tracker.delete_logged(context.uow(), context.rules, who, int(activity_id))
     context.turn.answer_button(f"Deleted: {view.title[:150]}")
-    logs = await tracker.my_cecs(context.uow(), context.rules, who)
-    text, markup = mycecs_answer(logs, int(on_page[0]) if on_page else 1)
+    text, markup, _ = await current_answer(update, context, int(page))
     context.turn.edit_or_say(text, markup)
 
 
@@ -421,7 +743,16 @@ def conversation() -> Conversation:
             TITLE: [MessageHandler(text, got_title)],
             PROVIDER: [MessageHandler(text, got_provider)],
             DATE: [MessageHandler(text, got_date)],
+            SAME_AS_ACSM: [
+                CallbackQueryHandler(same_as_recorded, pattern=r"^ac:same:[0-9]{1,12}$"),
+                CallbackQueryHandler(different_activity, pattern=r"^ac:diff$"),
+            ],
             CECS: [MessageHandler(text, got_cecs)],
+            CONFIRM_CECS: [CallbackQueryHandler(conversion_pressed, pattern=r"^ac:cecs:(yes|no)$")],
+            TWIN: [
+                CallbackQueryHandler(twin_pressed, pattern=r"^ac:twin:[0-9]{1,12}$"),
+                CallbackQueryHandler(different_activity, pattern=r"^ac:diff$"),
+            ],
             ORG: [CallbackQueryHandler(got_org, pattern=r"^ac:org:(acsm|other)$")],
             PROOF: [
                 MessageHandler(FILES, got_proof),
@@ -440,8 +771,14 @@ def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
         CommandHandler("mycecs", show_mycecs),
         CallbackQueryHandler(show_mycecs, pattern=r"^menu:mycecs$"),
         CallbackQueryHandler(page_pressed, pattern=r"^mc:page:[0-9]{1,4}$"),
+        CallbackQueryHandler(past_pressed, pattern=r"^mc:past:[0-9]{1,4}$"),
         CallbackQueryHandler(delete_pressed, pattern=r"^mc:del:[0-9]{1,12}(:[0-9]{1,4})?$"),
+        CallbackQueryHandler(delete_confirmed, pattern=r"^mc:delok:[0-9]{1,12}:[0-9]{1,4}$"),
         CallbackQueryHandler(drop_offered, pattern=r"^ac:drop:[0-9]{1,12}$"),
+        CallbackQueryHandler(entry_pressed, pattern=r"^mc:one:[0-9]{1,12}:[0-9]{1,4}$"),
+        CallbackQueryHandler(file_pressed, pattern=r"^mc:file:[0-9]{1,12}$"),
+        CallbackQueryHandler(attach_offered, pattern=r"^ac:to:[0-9]{1,12}$"),
+        CallbackQueryHandler(attach_pressed, pattern=r"^ac:att:[0-9]{1,12}:[0-9]{1,12}$"),
     ]
 
 

@@ -172,6 +172,11 @@ class Turn:
         if self.chat_id is not None:
             self.outbox.send_receipt(self.chat_id, receipt, filename, caption)
 
+    def send_proof(self, proof_id: int, filename: str, caption: str) -> None:
+        """A stored certificate file, read from the database when it is sent."""
+        if self.chat_id is not None:
+            self.outbox.send_proof(self.chat_id, proof_id, filename, caption)
+
 
 class Turns:
     """The turns in progress, by update id: bot/ registers a turn around the handlers, the

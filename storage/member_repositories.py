@@ -66,7 +66,7 @@ def certification_of(row: Any) -> Certification:
 
 def recorded_of(row: Any) -> CecActivity:
     return CecActivity(
-        row.acsm_id, row.completed_on, row.title, row.provider, from_halves(row.half_cecs)
+        row.acsm_id, row.completed_on, row.title, row.provider, from_halves(row.half_cecs), row.id
     )
 
 
@@ -263,6 +263,7 @@ class SqlCertificationRepository:
 # ---- ACSM-recorded CEC activities ----------------------------------------------------------
 
 _MEMBERS_RECORDED = member_window(RECORDED)
+_RECORDED = select(*RECORDED.c).where(RECORDED.c.id == bindparam("activity_id"))
 _RECORDED_IN = select(*RECORDED.c).where(in_list(RECORDED.c.acsm_id)).order_by(RECORDED.c.id)
 _IMPORT_RECORDED = for_dialect(
     lambda insert: (stmt := insert(RECORDED)).on_conflict_do_update(
@@ -284,6 +285,10 @@ class SqlCecRepository:
 
     async def for_members(self, acsm_ids: Sequence[str]) -> list[CecActivity]:
         return [recorded_of(r) for r in await rows_for(self.connection, _RECORDED_IN, acsm_ids)]
+
+    async def get(self, activity_id: int) -> CecActivity | None:
+        row = (await self.connection.execute(_RECORDED, {"activity_id": activity_id})).first()
+        return recorded_of(row) if row else None
 
     async def add_many(self, activities: Sequence[CecActivity]) -> None:
         """Insert, or update the CECs of the activity with the same key (a correction): the

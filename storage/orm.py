@@ -295,6 +295,10 @@ class LoggedCecRow(Base):
     organization: Mapped[str] = mapped_column(String(8))
     logged_at: Mapped[datetime] = mapped_column(UtcDateTime())
     proof_id: Mapped[int | None] = mapped_column(ForeignKey("proof_files.id"), index=True)
+    # The ACSM-recorded activity the member said this is (counted once, as ACSM's).
+    same_as_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cec_activities.id", ondelete="SET NULL")
+    )
 
 
 class AuditRow(Base):

@@ -149,6 +149,11 @@ _ADD_LOGGED = LOGGED.insert().returning(*LOGGED.c)  # as stored, with its id
 _LOGGED = select(*LOGGED.c).where(LOGGED.c.id == bindparam("activity_id"))
 _MEMBERS_LOGGED = member_window(LOGGED)
 _DELETE_LOGGED = delete(LOGGED).where(LOGGED.c.id == bindparam("activity_id"))
+_ATTACH_LOGGED_PROOF = (
+    update(LOGGED)
+    .where(LOGGED.c.id == bindparam("activity_id"))
+    .values(proof_id=bindparam("proof_id"))
+)
 
 
 def logged_of(row: Any) -> LoggedActivity:
@@ -162,6 +167,7 @@ def logged_of(row: Any) -> LoggedActivity:
         logged_at=row.logged_at,
         proof_id=row.proof_id,
         id=row.id,
+        same_as=row.same_as_id,
     )
 
 
@@ -181,6 +187,7 @@ class SqlLoggedCecRepository:
                 "organization": activity.organization.value,
                 "logged_at": activity.logged_at,
                 "proof_id": activity.proof_id,
+                "same_as_id": activity.same_as,
             },
         )
         return logged_of(result.one())
@@ -197,6 +204,11 @@ class SqlLoggedCecRepository:
 
     async def delete(self, activity_id: int) -> None:
         await self.connection.execute(_DELETE_LOGGED, {"activity_id": activity_id})
+
+    async def attach_proof(self, activity_id: int, proof_id: int) -> None:
+        await self.connection.execute(
+            _ATTACH_LOGGED_PROOF, {"activity_id": activity_id, "proof_id": proof_id}
+        )
 
 
 # ---- audits --------------------------------------------------------------------------------

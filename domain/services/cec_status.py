@@ -123,9 +123,13 @@ async def recorded_cecs(uow: UnitOfWork, acsm_id: str, certs: Sequence[Certifica
 async def logged_cecs(
     uow: UnitOfWork, acsm_id: str, certs: Sequence[Certification]
 ) -> tuple[Decimal, Decimal]:
-    """(ACSM, other organizations) CECs the member logged in the cycle's window."""
+    """(ACSM, other organizations) CECs the member logged in the cycle's window; one the
+    member said is an ACSM-recorded activity is counted once, with ACSM's."""
     thru = certs[0].thru_date
-    logged = await uow.logged_cecs.for_member(acsm_id, group_window_start(certs), thru)
+    start = group_window_start(certs)
+    logged = await uow.logged_cecs.for_member(acsm_id, start, thru)
+    recorded = {a.id for a in await uow.cecs.for_member(acsm_id, start, thru)}
+    logged = [a for a in logged if a.same_as not in recorded]  # counted once, as ACSM's
     acsm = sum((a.cecs for a in logged if a.organization is Organization.ACSM), ZERO)
     other = sum((a.cecs for a in logged if a.organization is Organization.OTHER), ZERO)
     return acsm, other

@@ -118,7 +118,13 @@ async def test_mycecs_in_pages_every_entry_shown_and_deletable(bot, emulator, ca
         timeout=REPLY_TIMEOUT,
     )
     on_page = next(d for d in seen_buttons if d.endswith(f":{pages - 1}"))
-    await ann.press_data(first.message_id, on_page)
+    await ann.press_data(first.message_id, on_page)  # 🗑 asks first
+    await ann.wait_for(
+        lambda m: m.message_id == first.message_id and m.text.startswith("Delete this activity"),
+        timeout=REPLY_TIMEOUT,
+    )
+    assert await logged_count(bot) == 25
+    await ann.press("Yes, delete it")
     assert (await ann.callback_answer(timeout=REPLY_TIMEOUT) or "").startswith("Deleted: #")
     await quiet(emulator)
     redrawn = ann.chat.live(first.message_id)
@@ -132,7 +138,11 @@ async def test_mycecs_in_pages_every_entry_shown_and_deletable(bot, emulator, ca
     bob = emulator.new_user("Bob", "Diaz")
     await log_in(bob, BOB)
     bobs = await ask(bob, "/mycecs")
-    for data in (next(iter(delete_buttons(redrawn))), f"mc:del:{logged_ids[-1]}"):
+    for data in (
+        next(iter(delete_buttons(redrawn))),
+        f"mc:del:{logged_ids[-1]}",
+        f"mc:delok:{logged_ids[-1]}:1",
+    ):
         await bob.press_data(bobs.message_id, data)
         assert await bob.callback_answer(timeout=REPLY_TIMEOUT) == "This button has expired."
     await quiet(emulator)

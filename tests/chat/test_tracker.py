@@ -4,10 +4,14 @@ the renewal's CEC steps prefilled from the log."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
+from domain.model import CecActivity
 from storage.orm import LoggedCecRow, ProofFileRow
-from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet, shows
+from tests.chat.conftest import ANN, BOB, CARA, DAN, ask, log_in, press, quiet, shows
 
 PDF = b"%PDF-1.7\n%certificate of completion\n" + bytes(range(256)) * 8
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 4
@@ -19,6 +23,11 @@ async def count(bot, table) -> int:
     async with bot.database.unit_of_work() as uow:
         query = select(func.count()).select_from(table).where(table.acsm_id != "100006")
         return int(await uow.connection.scalar(query))
+
+
+async def uow_logged(bot, acsm_id: str):
+    async with bot.database.unit_of_work() as uow:
+        return await uow.logged_cecs.for_member(acsm_id, date(2000, 1, 1), date(2100, 1, 1))
 
 
 async def add_until_proof(user, title="Squat clinic", cecs="2.5", org="Other organization"):
@@ -47,18 +56,38 @@ async def test_addcec_with_a_pdf_counts_in_cecs_and_mycecs(bot, emulator) -> Non
     assert "Logged by you: 2.5 (0 ACSM, 2.5 other)" in listing.text
     assert "Squat clinic — NSCA · 2.5 · other organization · 📎 certificate" in listing.text
     assert "Total: 32.5" in listing.text
-    assert "🗑 Squat clinic (2.5)" in listing.buttons
+    assert "📎 Squat clinic (2.5)" in listing.buttons  # an entry with its certificate
     async with bot.database.unit_of_work() as uow:
         (proof,) = await uow.proofs.for_member("100001")
         assert await uow.proofs.read(proof.id or 0) == PDF  # byte for byte
-    # Delete it: the list is redrawn without it; the old button is stale.
-    delete_data = listing.keyboard[0][0]["callback_data"]
-    await ann.press("🗑 Squat clinic (2.5)")
+    # The certificate can be had back, byte for byte.
+    entry_data = listing.keyboard[0][0]["callback_data"]
+    await ann.press("📎 Squat clinic (2.5)")
+    entry = await shows(ann, lambda m: "📎 Send me the certificate" in m.buttons)
+    assert entry.buttons == ["📎 Send me the certificate", "🗑 Delete it", "◀ Back to the list"]
+    await ann.press("📎 Send me the certificate")
+    sent = await shows(ann, lambda m: m.file_id is not None)
+    assert sent.text == "Certificate: Squat clinic" and emulator.file_bytes(sent.file_id) == PDF
+    # Delete it: asked first ("No, keep it" keeps it), then the list is redrawn without it;
+    # the old buttons are stale.
+    await ann.press("🗑 Delete it")
+    asked = await shows(ann, lambda m: m.text.startswith("Delete this activity"))
+    assert asked.buttons == ["Yes, delete it", "No, keep it"]
+    await ann.press("No, keep it")
+    await shows(ann, lambda m: m.message_id == listing.message_id and "Total: 32.5" in m.text)
+    assert await count(bot, LoggedCecRow) == 1
+    await ann.press("📎 Squat clinic (2.5)")
+    await shows(ann, lambda m: "🗑 Delete it" in m.buttons)
+    await ann.press("🗑 Delete it")
+    await shows(ann, lambda m: m.text.startswith("Delete this activity"))
+    await ann.press("Yes, delete it")
     assert "Deleted" in (await ann.callback_answer(timeout=15) or "")
     await quiet(emulator)
-    assert "none yet: /addcec" in ann.messages[-1].text
-    await ann.press_data(listing.message_id, delete_data)
-    assert await ann.callback_answer(timeout=15) == "This button has expired."
+    redrawn = ann.chat.live(listing.message_id)
+    assert redrawn is not None and "none yet: /addcec" in redrawn.text
+    for data in (entry_data, f"{entry_data.replace('one', 'file').rsplit(':', 1)[0]}"):
+        await ann.press_data(listing.message_id, data)
+        assert await ann.callback_answer(timeout=15) == "This button has expired.", data
     assert await count(bot, LoggedCecRow) == 0 and await count(bot, ProofFileRow) == 0
 
 
@@ -137,7 +166,16 @@ async def test_forged_buttons_reveal_and_change_nothing(bot, emulator) -> None:
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
     menu = await ask(ann, "/mycecs")
-    for data in ("mc:del:1", f"ac:with:{proof.id}", f"ac:drop:{proof.id}"):
+    (bobs,) = await uow_logged(bot, "100002")
+    for data in (
+        "mc:del:1",
+        f"ac:with:{proof.id}",
+        f"ac:drop:{proof.id}",
+        f"ac:to:{proof.id}",
+        f"mc:one:{bobs.id}:1",
+        f"mc:file:{bobs.id}",
+        f"mc:delok:{bobs.id}:1",
+    ):
         await ann.press_data(menu.message_id, data)
         assert await ann.callback_answer(timeout=15) == "This button has expired.", data
     await quiet(emulator)
@@ -287,3 +325,200 @@ async def test_cancel_after_the_certificate_was_removed_still_cancels(bot, emula
     assert await remove_unattached_proofs(bot.database.unit_of_work, bot.rules) == 1
     assert "Nothing was logged" in (await ask(ann, "/cancel")).text
     assert "Nothing to cancel" in (await ask(ann, "/cancel")).text
+
+
+# ---- the same activity twice, lapsed members, other units (issue 21) ---------------------------
+
+SUMMIT = "ACSM Health & Fitness Summit"
+
+
+async def record_summit(bot) -> None:
+    """ACSM recorded Dan's summit (`cecs import`): 10 CECs on 06/04/2026."""
+    async with bot.database.unit_of_work() as uow:
+        await uow.cecs.add_many(
+            [CecActivity("100004", date(2026, 6, 4), SUMMIT, "ACSM", Decimal(10))]
+        )
+
+
+async def test_dans_summit_logged_in_the_chat_counts_once(bot, emulator) -> None:
+    await record_summit(bot)
+    dan = emulator.new_user("Dan", "Fox")
+    await log_in(dan, DAN)
+    before = await ask(dan, "/cecs")
+    assert "ACSM-recorded: 10 · logged by you: 0" in before.text
+    await ask(dan, "/addcec")
+    await ask(dan, "acsm health and fitness summit!")
+    await ask(dan, "ACSM")
+    question = await ask(dan, "06/04/2026")
+    assert (
+        "ACSM has already recorded" in question.text and "Is it the same activity" in question.text
+    )
+    assert question.buttons == [f"Same activity: {SUMMIT}", "A different one"]
+    proof = await press(dan, f"Same activity: {SUMMIT}")
+    assert "Send its certificate" in proof.text
+    await dan.send_document("summit.pdf", PDF, "application/pdf")
+    await dan.next_message(timeout=15)  # the document sent
+    done = await dan.wait_for(lambda m: m.text.startswith("Logged"), timeout=15)
+    assert "10 CECs (ACSM)" in done.text and "counted once" in done.text
+    after = await ask(dan, "/cecs")
+    assert "ACSM-recorded: 10 · logged by you: 0" in after.text  # once, not 20
+    listing = await ask(dan, "/mycecs")
+    assert listing.text.count("Summit") == 1  # one entry: ACSM's, with Dan's certificate
+    assert f"{SUMMIT} — ACSM · 10 · 📎 certificate" in listing.text
+    assert "Total: 10 CECs" in listing.text
+    # "A different one" logs it on its own: then it counts twice, as the member said.
+    await ask(dan, "/addcec")
+    await ask(dan, "Health & Fitness Summit")
+    await ask(dan, "ACSM")
+    await ask(dan, "06/04/2026")
+    assert "How many CECs" in (await press(dan, "A different one")).text
+    await ask(dan, "2")
+    await press(dan, "ACSM")
+    await press(dan, "Skip the certificate")
+    assert "ACSM-recorded: 10 · logged by you: 2" in (await ask(dan, "/cecs")).text
+
+
+async def test_logging_the_same_activity_twice_is_asked_first(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await add_until_proof(ann, "Squat clinic", "2.5", "Other organization")
+    await press(ann, "Skip the certificate")
+    await ask(ann, "/addcec")
+    await ask(ann, "SQUAT CLINIC.")
+    await ask(ann, "NSCA")
+    await ask(ann, "03/15/2026")
+    twin = await ask(ann, "2.5")
+    assert "You logged this already: Squat clinic (NSCA), 03/15/2026, 2.5 CECs" in twin.text
+    assert twin.buttons == ["The same one: don't log it again", "A different one: log it"]
+    await ann.press("The same one: don't log it again")
+    await shows(ann, lambda m: "Not logged again" in m.text)
+    assert await count(bot, LoggedCecRow) == 1
+    # A stale "same" button from another member's or a past question: expired.
+    await ann.press_data(twin.message_id, "ac:twin:1")
+    assert await ann.callback_answer(timeout=15) == "This button has expired."
+
+
+async def test_a_lapsed_member_is_refused_at_once_with_how_to_reach_acsm(bot, emulator) -> None:
+    cara = emulator.new_user("Cara", "Nguyen")
+    await log_in(cara, CARA)
+    answer = await ask(cara, "/addcec")
+    assert "Your certification has lapsed: its cycle ended 12/31/2025" in answer.text
+    assert "grace period to renew it ended 06/30/2026" in answer.text
+    assert "contact ACSM: certification@acsm.org" in answer.text
+    assert "Nothing to cancel" in (await ask(cara, "/cancel")).text  # no question was asked
+
+
+async def test_ceus_and_hours_are_converted_and_confirmed(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ask(ann, "/addcec")
+    await ask(ann, "Core training")
+    await ask(ann, "ACE")
+    await ask(ann, "03/15/2026")
+    unknown = await ask(ann, "2 credits")
+    assert "cannot read '2 credits' as CECs" in unknown.text and "0.2 CEUs" in unknown.text
+    confirm = await ask(ann, "0.2 CEUs")
+    assert "0.2 CEUs = 2 CECs" in confirm.text
+    assert confirm.buttons == ["Yes, 2 CECs", "No, type it again"]
+    assert await count(bot, LoggedCecRow) == 0
+    assert "How many CECs" in (await press(ann, "No, type it again")).text
+    confirm = await ask(ann, "3 contact hours")
+    assert "3 contact hours = 3 CECs" in confirm.text
+    assert "ACSM activity, or from another" in (await press(ann, "Yes, 3 CECs")).text
+    await press(ann, "Other organization")
+    done = await press(ann, "Skip the certificate")
+    assert "3 CECs (other organization)" in done.text
+
+
+async def test_after_an_early_renewal_today_is_explained_and_the_past_cycle_is_read_only(
+    bot, emulator
+) -> None:
+    from tests.chat.test_payments import renew
+
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await add_until_proof(ann, "Squat clinic", "2.5", "Other organization")
+    await press(ann, "Skip the certificate")
+    number = await renew(ann, "30", "15")
+    await ask(ann, "/invoices")
+    await ann.press(f"☐ {number} · $45.00")
+    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
+    assert (await ann.pay(await press(ann, "Add to cart"))).approved
+    assert "Payment received" in (await ann.next_message(timeout=15)).text
+    assert (await ann.next_message(timeout=15)).file_id is not None  # the receipt
+    await ask(ann, "/addcec")
+    await ask(ann, "Mobility course")
+    await ask(ann, "ACE")
+    refused = await ask(ann, "today")
+    assert "11/28/2026 is in your cycle 01/01/2024–12/31/2026, which closed when you" in (
+        refused.text
+    )
+    assert "current cycle (01/01/2027–12/31/2029)" in refused.text
+    assert "complete from 01/01/2027 count toward it" in refused.text
+    await ask(ann, "/cancel")
+    listing = await ask(ann, "/mycecs")
+    assert "cycle 01/01/2027 to 12/31/2029" in listing.text and "Squat clinic" not in listing.text
+    assert "Previous cycle" in listing.buttons
+    await ann.press("Previous cycle")
+    past = await shows(ann, lambda m: m.message_id == listing.message_id and "previous" in m.text)
+    assert "read-only" in past.text and "cycle 01/01/2024 to 12/31/2026" in past.text
+    assert "Squat clinic" in past.text and "Workshop 1" in past.text
+    assert "Total: 32.5 CECs" in past.text
+    assert not any(b.startswith("🗑") for b in past.buttons)
+    assert "◀ Current cycle" in past.buttons
+    # A forged 🗑 for the past cycle's entry: refused, kept.
+    async with bot.database.unit_of_work() as uow:
+        (logged,) = await uow.logged_cecs.for_member("100001", date(2024, 1, 1), date(2026, 12, 31))
+    await ann.press_data(past.message_id, f"mc:delok:{logged.id}:1")
+    await ann.callback_answer(timeout=15)
+    await quiet(emulator)
+    assert "renewal is paid" in ann.messages[-1].text
+    assert await count(bot, LoggedCecRow) == 1
+
+
+async def test_a_photo_sent_later_is_added_to_an_activity_logged_without_one(bot, emulator) -> None:
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await add_until_proof(ann, "Squat clinic", "2.5", "Other organization")
+    await press(ann, "Skip the certificate")
+    await ann.send_photo(JPEG)
+    offer = await ann.next_message(timeout=15)
+    assert "Add it to an activity I logged" in offer.buttons
+    await ann.press("Add it to an activity I logged")
+    choices = await shows(ann, lambda m: "Which activity" in m.text)
+    assert choices.buttons == ["Squat clinic (03/15/2026)", "Log a new activity with it"]
+    choice = choices.keyboard[0][0]["callback_data"]
+    await ann.press("Squat clinic (03/15/2026)")
+    await shows(ann, lambda m: "Certificate kept with: Squat clinic (03/15/2026)" in m.text)
+    listing = await ask(ann, "/mycecs")
+    assert "Squat clinic — NSCA · 2.5 · other organization · 📎 certificate" in listing.text
+    assert await count(bot, ProofFileRow) == 1 and await count(bot, LoggedCecRow) == 1
+    # The same choice pressed again: the activity has its certificate now.
+    await ann.press_data(choices.message_id, choice)
+    await ann.callback_answer(timeout=15)
+    await quiet(emulator)
+    assert "has its certificate already" in ann.messages[-1].text
+    # Another file: no activity is left without a certificate.
+    await ann.send_document("other.pdf", PDF, "application/pdf")
+    await shows(ann, lambda m: "Add it to an activity I logged" in m.buttons)
+    await ann.press("Add it to an activity I logged")
+    await shows(ann, lambda m: "No activity you logged in your current cycle is without" in m.text)
+
+
+async def test_the_renewal_offers_an_activity_acsm_recorded_once(bot, emulator) -> None:
+    """Ann logs "Workshop 1" (ACSM recorded it: 12 CECs on 03/10/2025) and says it is the
+    same: the renewal's ACSM step still offers 30, not 42."""
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await ask(ann, "/addcec")
+    await ask(ann, "workshop 1")
+    await ask(ann, "ACSM")
+    asked = await ask(ann, "2025-03-10")
+    assert asked.buttons == ["Same activity: Workshop 1", "A different one"]
+    await press(ann, "Same activity: Workshop 1")
+    done = await press(ann, "Skip the certificate")
+    assert "12 CECs (ACSM)" in done.text and await count(bot, LoggedCecRow) == 1
+    await ask(ann, "/renew")
+    await press(ann, "Yes, correct")
+    acsm = await press(ann, "Yes, it is current")
+    assert acsm.buttons == ["Use 30 (recorded + logged)"] and "You logged" not in acsm.text

@@ -97,7 +97,7 @@ def test_mycecs_at_its_worst_every_page_is_one_valid_message() -> None:
         shown, entities = parse_text(text, "HTML")  # raises on a split tag or entity
         assert len(shown) <= 4096 and entities
         assert text.startswith(f"<b>My CECs</b> · page {number} of {len(pages)}")
-        page_deletes = [d for d in data if d.startswith("mc:del:")]
+        page_deletes = [d for d in data if d.startswith(("mc:del:", "mc:one:"))]  # 🗑 or 📎
         assert len(page_deletes) <= 10
         assert all(d.endswith(f":{number}") for d in page_deletes)
         deletes += page_deletes

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from domain.audits import new_audit
-from domain.model import InvoiceStatus
+from domain.model import CecActivity, InvoiceStatus
 from domain.ports import UnitOfWorkFactory
 from domain.tracker import LoggedActivity, Organization, new_proof
 from storage.database import Database
@@ -180,3 +180,30 @@ async def test_a_submission_holds_the_audit_so_a_removal_waits_and_is_refused(
     async with database.unit_of_work() as uow:
         stored = await uow.audits.get(audit_id)
     assert stored is not None and stored.proof_ids == [proof.id] and stored.submitted_at == NOW
+
+
+async def test_a_logged_activity_linked_to_acsms_record_and_a_certificate_added_later(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await seed_member(uow_factory, "1")
+    day = date(2026, 6, 4)
+    async with uow_factory() as uow:
+        await uow.cecs.add_many([CecActivity("1", day, "Summit", "ACSM", Decimal(10))])
+        (recorded,) = await uow.cecs.for_member("1", day, day)
+        assert recorded.id is not None
+        assert await uow.cecs.get(recorded.id) == recorded
+        assert await uow.cecs.get(recorded.id + 1000) is None
+        linked = await uow.logged_cecs.add(
+            LoggedActivity(
+                "1", "summit", "ACSM", day, Decimal(10), Organization.ACSM, NOW, same_as=recorded.id
+            )
+        )
+        proof = await uow.proofs.add(new_proof("1", PDF, NOW), PDF)
+        await uow.logged_cecs.attach_proof(linked.id or 0, proof.id or 0)
+    async with uow_factory() as uow:
+        again = await uow.logged_cecs.get(linked.id or 0)
+        assert again is not None
+        assert (again.same_as, again.proof_id) == (recorded.id, proof.id)
+        await uow.cecs.add_many([CecActivity("1", day, "Summit", "ACSM", Decimal(12))])  # fixed
+        (corrected,) = await uow.cecs.for_member("1", day, day)
+        assert corrected.id == recorded.id and corrected.cecs == 12  # the link holds
