@@ -4,11 +4,12 @@ connection."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model import CecActivity, Certification, Member
@@ -22,6 +23,8 @@ from storage.orm import (
     table,
 )
 from storage.statements import (
+    IN_BATCH,
+    batches,
     execute_many,
     for_dialect,
     from_halves,
@@ -264,6 +267,10 @@ class SqlCertificationRepository:
 
 _MEMBERS_RECORDED = member_window(RECORDED)
 _RECORDED_IN = select(*RECORDED.c).where(in_list(RECORDED.c.acsm_id)).order_by(RECORDED.c.id)
+_KEY = (RECORDED.c.acsm_id, RECORDED.c.completed_on, RECORDED.c.title, RECORDED.c.provider)
+_RECORDED_KEYS_IN = select(*_KEY, RECORDED.c.half_cecs).where(
+    tuple_(*_KEY).in_(bindparam("values", expanding=True))  # the unique key's index
+)
 _IMPORT_RECORDED = for_dialect(
     lambda insert: (stmt := insert(RECORDED)).on_conflict_do_update(
         index_elements=["acsm_id", "completed_on", "title", "provider"],
@@ -284,6 +291,17 @@ class SqlCecRepository:
 
     async def for_members(self, acsm_ids: Sequence[str]) -> list[CecActivity]:
         return [recorded_of(r) for r in await rows_for(self.connection, _RECORDED_IN, acsm_ids)]
+
+    async def cecs_of(
+        self, keys: Collection[tuple[str, date, str, str]]
+    ) -> dict[tuple[str, date, str, str], Decimal]:
+        found: dict[tuple[str, date, str, str], Decimal] = {}
+        for batch in batches(list(keys), IN_BATCH):
+            result = await self.connection.execute(_RECORDED_KEYS_IN, {"values": list(batch)})
+            for row in result:
+                key = (row.acsm_id, row.completed_on, row.title, row.provider)
+                found[key] = from_halves(row.half_cecs)
+        return found
 
     async def add_many(self, activities: Sequence[CecActivity]) -> None:
         """Insert, or update the CECs of the activity with the same key (a correction): the
