@@ -50,6 +50,7 @@ T = TypeVar("T")
 # A member's fields repeat on each of their rows: validate each distinct value once.
 _check_email = lru_cache(maxsize=65536)(validation.check_email)
 _check_phone = lru_cache(maxsize=65536)(validation.check_phone)
+_check_text = lru_cache(maxsize=65536)(validation.check_text)  # CEC titles repeat
 
 
 class RowError(ValueError):
@@ -342,7 +343,7 @@ def name_of(row: dict[str, str], column: str) -> str:
 def text_of(row: dict[str, str], column: str, most: int) -> str:
     value = required(row, column)
     try:
-        return validation.check_text(value, column, most)
+        return _check_text(value, column, most)
     except InvalidInputError as exc:
         raise RowError(str(exc).rstrip(".")) from exc
 

@@ -227,13 +227,11 @@ async def import_cecs(
     today = cycles.local_today(timezone, now)
     counts = CecsCounts()
     rows = 0
+    members = _MemberFacts()
     for chunk in cec_chunks(lines, CHUNK_ROWS):
         rows += sum(1 for line, _ in chunk if line > 1)
-        ids = sorted({a.acsm_id for _, a in chunk if isinstance(a, CecActivity)})
-        async with units() as uow:
-            known = await uow.members.existing_ids(ids)
-            certifications = await uow.certifications.for_members(ids)
-        checks = CecChecks(known.__contains__, today, _first_days(certifications))
+        await members.learn(units, {a.acsm_id for _, a in chunk if isinstance(a, CecActivity)})
+        checks = CecChecks(members.known.__contains__, today, members.first_day)
         seen = staging.find({cec_key(a) for _, a in chunk if isinstance(a, CecActivity)})
         accepted: list[tuple[int, CecActivity]] = []
         for line, item in check_cecs(chunk, checks, seen):
@@ -260,28 +258,51 @@ async def import_cecs(
     return counts
 
 
-def _first_days(certifications: Iterable[Certification]) -> Callable[[str], date | None]:
-    """first_day(acsm_id) of CecChecks for these members' certifications."""
-    first_day: dict[str, date] = {}
-    stored_wrong: dict[str, str] = {}  # stored before imports refused such dates
-    for cert in certifications:
-        if not FIRST_YEAR <= cert.thru_date.year <= LAST_YEAR:
-            stored_wrong.setdefault(
-                cert.acsm_id,
-                f"member {cert.acsm_id}'s {cert.code} certification is stored with thru date"
-                f" {cert.thru_date.isoformat()}, not a plausible date ({PLAUSIBLE}): correct"
-                " it with `members import` first",
-            )
-            continue
-        start = min(cert.effective_date, cycles.cycle_start(cert.thru_date))
-        first_day[cert.acsm_id] = min(start, first_day.get(cert.acsm_id, start))
+class _MemberFacts:
+    """What the checks need to know of the members of a CECs file (do they exist, the first
+    day of their earliest cycle), asked of the database a chunk at a time for the members not
+    known yet, and kept for up to MAX_MEMBERS members (a file lists the same member on many
+    rows): then forgotten and asked again, so that memory stays bounded."""
 
-    def first_day_of(acsm_id: str) -> date | None:
-        if acsm_id in stored_wrong:
-            raise RowError(stored_wrong[acsm_id])
-        return first_day.get(acsm_id)
+    MAX_MEMBERS = 100_000
 
-    return first_day_of
+    def __init__(self) -> None:
+        self._forget()
+
+    def _forget(self) -> None:
+        self.asked: set[str] = set()
+        self.known: set[str] = set()
+        self.first: dict[str, date] = {}
+        self.wrong: dict[str, str] = {}  # stored before imports refused such dates
+
+    async def learn(self, units: UnitOfWorkFactory, acsm_ids: set[str]) -> None:
+        new = sorted(acsm_ids - self.asked)
+        if not new:
+            return
+        if len(self.asked) + len(new) > self.MAX_MEMBERS:
+            self._forget()
+            new = sorted(acsm_ids)
+        async with units() as uow:
+            self.known |= await uow.members.existing_ids(new)
+            certifications = await uow.certifications.for_members(new)
+        self.asked.update(new)
+        for cert in certifications:
+            if not FIRST_YEAR <= cert.thru_date.year <= LAST_YEAR:
+                self.wrong.setdefault(
+                    cert.acsm_id,
+                    f"member {cert.acsm_id}'s {cert.code} certification is stored with thru"
+                    f" date {cert.thru_date.isoformat()}, not a plausible date ({PLAUSIBLE}):"
+                    " correct it with `members import` first",
+                )
+                continue
+            start = min(cert.effective_date, cycles.cycle_start(cert.thru_date))
+            self.first[cert.acsm_id] = min(start, self.first.get(cert.acsm_id, start))
+
+    def first_day(self, acsm_id: str) -> date | None:
+        """CecChecks.first_day."""
+        if acsm_id in self.wrong:
+            raise RowError(self.wrong[acsm_id])
+        return self.first.get(acsm_id)
 
 
 async def _compare(
