@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model import CecActivity, Certification, Member
@@ -23,7 +23,6 @@ from storage.orm import (
     table,
 )
 from storage.statements import (
-    IN_BATCH,
     batches,
     execute_many,
     for_dialect,
@@ -268,8 +267,17 @@ class SqlCertificationRepository:
 _MEMBERS_RECORDED = member_window(RECORDED)
 _RECORDED_IN = select(*RECORDED.c).where(in_list(RECORDED.c.acsm_id)).order_by(RECORDED.c.id)
 _KEY = (RECORDED.c.acsm_id, RECORDED.c.completed_on, RECORDED.c.title, RECORDED.c.provider)
-_RECORDED_KEYS_IN = select(*_KEY, RECORDED.c.half_cecs).where(
-    tuple_(*_KEY).in_(bindparam("values", expanding=True))  # the unique key's index
+_KEY_BATCH = 200  # keys per statement (4 parameters each)
+# `(a, b, c, d) IN (VALUES …)` makes SQLite scan the table (no index for a row-value IN
+# list); one equality per column OR-ed key by key uses the unique key's index on both
+# engines. Built once for _KEY_BATCH keys (a short batch repeats its last key).
+_RECORDED_KEYS = select(*_KEY, RECORDED.c.half_cecs).where(
+    or_(
+        *(
+            and_(*(column == bindparam(f"k{i}_{c}") for c, column in enumerate(_KEY)))
+            for i in range(_KEY_BATCH)
+        )
+    )
 )
 _IMPORT_RECORDED = for_dialect(
     lambda insert: (stmt := insert(RECORDED)).on_conflict_do_update(
@@ -296,8 +304,10 @@ class SqlCecRepository:
         self, keys: Collection[tuple[str, date, str, str]]
     ) -> dict[tuple[str, date, str, str], Decimal]:
         found: dict[tuple[str, date, str, str], Decimal] = {}
-        for batch in batches(list(keys), IN_BATCH):
-            result = await self.connection.execute(_RECORDED_KEYS_IN, {"values": list(batch)})
+        for batch in batches(list(keys), _KEY_BATCH):
+            padded = [*batch, *[batch[-1]] * (_KEY_BATCH - len(batch))]
+            params = {f"k{i}_{c}": v for i, key in enumerate(padded) for c, v in enumerate(key)}
+            result = await self.connection.execute(_RECORDED_KEYS, params)
             for row in result:
                 key = (row.acsm_id, row.completed_on, row.title, row.provider)
                 found[key] = from_halves(row.half_cecs)
