@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model import CecActivity, Certification, Member
@@ -268,9 +268,10 @@ _MEMBERS_RECORDED = member_window(RECORDED)
 _RECORDED_IN = select(*RECORDED.c).where(in_list(RECORDED.c.acsm_id)).order_by(RECORDED.c.id)
 _KEY = (RECORDED.c.acsm_id, RECORDED.c.completed_on, RECORDED.c.title, RECORDED.c.provider)
 _KEY_BATCH = 200  # keys per statement (4 parameters each)
-# `(a, b, c, d) IN (VALUES …)` makes SQLite scan the table (no index for a row-value IN
-# list); one equality per column OR-ed key by key uses the unique key's index on both
-# engines. Built once for _KEY_BATCH keys (a short batch repeats its last key).
+# SQLite: `(a, b, c, d) IN (VALUES …)` scans the table (no index for a row-value IN list);
+# one equality per column, OR-ed key by key, uses the unique key's index. Built once for
+# _KEY_BATCH keys (a short batch repeats its last key). PostgreSQL plans such an OR anew
+# each time, slowly: there the keys go as four arrays, joined (_RECORDED_KEYS_PG).
 _RECORDED_KEYS = select(*_KEY, RECORDED.c.half_cecs).where(
     or_(
         *(
@@ -278,6 +279,13 @@ _RECORDED_KEYS = select(*_KEY, RECORDED.c.half_cecs).where(
             for i in range(_KEY_BATCH)
         )
     )
+)
+_RECORDED_KEYS_PG = text(
+    "SELECT r.acsm_id, r.completed_on, r.title, r.provider, r.half_cecs FROM cec_activities r"
+    " JOIN unnest(CAST(:ids AS text[]), CAST(:days AS date[]), CAST(:titles AS text[]),"
+    " CAST(:providers AS text[])) AS k (acsm_id, completed_on, title, provider)"
+    " ON r.acsm_id = k.acsm_id AND r.completed_on = k.completed_on AND r.title = k.title"
+    " AND r.provider = k.provider"
 )
 _IMPORT_RECORDED = for_dialect(
     lambda insert: (stmt := insert(RECORDED)).on_conflict_do_update(
@@ -304,6 +312,21 @@ class SqlCecRepository:
         self, keys: Collection[tuple[str, date, str, str]]
     ) -> dict[tuple[str, date, str, str], Decimal]:
         found: dict[tuple[str, date, str, str], Decimal] = {}
+        if self.connection.dialect.name == "postgresql":
+            wanted = list(keys)
+            result = await self.connection.execute(
+                _RECORDED_KEYS_PG,
+                {
+                    "ids": [k[0] for k in wanted],
+                    "days": [k[1] for k in wanted],
+                    "titles": [k[2] for k in wanted],
+                    "providers": [k[3] for k in wanted],
+                },
+            )
+            for row in result:
+                key = (row.acsm_id, row.completed_on, row.title, row.provider)
+                found[key] = from_halves(row.half_cecs)
+            return found
         for batch in batches(list(keys), _KEY_BATCH):
             padded = [*batch, *[batch[-1]] * (_KEY_BATCH - len(batch))]
             params = {f"k{i}_{c}": v for i, key in enumerate(padded) for c, v in enumerate(key)}
