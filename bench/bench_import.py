@@ -5,7 +5,8 @@ SQLite in < 15 s with peak RSS < 400 MB (the parse alone < 10 s); re-import (all
 costs the same at 1,000 and 1,000,000 members. Issue 22: a 1,000,000-row CECs file
 (`cecs import`, --dry-run and real) with peak RSS < 300 MB, whatever the file's size.
 Each import runs in a fresh process (the real CLI), so peak RSS is that import's own.
-Run: `make bench` (or `python bench/bench_import.py --cecs-only [--rows N]`).
+Run: `make bench` (or `python bench/bench_import.py --cecs-only [--rows N] [--database-url
+URL]`).
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ def cecs_imports(tmp: Path, url: str, rows: int) -> None:
     csv_path = tmp / "cecs.csv"
     cecs_csv(csv_path, 50_000, rows)
     size = csv_path.stat().st_size / 1e6
-    print(f"cecs import, SQLite, {rows:,} rows ({size:.0f} MB) for 50,000 members")
+    engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"cecs import, {engine}, {rows:,} rows ({size:.0f} MB) for 50,000 members")
     dry = timed_import(url, csv_path, "cecs", "import", "--dry-run")
     print(f"  --dry-run    : {dry[0]:6.1f} s  peak RSS {dry[1]:6.0f} MB  (target < 300 MB)")
     real = timed_import(url, csv_path, "cecs", "import")
@@ -158,12 +160,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cecs-only", action="store_true", help="only the CECs imports")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the CECs file")
+    parser.add_argument(
+        "--database-url",
+        help="with --cecs-only: an EMPTY database to use (say PostgreSQL) instead of SQLite",
+    )
     options = parser.parse_args()
     if options.cecs_only:
         with tempfile.TemporaryDirectory() as name:
             tmp = Path(name)
             members_csv(tmp / "members.csv", 50_000)
-            url = f"sqlite+aiosqlite:///{tmp / 'import.db'}"
+            url = options.database_url or f"sqlite+aiosqlite:///{tmp / 'import.db'}"
             asyncio.run(upgrade(url))
             timed_import(url, tmp / "members.csv")
             cecs_imports(tmp, url, options.rows)

@@ -20,7 +20,7 @@ from bot.logging_setup import configure_logging
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from domain.imports import CecsImport, MembersImport
+    from domain.imports import MembersImport
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -186,33 +186,45 @@ def cecs() -> None:
 @click.argument("file", type=FILE)
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 def cecs_import(file: Path, dry_run: bool) -> None:
+    """Streamed: a file of any size in bounded memory (domain/services/imports.py). Bad rows
+    go to stderr and corrections to stdout as they are found."""
     from domain.clock import SystemClock
-    from domain.services.imports import import_cecs
+    from domain.services.imports import CecsCounts, import_cecs
+    from storage.import_staging import SqliteImportStaging
 
     config = settings()
-    text = read_text(file)
+    check_utf8(file)
 
-    async def go() -> CecsImport:
+    async def go() -> CecsCounts:
         database = await open_database(config.database_url)
         try:
-            return await import_cecs(
-                database.unit_of_work,
-                text,
-                now=SystemClock().now(),
-                timezone=config.timezone,
-                dry_run=dry_run,
-            )
+            with (
+                file.open(encoding="utf-8", newline="") as lines,
+                SqliteImportStaging() as staging,
+            ):
+                return await import_cecs(
+                    database.unit_of_work,
+                    lines,
+                    staging,
+                    now=SystemClock().now(),
+                    timezone=config.timezone,
+                    dry_run=dry_run,
+                    on_bad_row=lambda line: click.echo(line, err=True),
+                    on_updated=click.echo,
+                )
         finally:
             await database.dispose()
 
-    result = asyncio.run(go())
-    fail_on(result.errors)
-    for updated in result.updated:
-        click.echo(updated)
+    try:
+        result = asyncio.run(go())
+    except UnicodeDecodeError as exc:  # the file changed while it was read
+        raise CommandError(f"the file is not UTF-8 ({exc.reason})") from exc
+    if result.bad_rows:
+        raise CommandError(f"{plural(result.bad_rows, 'bad row')}: nothing was imported")
     counts = (
-        f"{plural(len(result.activities), 'CEC activity', 'CEC activities')}"
+        f"{plural(result.activities, 'CEC activity', 'CEC activities')}"
         f" ({result.new_activities} new,"
-        f" {len(result.updated)} updated, {result.unchanged} already recorded)"
+        f" {result.updated} updated, {result.unchanged} already recorded)"
     )
     if dry_run:
         click.echo(f"dry run, nothing written: would import {counts}")
@@ -427,6 +439,30 @@ def read_text(file: Path) -> str:
         return decode(file.read_bytes())
     except RowError as exc:
         raise CommandError(str(exc)) from exc
+
+
+def check_utf8(file: Path) -> None:
+    """A one-line reason naming the first byte that is not UTF-8, read a block at a time."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0  # bytes given to the decoder before this block
+    with file.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                raise CommandError(
+                    f"the file is not UTF-8 (byte {offset - pending + exc.start})"
+                ) from exc
+            offset += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise CommandError(
+                f"the file is not UTF-8 (byte {offset - exc.end + exc.start})"
+            ) from exc
 
 
 def fail_on(errors: Sequence[str]) -> None:

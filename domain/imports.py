@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,10 +45,12 @@ PLAUSIBLE = f"years {FIRST_YEAR}–{LAST_YEAR}"
 # A first cycle may start up to four years before its thru date (docs/operations.md); a
 # larger gap is a typing error.
 MAX_CYCLE_YEARS = 4
+NO_ROWS = "line 2: no rows to import"
 T = TypeVar("T")
 # A member's fields repeat on each of their rows: validate each distinct value once.
 _check_email = lru_cache(maxsize=65536)(validation.check_email)
 _check_phone = lru_cache(maxsize=65536)(validation.check_phone)
+_check_text = lru_cache(maxsize=65536)(validation.check_text)  # CEC titles repeat
 
 
 class RowError(ValueError):
@@ -141,15 +143,28 @@ def checked(column: str, check: Callable[[str], str | None], value: str) -> str 
 def rows_with_lines(
     text: str, columns: tuple[str, ...], errors: list[str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row); header problems go to `errors` and stop the file."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))  # CR/LF end lines
+    """Yield (line number, row) of a file in memory; bad rows go to `errors`."""
+    for line, row in records(io.StringIO(text, newline=""), columns):  # CR/LF end lines
+        if isinstance(row, str):
+            errors.append(f"line {line}: {row}")
+        else:
+            yield line, row
+
+
+def records(
+    lines: Iterable[str], columns: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """(line number, row) of each row, or (line number, the reason it is refused), in the
+    order of the file; a problem with the header (line 1) stops the file. `lines`: the file's
+    text line by line, line ends kept (a file opened with newline=""), read as it goes."""
+    reader = csv.reader(_without_bom(lines))
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        errors.append(f"line 1: {csv_reason(exc)}")
+        yield 1, csv_reason(exc)
         return
     if header is None:
-        errors.append("line 1: the file is empty (a header row is needed)")
+        yield 1, "the file is empty (a header row is needed)"
         return
     names = [h.strip().lower() for h in header]
     unknown = [n for n in names if n not in columns]
@@ -162,7 +177,7 @@ def rows_with_lines(
             problems.append("unknown column(s) " + ", ".join(unknown))
         if len(set(names)) != len(names):
             problems.append("a column is repeated")
-        errors.append("line 1: " + "; ".join(problems))
+        yield 1, "; ".join(problems)
         return
     line = reader.line_num
     while True:
@@ -170,7 +185,7 @@ def rows_with_lines(
         try:
             values = next(reader, None)
         except csv.Error as exc:  # the reader cannot go on after this: stop the file here
-            errors.append(f"line {start}: {csv_reason(exc)}")
+            yield start, csv_reason(exc)
             return
         if values is None:
             return
@@ -178,13 +193,20 @@ def rows_with_lines(
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(names):
-            errors.append(f"line {start}: expected {len(names)} fields, found {len(values)}")
+            yield start, f"expected {len(names)} fields, found {len(values)}"
             continue
         long = [n for n, v in zip(names, values, strict=True) if len(v) > MAX_FIELD]
         if long:
-            errors.append(f"line {start}: {long[0]} is longer than {MAX_FIELD} characters")
+            yield start, f"{long[0]} is longer than {MAX_FIELD} characters"
             continue
         yield start, dict(zip(names, values, strict=True))
+
+
+def _without_bom(lines: Iterable[str]) -> Iterator[str]:
+    first = True
+    for text in lines:
+        yield text.removeprefix("\ufeff") if first else text
+        first = False
 
 
 def csv_reason(exc: csv.Error) -> str:
@@ -227,7 +249,7 @@ def parse_members_csv(text: str, catalog: Catalog) -> MembersImport:
         result.cert_lines[(cert.acsm_id, cert.code)] = line
         result.certifications.append(cert)
     if result.rows == 0 and not result.errors:
-        result.errors.append("line 2: no rows to import")
+        result.errors.append(NO_ROWS)
     return result
 
 
@@ -321,9 +343,103 @@ def name_of(row: dict[str, str], column: str) -> str:
 def text_of(row: dict[str, str], column: str, most: int) -> str:
     value = required(row, column)
     try:
-        return validation.check_text(value, column, most)
+        return _check_text(value, column, most)
     except InvalidInputError as exc:
         raise RowError(str(exc).rstrip(".")) from exc
+
+
+CecKey = tuple[str, date, str, str]  # an activity's member, date, title and provider
+CHUNK_ROWS = 5_000  # rows of a CECs file checked (and written) at a time
+
+
+def cec_key(activity: CecActivity) -> CecKey:
+    return (activity.acsm_id, activity.completed_on, activity.title, activity.provider)
+
+
+@dataclass(frozen=True)
+class CecChecks:
+    """What CEC rows are checked against beyond their own fields: `is_member` (when given)
+    refuses rows of unknown members; `today` refuses completion dates after it;
+    `first_day(acsm_id)` (the first day of the member's earliest cycle, None when they hold no
+    certification; RowError for a reason of its own) refuses activities before it."""
+
+    is_member: Callable[[str], bool] | None = None
+    today: date | None = None
+    first_day: Callable[[str], date | None] | None = None
+
+
+def cec_chunks(
+    lines: Iterable[str], size: int = CHUNK_ROWS
+) -> Iterator[list[tuple[int, CecActivity | str]]]:
+    """The rows of a CECs file, `size` at a time, each its activity (fields checked) or the
+    reason it is refused, in the order of the file: a file of any size is read a chunk at a
+    time."""
+    chunk: list[tuple[int, CecActivity | str]] = []
+    for line, row in records(lines, CEC_COLUMNS):
+        if isinstance(row, str):
+            chunk.append((line, row))
+        else:
+            try:
+                chunk.append((line, cec_row(row)))
+            except RowError as exc:
+                chunk.append((line, str(exc)))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def check_cecs(
+    chunk: Sequence[tuple[int, CecActivity | str]],
+    checks: CecChecks,
+    seen: dict[CecKey, tuple[int, Decimal]],
+) -> Iterator[tuple[int, CecActivity | str]]:
+    """The chunk's activities that pass `checks`, and the reasons of the rows refused, in the
+    order of the file. `seen` holds (line, CECs) of the activities accepted before, from this
+    chunk or earlier ones (the caller fills it with those of the chunk's keys): the same
+    activity again is counted once (dropped), or refused naming both lines when the CECs
+    differ; each accepted activity is added to it."""
+    for line, item in chunk:
+        if isinstance(item, str):
+            yield line, item
+            continue
+        try:
+            _check_cec(item, checks)
+            key = cec_key(item)
+            earlier = seen.get(key)
+            if earlier is not None:
+                if earlier[1] == item.cecs:
+                    continue  # the same row twice: counted once
+                raise RowError(
+                    f"the same activity as line {earlier[0]} with other CECs "
+                    f"({format_cecs(earlier[1])} on line {earlier[0]}, "
+                    f"{format_cecs(item.cecs)} on line {line}): keep one"
+                )
+        except RowError as exc:
+            yield line, str(exc)
+            continue
+        seen[key] = (line, item.cecs)
+        yield line, item
+
+
+def _check_cec(activity: CecActivity, checks: CecChecks) -> None:
+    problems = Problems()
+    unknown = checks.is_member is not None and not checks.is_member(activity.acsm_id)
+    if unknown:
+        problems.add(f"unknown member {activity.acsm_id}")
+    if checks.today is not None and activity.completed_on > checks.today:
+        problems.add(f"completed_on {activity.completed_on:%Y-%m-%d} is in the future")
+    if checks.first_day is not None and not unknown:
+        first = problems.check(checks.first_day, activity.acsm_id)
+        if first is None and not problems.reasons:
+            problems.add(f"member {activity.acsm_id} holds no certification")
+        elif first is not None and activity.completed_on < first:
+            problems.add(
+                f"completed_on {activity.completed_on:%Y-%m-%d} is before member "
+                f"{activity.acsm_id}'s first cycle (from {first:%Y-%m-%d})"
+            )
+    problems.raise_any()
 
 
 def parse_cecs_csv(
@@ -333,50 +449,22 @@ def parse_cecs_csv(
     today: date | None = None,
     first_day: Callable[[str], date | None] | None = None,
 ) -> CecsImport:
-    """`is_member` (when given) refuses rows of unknown members; `today` refuses completion
-    dates after it; `first_day(acsm_id)` (the first day of the member's earliest cycle, None
-    when they hold no certification) refuses activities before it. The same activity twice
-    in the file is counted once, or refused naming both lines when the CECs differ."""
+    """A CECs file in memory, checked whole (CecChecks says what the arguments refuse). The
+    same activity twice in the file is counted once, or refused naming both lines when the
+    CECs differ. `cecs import` streams instead (domain/services/imports.py)."""
     result = CecsImport()
-    seen: dict[tuple[str, date, str, str], tuple[int, Decimal]] = {}
-    for line, row in rows_with_lines(text, CEC_COLUMNS, result.errors):
-        result.rows += 1
-        try:
-            activity = cec_row(row)
-            problems = Problems()
-            unknown = is_member is not None and not is_member(activity.acsm_id)
-            if unknown:
-                problems.add(f"unknown member {activity.acsm_id}")
-            if today is not None and activity.completed_on > today:
-                problems.add(f"completed_on {activity.completed_on:%Y-%m-%d} is in the future")
-            if first_day is not None and not unknown:
-                first = problems.check(first_day, activity.acsm_id)
-                if first is None and not problems.reasons:
-                    problems.add(f"member {activity.acsm_id} holds no certification")
-                elif first is not None and activity.completed_on < first:
-                    problems.add(
-                        f"completed_on {activity.completed_on:%Y-%m-%d} is before member "
-                        f"{activity.acsm_id}'s first cycle (from {first:%Y-%m-%d})"
-                    )
-            problems.raise_any()
-            key = (activity.acsm_id, activity.completed_on, activity.title, activity.provider)
-            earlier = seen.get(key)
-            if earlier is not None:
-                if earlier[1] == activity.cecs:
-                    continue  # the same row twice: counted once
-                raise RowError(
-                    f"the same activity as line {earlier[0]} with other CECs "
-                    f"({format_cecs(earlier[1])} on line {earlier[0]}, "
-                    f"{format_cecs(activity.cecs)} on line {line}): keep one"
-                )
-        except RowError as exc:
-            result.errors.append(f"line {line}: {exc}")
-            continue
-        seen[key] = (line, activity.cecs)
-        result.activities.append(activity)
-        result.lines.append(line)
+    checks = CecChecks(is_member, today, first_day)
+    seen: dict[CecKey, tuple[int, Decimal]] = {}
+    for chunk in cec_chunks(io.StringIO(text, newline="")):
+        result.rows += sum(1 for line, _ in chunk if line > 1)
+        for line, item in check_cecs(chunk, checks, seen):
+            if isinstance(item, str):
+                result.errors.append(f"line {line}: {item}")
+            else:
+                result.activities.append(item)
+                result.lines.append(line)
     if result.rows == 0 and not result.errors:
-        result.errors.append("line 2: no rows to import")
+        result.errors.append(NO_ROWS)
     return result
 
 

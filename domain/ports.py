@@ -7,10 +7,11 @@ rolls back: whoever opened the transaction does.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 
 from domain.audits import Audit
@@ -91,6 +92,33 @@ class CecRepository(Protocol):
         ...
 
     async def get(self, activity_id: int) -> CecActivity | None: ...
+
+    async def cecs_of(
+        self, keys: Collection[tuple[str, date, str, str]]
+    ) -> dict[tuple[str, date, str, str], Decimal]:
+        """The CECs recorded for each of these keys (member, date, title, provider) that is
+        recorded."""
+        ...
+
+
+class ImportStaging(Protocol):
+    """Where `cecs import` keeps the rows that passed its checks, between checking the whole
+    file and writing it: outside the process's memory, so that a file of any size fits. Lines
+    are the file's; each is staged once."""
+
+    def find(
+        self, keys: Collection[tuple[str, date, str, str]]
+    ) -> dict[tuple[str, date, str, str], tuple[int, Decimal]]:
+        """(line, CECs) of the staged activity with each of these keys that is staged."""
+        ...
+
+    def add(self, rows: Sequence[tuple[int, CecActivity]]) -> None:
+        """Stage these (line, activity); no key is staged twice."""
+        ...
+
+    def chunks(self, size: int) -> Iterator[list[tuple[int, CecActivity]]]:
+        """Every staged (line, activity), in the order of the lines, `size` at a time."""
+        ...
 
 
 class InvoiceRepository(Protocol):

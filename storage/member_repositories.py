@@ -4,11 +4,12 @@ connection."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model import CecActivity, Certification, Member
@@ -22,6 +23,7 @@ from storage.orm import (
     table,
 )
 from storage.statements import (
+    batches,
     execute_many,
     for_dialect,
     from_halves,
@@ -265,6 +267,27 @@ class SqlCertificationRepository:
 _MEMBERS_RECORDED = member_window(RECORDED)
 _RECORDED = select(*RECORDED.c).where(RECORDED.c.id == bindparam("activity_id"))
 _RECORDED_IN = select(*RECORDED.c).where(in_list(RECORDED.c.acsm_id)).order_by(RECORDED.c.id)
+_KEY = (RECORDED.c.acsm_id, RECORDED.c.completed_on, RECORDED.c.title, RECORDED.c.provider)
+_KEY_BATCH = 200  # keys per statement (4 parameters each)
+# SQLite: `(a, b, c, d) IN (VALUES …)` scans the table (no index for a row-value IN list);
+# one equality per column, OR-ed key by key, uses the unique key's index. Built once for
+# _KEY_BATCH keys (a short batch repeats its last key). PostgreSQL plans such an OR anew
+# each time, slowly: there the keys go as four arrays, joined (_RECORDED_KEYS_PG).
+_RECORDED_KEYS = select(*_KEY, RECORDED.c.half_cecs).where(
+    or_(
+        *(
+            and_(*(column == bindparam(f"k{i}_{c}") for c, column in enumerate(_KEY)))
+            for i in range(_KEY_BATCH)
+        )
+    )
+)
+_RECORDED_KEYS_PG = text(
+    "SELECT r.acsm_id, r.completed_on, r.title, r.provider, r.half_cecs FROM cec_activities r"
+    " JOIN unnest(CAST(:ids AS text[]), CAST(:days AS date[]), CAST(:titles AS text[]),"
+    " CAST(:providers AS text[])) AS k (acsm_id, completed_on, title, provider)"
+    " ON r.acsm_id = k.acsm_id AND r.completed_on = k.completed_on AND r.title = k.title"
+    " AND r.provider = k.provider"
+)
 _IMPORT_RECORDED = for_dialect(
     lambda insert: (stmt := insert(RECORDED)).on_conflict_do_update(
         index_elements=["acsm_id", "completed_on", "title", "provider"],
@@ -289,6 +312,34 @@ class SqlCecRepository:
     async def get(self, activity_id: int) -> CecActivity | None:
         row = (await self.connection.execute(_RECORDED, {"activity_id": activity_id})).first()
         return recorded_of(row) if row else None
+
+    async def cecs_of(
+        self, keys: Collection[tuple[str, date, str, str]]
+    ) -> dict[tuple[str, date, str, str], Decimal]:
+        found: dict[tuple[str, date, str, str], Decimal] = {}
+        if self.connection.dialect.name == "postgresql":
+            wanted = list(keys)
+            result = await self.connection.execute(
+                _RECORDED_KEYS_PG,
+                {
+                    "ids": [k[0] for k in wanted],
+                    "days": [k[1] for k in wanted],
+                    "titles": [k[2] for k in wanted],
+                    "providers": [k[3] for k in wanted],
+                },
+            )
+            for row in result:
+                key = (row.acsm_id, row.completed_on, row.title, row.provider)
+                found[key] = from_halves(row.half_cecs)
+            return found
+        for batch in batches(list(keys), _KEY_BATCH):
+            padded = [*batch, *[batch[-1]] * (_KEY_BATCH - len(batch))]
+            params = {f"k{i}_{c}": v for i, key in enumerate(padded) for c, v in enumerate(key)}
+            result = await self.connection.execute(_RECORDED_KEYS, params)
+            for row in result:
+                key = (row.acsm_id, row.completed_on, row.title, row.provider)
+                found[key] = from_halves(row.half_cecs)
+        return found
 
     async def add_many(self, activities: Sequence[CecActivity]) -> None:
         """Insert, or update the CECs of the activity with the same key (a correction): the

@@ -14,14 +14,18 @@ an open invoice issued in the chat for it: that invoice is voided in the same tr
 (nothing is due on it, it cannot be paid, the member is told at their next visit) and the
 finished renewal draft that showed it is forgotten; reported per line ("line N: voided …").
 
-CECs: an activity already recorded (same member, date, title, provider) with other CECs is a
-correction: its CECs are updated (reported). Two rows of one file with the same key and
+CECs: the file is streamed (a file of any size in bounded memory): checked chunk by chunk,
+each chunk in a short transaction of its own, then written in one (import_cecs). An activity
+already recorded (same member, date, title, provider) with other CECs is a correction: its
+CECs are updated (reported). Two rows of one file with the same key and
 different CECs, a completion date in the future or before the member's first cycle, and more
 than MAX_ACTIVITY_CECS for one activity are errors.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -29,18 +33,22 @@ from domain import cycles
 from domain.catalog import Catalog
 from domain.cecs import format_cecs
 from domain.imports import (
+    CHUNK_ROWS,
     FIRST_YEAR,
     LAST_YEAR,
+    NO_ROWS,
     PLAUSIBLE,
-    CecsImport,
+    CecChecks,
     MembersImport,
     RowError,
-    parse_cecs_csv,
+    cec_chunks,
+    cec_key,
+    check_cecs,
     parse_members_csv,
 )
 from domain.invoices import moved_cycles, moved_reason, void_invoice
 from domain.model import CecActivity, Certification, Invoice, Member
-from domain.ports import PaidRenewal, UnitOfWork, UnitOfWorkFactory
+from domain.ports import ImportStaging, PaidRenewal, UnitOfWork, UnitOfWorkFactory
 
 MEMBER_FIELDS = ("first_name", "last_name", "email", "phone", "cpr_aed_expires")
 
@@ -183,66 +191,141 @@ def _reconcile_certification(
         result.changes.append(f"line {line}: {who}: {', '.join(differ)}")
 
 
+@dataclass
+class CecsCounts:
+    """What `cecs import` did (or would do); the rows themselves went to the callbacks."""
+
+    bad_rows: int = 0
+    activities: int = 0
+    new_activities: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
 async def import_cecs(
     units: UnitOfWorkFactory,
-    text: str,
+    lines: Iterable[str],
+    staging: ImportStaging,
     *,
     now: datetime,
     timezone: ZoneInfo,
     dry_run: bool = False,
-) -> CecsImport:
+    on_bad_row: Callable[[str], None],
+    on_updated: Callable[[str], None],
+) -> CecsCounts:
     """Add ACSM-recorded activities of known members; an activity already recorded with
-    other CECs is corrected (reported). `now` and `timezone` decide what "the future" is."""
+    other CECs is corrected (reported). `now` and `timezone` decide what "the future" is.
+
+    A file of any size in bounded memory, in two passes. The first reads the file CHUNK_ROWS
+    rows at a time, checks each chunk against the database (its members, their cycles: a
+    short transaction per chunk) and against the rows staged before it (the same activity
+    twice), reports each bad row to `on_bad_row` as "line N: reason" in the order of the file,
+    and stages the good ones. Any bad row: nothing is written. Otherwise the second pass
+    compares the staged rows with what is recorded, reports each correction to `on_updated`
+    ("line N: updated …") and writes them, chunk by chunk in ONE transaction: all or nothing
+    (on SQLite the bot's writes wait for it). A dry run compares and writes nothing."""
     today = cycles.local_today(timezone, now)
-    first_pass = parse_cecs_csv(text)
-    ids = [a.acsm_id for a in first_pass.activities]
-    async with units() as uow:  # the members checked are the members written for
-        known = await uow.members.existing_ids(ids)
-        first_day: dict[str, date] = {}
-        stored_wrong: dict[str, str] = {}  # stored before imports refused such dates
-        for cert in await uow.certifications.for_members(ids):
+    counts = CecsCounts()
+    rows = 0
+    members = _MemberFacts()
+    for chunk in cec_chunks(lines, CHUNK_ROWS):
+        rows += sum(1 for line, _ in chunk if line > 1)
+        await members.learn(units, {a.acsm_id for _, a in chunk if isinstance(a, CecActivity)})
+        checks = CecChecks(members.known.__contains__, today, members.first_day)
+        seen = staging.find({cec_key(a) for _, a in chunk if isinstance(a, CecActivity)})
+        accepted: list[tuple[int, CecActivity]] = []
+        for line, item in check_cecs(chunk, checks, seen):
+            if isinstance(item, str):
+                counts.bad_rows += 1
+                on_bad_row(f"line {line}: {item}")
+            else:
+                accepted.append((line, item))
+        staging.add(accepted)  # after a bad row too: a later row may repeat one of these
+    if rows == 0 and counts.bad_rows == 0:
+        counts.bad_rows = 1
+        on_bad_row(NO_ROWS)
+    if counts.bad_rows:
+        return counts
+    if dry_run:
+        for staged in staging.chunks(CHUNK_ROWS):
+            async with units() as uow:
+                await _compare(uow, staged, counts, on_updated)
+        return counts
+    async with units() as uow:  # one transaction: every row or none
+        for staged in staging.chunks(CHUNK_ROWS):
+            await _compare(uow, staged, counts, on_updated)
+            await uow.cecs.add_many([a for _, a in staged])
+    return counts
+
+
+class _MemberFacts:
+    """What the checks need to know of the members of a CECs file (do they exist, the first
+    day of their earliest cycle), asked of the database a chunk at a time for the members not
+    known yet, and kept for up to MAX_MEMBERS members (a file lists the same member on many
+    rows): then forgotten and asked again, so that memory stays bounded."""
+
+    MAX_MEMBERS = 100_000
+
+    def __init__(self) -> None:
+        self._forget()
+
+    def _forget(self) -> None:
+        self.asked: set[str] = set()
+        self.known: set[str] = set()
+        self.first: dict[str, date] = {}
+        self.wrong: dict[str, str] = {}  # stored before imports refused such dates
+
+    async def learn(self, units: UnitOfWorkFactory, acsm_ids: set[str]) -> None:
+        new = sorted(acsm_ids - self.asked)
+        if not new:
+            return
+        if len(self.asked) + len(new) > self.MAX_MEMBERS:
+            self._forget()
+            new = sorted(acsm_ids)
+        async with units() as uow:
+            self.known |= await uow.members.existing_ids(new)
+            certifications = await uow.certifications.for_members(new)
+        self.asked.update(new)
+        for cert in certifications:
             if not FIRST_YEAR <= cert.thru_date.year <= LAST_YEAR:
-                stored_wrong.setdefault(
+                self.wrong.setdefault(
                     cert.acsm_id,
-                    f"member {cert.acsm_id}'s {cert.code} certification is stored with thru date"
-                    f" {cert.thru_date.isoformat()}, not a plausible date ({PLAUSIBLE}): correct"
-                    " it with `members import` first",
+                    f"member {cert.acsm_id}'s {cert.code} certification is stored with thru"
+                    f" date {cert.thru_date.isoformat()}, not a plausible date ({PLAUSIBLE}):"
+                    " correct it with `members import` first",
                 )
                 continue
             start = min(cert.effective_date, cycles.cycle_start(cert.thru_date))
-            first_day[cert.acsm_id] = min(start, first_day.get(cert.acsm_id, start))
+            self.first[cert.acsm_id] = min(start, self.first.get(cert.acsm_id, start))
 
-        def first_day_of(acsm_id: str) -> date | None:
-            if acsm_id in stored_wrong:
-                raise RowError(stored_wrong[acsm_id])
-            return first_day.get(acsm_id)
-
-        parsed = parse_cecs_csv(text, known.__contains__, today=today, first_day=first_day_of)
-        if parsed.errors:
-            return parsed
-        recorded = {
-            _key(a): a.cecs
-            for a in await uow.cecs.for_members([a.acsm_id for a in parsed.activities])
-        }
-        for line, activity in zip(parsed.lines, parsed.activities, strict=True):
-            before = recorded.get(_key(activity))
-            if before is None:
-                parsed.new_activities += 1
-            elif before == activity.cecs:
-                parsed.unchanged += 1
-            else:
-                parsed.updated.append(
-                    f"line {line}: updated {activity.title[:60]!r} ({activity.provider[:40]},"
-                    f" {activity.completed_on:%Y-%m-%d}) of member {activity.acsm_id}:"
-                    f" {format_cecs(before)} -> {format_cecs(activity.cecs)} CECs"
-                )
-        if not dry_run:
-            await uow.cecs.add_many(parsed.activities)
-    return parsed
+    def first_day(self, acsm_id: str) -> date | None:
+        """CecChecks.first_day."""
+        if acsm_id in self.wrong:
+            raise RowError(self.wrong[acsm_id])
+        return self.first.get(acsm_id)
 
 
-def _key(activity: CecActivity) -> tuple[str, date, str, str]:
-    return (activity.acsm_id, activity.completed_on, activity.title, activity.provider)
+async def _compare(
+    uow: UnitOfWork,
+    staged: list[tuple[int, CecActivity]],
+    counts: CecsCounts,
+    on_updated: Callable[[str], None],
+) -> None:
+    recorded = await uow.cecs.cecs_of([cec_key(a) for _, a in staged])
+    for line, activity in staged:
+        counts.activities += 1
+        before = recorded.get(cec_key(activity))
+        if before is None:
+            counts.new_activities += 1
+        elif before == activity.cecs:
+            counts.unchanged += 1
+        else:
+            counts.updated += 1
+            on_updated(
+                f"line {line}: updated {activity.title[:60]!r} ({activity.provider[:40]},"
+                f" {activity.completed_on:%Y-%m-%d}) of member {activity.acsm_id}:"
+                f" {format_cecs(before)} -> {format_cecs(activity.cecs)} CECs"
+            )
 
 
-__all__ = ["import_cecs", "import_members"]
+__all__ = ["CecsCounts", "import_cecs", "import_members"]

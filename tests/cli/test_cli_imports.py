@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from domain.imports import CHUNK_ROWS
 from domain.model import InvoiceStatus, RenewalDraft
 from storage.database import Database
 from tests.cli.test_cli import GOOD_MEMBERS, MEMBERS_HEADER, acsm_bot, write
@@ -221,6 +222,66 @@ async def test_cec_imports_take_corrections_and_refuse_bad_rows(
     done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "huge.csv", huge)))
     assert done.returncode != 0
     assert done.stderr.startswith("line 2: a field is longer than 131072 characters")
+
+
+async def test_a_file_of_several_chunks_is_checked_whole_before_anything_is_written(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    """`cecs import` streams the file CHUNK_ROWS rows at a time: a bad row on the last line,
+    or a repeat on the last line of an activity of the first chunk with other CECs, still
+    means nothing is imported; the good file is then imported whole, and a dry run counts
+    across chunks."""
+    acsm_bot(database_url, "members", "import", str(write(tmp_path, "m.csv", GOOD_MEMBERS)))
+    count = 2 * CHUNK_ROWS + 7  # three chunks
+    rows = [f"123456,2025-04-01,Course {n},ACSM,{n % 4 + 1}" for n in range(count)]
+    good = "\n".join([CEC_HEADER, *rows]) + "\n"
+    last_bad = good + "123456,2025-04-01,Course last,ACSM,1e2\n"
+    done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "b1.csv", last_bad)))
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        f"line {count + 2}: cecs: '1e2' is not a number: type digits such as 12 or 12.5",
+        "acsm-bot: 1 bad row: nothing was imported",
+    ]
+    assert await recorded(database) == {}
+    repeated = good + "123456,2025-04-01,Course 0,ACSM,3.5\n"  # line 2 said 1
+    done = acsm_bot(database_url, "cecs", "import", str(write(tmp_path, "b2.csv", repeated)))
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[0] == (
+        f"line {count + 2}: the same activity as line 2 with other CECs (1 on line 2, 3.5 on"
+        f" line {count + 2}): keep one"
+    )
+    assert await recorded(database) == {}
+    twice = good + "123456,2025-04-01,Course 0,ACSM,1\n"  # the same row again: counted once
+    path = write(tmp_path, "good.csv", twice)
+    dry = acsm_bot(database_url, "cecs", "import", "--dry-run", str(path))
+    assert dry.returncode == 0, dry.stderr
+    assert f"would import {count} CEC activities ({count} new, 0 updated" in dry.stdout
+    assert await recorded(database) == {}
+    done = acsm_bot(database_url, "cecs", "import", str(path))
+    assert done.returncode == 0, done.stderr
+    assert f"imported {count} CEC activities ({count} new, 0 updated" in done.stdout
+    stored = await recorded(database)
+    assert len(stored) == count and stored["Course 5"] == 2
+    corrected = good.replace("Course 10006,ACSM,3", "Course 10006,ACSM,4")
+    dry = acsm_bot(database_url, "cecs", "import", "--dry-run",
+                   str(write(tmp_path, "c.csv", corrected)))  # fmt: skip
+    assert dry.stdout.splitlines() == [
+        f"line {10006 + 2}: updated 'Course 10006' (ACSM, 2025-04-01) of member 123456:"
+        " 3 -> 4 CECs",
+        f"dry run, nothing written: would import {count} CEC activities (0 new, 1 updated,"
+        f" {count - 1} already recorded)",
+    ]
+
+
+def test_a_file_that_is_not_utf8_names_its_first_bad_byte(
+    database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(f"{CEC_HEADER}\n123456,2025-04-01,Caf".encode() + b"\xe9,ACSM,1\n")
+    done = acsm_bot(database_url, "cecs", "import", str(path))
+    assert done.returncode != 0
+    offset = len(CEC_HEADER) + 1 + len("123456,2025-04-01,Caf")
+    assert done.stderr.strip() == f"acsm-bot: the file is not UTF-8 (byte {offset})"
 
 
 async def test_impossible_years_are_bad_rows_with_their_line(
