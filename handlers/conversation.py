@@ -23,10 +23,11 @@ that is nothing but "cancel", "stop" or "quit" (`domain.intents.is_cancel_word`:
 message, any case, punctuation around it ignored) ends the conversation as `/cancel` does; it
 is tried before the state's handlers. No answer the bot needs can be one of these words:
 own usernames may not be them (domain/credentials.py), passwords are longer, and a title or
-provider that is a bare "stop" is far less likely than a member who wants out. Everything else in free text ("when is my deadline?", "hi", "menu") is
-understood only outside a conversation (handlers/free_text.py), and a conversation that free
-text can start (the renewal: "I want to renew") lists it in `text_entry_points`, tried only
-when the member is in no conversation.
+provider that is a bare "stop" is far less likely than a member who wants out. Everything
+else in free text ("when is my deadline?", "hi", "menu") is understood only outside a
+conversation (handlers/free_text.py), and a conversation that free text can start (the
+renewal: "I want to renew") lists it in `text_entry_points`, tried only when the member is in
+no conversation.
 
 Exits (`/logout`) run whatever the member is doing: the conversation in front of them ends
 with its `leaving` line, then the exit's callback runs.
