@@ -29,6 +29,7 @@ from domain.rules import Rules
 from handlers import (
     audit,
     certifications,
+    free_text,
     invoices,
     login,
     menu,
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 PROCESSING_KEY = "processing"
 
 # Handler groups, in the order python-telegram-bot tries them (one handler per group runs).
-ONLY_PRIVATE, PAYMENTS_AND_SERVICE, CONVERSATIONS = -2, -1, 0
+ONLY_PRIVATE, PAYMENTS_AND_SERVICE, CONVERSATIONS, UNKNOWN_COMMANDS = -2, -1, 0, 1
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,10 @@ def register_handlers(application: ChatApplication, deps: Dependencies) -> None:
     # One conversation at a time per member: one router for all of them (entering one ends
     # the one the member was in); then the commands and buttons that stand alone.
     conversations = [m.conversation() for m in (login, password, renewal, tracker, audit)]
-    application.add_handler(Conversations(conversations, deps.turns), group=CONVERSATIONS)
+    # /logout ends whatever conversation is running (its leaving line), then logs out.
+    application.add_handler(
+        Conversations(conversations, deps.turns, exits=login.exit_handlers()), group=CONVERSATIONS
+    )
     # Commands and free text answer new messages only: an edit outside a conversation stops
     # here (python-telegram-bot's CommandHandler and MessageHandler also match edits).
     application.add_handler(MessageHandler(EDITED_MESSAGE, edited_elsewhere), group=CONVERSATIONS)
@@ -169,15 +173,15 @@ def register_handlers(application: ChatApplication, deps: Dependencies) -> None:
         application.add_handlers(module.handlers(), group=CONVERSATIONS)
     for module in (menu, certifications, invoices, payments, reminder_handlers):
         application.add_handlers(module.handlers(), group=CONVERSATIONS)
-    application.add_handler(CommandHandler("cancel", nothing_to_cancel), group=CONVERSATIONS)
+    application.add_handler(
+        CommandHandler("cancel", free_text.nothing_to_cancel), group=CONVERSATIONS
+    )
     application.add_handler(CallbackQueryHandler(expired_button), group=CONVERSATIONS)
     application.add_handlers(tracker.file_handlers(), group=CONVERSATIONS)
-    application.add_handlers(certifications.fallback_handlers(), group=CONVERSATIONS)
+    application.add_handlers(free_text.fallback_handlers(), group=CONVERSATIONS)
+    # Last: a command none of the above knows gets an answer naming /help.
+    application.add_handlers(free_text.unknown_command_handlers(), group=UNKNOWN_COMMANDS)
     application.add_error_handler(on_error)
-
-
-async def nothing_to_cancel(update: Update, context: ChatContext) -> None:
-    context.turn.say("Nothing to cancel. /help lists what I can do.")
 
 
 async def announce_commands(application: ChatApplication) -> None:

@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from domain.intents import is_cancel_word
 from domain.model import Member
 from domain.ports import PasswordHasher
 
@@ -165,6 +166,8 @@ def normalize_own_username(typed: str) -> str:
         raise ValueError(
             "That looks like an ACSM default username (letters then digits): add something."
         )
+    if is_cancel_word(name):  # typed alone, it ends the login instead (domain/intents.py)
+        raise ValueError(f"“{name}” stops a conversation, so it cannot be a username.")
     return name
 
 

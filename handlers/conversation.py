@@ -14,6 +14,23 @@ conversation on the turn (handlers/turn.py):
 - an edited message never answers a question nor runs a command: the member is told, and
   nothing else happens (inside a conversation the router says so; outside one,
   `edited_elsewhere`, registered right after the router, does).
+
+Free text inside a conversation (issue 21, "lost in the conversation"). The rule: while a
+conversation is running, a message is that conversation's — an answer, or its "please answer"
+fallback — whatever it sounds like. A title "Renew your mindset workshop" or a provider "How
+many CECs" is an answer, never a question to the bot. Exactly one thing escapes: a message
+that is nothing but "cancel", "stop" or "quit" (`domain.intents.is_cancel_word`: the whole
+message, any case, punctuation around it ignored) ends the conversation as `/cancel` does; it
+is tried before the state's handlers. No answer the bot needs can be one of these words:
+own usernames may not be them (domain/credentials.py), passwords are longer, and a title or
+provider that is a bare "stop" is far less likely than a member who wants out. Everything
+else in free text ("when is my deadline?", "hi", "menu") is understood only outside a
+conversation (handlers/free_text.py), and a conversation that free text can start (the
+renewal: "I want to renew") lists it in `text_entry_points`, tried only when the member is in
+no conversation.
+
+Exits (`/logout`) run whatever the member is doing: the conversation in front of them ends
+with its `leaving` line, then the exit's callback runs.
 """
 
 from __future__ import annotations
@@ -22,9 +39,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, BaseHandler, ConversationHandler, filters
+from telegram import Message, Update
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
+from domain.intents import is_cancel_word
 from handlers.context import ChatContext
 from handlers.turn import Turns
 
@@ -53,6 +78,16 @@ EDITED_MESSAGE = filters.UpdateType.EDITED
 Handlers = Sequence[BaseHandler[Update, ChatContext, Any]]
 
 
+class _TypedCancel(filters.MessageFilter):
+    """A new text message that is only "cancel", "stop" or "quit" (not the command)."""
+
+    def filter(self, message: Message) -> bool:
+        return message.text is not None and is_cancel_word(message.text)
+
+
+TYPED_CANCEL = _TypedCancel(name="TYPED_CANCEL") & ~filters.UpdateType.EDITED
+
+
 async def edited_elsewhere(update: Update, context: ChatContext) -> None:
     """An edited message outside any conversation (the router answers those inside one):
     registered right after the router, before every command and free-text handler, so
@@ -75,10 +110,20 @@ class Conversation:
     # Its answers may be secrets (login, password change): an edited message, ignored as in
     # every conversation, is also deleted from the chat, since it may now hold a password.
     secret: bool = False
+    # Free-text entry points ("I want to renew"): tried only when the member is in no
+    # conversation, so an answer to a question is never taken for one.
+    text_entry_points: Handlers = ()
     _states: dict[str, list[BaseHandler[Update, ChatContext, Any]]] = field(init=False, repr=False)
+    # A typed "cancel" alone, before the state's handlers: the callback of its /cancel.
+    escapes: Handlers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._states = {state: list(handlers) for state, handlers in self.states.items()}
+        self.escapes = [
+            MessageHandler(TYPED_CANCEL, handler.callback)
+            for handler in self.fallbacks
+            if isinstance(handler, CommandHandler) and "cancel" in handler.commands
+        ][:1]
 
     def handlers_of(self, state: str) -> Handlers:
         return self._states.get(state, [])
@@ -90,6 +135,7 @@ class _Match:
     handler: BaseHandler[Update, ChatContext, Any] | None
     check: Any
     entering: bool
+    exiting: bool = False  # an exit (/logout): end the conversation, then run it
 
 
 def _match(handlers: Handlers, update: Update) -> tuple[Any, Any] | None:
@@ -107,11 +153,23 @@ async def _never_called(update: Update, context: ChatContext) -> None:  # pragma
 class Conversations(BaseHandler[Update, ChatContext, Any]):
     """The one handler that serves every conversation (see the module's docstring)."""
 
-    def __init__(self, conversations: Sequence[Conversation], turns: Turns) -> None:
+    def __init__(
+        self, conversations: Sequence[Conversation], turns: Turns, exits: Handlers = ()
+    ) -> None:
         super().__init__(_never_called)
         self.conversations = list(conversations)
         self.by_name = {c.name: c for c in self.conversations}
         self.turns = turns
+        self.exits = list(exits)
+
+    def all_handlers(self) -> list[BaseHandler[Update, ChatContext, Any]]:
+        """Every handler the router may run (e.g. to list the commands it knows)."""
+        found = list(self.exits)
+        for c in self.conversations:
+            found += [*c.entry_points, *c.text_entry_points, *c.fallbacks]
+            for handlers in c.states.values():
+                found += handlers
+        return found
 
     def check_update(self, update: object) -> _Match | None:
         turn = self.turns.of(update)
@@ -121,14 +179,23 @@ class Conversations(BaseHandler[Update, ChatContext, Any]):
         active = self.by_name.get(current.name) if current is not None else None
         if update.edited_message is not None:  # an old message changed: never an answer
             return _Match(None, None, None, entering=False) if active is not None else None
+        found = _match(self.exits, update)
+        if found is not None:
+            return _Match(active, found[0], found[1], entering=False, exiting=True)
         for conversation in self.conversations:
             found = _match(conversation.entry_points, update)
             if found is not None:
                 return _Match(conversation, found[0], found[1], entering=True)
         if active is None or current is None:
+            for conversation in self.conversations:
+                found = _match(conversation.text_entry_points, update)
+                if found is not None:
+                    return _Match(conversation, found[0], found[1], entering=True)
             return None
-        found = _match(active.handlers_of(current.state), update) or _match(
-            active.fallbacks, update
+        found = (
+            _match(active.escapes, update)
+            or _match(active.handlers_of(current.state), update)
+            or _match(active.fallbacks, update)
         )
         if found is None:
             return None
@@ -143,6 +210,14 @@ class Conversations(BaseHandler[Update, ChatContext, Any]):
     ) -> None:
         turn = context.turn
         conversation, handler = check_result.conversation, check_result.handler
+        if check_result.exiting and handler is not None:
+            if turn.conversation is not None:  # the one in front of the member ends, and says so
+                turn.end()
+                if conversation is not None and conversation.leaving:
+                    turn.say(conversation.leaving)
+            handler.collect_additional_context(context, update, application, check_result.check)
+            await handler.callback(update, context)
+            return
         if conversation is None or handler is None:
             current = turn.conversation
             active = self.by_name.get(current.name) if current is not None else None

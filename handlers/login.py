@@ -148,4 +148,10 @@ def conversation() -> Conversation:
 
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    return []
+
+
+def exit_handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    """/logout: run by the conversation router whatever the member is doing (the
+    conversation in front of them ends first, with its leaving line)."""
     return [CommandHandler("logout", logout)]

@@ -21,11 +21,13 @@ from telegram.ext import (
 
 from domain.cecs import InvalidCecAmountError, format_cecs
 from domain.errors import InvalidInputError
+from domain.intents import Intent
 from domain.money import format_usd
 from domain.services import renewal
 from domain.services.renewal import RenewalProgress, RenewalStep
 from handlers.context import ChatContext
 from handlers.conversation import STRAY_MESSAGE, Conversation, please_answer
+from handlers.free_text import NEW_PRIVATE_TEXT, Saying
 from handlers.render import invoice_block, us_date
 from handlers.replies import (
     data_suffix,
@@ -380,6 +382,8 @@ def conversation() -> Conversation:
             CommandHandler("renew", start),
             CallbackQueryHandler(start, pattern=r"^(menu:renew|renew:[0-9]{1,12})$"),
         ],
+        # "I want to renew" (domain/intents.py), only when no conversation is running.
+        text_entry_points=[MessageHandler(NEW_PRIVATE_TEXT & Saying(Intent.RENEW), start)],
         states={
             step(RenewalStep.CHOOSE): [
                 CallbackQueryHandler(confirm_choice, pattern=r"^rc:go$"),

@@ -113,26 +113,31 @@ def requirement(rules: Rules, certs: Sequence[Certification]) -> Decimal:
     return required_cecs(types)
 
 
-async def recorded_cecs(uow: UnitOfWork, acsm_id: str, certs: Sequence[Certification]) -> Decimal:
-    """ACSM-recorded CECs in the cycle's window (see domain/tracker.py)."""
-    thru = certs[0].thru_date
-    activities = await uow.cecs.for_member(acsm_id, group_window_start(certs), thru)
-    return sum((a.cecs for a in activities), ZERO)
+@dataclass(frozen=True)
+class CycleCecs:
+    """The CECs of a cycle's window: ACSM-recorded, and logged by the member (ACSM, other)."""
+
+    recorded: Decimal
+    logged_acsm: Decimal
+    logged_other: Decimal
 
 
-async def logged_cecs(
-    uow: UnitOfWork, acsm_id: str, certs: Sequence[Certification]
-) -> tuple[Decimal, Decimal]:
-    """(ACSM, other organizations) CECs the member logged in the cycle's window; one the
-    member said is an ACSM-recorded activity is counted once, with ACSM's."""
+async def cycle_cecs(uow: UnitOfWork, acsm_id: str, certs: Sequence[Certification]) -> CycleCecs:
+    """Each source read once, in the cycle's window (see domain/tracker.py); an activity the
+    member logged and said is one ACSM recorded is counted once, as ACSM's."""
+    if not certs:
+        return CycleCecs(ZERO, ZERO, ZERO)
     thru = certs[0].thru_date
     start = group_window_start(certs)
+    recorded = await uow.cecs.for_member(acsm_id, start, thru)
     logged = await uow.logged_cecs.for_member(acsm_id, start, thru)
-    recorded = {a.id for a in await uow.cecs.for_member(acsm_id, start, thru)}
-    logged = [a for a in logged if a.same_as not in recorded]  # counted once, as ACSM's
-    acsm = sum((a.cecs for a in logged if a.organization is Organization.ACSM), ZERO)
-    other = sum((a.cecs for a in logged if a.organization is Organization.OTHER), ZERO)
-    return acsm, other
+    recorded_ids = {a.id for a in recorded}
+    logged = [a for a in logged if a.same_as not in recorded_ids]
+    return CycleCecs(
+        recorded=sum((a.cecs for a in recorded), ZERO),
+        logged_acsm=sum((a.cecs for a in logged if a.organization is Organization.ACSM), ZERO),
+        logged_other=sum((a.cecs for a in logged if a.organization is Organization.OTHER), ZERO),
+    )
 
 
 async def cec_group(
@@ -144,8 +149,8 @@ async def cec_group(
 ) -> CecGroup:
     thru = certs[0].thru_date
     required = requirement(rules, certs)
-    recorded = await recorded_cecs(uow, acsm_id, certs)
-    logged_acsm, logged_other = await logged_cecs(uow, acsm_id, certs)
+    cecs = await cycle_cecs(uow, acsm_id, certs)
+    recorded, logged_acsm, logged_other = cecs.recorded, cecs.logged_acsm, cecs.logged_other
     typed, other = await member_numbers(uow, draft, certs)
     total = tracked_total(recorded, logged_acsm, logged_other, typed, other)
     return CecGroup(

@@ -28,7 +28,7 @@ from domain.renewal_rules import (
     window_refusal,
 )
 from domain.rules import Rules
-from domain.services.cec_status import logged_cecs, recorded_cecs
+from domain.services.cec_status import cycle_cecs
 from domain.services.certifications import (
     CertificationView,
     certification_views,
@@ -172,9 +172,7 @@ async def progress_of(
     thru = certs[0].thru_date if certs else None
     step = step_of(draft)
     invoice = await existing_invoice(uow, certs) if step is RenewalStep.DONE else None
-    logged_acsm, logged_other = (
-        await logged_cecs(uow, member.acsm_id, certs) if certs else (Decimal(0), Decimal(0))
-    )
+    cecs = await cycle_cecs(uow, member.acsm_id, certs)
     return RenewalProgress(
         step=step,
         choices=await certification_views(uow, rules, choices or []),
@@ -182,15 +180,15 @@ async def progress_of(
         contact=contact_of(member),
         cpr_aed_expires=member.cpr_aed_expires,
         required_cecs=required_cecs(types),
-        acsm_recorded=await recorded_cecs(uow, member.acsm_id, certs) if certs else Decimal(0),
+        acsm_recorded=cecs.recorded,
         acsm_cecs=draft.acsm_cecs,
         other_cecs=draft.other_cecs,
         fee_cents=renewal_fee_cents(types, rules.catalog),
         late_fee_cents=late_fee_cents([state_of(rules, c) for c in certs], rules.catalog),
         new_thru=cycles.new_thru_date(thru) if thru else None,
         invoice=InvoiceView.of(invoice) if invoice else None,
-        logged_acsm=logged_acsm,
-        logged_other=logged_other,
+        logged_acsm=cecs.logged_acsm,
+        logged_other=cecs.logged_other,
     )
 
 

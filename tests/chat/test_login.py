@@ -164,7 +164,7 @@ async def test_an_edited_message_never_acts_outside_a_conversation(bot, emulator
 
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
-    hello = await ann.send("hello")
+    hello = await ann.send("purple elephants dance")
     assert "did not understand" in (await ann.next_message(timeout=15)).text
     for edited in ("/logout", "how many CECs do I still need?", "/cancel", "/start"):
         await ann.edit(hello.message_id, edited)
