@@ -92,12 +92,19 @@ MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
+# a month glued to the word before it ("onOctober16,2023", "onOct.9,2023"): only full names
+# or abbreviations with their dot, so that "Seminar 2, 2025" is not March 2
+GLUED_MONTH = (
+    r"(?:january|february|march|april|june|july|august|september|october|november|december"
+    r"|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)(?=\.))"
+)
 ORDINAL = r"(?:st|nd|rd|th)?"
 DATE = re.compile(
     r"(?<![0-9])(?:"
     rf"(?P<y1>[0-9]{{4}})\s*-\s*(?P<m1>[0-9]{{1,2}})\s*-\s*(?P<d1>[0-9]{{1,2}})"
     rf"|(?P<a2>[0-9]{{1,2}})\s*[/.-]\s*(?P<b2>[0-9]{{1,2}})\s*[/.-]\s*(?P<y2>[0-9]{{4}})"
-    rf"|(?<![a-z])(?P<m3>{MONTH})\.?\s*(?P<d3>[0-9]{{1,2}}){ORDINAL}\s*,?\s*(?P<y3>[0-9]{{4}})"
+    rf"|(?:(?<![a-z])(?P<m3>{MONTH})|(?<=[a-z])(?P<m3g>{GLUED_MONTH}))"
+    rf"\.?\s*(?P<d3>[0-9]{{1,2}}){ORDINAL}\s*,?\s*(?P<y3>[0-9]{{4}})"
     rf"|(?P<d4>[0-9]{{1,2}}){ORDINAL}\s*(?:of\s*)?(?P<m4>{MONTH})\.?\s*,?\s*(?P<y4>[0-9]{{4}})"
     r")(?![0-9])",
     re.IGNORECASE,
@@ -131,15 +138,21 @@ OTHER_DATE_LABEL = re.compile(
 )
 
 NUMBER = r"(?P<number>[0-9]{1,3}(?:[.,][0-9]{1,2})?)"
-UNIT = (
-    r"(?P<unit>c\s*e\s*c\s*s?|c\s*e\s*u\s*s?|contact\s*hours?|contact\s*hrs?|ce\s*credits?"
-    r"|ce\s*hours?|credit\s*hours?|credits?|hours?|hrs?)"
+# units a word cannot end or begin with: read even glued to the next word ("19.0CECsawarded")
+DISTINCT_UNIT = (
+    r"ce\s*credits?|ce\s*hours?|credit\s*hours?|contact\s*hours?|contact\s*hrs?"
+    r"|c\s*e\s*u\s*s?|c\s*e\s*c\s*s?"
 )
+PLAIN_UNIT = r"credits?|hours?|hrs?"
 AMOUNT_AFTER = re.compile(
-    rf"(?<![0-9.,]){NUMBER}\s*(?:\(\s*[0-9.,]+\s*\)\s*)?{UNIT}(?![a-z])", re.I
+    rf"(?<![0-9.,]){NUMBER}\s*(?:\(\s*[0-9.,]+\s*\)\s*)?"
+    rf"(?P<unit>{DISTINCT_UNIT}|(?:{PLAIN_UNIT})(?![a-z]))",
+    re.IGNORECASE,
 )
 AMOUNT_BEFORE = re.compile(
-    rf"(?<![a-z]){UNIT}\s*(?:awarded|earned|granted|approved)?\s*[:\-]\s*{NUMBER}(?![0-9])", re.I
+    rf"(?P<unit>{DISTINCT_UNIT}|(?<![a-z])(?:{PLAIN_UNIT}))"
+    rf"\s*(?:awarded|earned|granted|approved)?\s*[:\-]\s*{NUMBER}(?![0-9])",
+    re.IGNORECASE,
 )
 UNIT_PRIORITY = {"cecs": 0, "hours": 1, "credits": 2, "ceus": 3}
 
@@ -228,8 +241,11 @@ VALUE_END = re.compile(
 )
 OTHER_LINE = re.compile(
     r"^(?:certificate|this\s*(?:is\s*to\s*)?certif|awarded|presented\s*to|signature|instructor"
-    r"|director|date|provider|approved|acsm\s*approved)",
+    r"|director|date|provider|approved|acsm\s*approved|completed|awarded)",
     re.IGNORECASE,
+)
+SIGNATURE_LABELS = re.compile(
+    r"date\s*(?:provider|presenter)|(?:provider|presenter)\s*date", re.IGNORECASE
 )
 NOT_A_TITLE = re.compile(
     r"^(?:certificate|this\s*(?:is\s*to\s*)?certif|awarded\s*to|presented\s*to|date|signature)",
@@ -282,9 +298,11 @@ def _value(rest: str, lines: list[str], index: int, *, wraps: bool = False) -> s
             candidate = f"{candidate} {lines[after]}"
     found_date = DATE.search(candidate)
     if found_date is not None:
-        candidate = re.sub(
-            r"\s+(?:held\s+)?(?:on|dated)\s*$", "", candidate[: found_date.start()], flags=re.I
-        )
+        candidate = candidate[: found_date.start()]
+        # "… on March 3, 2025"; glued by OCR (no space anywhere), "…Instituteon03/02/2025"
+        glued = " " not in candidate.strip()
+        ending = r"(?<=[a-z])(?:on|dated)$" if glued else r"\s+(?:held\s+)?(?:on|dated)\s*$"
+        candidate = re.sub(ending, "", candidate.strip(), flags=re.IGNORECASE)
     cut = VALUE_END.search(candidate)
     if cut is not None:
         candidate = candidate[: cut.start()]
@@ -306,7 +324,7 @@ def _date_of(found: re.Match[str]) -> date | None:
                 first, second = second, first
             return date(int(groups["y2"]), first, second)
         if groups["y3"]:
-            month = MONTHS[groups["m3"][:3].casefold()]
+            month = MONTHS[(groups["m3"] or groups["m3g"])[:3].casefold()]
             return date(int(groups["y3"]), month, int(groups["d3"]))
         month = MONTHS[groups["m4"][:3].casefold()]
         return date(int(groups["y4"]), month, int(groups["d4"]))
@@ -407,8 +425,7 @@ def read_provider(text: str) -> str | None:
             if value is not None:
                 return value
     for index, line in enumerate(lines[1:], 1):
-        labels = line.casefold().split()
-        if sorted(labels) == ["date", "provider"] or sorted(labels) == ["date", "presenter"]:
+        if SIGNATURE_LABELS.fullmatch(line):
             # a signature line: "03/14/2025    FitEd Academy" over "Date    Provider"
             above = lines[index - 1]
             found = DATE.search(above)

@@ -124,6 +124,25 @@ def test_glued_ocr_text_is_read() -> None:
     )
 
 
+def test_fully_glued_ocr_text_is_read() -> None:
+    text = (
+        "CertificateofAttendance\nAishaKhanhasattended\nAdvancedKettlebellTraining\n"
+        "offeredbyTheCooperInstituteonOct.9,2023\nandisawarded19.0CECsawarded\n"
+    )
+    reading = read_certificate(text)
+    assert reading.title == "Advanced Kettlebell Training"
+    assert reading.provider == "The Cooper Institute"
+    assert reading.completed_on == date(2023, 10, 9)
+    assert reading.cecs == Decimal(19)
+    signature = read_certificate("3CECs\n2023-01-17FitEdAcademy\nDateProvider")
+    assert (signature.provider, signature.completed_on) == ("Fit Ed Academy", date(2023, 1, 17))
+
+
+def test_a_word_ending_like_a_month_is_no_date() -> None:
+    assert read_date("Seminar 2, 2025") is None
+    assert read_date("heldonOctober16,2023") == date(2023, 10, 16)
+
+
 @pytest.mark.parametrize(
     ("text", "when"),
     [
