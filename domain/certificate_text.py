@@ -16,7 +16,7 @@ Wordings read (case and spacing free, so OCR's glued "Dateofcompletion:03/14/202
 - provider: "Presented by", "Provider:", "Offered by", "Provided by", "Sponsored by",
   "Issued by", "Hosted by", "Organization:"; else a line that is only "American College of
   Sports Medicine" (ACSM's own certificates).
-- date: 03/14/2025 (month first, as US certificates print it; day first only when the first
+- date: 03/14/2025 or 3/14/25 (month first, as US certificates print it; day first only when the first
   number cannot be a month), 2025-03-14, March 14, 2025, Mar. 14, 2025, 14 March 2025. A date
   labelled "Date of completion", "Completed (on)", "Completion date", "Date completed",
   "Date:" wins; else the one date the text holds (dates labelled as expiry, birth or print
@@ -28,8 +28,8 @@ Wordings read (case and spacing free, so OCR's glued "Dateofcompletion:03/14/202
 - ACSM or other, in the bot's sense (the tracker's "Was it an ACSM activity, or from another
   organization?"): ACSM only when ACSM itself presents the activity (the provider is "ACSM" or
   "American College of Sports Medicine"): those are the CECs counted against ACSM's own
-  record. An "ACSM Approved Provider #…" is another organization whose course ACSM approved:
-  OTHER. No provider read and no approved-provider mention: None.
+  record. An "ACSM Approved Provider #…" (or a course "approved by ACSM") is another
+  organization whose course ACSM approved: OTHER. No provider read and no approved-provider mention: None.
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ ORDINAL = r"(?:st|nd|rd|th)?"
 DATE = re.compile(
     r"(?<![0-9])(?:"
     rf"(?P<y1>[0-9]{{4}})\s*-\s*(?P<m1>[0-9]{{1,2}})\s*-\s*(?P<d1>[0-9]{{1,2}})"
-    rf"|(?P<a2>[0-9]{{1,2}})\s*[/.-]\s*(?P<b2>[0-9]{{1,2}})\s*[/.-]\s*(?P<y2>[0-9]{{4}})"
+    rf"|(?P<a2>[0-9]{{1,2}})\s*[/.-]\s*(?P<b2>[0-9]{{1,2}})\s*[/.-]\s*"
+    rf"(?P<y2>[0-9]{{4}}|(?<=/)[0-9]{{2}})"
     rf"|(?:(?<![a-z])(?P<m3>{MONTH})|(?<=[a-z])(?P<m3g>{GLUED_MONTH}))"
     rf"\.?\s*(?P<d3>[0-9]{{1,2}}){ORDINAL}\s*,?\s*(?P<y3>[0-9]{{4}})"
     rf"|(?P<d4>[0-9]{{1,2}}){ORDINAL}\s*(?:of\s*)?(?P<m4>{MONTH})\.?\s*,?\s*(?P<y4>[0-9]{{4}})"
@@ -223,7 +224,9 @@ PROVIDER_LEAD = re.compile(
     re.IGNORECASE,
 )
 APPROVED_PROVIDER = re.compile(
-    r"acsm\s*(?:cec\s*)?approved\s*provider|approved\s*provider\s*(?:of|for)\s*(?:acsm|the\s*american\s*college)",
+    r"acsm\s*(?:cec\s*)?approved\s*provider"
+    r"|approved\s*provider\s*(?:of|for)\s*(?:the\s*)?(?:acsm|american\s*college)"
+    r"|approved\s*(?:for\s*[0-9.,]+\s*\w+\s*)?by\s*(?:the\s*)?(?:acsm|american\s*college)",
     re.IGNORECASE,
 )
 ACSM_NAME = re.compile(
@@ -322,7 +325,8 @@ def _date_of(found: re.Match[str]) -> date | None:
             first, second = int(groups["a2"]), int(groups["b2"])
             if first > 12 >= second:  # 14/03/2025: day first, the only way it is a date
                 first, second = second, first
-            return date(int(groups["y2"]), first, second)
+            year = int(groups["y2"])
+            return date(year + 2000 if year < 100 else year, first, second)
         if groups["y3"]:
             month = MONTHS[(groups["m3"] or groups["m3g"])[:3].casefold()]
             return date(int(groups["y3"]), month, int(groups["d3"]))
@@ -433,6 +437,8 @@ def read_provider(text: str) -> str | None:
                 value = _value(above[: found.start()] + " " + above[found.end() :], [], 0)
                 if value is not None:
                     return value
+    if APPROVED_PROVIDER.search(" ".join(lines)):
+        return None  # ACSM's name on an approved provider's certificate: not the provider
     for line in lines:
         if ACSM_NAME.match(line.strip(" .")):
             return "American College of Sports Medicine"
@@ -440,10 +446,10 @@ def read_provider(text: str) -> str | None:
 
 
 def read_organization(text: str, provider: str | None) -> Organization | None:
+    if APPROVED_PROVIDER.search(" ".join(_clean(text).split())):
+        return Organization.OTHER  # ACSM approved it; another organization gave it
     if provider is not None and ACSM_NAME.match(provider.strip(" .")):
         return Organization.ACSM
-    if APPROVED_PROVIDER.search(" ".join(_clean(text).split())):
-        return Organization.OTHER
     if provider is not None:
         return Organization.OTHER
     return None

@@ -88,6 +88,14 @@ def test_an_acsm_approved_provider_is_another_organization() -> None:
     unnamed = read_certificate("Certificate of Completion\nACSM Approved Provider #7781")
     assert unnamed.provider is None
     assert unnamed.organization is Organization.OTHER
+    approved = read_certificate(
+        "This program is approved for 2 CECs by the American College of Sports Medicine"
+    )
+    assert approved.organization is Organization.OTHER
+    assert approved.cecs == 2
+    # ACSM's name as a heading on an approved provider's certificate is not its provider
+    heading = read_certificate("American College of Sports Medicine\nACSM Approved Provider #12")
+    assert (heading.provider, heading.organization) == (None, Organization.OTHER)
 
 
 def test_acsms_own_certificate_is_acsm() -> None:
@@ -154,9 +162,12 @@ def test_a_word_ending_like_a_month_is_no_date() -> None:
         ("the 14th of March 2025", date(2025, 3, 14)),
         ("14/03/2025", date(2025, 3, 14)),  # the first number cannot be a month
         ("Completed: 04/05/2025", date(2025, 4, 5)),  # US order
+        ("Date: 3/14/25", date(2025, 3, 14)),
+        ("Phone 555-12-34", None),
+        ("Version 1.2.25", None),
     ],
 )
-def test_date_formats(text: str, when: date) -> None:
+def test_date_formats(text: str, when: date | None) -> None:
     assert read_date(text) == when
 
 
