@@ -5,6 +5,7 @@ five date formats, CECs/contact hours/credits/CEUs, OCR-glued labels). Reports:
 - the share of certificates whose four fields (title, provider, date completed, CECs) are all
   read right, and with ACSM-or-other as a fifth; each field's share; wrong values shown
   (a value read but different from the truth: worse than None, which the chat asks);
+- the hand-written certificate texts of tests/certificates/handwritten.py, all five right;
 - the same texts with every space lost (OCR's glued words) or in capitals;
 - the reading time per certificate: in process (pypdf text + parsing) and through
   `ProcessCertificateReader` (one worker, the round trip the chat will wait for), p50/p95;
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from certificates.pdf import pdf_text
 from certificates.reader import PDF, ProcessCertificateReader, read_file
 from domain.certificate_text import CertificateReading, read_certificate
+from tests.certificates.handwritten import HANDWRITTEN
 from tests.certificates.make_corpus import Sample, make_corpus
 
 FIELDS = ("title", "provider", "completed_on", "cecs", "organization")
@@ -134,6 +136,14 @@ def main() -> None:
         if misses:
             print(f"    missed {sample.name}: {', '.join(misses)}")
 
+    handwritten = sum(
+        (r.title, r.provider, r.completed_on, r.cecs, r.organization) == truth
+        for r, truth in ((read_certificate(text), truth) for text, truth in HANDWRITTEN)
+    )
+    print(
+        f"hand-written certificate texts (tests/certificates/handwritten.py), all five right: "
+        f"{handwritten}/{len(HANDWRITTEN)}"
+    )
     print("the same texts, as OCR may give them:")
     stressed(corpus)
 
