@@ -23,11 +23,12 @@ from certificates.pdf import MAX_PAGES, pdf_text
 from domain.certificate_text import CertificateReading, read_certificate
 
 PDF = "application/pdf"
-GRACE = 2.0  # seconds the event loop waits beyond the worker's own alarm
+GRACE = 5.0  # seconds the event loop waits beyond the worker's own alarm (a worker starting)
+AGAIN = 0.05  # the alarm repeats until the reading stops
 
 
-class ReadingTooLongError(Exception):
-    pass
+class ReadingTooLongError(BaseException):
+    """A BaseException, as KeyboardInterrupt: pypdf's `except Exception` cannot swallow it."""
 
 
 def _limit_memory(memory_bytes: int) -> None:
@@ -57,7 +58,7 @@ def _read_in_worker(
     data: bytes, media_type: str, max_pages: int, seconds: float
 ) -> CertificateReading | None:
     previous = signal.signal(signal.SIGALRM, _too_long)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, AGAIN)
     try:
         return read_file(data, media_type, max_pages)
     except (ReadingTooLongError, MemoryError, RecursionError):
