@@ -62,6 +62,7 @@ else
 	$(BIN)/python bench/bench_chat.py
 	$(BIN)/python bench/bench_cost.py
 	$(BIN)/python bench/bench_reminders.py
+	$(BIN)/python bench/bench_reading.py
 endif
 
 clean:

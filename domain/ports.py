@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from domain.audits import Audit
+from domain.certificate_text import CertificateReading
 from domain.model import (
     CecActivity,
     Certification,
@@ -372,3 +373,14 @@ class PasswordHasher(Protocol):
         ...
 
     def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class CertificateReader(Protocol):
+    """Reads a certificate file (certificates/ implements it) off the event loop, within a
+    time limit, on the bot's own machine."""
+
+    async def read(self, data: bytes, media_type: str) -> CertificateReading | None:
+        """What the certificate says, each field None when unsure; None when nothing could
+        be read at all (no text, a corrupt or password-protected file, over the time limit,
+        a kind of file not read yet). Never raises for a bad file."""
+        ...

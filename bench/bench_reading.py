@@ -1,0 +1,165 @@
+"""Reading certificates (issue 23): accuracy on the generated corpus and time per certificate.
+
+The corpus is tests/certificates/make_corpus.py's (text PDFs in eight layouts, three fonts,
+five date formats, CECs/contact hours/credits/CEUs, OCR-glued labels). Reports:
+- the share of certificates whose four fields (title, provider, date completed, CECs) are all
+  read right, and with ACSM-or-other as a fifth; each field's share; wrong values shown
+  (a value read but different from the truth: worse than None, which the chat asks);
+- the hand-written certificate texts of tests/certificates/handwritten.py, all five right;
+- the same texts with every space lost (OCR's glued words) or in capitals;
+- the reading time per certificate: in process (pypdf text + parsing) and through
+  `ProcessCertificateReader` (one worker, the round trip the chat will wait for), p50/p95;
+- the event loop's lateness (a 10 ms ticker) while five certificates are read at once.
+Photos (OCR) are not read yet: their figures come with the OCR layer.
+Run: `make bench` (or python bench/bench_reading.py [--count N]).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from certificates.pdf import pdf_text
+from certificates.reader import PDF, ProcessCertificateReader, read_file
+from domain.certificate_text import CertificateReading, read_certificate
+from tests.certificates.handwritten import HANDWRITTEN
+from tests.certificates.make_corpus import Sample, make_corpus
+
+FIELDS = ("title", "provider", "completed_on", "cecs", "organization")
+
+
+def right(sample: Sample, reading: CertificateReading | None, field: str) -> bool:
+    return reading is not None and getattr(reading, field) == getattr(sample.truth, field)
+
+
+def wrong(sample: Sample, reading: CertificateReading | None, field: str) -> bool:
+    """A value read that is not the truth (None is not wrong: the chat asks it)."""
+    return reading is not None and getattr(reading, field) not in (
+        None,
+        getattr(sample.truth, field),
+    )
+
+
+def same_letters(value: object) -> object:
+    return value.replace(" ", "").casefold() if isinstance(value, str) else value
+
+
+def stressed(corpus: list[Sample]) -> None:
+    """The same texts as OCR may give them: every space lost, or all capitals. Titles and
+    providers are compared without spaces or case (the glued words cannot be split back
+    exactly; the member sees them and can edit)."""
+    texts = [(sample, pdf_text(sample.pdf) or "") for sample in corpus]
+    for label, change in (
+        ("every space lost (glued)", lambda text: text.replace(" ", "")),
+        ("ALL CAPITALS", str.upper),
+    ):
+        good = 0
+        for sample, text in texts:
+            reading = read_certificate(change(text))
+            good += all(
+                same_letters(getattr(reading, f)) == same_letters(getattr(sample.truth, f))
+                for f in FIELDS
+            )
+        print(f"  {label:<26} all five right {good / len(texts):6.1%}")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def through_the_pool(corpus: list[Sample]) -> list[float]:
+    times = []
+    async with ProcessCertificateReader(workers=1) as reader:
+        await reader.read(corpus[0].pdf, PDF)  # the worker started once, as in the bot
+        for sample in corpus:
+            started = time.perf_counter()
+            await reader.read(sample.pdf, PDF)
+            times.append(time.perf_counter() - started)
+    return times
+
+
+async def loop_lateness(corpus: list[Sample], rounds: int = 4) -> tuple[float, float]:
+    """p50/p99 lateness (ms) of a 10 ms ticker while five certificates are read at once."""
+    late: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            started = time.perf_counter()
+            await asyncio.sleep(0.01)
+            late.append((time.perf_counter() - started - 0.01) * 1000)
+
+    async with ProcessCertificateReader(workers=2) as reader:
+        await reader.read(corpus[0].pdf, PDF)
+        tick = asyncio.create_task(ticker())
+        for round_ in range(rounds):
+            batch = corpus[round_ * 5 : round_ * 5 + 5]
+            await asyncio.gather(*(reader.read(s.pdf, PDF) for s in batch))
+        done.set()
+        await tick
+    return percentile(late, 0.5), percentile(late, 0.99)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=240)
+    args = parser.parse_args()
+    corpus = make_corpus(args.count)
+
+    readings: list[CertificateReading | None] = []
+    in_process: list[float] = []
+    for sample in corpus:
+        started = time.perf_counter()
+        readings.append(read_file(sample.pdf, PDF))
+        in_process.append(time.perf_counter() - started)
+
+    pairs = list(zip(corpus, readings, strict=True))
+    four = sum(all(right(s, r, f) for f in FIELDS[:4]) for s, r in pairs)
+    five = sum(all(right(s, r, f) for f in FIELDS) for s, r in pairs)
+    n = len(corpus)
+    print(f"certificates (text PDFs, {len({s.layout for s in corpus})} layouts): {n}")
+    print(f"  four fields all right:             {four / n:6.1%}  ({four}/{n})")
+    print(f"  four fields + ACSM/other all right: {five / n:6.1%}  ({five}/{n})")
+    for field in FIELDS:
+        good = sum(right(s, r, field) for s, r in pairs)
+        bad = sum(wrong(s, r, field) for s, r in pairs)
+        print(f"  {field:<13} right {good / n:6.1%}   wrong value shown {bad}")
+    for sample, reading in pairs:
+        misses = [f for f in FIELDS if not right(sample, reading, f)]
+        if misses:
+            print(f"    missed {sample.name}: {', '.join(misses)}")
+
+    handwritten = sum(
+        (r.title, r.provider, r.completed_on, r.cecs, r.organization) == truth
+        for r, truth in ((read_certificate(text), truth) for text, truth in HANDWRITTEN)
+    )
+    print(
+        f"hand-written certificate texts (tests/certificates/handwritten.py), all five right: "
+        f"{handwritten}/{len(HANDWRITTEN)}"
+    )
+    print("the same texts, as OCR may give them:")
+    stressed(corpus)
+
+    pool = asyncio.run(through_the_pool(corpus))
+    p50, p99 = asyncio.run(loop_lateness(corpus))
+    print("reading time per certificate:")
+    print(
+        f"  in process (pypdf + parse): p50 {statistics.median(in_process) * 1000:6.1f} ms"
+        f"   p95 {percentile(in_process, 0.95) * 1000:6.1f} ms"
+    )
+    print(
+        f"  through the process pool:   p50 {statistics.median(pool) * 1000:6.1f} ms"
+        f"   p95 {percentile(pool, 0.95) * 1000:6.1f} ms"
+    )
+    print(f"event loop lateness while 5 are read at once: p50 {p50:.1f} ms   p99 {p99:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
