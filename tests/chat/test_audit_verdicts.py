@@ -5,9 +5,10 @@ again with /audit; staff accept; she is told."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
-from bot.verdicts import schedule_verdict_notices
+from bot.verdicts import VerdictNoticeJob, schedule_verdict_notices
 from domain.audits import Verdict
 from domain.services.audits import decide_audit_now, select_audits
 from tests.chat.conftest import ANN, ask, log_in, quiet
@@ -87,3 +88,44 @@ async def test_reject_then_resubmit_then_accept(bot, emulator) -> None:
     view = await open_audit(ann)
     assert "accepted by ACSM" in view.text and "Submit" not in view.buttons
     assert not [m for m in gone.messages if "ACSM reviewed" in m.text]
+
+
+async def test_a_kill_while_sending_never_loses_the_notice(bot, emulator) -> None:
+    """Killed while Telegram holds the notice: lost in transit, the next run sends it once;
+    delivered but not yet marked, the next run sends it again (twice at worst)."""
+    ann = emulator.new_user("Ann", "Lee")
+    await log_in(ann, ANN)
+    await pay_renewal(bot, "100001", "R000001")
+    factory = bot.database.unit_of_work
+    await select_audits(factory, bot.rules, 2026, 100, 7)
+    await ask(ann, "/audit")
+    await ann.send_photo(PNG)
+    await ann.wait_for(lambda m: m.text.startswith("Certificate added"), timeout=15)
+    await submit(ann)
+    job = VerdictNoticeJob(bot._polling.application, factory, bot.rules)
+
+    def told() -> int:
+        return len([m for m in ann.messages if "ACSM reviewed" in m.text])
+
+    for verdict, reason, delivered, expected in (
+        (Verdict.REJECT, "Blurry", False, 1),
+        (Verdict.ACCEPT, None, True, 3),
+    ):
+        await decide_audit_now(factory, bot.rules, "100001", verdict, reason)
+        hold = emulator.hold_next(
+            match=lambda m, p: m == "sendMessage" and str(p.get("chat_id")) == str(ann.id)
+        )
+        run = asyncio.create_task(job.run())
+        await hold.arrived.wait()
+        run.cancel()  # killed while Telegram has the notice, before it is marked sent
+        await asyncio.gather(run, return_exceptions=True)
+        hold.release(execute=delivered)
+        assert await job.run() == 1  # still unsent: sent by the next run
+        await quiet(emulator)
+        assert told() == expected
+        async with factory() as uow:
+            assert await uow.audits.unsent_notices(10) == []
+    accepted = [
+        m for m in ann.messages if "and <b>accepted</b>" in m.text or "and accepted" in m.text
+    ]
+    assert len(accepted) == 2  # the one delivered before the kill, and again
