@@ -318,6 +318,38 @@ def audit_status() -> None:
         click.echo("  ".join([*(v.ljust(w) for v, w in zip(row, widths, strict=False)), row[-1]]))
 
 
+@audit.command("decide", help="Accept or reject a submitted audit; the member is told in the chat.")
+@click.argument("acsm_id")
+@click.argument("verdict", type=click.Choice(["accept", "reject"]))
+@click.option("--reason", default=None, help="Why (required to reject); the member reads it.")
+def audit_decide(acsm_id: str, verdict: str, reason: str | None) -> None:
+    from bot.app import make_rules
+    from domain.audits import Verdict
+    from domain.errors import DomainError
+    from domain.services.audits import decide_audit_now
+
+    config = settings()
+    chosen = Verdict.ACCEPT if verdict == "accept" else Verdict.REJECT
+
+    async def go() -> Any:
+        database = await open_database(config.database_url)
+        try:
+            return await decide_audit_now(
+                database.unit_of_work, make_rules(config), acsm_id, chosen, reason
+            )
+        finally:
+            await database.dispose()
+
+    try:
+        audit = asyncio.run(go())
+    except DomainError as exc:
+        raise CommandError(" ".join(str(exc).split())) from exc
+    click.echo(
+        f"audit of member {audit.acsm_id} {audit.verdict.value}; the member is told in the chat"
+        " while the bot runs"
+    )
+
+
 @audit.command("export", help="DIR/audits.csv and each member's proof files in DIR/<acsm_id>/.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def audit_export(directory: Path) -> None:

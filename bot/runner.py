@@ -26,6 +26,7 @@ from bot.dispatcher import backoff
 from bot.local import PollingBot
 from bot.reminders import schedule_reminders
 from bot.settings import Settings
+from bot.verdicts import schedule_verdict_notices
 from bot.webhook import WebhookServer, check_secret
 from handlers.context import ChatApplication
 from storage.database import Database
@@ -74,6 +75,7 @@ async def serve(settings: Settings, webhook_secret: str | None) -> None:
         rules = make_rules(settings)
         application = build_application(settings, database, rules)
         schedule_reminders(application, database.unit_of_work, rules, settings.reminder_clock_time)
+        schedule_verdict_notices(application, database.unit_of_work, rules)
         try:
             if webhook_secret is None:
                 log.info("starting long polling")

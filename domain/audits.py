@@ -7,6 +7,11 @@
 - The member has 30 days from the selection (due date inclusive, in ACSM's zone) to send
   proof: at least one certificate (a new file, or one already in their log), then Submit.
 - State: `submitted` once submitted; otherwise `overdue` after the due date, else `pending`.
+- Verdicts (`audit decide`, later the web console): staff accept or reject a submitted audit
+  (a reason is required to reject) and may decide again (the later verdict replaces the
+  earlier). `accepted` and `rejected` are states of their own. A rejected audit is open again:
+  the member adds or removes files and submits again with /audit until the due date (it
+  becomes `submitted`, the verdict cleared).
 - Coverage (`coverage`): before Submit the member sees what the attached files prove against
   what they reported. A file proves the CECs of the logged activities it is the certificate
   of, when they were completed inside the audited cycle; a certificate of an activity outside
@@ -38,6 +43,17 @@ class AuditState(StrEnum):
     PENDING = "pending"
     SUBMITTED = "submitted"
     OVERDUE = "overdue"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+# The member can no longer change these (files, Submit).
+CLOSED = frozenset({AuditState.SUBMITTED, AuditState.ACCEPTED})
+
+
+class Verdict(StrEnum):
+    ACCEPT = "accepted"
+    REJECT = "rejected"
 
 
 @dataclass
@@ -50,6 +66,14 @@ class Audit:
     submitted_at: datetime | None = None
     proof_ids: list[int] = field(default_factory=list)
     id: int | None = None  # assigned by storage
+    verdict: Verdict | None = None  # staff's latest, cleared when submitted again
+    decided_at: datetime | None = None
+    decision_reason: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """The member may still add or remove files and submit: never submitted, or rejected."""
+        return self.submitted_at is None or self.verdict is Verdict.REJECT
 
 
 def due_date(selected_on: date) -> date:
@@ -57,6 +81,10 @@ def due_date(selected_on: date) -> date:
 
 
 def audit_state(audit: Audit, today: date) -> AuditState:
+    if audit.verdict is Verdict.ACCEPT:
+        return AuditState.ACCEPTED
+    if audit.verdict is Verdict.REJECT:
+        return AuditState.REJECTED
     if audit.submitted_at is not None:
         return AuditState.SUBMITTED
     if today > audit.due_on:
@@ -174,8 +202,13 @@ def check_submittable(
 ) -> None:
     """Submittable: not yet submitted, at least one file, and any shortfall confirmed (a
     confirmation of a smaller shortfall than now, or of none, does not do)."""
-    if audit.submitted_at is not None:
+    if not audit.is_open:
         raise InvalidInputError("This audit was already submitted.")
+    if audit.verdict is Verdict.REJECT and today > audit.due_on:
+        raise InvalidInputError(
+            f"This audit was due {audit.due_on:%m/%d/%Y}: it can no longer be submitted again. "
+            "Please contact ACSM."
+        )
     if not audit.proof_ids:
         raise InvalidInputError(
             "Add at least one certificate first (send a photo or PDF, or pick one from your log)."
@@ -183,3 +216,47 @@ def check_submittable(
     short = found.shortfall if found is not None else Decimal(0)
     if found is not None and short > 0 and (confirmed_shortfall or Decimal(0)) < short:
         raise ShortfallError(found)
+
+
+MAX_REASON = 1000
+
+
+def check_verdict(audit: Audit, today: date, verdict: Verdict, reason: str | None) -> str | None:
+    """A verdict on a submitted audit (or one decided already: staff may decide again); a
+    reason is required to reject. Returns the reason, trimmed (None when not given)."""
+    text = " ".join((reason or "").split()) or None
+    state = audit_state(audit, today)
+    if audit.submitted_at is None:
+        raise InvalidInputError(
+            f"the audit of member {audit.acsm_id} is {state.value}: nothing submitted to decide"
+        )
+    if verdict is Verdict.REJECT and text is None:
+        raise InvalidInputError("a reason is required to reject (--reason TEXT)")
+    if text is not None and len(text) > MAX_REASON:
+        raise InvalidInputError(f"the reason is too long (at most {MAX_REASON} characters)")
+    return text
+
+
+def decide(audit: Audit, verdict: Verdict, reason: str | None, now: datetime) -> None:
+    audit.verdict, audit.decided_at, audit.decision_reason = verdict, now, reason
+
+
+def resubmit(audit: Audit, now: datetime) -> None:
+    """Submitted (again): the earlier verdict no longer stands."""
+    audit.submitted_at = now
+    audit.verdict, audit.decided_at, audit.decision_reason = None, None, None
+
+
+@dataclass
+class VerdictNotice:
+    """A verdict to tell the member in the chat: written with the verdict (one transaction),
+    sent by the running bot (bot/verdicts.py), then marked sent."""
+
+    audit_id: int
+    acsm_id: str
+    verdict: Verdict
+    reason: str | None
+    due_on: date
+    created_at: datetime
+    sent_at: datetime | None = None
+    id: int | None = None  # assigned by storage

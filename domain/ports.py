@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from domain.audits import Audit
+from domain.audits import Audit, VerdictNotice
 from domain.certificate_text import CertificateReading
 from domain.model import (
     CecActivity,
@@ -274,7 +274,24 @@ class AuditRepository(Protocol):
     async def for_member(self, acsm_id: str) -> list[Audit]: ...
     async def all(self) -> list[Audit]: ...
     async def save(self, audit: Audit) -> None:
-        """Update submitted_at (not the attachments: attach and detach)."""
+        """Update submitted_at and the verdict (not the attachments: attach and detach)."""
+        ...
+
+    async def lock(self, audit_id: int) -> bool:
+        """Hold this audit, whatever its state, until the transaction ends (a verdict and a
+        resubmission take turns); False when gone."""
+        ...
+
+    async def add_notice(self, notice: VerdictNotice) -> None:
+        """Record a verdict to tell the member (sets notice.id)."""
+        ...
+
+    async def unsent_notices(self, limit: int) -> list[VerdictNotice]:
+        """The oldest notices not yet sent, oldest first."""
+        ...
+
+    async def notice_sent(self, notice_id: int, at: datetime) -> bool:
+        """Mark a notice sent; False when it was already marked."""
         ...
 
     async def attach(self, audit_id: int, proof_id: int) -> bool:
@@ -287,8 +304,8 @@ class AuditRepository(Protocol):
         ...
 
     async def lock_open(self, audit_id: int) -> bool:
-        """Hold this audit, if not yet submitted, until the transaction ends (a concurrent
-        attach, removal or submission waits); False when submitted (or gone)."""
+        """Hold this audit, if open (not yet submitted, or rejected), until the transaction
+        ends (a concurrent attach, removal or submission waits); False when closed (or gone)."""
         ...
 
     async def telegram_ids(self, acsm_id: str) -> list[int]:

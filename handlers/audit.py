@@ -16,7 +16,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from domain.audits import AuditState, Coverage, ShortfallError
+from domain.audits import CLOSED, AuditState, Coverage, ShortfallError
 from domain.cecs import format_cecs
 from domain.errors import InvalidInputError
 from domain.services import audits
@@ -39,6 +39,8 @@ STATE_WORDS = {
     AuditState.PENDING: "waiting for your proof",
     AuditState.SUBMITTED: "submitted, thank you",
     AuditState.OVERDUE: "overdue: please send your proof as soon as you can",
+    AuditState.ACCEPTED: "accepted by ACSM, thank you",
+    AuditState.REJECTED: "not accepted: please send proof again and submit",
 }
 
 
@@ -97,7 +99,7 @@ def audit_answer(view: AuditView) -> tuple[str, InlineKeyboardMarkup | None]:
             shown -= 1
             lines[:] = [*everything[:shown], f"• … and {len(everything) - shown} more"]
             text = audit_text(view, reported, attached, outside)
-    if view.state is AuditState.SUBMITTED:
+    if view.state in CLOSED:
         return text, None
     rows = [
         [(f"📎 Add: {title[:40]}", f"ad:log:{view.id}:{proof.id}")]
@@ -126,6 +128,11 @@ def audit_text(
     lines = [
         f"<b>Audit of your renewal</b> (cycle ending {us_date(view.cycle_thru)})",
         f"Due {us_date(view.due_on)} · {STATE_WORDS[view.state]}",
+        *(
+            [f"ACSM's reason: {escape(view.decision_reason)}"]
+            if view.state is AuditState.REJECTED and view.decision_reason
+            else []
+        ),
         "",
         f"You reported {format_cecs(view.typed_acsm)} ACSM CECs and "
         f"{format_cecs(view.typed_other)} from other organizations.",
@@ -148,7 +155,7 @@ def audit_text(
             f"{len(found.unmatched)} file(s) are not the certificate of an activity in your log: "
             "ACSM staff will read them, but they are not counted here."
         )
-    if view.state is not AuditState.SUBMITTED:
+    if view.state not in CLOSED:
         lines.append(
             "\nSend certificates as photos or PDF files (up to 10 MB each), or add ones from "
             "your log with the buttons (🗑 removes one); then press Submit."
@@ -165,13 +172,13 @@ async def start(update: Update, context: ChatContext) -> str | int:
         return ConversationHandler.END
     text, markup = audit_answer(view)
     context.turn.say(text, markup)
-    return ConversationHandler.END if view.state is AuditState.SUBMITTED else WAITING
+    return ConversationHandler.END if view.state in CLOSED else WAITING
 
 
 @domain_errors(end=None)
 async def got_file(update: Update, context: ChatContext) -> str | None:
     view = await audits.my_audit(context.uow(), context.rules, telegram_id(update))
-    if view is None or view.state is AuditState.SUBMITTED:
+    if view is None or view.state in CLOSED:
         return ConversationHandler.END  # type: ignore[return-value]
     try:
         content = await download(update, context)

@@ -313,6 +313,10 @@ class AuditRow(Base):
     selected_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Staff's latest verdict (migration 0013): "accepted" or "rejected", cleared on resubmit.
+    verdict: Mapped[str | None] = mapped_column(String(8))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(String(1000))
 
 
 class AuditProofRow(Base):
@@ -326,3 +330,20 @@ class AuditProofRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
     proof_id: Mapped[int] = mapped_column(ForeignKey("proof_files.id"), index=True)
+
+
+class AuditNoticeRow(Base):
+    """A verdict to tell the member in the chat (migration 0013): inserted with the verdict,
+    sent by the running bot, then `sent_at` set. Unsent rows are found by `sent_at` IS NULL."""
+
+    __tablename__ = "audit_notices"
+    __table_args__ = (Index("ix_audit_notices_unsent", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id"))
+    verdict: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.audits import Audit
+from domain.audits import Audit, Verdict, VerdictNotice
 from domain.model import InvoiceStatus
 from domain.ports import AuditCandidate
 from domain.tracker import LoggedActivity, Organization, ProofFile, ProofUsage
 from storage.orm import (
+    AuditNoticeRow,
     AuditProofRow,
     AuditRow,
     InvoiceLineRow,
@@ -42,6 +43,7 @@ PROOFS = table(ProofFileRow)
 LOGGED = table(LoggedCecRow)
 AUDITS = table(AuditRow)
 AUDIT_PROOFS = table(AuditProofRow)
+AUDIT_NOTICES = table(AuditNoticeRow)
 
 # ---- proof files ---------------------------------------------------------------------------
 
@@ -243,12 +245,33 @@ _MEMBERS_AUDITS = _WITH_PROOFS.where(AUDITS.c.acsm_id == bindparam("acsm_id")).o
 )
 _ALL_AUDITS = _WITH_PROOFS.order_by(AUDITS.c.acsm_id, AUDITS.c.id, AUDIT_PROOFS.c.id)
 # Changes nothing, but holds the row (PostgreSQL: until commit; SQLite: one writer anyway).
+# Open: never submitted, or rejected (the member may submit again).
 _LOCK_OPEN_AUDIT = (
     update(AUDITS)
-    .where(AUDITS.c.id == bindparam("audit_id"), AUDITS.c.submitted_at.is_(None))
+    .where(
+        AUDITS.c.id == bindparam("audit_id"),
+        (AUDITS.c.submitted_at.is_(None)) | (AUDITS.c.verdict == Verdict.REJECT.value),
+    )
     .values(submitted_at=AUDITS.c.submitted_at)
 )
-_SUBMIT_AUDIT = update(AUDITS).where(AUDITS.c.id == bindparam("audit_id"))  # SET: submitted_at
+_LOCK_AUDIT = (
+    update(AUDITS)
+    .where(AUDITS.c.id == bindparam("audit_id"))
+    .values(submitted_at=AUDITS.c.submitted_at)
+)
+# SET: submitted_at, verdict, decided_at, decision_reason
+_SAVE_AUDIT = update(AUDITS).where(AUDITS.c.id == bindparam("audit_id"))
+_UNSENT_NOTICES = (
+    select(AUDIT_NOTICES)
+    .where(AUDIT_NOTICES.c.sent_at.is_(None))
+    .order_by(AUDIT_NOTICES.c.id)
+    .limit(bindparam("limit"))
+)
+_NOTICE_SENT = (
+    update(AUDIT_NOTICES)
+    .where(AUDIT_NOTICES.c.id == bindparam("notice_id"), AUDIT_NOTICES.c.sent_at.is_(None))
+    .values(sent_at=bindparam("sent_at"))
+)
 # Attaching inserts one row (nothing when already attached), never rewriting the others.
 _ATTACH_PROOF = insert_or_ignore(AUDIT_PROOFS, ["audit_id", "proof_id"])
 _DETACH_PROOF = delete(AUDIT_PROOFS).where(
@@ -277,6 +300,9 @@ def audits_of(rows: Iterable[Any]) -> list[Audit]:
                     submitted_at=row.submitted_at,
                     proof_ids=[],
                     id=row.id,
+                    verdict=Verdict(row.verdict) if row.verdict else None,
+                    decided_at=row.decided_at,
+                    decision_reason=row.decision_reason,
                 )
             )
         if row.proof_id is not None:
@@ -321,11 +347,55 @@ class SqlAuditRepository:
         return audits_of(await self.connection.execute(_ALL_AUDITS))
 
     async def save(self, audit: Audit) -> None:
-        """The audit's own columns (submitted_at); attachments change only through attach
-        and detach."""
-        params = {"audit_id": audit.id, "submitted_at": audit.submitted_at}
-        if (await self.connection.execute(_SUBMIT_AUDIT, params)).rowcount == 0:
+        """The audit's own columns (submitted_at and the verdict); attachments change only
+        through attach and detach."""
+        params = {
+            "audit_id": audit.id,
+            "submitted_at": audit.submitted_at,
+            "verdict": audit.verdict.value if audit.verdict else None,
+            "decided_at": audit.decided_at,
+            "decision_reason": audit.decision_reason,
+        }
+        if (await self.connection.execute(_SAVE_AUDIT, params)).rowcount == 0:
             raise LookupError(audit.id)
+
+    async def lock(self, audit_id: int) -> bool:
+        return bool((await self.connection.execute(_LOCK_AUDIT, {"audit_id": audit_id})).rowcount)
+
+    async def add_notice(self, notice: VerdictNotice) -> None:
+        result = await self.connection.execute(
+            AUDIT_NOTICES.insert().returning(AUDIT_NOTICES.c.id),
+            {
+                "audit_id": notice.audit_id,
+                "acsm_id": notice.acsm_id,
+                "verdict": notice.verdict.value,
+                "reason": notice.reason,
+                "due_on": notice.due_on,
+                "created_at": notice.created_at,
+                "sent_at": notice.sent_at,
+            },
+        )
+        notice.id = result.scalar_one()
+
+    async def unsent_notices(self, limit: int) -> list[VerdictNotice]:
+        rows = await self.connection.execute(_UNSENT_NOTICES, {"limit": limit})
+        return [
+            VerdictNotice(
+                audit_id=row.audit_id,
+                acsm_id=row.acsm_id,
+                verdict=Verdict(row.verdict),
+                reason=row.reason,
+                due_on=row.due_on,
+                created_at=row.created_at,
+                sent_at=row.sent_at,
+                id=row.id,
+            )
+            for row in rows
+        ]
+
+    async def notice_sent(self, notice_id: int, at: datetime) -> bool:
+        params = {"notice_id": notice_id, "sent_at": at}
+        return bool((await self.connection.execute(_NOTICE_SENT, params)).rowcount)
 
     async def attach(self, audit_id: int, proof_id: int) -> bool:
         result = await self.connection.execute(

@@ -13,12 +13,17 @@ from domain.audits import (
     Audit,
     AuditState,
     Coverage,
+    Verdict,
+    VerdictNotice,
     audit_state,
     check_submittable,
+    check_verdict,
     coverage,
+    decide,
     new_audit,
     pick,
     reported_cecs,
+    resubmit,
 )
 from domain.errors import InvalidInputError, NotFoundError
 from domain.model import Certification, Invoice
@@ -76,6 +81,7 @@ class AuditView:
     loggable: list[tuple[ProofFile, str]]  # certificates in the log, not attached: (proof, title)
     coverage: Coverage  # what the attached files prove of what was reported
     window_start: date  # the audited cycle's first day (it ends on cycle_thru)
+    decision_reason: str | None = None  # staff's reason, when rejected
 
 
 def today(rules: Rules) -> date:
@@ -142,6 +148,73 @@ async def audit_lines(uow: UnitOfWork, rules: Rules) -> list[AuditLine]:
     return lines
 
 
+async def decide_audit(
+    uow: UnitOfWork, rules: Rules, acsm_id: str, verdict: Verdict, reason: str | None
+) -> Audit:
+    """Staff's verdict on the member's latest submitted audit (`audit decide`, the web
+    console): the verdict and a notice for the chat (VerdictNotice, sent by the running bot)
+    are written in this one transaction. Refused (InvalidInputError) for an audit not
+    submitted, or a rejection without a reason; NotFoundError for no audit at all. Deciding
+    again replaces the earlier verdict (and tells the member again)."""
+    if await uow.members.get(acsm_id) is None:
+        raise NotFoundError(f"no member with ACSM ID {acsm_id}")
+    audits = await uow.audits.for_member(acsm_id)  # latest first
+    if not audits:
+        raise NotFoundError(f"member {acsm_id} has no audit")
+    decided = [a for a in audits if a.submitted_at is not None]
+    chosen = (decided or audits)[0]
+    assert chosen.id is not None
+    await uow.audits.lock(chosen.id)  # a resubmission in the chat waits (or went first)
+    audit = await uow.audits.get(chosen.id)
+    assert audit is not None and audit.id is not None
+    text = check_verdict(audit, today(rules), verdict, reason)
+    now = rules.clock.now()
+    decide(audit, verdict, text, now)
+    await uow.audits.save(audit)
+    await uow.audits.add_notice(
+        VerdictNotice(audit.id, audit.acsm_id, verdict, text, audit.due_on, created_at=now)
+    )
+    return audit
+
+
+async def decide_audit_now(
+    units: UnitOfWorkFactory, rules: Rules, acsm_id: str, verdict: Verdict, reason: str | None
+) -> Audit:
+    """`decide_audit` in a transaction of its own, committed when this returns."""
+    async with units() as uow:
+        return await decide_audit(uow, rules, acsm_id, verdict, reason)
+
+
+@dataclass(frozen=True)
+class NoticeToSend:
+    notice: VerdictNotice
+    chat_ids: list[int]  # the chats logged in as the member that did not block the bot
+    blocked: list[int]  # logged in, but marked blocked (skipped, as reminders do)
+
+
+async def unsent_verdict_notices(units: UnitOfWorkFactory, limit: int = 50) -> list[NoticeToSend]:
+    """The verdicts still to tell, with the chats to tell them in (read in one transaction)."""
+    async with units() as uow:
+        found = []
+        for notice in await uow.audits.unsent_notices(limit):
+            chats = await uow.audits.telegram_ids(notice.acsm_id)
+            blocked = [c for c in chats if await uow.reminders.is_blocked(c)]
+            found.append(NoticeToSend(notice, [c for c in chats if c not in blocked], blocked))
+        return found
+
+
+async def verdict_notice_sent(
+    units: UnitOfWorkFactory, rules: Rules, notice_id: int, blocked: list[int]
+) -> None:
+    """Mark a notice sent (after sending it: a kill in between sends it again, never loses
+    it), and the chats that answered 403 blocked (as reminders do), in one transaction."""
+    async with units() as uow:
+        now = rules.clock.now()
+        for chat_id in blocked:
+            await uow.reminders.mark_blocked(chat_id, now)
+        await uow.audits.notice_sent(notice_id, now)
+
+
 async def proof_bytes(uow: UnitOfWork, proof_id: int) -> bytes:
     return await uow.proofs.read(proof_id)
 
@@ -206,6 +279,7 @@ async def view_of(uow: UnitOfWork, rules: Rules, audit: Audit) -> AuditView:
         loggable=list(dict((p.id, (p, t)) for p, t in loggable).values()),
         coverage=found,
         window_start=start,
+        decision_reason=audit.decision_reason,
     )
 
 
@@ -230,7 +304,7 @@ async def my_audit(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> Audi
     """The member's audit still to answer (else the latest one), or None."""
     member = await require_member(uow, rules, telegram_user_id)
     audits = await uow.audits.for_member(member.acsm_id)
-    open_ones = [a for a in audits if a.submitted_at is None]
+    open_ones = [a for a in audits if a.is_open]
     chosen = (open_ones or audits)[:1]
     return await view_of(uow, rules, chosen[0]) if chosen else None
 
@@ -248,7 +322,7 @@ async def attach_proof(
     member's log (`proof_id`) to their own, unsubmitted audit."""
     member = await require_member(uow, rules, telegram_user_id)
     audit = await locked_audit(uow, member.acsm_id, audit_id)
-    if audit.submitted_at is not None:
+    if not audit.is_open:
         raise InvalidInputError("This audit was already submitted.")
     if proof_id is not None:
         proof = await own_proof(uow, member.acsm_id, proof_id)
@@ -269,7 +343,7 @@ async def detach_proof(
     (in their log, or removed later with the other unattached ones)."""
     member = await require_member(uow, rules, telegram_user_id)
     audit = await locked_audit(uow, member.acsm_id, audit_id)
-    if audit.submitted_at is not None:
+    if not audit.is_open:
         raise InvalidInputError("This audit was already submitted: its files stay as sent.")
     if not await uow.audits.detach(audit_id, proof_id):
         raise NotFoundError()
@@ -289,6 +363,6 @@ async def submit_audit(
     audit = await locked_audit(uow, member.acsm_id, audit_id)
     found, *_ = await audit_coverage(uow, audit)
     check_submittable(audit, today(rules), found, confirmed_shortfall)
-    audit.submitted_at = rules.clock.now()
+    resubmit(audit, rules.clock.now())  # a rejected audit: submitted again, verdict cleared
     await uow.audits.save(audit)
     return await view_of(uow, rules, audit)
