@@ -13,7 +13,7 @@ is stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from domain import credentials
@@ -294,41 +294,36 @@ async def prove_by_phone(
 class Unlocked:
     acsm_id: str
     member_name: str
-    was_locked: bool
-    cleared: list[str]  # the throttle keys cleared ("account:…", "telegram:…", "name:…")
+    failures: int  # failed logins of the account forgotten
+    cleared: list[str]  # the other throttle keys cleared ("telegram:…", "name:…")
 
     @property
     def telegram_users(self) -> list[str]:
         return [key.partition(":")[2] for key in self.cleared if key.startswith("telegram:")]
 
 
+EVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 async def unlock_member(uow: UnitOfWork, rules: Rules, acsm_id: str) -> Unlocked:
-    """`members unlock`: forget the failed logins of the member's account and those recorded
-    with them (the Telegram users and typed usernames of the same attempts), so the lock is
-    lifted for all of them. LookupError for an unknown ACSM ID."""
+    """`members unlock`: forget every failed login of the member's account and of the keys
+    recorded with them (one failed login records its Telegram user, typed username and
+    account at one instant), and of the member's usernames: the lock is lifted for the
+    account and the Telegram users locked with it. LookupError for an unknown ACSM ID."""
     member = await uow.members.get(acsm_id.strip())
     if member is None:
         raise LookupError(f"no member with ACSM ID {acsm_id.strip()[:20]!r}")
-    now = rules.clock.now()
-    since = now - rules.failed_login_window
     account = credentials.account_key(member.acsm_id)
-    failures = await uow.login_attempts.failures_since(account, since)
-    was_locked = (
-        credentials.locked_until(failures, now, rules.max_failed_logins, rules.failed_login_window)
-        is not None
-    )
-    together = await uow.login_attempts.keys_failed_with(account, since)
-    # The default username's key too (failures with a wrong typed ACSM ID never reach the
-    # account key, but typing the member's username does).
+    failures = await uow.login_attempts.failures_since(account, EVER)
+    together = await uow.login_attempts.keys_failed_with(account, EVER)
     names = [credentials.name_key(credentials.default_username(member))]
     if member.username:
         names.append(credentials.name_key(member.username))
-    cleared = [account, *together, *(n for n in names if n not in together)]
-    for key in cleared:
+    for key in [account, *together, *(n for n in names if n not in together)]:
         await uow.login_attempts.clear(key)
     return Unlocked(
         acsm_id=member.acsm_id,
         member_name=member.full_name,
-        was_locked=was_locked,
-        cleared=[account, *together],
+        failures=len(failures),
+        cleared=together,
     )

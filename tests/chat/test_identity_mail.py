@@ -153,3 +153,18 @@ async def test_the_demo_prints_the_email(tmp_path) -> None:
     output = stdout.getvalue()
     assert f"email to {ANN_EMAIL}" in output, output
     assert re.search(r"│\s+[0-9]{6}\s*$", output, re.MULTILINE), output
+
+
+async def test_the_lock_message_offers_forgot_password_with_email(bot, emulator, mail) -> None:
+    from tests.chat.test_unlock import lock_out
+
+    ann = emulator.new_user("Ann", "Lee")
+    locked = await lock_out(ann, ANN[0])
+    assert "locked until" in locked and "Forgot password?" in locked
+    assert "certification@acsm.org" in locked
+    # And it works while locked: the code resets the password and logs her in.
+    sent = await forgot(ann)
+    assert "emailed" in sent
+    await ask(ann, mail.last_code(ANN_EMAIL))
+    await ask(ann, NEW_PASSWORD)
+    assert "logged in" in (await ask(ann, NEW_PASSWORD)).text
