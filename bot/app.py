@@ -25,6 +25,7 @@ from bot.turns import TurnRunner
 from domain.argon2_hasher import Argon2Hasher
 from domain.catalog import Catalog
 from domain.clock import Clock, SystemClock
+from domain.ports import Mailer
 from domain.rules import Rules
 from handlers import (
     audit,
@@ -73,6 +74,18 @@ def make_rules(settings: Settings, clock: Clock | None = None) -> Rules:
     )
 
 
+def make_mailer(settings: Settings) -> Mailer | None:
+    """SMTP_URL → the SMTP mailer (None without it: nothing that needs email is offered).
+    Raises mail.smtp.SmtpConfigError with a one-line reason for an unusable SMTP_URL or
+    MAIL_FROM (`acsm-bot run` checks it first and refuses to start)."""
+    url = settings.smtp_url.get_secret_value() if settings.smtp_url else ""
+    if not url.strip():
+        return None
+    from mail.smtp import SmtpMailer
+
+    return SmtpMailer.from_settings(url, settings.mail_from)
+
+
 def build_application(
     settings: Settings,
     database: Database,
@@ -80,6 +93,7 @@ def build_application(
     *,
     token: str | None = None,
     pacing: bool = True,
+    mailer: Mailer | None = None,
 ) -> ChatApplication:
     """The real Application: handlers, the turn runner (one transaction per update) and its
     dispatcher, the error handler. Updates are stored in the inbox by bot/polling.py or
@@ -107,10 +121,13 @@ def build_application(
         payment_provider_token=provider_token,
         checkout_url=settings.checkout_url,
         acsm_contact=settings.acsm_contact,
+        mailer=mailer or make_mailer(settings),
     )
     application.bot_data[DEPS_KEY] = deps
     register_handlers(application, deps)
-    sender = Sender(application.bot, provider_token, read_proof=proof_reader(database))
+    sender = Sender(
+        application.bot, provider_token, read_proof=proof_reader(database), mailer=deps.mailer
+    )
     runner = TurnRunner(application, database, sender, deps)
     application.bot_data[PROCESSING_KEY] = Processing(database, runner, Dispatcher(runner))
     return application

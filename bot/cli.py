@@ -164,6 +164,35 @@ def members_import(file: Path, as_of_text: str | None, dry_run: bool) -> None:
         click.echo(f"imported {counts}")
 
 
+@members.command("unlock", help="Lift a login lock on a member's account (and its Telegram users).")
+@click.argument("acsm_id")
+def members_unlock(acsm_id: str) -> None:
+    from bot.app import make_rules
+    from domain.services.identity import Unlocked, unlock_member
+
+    config = settings()
+
+    async def go() -> Unlocked:
+        database = await open_database(config.database_url)
+        try:
+            async with database.unit_of_work() as uow:
+                return await unlock_member(uow, make_rules(config), acsm_id)
+        finally:
+            await database.dispose()
+
+    try:
+        done = asyncio.run(go())
+    except LookupError as exc:
+        raise CommandError(str(exc.args[0])) from exc
+    users = done.telegram_users
+    click.echo(
+        f"unlocked member {done.acsm_id} ({done.member_name}):"
+        f" forgot {plural(done.failures, 'failed login')} of the account"
+        f" and the lock of {plural(len(users), 'Telegram user')}"
+        + (f" ({', '.join(users)})" if users else "")
+    )
+
+
 def file_as_of(file: Path, as_of_text: str | None, zone: ZoneInfo) -> tuple[datetime, str]:
     """--as-of YYYY-MM-DD is the start of that day in ACSM_TIMEZONE; without it, the file's
     modification time."""

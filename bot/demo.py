@@ -22,6 +22,7 @@ from bot.sample_members import seed
 from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.cycles import local_today
+from mail.terminal import PrintingMailer
 from storage.database import Database
 from storage.migrate import upgrade
 from telegram_emulator.server import TelegramEmulator
@@ -62,7 +63,9 @@ async def run_demo(
                     "database_url": url,
                 }
             )
-            application = build_application(local, database, rules, token=emulator.token)
+            application = build_application(
+                local, database, rules, token=emulator.token, mailer=PrintingMailer(out)
+            )
             job = schedule_reminders(
                 application, database.unit_of_work, rules, local.reminder_clock_time
             )

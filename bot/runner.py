@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
-from bot.app import build_application, make_rules, processing_of
+from bot.app import build_application, make_mailer, make_rules, processing_of
 from bot.dispatcher import backoff
 from bot.local import PollingBot
 from bot.reminders import schedule_reminders
@@ -44,6 +44,10 @@ def refuse(reason: str) -> SystemExit:
 def run_bot(settings: Settings, *, webhook: bool) -> None:
     if settings.telegram_bot_token is None:
         raise refuse("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
+    try:
+        make_mailer(settings)  # an unusable SMTP_URL or MAIL_FROM: refused now, in one line
+    except ValueError as exc:
+        raise refuse(str(exc)) from None
     secret = None
     if webhook:
         if not settings.webhook_url:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     reminder_time: str = "10:00"  # HH:MM in ACSM_TIMEZONE: the running bot sends reminders
     acsm_contact: str = "certification@acsm.org"  # how members reach ACSM where the bot cannot help
+    smtp_url: SecretStr | None = None  # smtps://user:pass@host:465 or smtp://…:587 (mail/smtp.py)
+    mail_from: str | None = None  # the sender of those emails
     # Additions beyond the contract's table (all optional):
     acsm_catalog_file: Path | None = None
     session_idle_minutes: int = Field(default=60 * 24 * 30, ge=1)

@@ -26,6 +26,7 @@ from telegram import Update
 
 from bot.errors import DATABASE_DOWN, PARKED
 from bot.reply_clearing import ReplyClearer
+from domain.ports import MailMessage
 from domain.rules import Rules
 from domain.slow_work import Prepared, WorkNeeded
 from handlers.context import ChatApplication, Dependencies
@@ -81,15 +82,21 @@ class TurnRunner:
         rules = replace(self.rules, slow=prepared)
         while True:
             try:
-                replies = await self._turn(update, fetched, rules)
+                outcome = await self._turn(update, fetched, rules)
                 break
             except WorkNeeded as needed:
                 if len(prepared) >= MAX_PREPARED:
                     raise UpdateFailed(update.update_id, needed) from None
                 await prepared.do(needed)  # no transaction open
-        if replies is None:
+        if outcome is None:
             return  # done before, or another process has it
+        replies, emails = outcome
+        # Committed: now the email goes (before the reply that announces it); the member
+        # reads it failed after that reply.
+        failed = await self.sender.send_emails(emails) if emails else []
         await self._send(update.update_id, replies)
+        if failed:
+            await self.sender.tell_mail_failed(failed)
         self._handled += 1
         if self._handled % PRUNE_EVERY == 0:
             async with self.database.transaction() as (connection, _):
@@ -97,9 +104,9 @@ class TurnRunner:
 
     async def _turn(
         self, update: Update, fetched: FetchedFile | None, rules: Rules
-    ) -> list[Reply] | None:
-        """One transaction: claim, the handlers, done. The replies to send (None: nothing
-        was claimed). Raises WorkNeeded or UpdateFailed after rolling back."""
+    ) -> tuple[list[Reply], list[tuple[int | None, MailMessage]]] | None:
+        """One transaction: claim, the handlers, done. The replies and emails to send (None:
+        nothing was claimed). Raises WorkNeeded or UpdateFailed after rolling back."""
         key = _key(update)
         async with self.database.transaction() as (connection, uow):
             chat, user = update.effective_chat, update.effective_user
@@ -136,7 +143,7 @@ class TurnRunner:
                 conversation = (key, state.to_json() if state is not None else None)
             replies = turn.outbox.replies
             await inbox.finish(connection, update.update_id, _now(), replies, conversation)
-        return replies
+        return replies, turn.outbox.emails
 
     async def send_unsent(self) -> None:
         """At start-up: the replies committed before a kill but never sent."""

@@ -34,3 +34,15 @@ class RefusedError(DomainError):
     def __init__(self, reason: Refusal) -> None:
         super().__init__(reason.message)
         self.reason = reason
+
+
+class ProofNeededError(InvalidInputError):
+    """The member logged in with the default credentials and has not yet proven who they are
+    (an emailed code or their own phone number): no change of username, password or contact
+    details until they do."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "First prove who you are: you logged in with the default credentials, which are "
+            "printed on ACSM records."
+        )

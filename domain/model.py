@@ -134,3 +134,6 @@ class TelegramLink:
     credentials_version: int
     linked_at: datetime
     last_seen_at: datetime
+    # False after a login with the default credentials until the member proves who they are
+    # (an emailed code or their own phone number): domain/identity.py.
+    identity_proven: bool = True

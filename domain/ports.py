@@ -16,6 +16,7 @@ from typing import Protocol
 
 from domain.audits import Audit, VerdictNotice
 from domain.certificate_text import CertificateReading
+from domain.identity import CodePurpose, IdentityCode
 from domain.model import (
     CecActivity,
     Certification,
@@ -205,6 +206,21 @@ class LoginAttemptRepository(Protocol):
     async def record_failure(self, key: str, at: datetime) -> None: ...
     async def failures_since(self, key: str, since: datetime) -> list[datetime]: ...
     async def clear(self, key: str) -> None: ...
+    async def keys_failed_with(self, key: str, since: datetime) -> list[str]:
+        """The other keys of the failures recorded together with this key's since `since`
+        (one failed login records its Telegram user, typed name and account at one instant)."""
+        ...
+
+
+class IdentityCodeRepository(Protocol):
+    """Each member's current one-time code per purpose (domain/identity.py); hashes only."""
+
+    async def get(self, acsm_id: str, purpose: CodePurpose) -> IdentityCode | None: ...
+    async def save(self, code: IdentityCode) -> None:
+        """Insert, or replace the member's code of that purpose (a new request)."""
+        ...
+
+    async def delete(self, acsm_id: str, purpose: CodePurpose) -> None: ...
 
 
 class ProofStore(Protocol):
@@ -374,6 +390,7 @@ class UnitOfWork(Protocol):
     logged_cecs: LoggedCecRepository
     audits: AuditRepository
     reminders: ReminderRepository
+    codes: IdentityCodeRepository
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
@@ -400,4 +417,20 @@ class CertificateReader(Protocol):
         """What the certificate says, each field None when unsure; None when nothing could
         be read at all (no text, a corrupt or password-protected file, over the time limit,
         a kind of file not read yet). Never raises for a bad file."""
+        ...
+
+
+@dataclass(frozen=True)
+class MailMessage:
+    to: str
+    subject: str
+    text: str  # plain text
+
+
+class Mailer(Protocol):
+    """Sends email (mail/ implements it over SMTP; the demo prints). Called only after the
+    turn's transaction has committed, never inside it."""
+
+    async def send(self, message: MailMessage) -> None:
+        """Raises on failure (the caller logs it and tells the member)."""
         ...

@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from domain.ports import UnitOfWork
+from domain.ports import Mailer, UnitOfWork
 from domain.rules import Rules
 from handlers.turn import Turn, Turns
 
@@ -26,6 +26,7 @@ class Dependencies:
     checkout_url: str | None = None
     acsm_contact: str = "certification@acsm.org"
     turns: Turns = field(default_factory=Turns)
+    mailer: Mailer | None = None  # SMTP_URL set (or the demo's): codes by email are offered
 
 
 class ChatContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

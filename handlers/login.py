@@ -1,6 +1,8 @@
 """Login: username, then password, in two messages; the password message is deleted.
 
 /login ─► "Your username?" ─► USERNAME ─► "Your password?" ─► PASSWORD ─► logged in
+                                                  └ "Forgot password?" (with email) ─► a code
+    by email ─► RESET_CODE ─► RESET_NEW ─► RESET_AGAIN (the same again) ─► logged in
 The username typed is kept with the conversation's state (in the update's transaction), so
 a restart between the two messages loses nothing, and it is gone when the login ends,
 whichever way it ends. Usernames have no spaces: a message with one at the username step is
@@ -23,12 +25,15 @@ from telegram.ext import (
     filters,
 )
 
-from domain.services import auth
+from domain.errors import InvalidInputError, NotLoggedInError
+from domain.identity import CODE_TRIES
+from domain.services import auth, identity
+from domain.services.identity import CodeCheck, CodeOutcome, CodeRequest
 from handlers.context import ChatContext
 from handlers.conversation import Conversation
 from handlers.menu import main_menu
 from handlers.render import us_date
-from handlers.replies import typed_text
+from handlers.replies import keyboard, typed_text
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +41,14 @@ NAME = "login"
 # Said when another conversation takes over from this one.
 LEAVING = "Login stopped."
 USERNAME, PASSWORD = "login:username", "login:password"
+RESET_CODE, RESET_NEW, RESET_AGAIN = "login:reset_code", "login:reset_new", "login:reset_again"
 PENDING_USERNAME = "username"
+RESET_USERNAME = "reset_username"  # whose password is being reset (kept until it ends)
+FORGOT = ("Forgot password?", "login:forgot")
+NEW_CODE = ("Send a new code", "login:forgot")
+# The first of the two new passwords typed, until the second: in memory only (bot_data is
+# never persisted), like /password's; after a restart it is asked again.
+PENDING_NEW = "new_passwords"
 ASK_USERNAME = (
     "Your ACSM username, please: the first three letters of your last name followed by "
     "your ACSM ID (e.g. ABC123456), or the username you chose."
@@ -84,7 +96,8 @@ async def got_username(update: Update, context: ChatContext) -> str:
         context.turn.say(ONE_AT_A_TIME)
         return USERNAME
     context.turn.remember(NAME, **{PENDING_USERNAME: typed[:64]})
-    context.turn.say("Now your password. I will delete that message from the chat.")
+    forgot = keyboard([FORGOT]) if context.deps.mailer is not None else None
+    context.turn.say("Now your password. I will delete that message from the chat.", forgot)
     return PASSWORD
 
 
@@ -103,13 +116,150 @@ async def got_password(update: Update, context: ChatContext) -> str | int:
         return ConversationHandler.END
     if result.locked_until is not None:
         local = result.locked_until.astimezone(context.rules.timezone)
-        context.turn.say(
+        text = (
             "Too many failed attempts. For your security this account is locked until "
-            f"{local:%I:%M %p} on {us_date(local.date())} ({context.rules.timezone.key}).",
+            f"{local:%I:%M %p} on {us_date(local.date())} ({context.rules.timezone.key})."
         )
+        if context.deps.mailer is not None:
+            text += (
+                "\n\nForgot your password? Send /login, then your username, and press "
+                f"“{FORGOT[0]}”: I will email you a code to set a new one."
+            )
+        text += f"\n\nNeed help? Contact ACSM: {escape(context.deps.acsm_contact)}"
+        context.turn.say(text)
         return ConversationHandler.END
     context.turn.say((result.reason or "Wrong username or password.") + "\n\n" + ASK_USERNAME)
     return USERNAME
+
+
+# -- "Forgot password?" -----------------------------------------------------------------
+
+
+def pending_new(context: ChatContext) -> dict[int, str]:
+    pending: dict[int, str] = context.bot_data.setdefault(PENDING_NEW, {})
+    return pending
+
+
+def wait_text(context: ChatContext, request: CodeRequest) -> str:
+    assert request.wait_until is not None
+    local = request.wait_until.astimezone(context.rules.timezone)
+    return (
+        "You have asked for several codes in a short time. Please wait until "
+        f"{local:%I:%M %p} ({context.rules.timezone.key}) and ask again, or /cancel."
+    )
+
+
+async def forgot(update: Update, context: ChatContext) -> str:
+    """Forgot password? (or Send a new code): a code to the email on file. The reply is the
+    same whether the username exists or not."""
+    context.turn.answer_button()
+    if context.deps.mailer is None:
+        context.turn.say("Codes by email are not available. Type your password, or /cancel.")
+        return PASSWORD
+    data = context.turn.recall(NAME)
+    username = data.get(RESET_USERNAME) or data.get(PENDING_USERNAME) or ""
+    context.turn.remember(NAME, **{RESET_USERNAME: username})
+    request = await identity.request_reset_code(
+        context.uow(), context.rules, telegram_id(update), username
+    )
+    if request.wait_until is not None:
+        context.turn.say(wait_text(context, request))
+        return RESET_CODE
+    if request.mail is not None:
+        context.turn.send_email(request.mail)
+    context.turn.say(
+        f"If {escape(username)} is an ACSM username with an email address on file, I have "
+        "just emailed a 6-digit code to that address. It works for 15 minutes. Type it here, "
+        "or /cancel.",
+        keyboard([NEW_CODE]),
+    )
+    return RESET_CODE
+
+
+def code_answer(check: CodeCheck) -> str:
+    """What a typed code gets when it is not accepted."""
+    if check.outcome is CodeOutcome.NOT_A_CODE:
+        return "Please type the 6 digits from the email, or /cancel."
+    if check.outcome is CodeOutcome.WRONG:
+        left = check.tries_left
+        return f"That code is not right. {left} {'try' if left == 1 else 'tries'} left."
+    if check.outcome is CodeOutcome.USED_UP:
+        return (
+            f"That code no longer works: it was typed wrong {CODE_TRIES} times. "
+            f"Press “{NEW_CODE[0]}” for another, or /cancel."
+        )
+    if check.outcome is CodeOutcome.EXPIRED:
+        return f"That code has expired. Press “{NEW_CODE[0]}” for another, or /cancel."
+    return f"That code is not right. Press “{NEW_CODE[0]}” for another, or /cancel."
+
+
+async def got_reset_code(update: Update, context: ChatContext) -> str:
+    username = context.turn.recall(NAME).get(RESET_USERNAME, "")
+    check = await identity.check_reset_code(
+        context.uow(), context.rules, telegram_id(update), username, typed_text(update)
+    )
+    if check.outcome is not CodeOutcome.OK:
+        retry = check.outcome in (CodeOutcome.WRONG, CodeOutcome.NOT_A_CODE)
+        context.turn.say(code_answer(check), None if retry else keyboard([NEW_CODE]))
+        return RESET_CODE
+    context.turn.say(
+        "Code accepted. Now type your new password: at least 10 characters, not your "
+        "username. A short sentence works well. I will delete the message."
+    )
+    return RESET_NEW
+
+
+async def got_reset_new(update: Update, context: ChatContext) -> str | int:
+    password = typed_text(update)
+    context.turn.delete_message()
+    username = context.turn.recall(NAME).get(RESET_USERNAME, "")
+    try:
+        problem = await identity.reset_password_problem(
+            context.uow(), context.rules, telegram_id(update), username, password
+        )
+    except NotLoggedInError as exc:
+        context.turn.say(escape(str(exc)))
+        return ConversationHandler.END
+    if problem is not None:
+        context.turn.say(f"{escape(problem)}\nType another new password, or /cancel.")
+        return RESET_NEW
+    pending_new(context)[telegram_id(update)] = password
+    context.turn.say("Type the same new password again, to be sure. I will delete it too.")
+    return RESET_AGAIN
+
+
+async def got_reset_again(update: Update, context: ChatContext) -> str | int:
+    again = typed_text(update)
+    context.turn.delete_message()
+    # Read, not taken: the turn runs again after the argon2 work (domain/slow_work.py).
+    first = pending_new(context).get(telegram_id(update))
+    if first is None:
+        context.turn.say("Please type your new password again (I was restarted).")
+        return RESET_NEW
+    if again != first:
+        pending_new(context).pop(telegram_id(update), None)
+        context.turn.say("The two passwords differ. Type your new password again.")
+        return RESET_NEW
+    username = context.turn.recall(NAME).get(RESET_USERNAME, "")
+    try:
+        done = await identity.reset_password(
+            context.uow(), context.rules, telegram_id(update), username, first
+        )
+    except NotLoggedInError as exc:
+        pending_new(context).pop(telegram_id(update), None)
+        context.turn.say(escape(str(exc)))
+        return ConversationHandler.END
+    except InvalidInputError as exc:
+        pending_new(context).pop(telegram_id(update), None)
+        context.turn.say(f"{escape(str(exc))}\nType another new password, or /cancel.")
+        return RESET_NEW
+    pending_new(context).pop(telegram_id(update), None)
+    context.turn.say(
+        f"Your new password is set, {escape(done.member_name)}: you are logged in (ACSM ID "
+        f"{done.acsm_id}). Any other chat logged in as you was logged out.",
+        main_menu(),
+    )
+    return ConversationHandler.END
 
 
 async def not_text(update: Update, context: ChatContext) -> None:
@@ -117,6 +267,7 @@ async def not_text(update: Update, context: ChatContext) -> None:
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
+    pending_new(context).pop(telegram_id(update), None)
     context.turn.say("Login cancelled.")
     return ConversationHandler.END
 
@@ -138,7 +289,16 @@ def conversation() -> Conversation:
         ],
         states={
             USERNAME: [MessageHandler(text, got_username)],
-            PASSWORD: [MessageHandler(text, got_password)],
+            PASSWORD: [
+                MessageHandler(text, got_password),
+                CallbackQueryHandler(forgot, pattern=r"^login:forgot$"),
+            ],
+            RESET_CODE: [
+                MessageHandler(text, got_reset_code),
+                CallbackQueryHandler(forgot, pattern=r"^login:forgot$"),
+            ],
+            RESET_NEW: [MessageHandler(text, got_reset_new)],
+            RESET_AGAIN: [MessageHandler(text, got_reset_again)],
         },
         fallbacks=[
             CommandHandler("cancel", cancel),

@@ -22,6 +22,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
+from domain.ports import Mailer, MailMessage
 from domain.validation import fit_telegram
 from handlers.receipt_pdf import ReceiptData, build_receipt
 
@@ -42,6 +43,9 @@ REFUSED_NOTE = {
 }
 PROOF_GONE = "That certificate is no longer kept."
 REFUSED_NOTE_END = " Our staff can see what went wrong; please try again later."
+MAIL_FAILED = (
+    "Sorry, the email with your code could not be sent just now. Please try again in a few minutes."
+)
 _TAG = re.compile(r"<[^<>]*>?")
 
 
@@ -63,6 +67,10 @@ def markup_json(markup: InlineKeyboardMarkup | None) -> dict[str, Any] | None:
 @dataclass
 class Outbox:
     replies: list[Reply] = field(default_factory=list)
+    # Emails (a one-time code): kept in memory only, never written to the database with the
+    # replies; sent after the commit (bot/turns.py). A kill before then loses them: the
+    # member asks for a new code. (chat to tell if it fails, message)
+    emails: list[tuple[int | None, MailMessage]] = field(default_factory=list)
     _answered: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
@@ -114,6 +122,9 @@ class Outbox:
         self.replies.append(
             {"method": "deleteMessage", "chat_id": chat_id, "message_id": message_id}
         )
+
+    def send_email(self, chat_id: int | None, message: MailMessage) -> None:
+        self.emails.append((chat_id, message))
 
     def send_invoice(
         self,
@@ -170,6 +181,27 @@ class Sender:
     bot: ExtBot[Any]
     payment_provider_token: str | None = None
     read_proof: ProofReader | None = None
+    mailer: Mailer | None = None
+
+    async def send_emails(self, emails: Sequence[tuple[int | None, MailMessage]]) -> list[int]:
+        """Send each email (after the commit); returns the chats whose email failed. A failure
+        is logged (never the text: it holds a code) and not retried: the member asks again."""
+        failed = []
+        for chat_id, message in emails:
+            try:
+                if self.mailer is None:
+                    raise RuntimeError("no mailer configured")
+                await self.mailer.send(message)
+            except Exception as exc:
+                log.error("email not sent: %s: %s", type(exc).__name__, str(exc)[:200])
+                if chat_id is not None:
+                    failed.append(chat_id)
+        return failed
+
+    async def tell_mail_failed(self, chat_ids: Sequence[int]) -> None:
+        for chat_id in chat_ids:
+            with suppress(BadRequest, Forbidden):
+                await self.bot.send_message(chat_id, MAIL_FAILED)
 
     async def send(self, replies: Sequence[Reply]) -> int:
         """Send in order; returns how many went out. A reply Telegram refuses for good is

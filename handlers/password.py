@@ -1,6 +1,7 @@
 """/password: set your own password (old one first) or choose your own username.
 
-Every message that carries a password is deleted from the chat.
+Every message that carries a password is deleted from the chat. The new password is typed
+twice (the second must match the first).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from domain.errors import InvalidInputError, RefusedError
 from domain.services import auth
 from handlers.context import ChatContext
 from handlers.conversation import Conversation
-from handlers.login import telegram_id
+from handlers.login import pending_new, telegram_id
 from handlers.replies import (
     domain_errors,
     keyboard,
@@ -32,6 +33,7 @@ NAME = "password"
 # Said when another conversation takes over from this one.
 LEAVING = "Password change stopped: your password is unchanged."
 OLD, NEW, USERNAME = "password:old", "password:new", "password:username"
+NEW_AGAIN = "password:new_again"
 # The verified current password is held in memory only (bot_data is never persisted),
 # so no password ever reaches the database or the logs; after a restart it is asked again.
 PENDING_OLD = "password_checks"
@@ -83,20 +85,50 @@ async def got_old(update: Update, context: ChatContext) -> str | int:
 async def got_new(update: Update, context: ChatContext) -> str | int:
     new = typed_text(update)
     context.turn.delete_message()
+    if pending_old(context).get(telegram_id(update)) is None:
+        context.turn.say("Please type your current password again (I was restarted).")
+        return OLD
+    problem = await auth.new_password_problem(
+        context.uow(), context.rules, telegram_id(update), new
+    )
+    if problem is not None:
+        context.turn.say(f"{escape(problem)}\nType another new password, or /cancel.")
+        return NEW
+    pending_new(context)[telegram_id(update)] = new
+    context.turn.say("Type the same new password again, to be sure. I will delete it too.")
+    return NEW_AGAIN
+
+
+@domain_errors()
+async def got_new_again(update: Update, context: ChatContext) -> str | int:
+    again = typed_text(update)
+    context.turn.delete_message()
     old = pending_old(context).get(telegram_id(update))
+    # Read, not taken: the turn runs again after the argon2 work (domain/slow_work.py).
+    new = pending_new(context).get(telegram_id(update))
     if old is None:
         context.turn.say("Please type your current password again (I was restarted).")
         return OLD
+    if new is None:
+        context.turn.say("Please type your new password again (I was restarted).")
+        return NEW
+    if again != new:
+        pending_new(context).pop(telegram_id(update), None)
+        context.turn.say("The two passwords differ. Type your new password again.")
+        return NEW
     try:
         await auth.change_password(context.uow(), context.rules, telegram_id(update), old, new)
     except InvalidInputError as exc:
+        pending_new(context).pop(telegram_id(update), None)
         context.turn.say(f"{escape(str(exc))}\nType another new password, or /cancel.")
         return NEW
     except RefusedError as exc:
         pending_old(context).pop(telegram_id(update), None)
+        pending_new(context).pop(telegram_id(update), None)
         context.turn.say(escape(str(exc)))
         return ConversationHandler.END
     pending_old(context).pop(telegram_id(update), None)
+    pending_new(context).pop(telegram_id(update), None)
     context.turn.say("Your password is changed. Other sessions have been logged out.")
     return ConversationHandler.END
 
@@ -122,6 +154,7 @@ async def got_username(update: Update, context: ChatContext) -> str | int:
 
 async def cancel(update: Update, context: ChatContext) -> int:
     pending_old(context).pop(telegram_id(update), None)
+    pending_new(context).pop(telegram_id(update), None)
     context.turn.say("Nothing was changed.")
     return ConversationHandler.END
 
@@ -140,6 +173,7 @@ def conversation() -> Conversation:
                 MessageHandler(text, got_old),
             ],
             NEW: [MessageHandler(text, got_new)],
+            NEW_AGAIN: [MessageHandler(text, got_new_again)],
             USERNAME: [MessageHandler(text, got_username)],
         },
         fallbacks=[CommandHandler("cancel", cancel)],

@@ -22,7 +22,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
-from domain.ports import UnitOfWork
+from domain.ports import MailMessage, UnitOfWork
 from domain.rules import Rules
 from handlers.outbox import Outbox, html_to_plain
 from handlers.receipt_pdf import ReceiptData
@@ -154,6 +154,11 @@ class Turn:
         message = self.update.effective_message
         if message is not None:
             self.outbox.delete_message(message.chat_id, message.message_id)
+
+    def send_email(self, message: MailMessage) -> None:
+        """An email (a one-time code), sent only once the turn has committed; held in memory,
+        never in the database (it may hold a code)."""
+        self.outbox.send_email(self.chat_id, message)
 
     def answer_pre_checkout(self, error: str | None) -> None:
         query = self.update.pre_checkout_query

@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -213,6 +214,8 @@ class SessionRow(Base):
     credentials_version: Mapped[int] = mapped_column(Integer)
     linked_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # False after a login with the default credentials, until the member proves who they are.
+    identity_proven: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
 
 class LoginFailureRow(Base):
@@ -222,6 +225,24 @@ class LoginFailureRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class IdentityCodeRow(Base):
+    """A member's current one-time code per purpose (domain/identity.py): its argon2 hash
+    only, never the digits. A new request replaces the row."""
+
+    __tablename__ = "identity_codes"
+
+    acsm_id: Mapped[str] = mapped_column(
+        ForeignKey("members.acsm_id", ondelete="CASCADE"), primary_key=True
+    )
+    purpose: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ConversationStateRow(Base):

@@ -8,6 +8,7 @@ from domain.ports import (
     AuditRepository,
     CecRepository,
     CertificationRepository,
+    IdentityCodeRepository,
     InvoiceRepository,
     LoggedCecRepository,
     LoginAttemptRepository,
@@ -27,7 +28,11 @@ from storage.member_repositories import (
     SqlMemberRepository,
 )
 from storage.reminder_repository import SqlReminderRepository
-from storage.session_repositories import SqlLoginAttemptRepository, SqlSessionRepository
+from storage.session_repositories import (
+    SqlIdentityCodeRepository,
+    SqlLoginAttemptRepository,
+    SqlSessionRepository,
+)
 from storage.tracker_repositories import SqlAuditRepository, SqlLoggedCecRepository, SqlProofStore
 
 
@@ -50,6 +55,7 @@ class SqlAlchemyUnitOfWork:
     logged_cecs: LoggedCecRepository
     audits: AuditRepository
     reminders: ReminderRepository
+    codes: IdentityCodeRepository
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
@@ -66,3 +72,4 @@ class SqlAlchemyUnitOfWork:
         self.logged_cecs = SqlLoggedCecRepository(connection)
         self.audits = SqlAuditRepository(connection)
         self.reminders = SqlReminderRepository(connection)
+        self.codes = SqlIdentityCodeRepository(connection)

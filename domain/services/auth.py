@@ -7,11 +7,17 @@ from datetime import date, datetime
 
 from domain import credentials
 from domain.errors import InvalidInputError, NotLoggedInError, RefusedError
+from domain.identity import mask_email, mask_phone
 from domain.model import Member
 from domain.ports import UnitOfWork
 from domain.renewal_rules import Refusal
 from domain.rules import Rules
-from domain.services.session import new_link, require_member
+from domain.services.session import (
+    needs_proof,
+    new_link,
+    require_member,
+    require_session,
+)
 
 WRONG_CREDENTIALS = "Wrong username or password."
 
@@ -51,9 +57,20 @@ class MemberView:
     cpr_aed_expires: date | None
     username: str  # the own username when set, else the default one
     uses_default_password: bool
+    # False after a login with the default credentials until the member proves who they are:
+    # until then `shown_email` and `shown_phone` are masked (j***@e***.com, ***-***-0100).
+    identity_proven: bool = True
+
+    @property
+    def shown_email(self) -> str:
+        return self.email if self.identity_proven else mask_email(self.email)
+
+    @property
+    def shown_phone(self) -> str | None:
+        return self.phone if self.identity_proven else mask_phone(self.phone)
 
     @classmethod
-    def of(cls, member: Member) -> MemberView:
+    def of(cls, member: Member, identity_proven: bool = True) -> MemberView:
         return cls(
             acsm_id=member.acsm_id,
             first_name=member.first_name,
@@ -64,6 +81,7 @@ class MemberView:
             cpr_aed_expires=member.cpr_aed_expires,
             username=member.username or credentials.default_username(member),
             uses_default_password=credentials.uses_default_password(member),
+            identity_proven=identity_proven,
         )
 
 
@@ -71,7 +89,7 @@ def _locked(until: datetime) -> LoginResult:
     return LoginResult(ok=False, locked_until=until, reason="Too many failed attempts.")
 
 
-async def _find_member(uow: UnitOfWork, username: str) -> Member | None:
+async def find_member(uow: UnitOfWork, username: str) -> Member | None:
     typed = username.strip()
     if not typed:
         return None
@@ -128,7 +146,7 @@ async def _login(
     # added, so failures through the default and the own username add up. An unknown name
     # therefore locks after the same failures, from any Telegram users, as a known one.
     keys = [credentials.telegram_key(telegram_user_id), credentials.name_key(username)]
-    member = await _find_member(uow, username)
+    member = await find_member(uow, username)
     if member is not None:
         keys.append(credentials.account_key(member.acsm_id))
     locks = [lock for key in keys if (lock := await _lock_of(uow, rules, key)) is not None]
@@ -162,10 +180,10 @@ async def _on_success(
 async def current_member(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> MemberView | None:
     """The logged-in member, or None (no session, expired, or password changed since)."""
     try:
-        member = await require_member(uow, rules, telegram_user_id)
+        link, member = await require_session(uow, rules, telegram_user_id)
     except NotLoggedInError:
         return None
-    return MemberView.of(member)
+    return MemberView.of(member, identity_proven=not needs_proof(member, link))
 
 
 async def logout(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> bool:
@@ -194,6 +212,14 @@ async def _check_current(uow: UnitOfWork, rules: Rules, member: Member, password
         return True
     await _record_failure(uow, rules, [key])
     return False
+
+
+async def new_password_problem(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, new_password: str
+) -> str | None:
+    """Why this own password would be refused (asked before it is typed a second time)."""
+    member = await require_member(uow, rules, telegram_user_id)
+    return credentials.password_problem(member, new_password)
 
 
 async def change_password(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.errors import NotLoggedInError
+from domain import credentials
+from domain.errors import NotLoggedInError, ProofNeededError
 from domain.model import Member, TelegramLink
 from domain.ports import UnitOfWork
 from domain.rules import Rules
@@ -20,6 +21,13 @@ TOUCH_EVERY = timedelta(minutes=1)
 async def require_member(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> Member:
     """The logged-in member; touches the session (see TOUCH_EVERY). Raises NotLoggedInError when there is no
     session, the password changed since (credentials_version), or it was idle too long."""
+    return (await require_session(uow, rules, telegram_user_id))[1]
+
+
+async def require_session(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int
+) -> tuple[TelegramLink, Member]:
+    """The session and its member (as require_member)."""
     found = await uow.sessions.get_with_member(telegram_user_id)
     if found is None:
         raise NotLoggedInError()
@@ -32,15 +40,35 @@ async def require_member(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -
     if now - link.last_seen_at >= min(TOUCH_EVERY, rules.session_idle / 20):
         link.last_seen_at = now
         await uow.sessions.save(link)
-    return member
+    return link, member
 
 
-def new_link(telegram_user_id: int, member: Member, rules: Rules) -> TelegramLink:
+def new_link(
+    telegram_user_id: int, member: Member, rules: Rules, *, identity_proven: bool | None = None
+) -> TelegramLink:
+    """A session; by default proven unless the member still has the default password (a
+    login with the default credentials proves nothing: they are printed on ACSM records)."""
     now = rules.clock.now()
+    proven = member.password_hash is not None if identity_proven is None else identity_proven
     return TelegramLink(
         telegram_user_id=telegram_user_id,
         acsm_id=member.acsm_id,
         credentials_version=member.credentials_version,
         linked_at=now,
         last_seen_at=now,
+        identity_proven=proven,
     )
+
+
+def needs_proof(member: Member, link: TelegramLink) -> bool:
+    """Logged in with the default credentials and not proven since (domain/identity.py)."""
+    return credentials.uses_default_password(member) and not link.identity_proven
+
+
+async def require_proven(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> Member:
+    """The logged-in member, who has proven who they are (ProofNeededError if not): needed
+    to change username, password or contact details."""
+    link, member = await require_session(uow, rules, telegram_user_id)
+    if needs_proof(member, link):
+        raise ProofNeededError()
+    return member

@@ -71,6 +71,7 @@ async def test_argon2_runs_with_no_write_transaction_open(emulator, database, cl
         assert "Welcome, Ann Lee" in (await log_in(ann, ANN)).text
         await ask(ann, "/password")
         await ask(ann, ANN[1])
+        await ask(ann, "a new sentence for a password")
         changed = await ask(ann, "a new sentence for a password")
         assert "Your password is changed" in changed.text
     finally:

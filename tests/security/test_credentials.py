@@ -60,8 +60,14 @@ async def test_password_change_deletes_messages_refuses_weak_and_ends_other_sess
     same = await ask(phone, ANN[1].lower() + "")
     assert phone.sent[-1].deleted
     assert "other than your username" in same.text or "at least 10" in same.text
+    again = await ask(phone, NEW_PASSWORD)
+    assert "same new password again" in again.text and phone.sent[-1].deleted
+    differ = await ask(phone, NEW_PASSWORD + "?")
+    assert "differ" in differ.text and phone.sent[-1].deleted
+    await ask(phone, NEW_PASSWORD)
     done = await ask(phone, NEW_PASSWORD)
     assert "password is changed" in done.text and phone.sent[-1].deleted
+    assert phone.sent[-2].deleted
     # This session goes on; the other one has ended.
     assert "My certifications" in (await ask(phone, "/certifications")).text
     assert "log in first" in (await ask(laptop, "/certifications")).text

@@ -20,6 +20,7 @@ async def test_a_full_session_logs_no_password_email_phone_or_token(bot, emulato
         await press(ann, "My password")
         await ask(ann, ANN[1])
         await ask(ann, NEW_PASSWORD)
+        await ask(ann, NEW_PASSWORD)
         await ask(ann, "/renew")
         await press(ann, "Edit phone")
         await ask(ann, "+1 (317) 555-0199")
