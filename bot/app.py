@@ -71,6 +71,7 @@ def make_rules(settings: Settings, clock: Clock | None = None) -> Rules:
         timezone=settings.timezone,
         hasher=Argon2Hasher(),
         session_idle=settings.session_idle,
+        acsm_contact=settings.acsm_contact,
     )
 
 

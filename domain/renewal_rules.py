@@ -31,12 +31,17 @@ class RefusalCode(StrEnum):
     WRONG_PASSWORD = "wrong_password"  # noqa: S105 (a code, not a password)
 
 
-LAPSED_MESSAGE = (
-    "This certification has lapsed: the grace period ended on June 30 after its thru date, "
-    "so it can no longer be renewed with CECs. Two ways back: (1) reinstatement, which ACSM "
-    "staff arrange on request (contact ACSM certification services), or (2) retaking and "
-    "passing the certification exam. No invoice was created."
-)
+DEFAULT_CONTACT = "certification@acsm.org"  # Rules.acsm_contact, the ACSM_CONTACT setting
+
+
+def lapsed_message(contact: str) -> str:
+    """Why a lapsed certification cannot be renewed by CECs, and how to reach ACSM."""
+    return (
+        "This certification has lapsed: the grace period ended on June 30 after its thru date, "
+        "so it can no longer be renewed with CECs. Two ways back: (1) reinstatement, which "
+        f"ACSM staff arrange on request (contact ACSM certification services: {contact}), or "
+        "(2) retaking and passing the certification exam. No invoice was created."
+    )
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,8 @@ class Refusal:
         )
 
     @classmethod
-    def lapsed(cls) -> Refusal:
-        return cls(RefusalCode.LAPSED, LAPSED_MESSAGE)
+    def lapsed(cls, contact: str = DEFAULT_CONTACT) -> Refusal:
+        return cls(RefusalCode.LAPSED, lapsed_message(contact))
 
     @classmethod
     def cpr_not_current(cls, expired_on: date) -> Refusal:
@@ -106,12 +111,15 @@ def late_fee_cents(states: Sequence[CertState], catalog: Catalog) -> int:
     return catalog.late_fee_cents if CertState.GRACE in states else 0
 
 
-def window_refusal(states: Sequence[tuple[CertState, date]]) -> Refusal | None:
-    """(state, renewal opens on) per certification -> why they cannot be renewed now, if so."""
+def window_refusal(
+    states: Sequence[tuple[CertState, date]], contact: str = DEFAULT_CONTACT
+) -> Refusal | None:
+    """(state, renewal opens on) per certification -> why they cannot be renewed now, if so
+    (`contact`: how a member with a lapsed one reaches ACSM)."""
     if not states:
         return Refusal.nothing_to_renew()
     if any(state is CertState.LAPSED for state, _ in states):
-        return Refusal.lapsed()
+        return Refusal.lapsed(contact)
     not_open = [opens for state, opens in states if state is CertState.ACTIVE]
     if not_open:
         return Refusal.not_yet_open(max(not_open))

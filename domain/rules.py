@@ -11,6 +11,7 @@ from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.invoices import random_invoice_number
 from domain.ports import PasswordHasher
+from domain.renewal_rules import DEFAULT_CONTACT
 from domain.slow_work import InThread, SlowWork
 
 
@@ -25,3 +26,4 @@ class Rules:
     failed_login_window: timedelta = timedelta(minutes=15)
     new_invoice_number: Callable[[], str] = field(default=random_invoice_number)
     slow: SlowWork = field(default_factory=InThread)  # argon2: see domain/slow_work.py
+    acsm_contact: str = DEFAULT_CONTACT  # how members reach ACSM (ACSM_CONTACT): in refusals

@@ -115,6 +115,22 @@ def check_phone(text: str) -> str | None:
     return e164
 
 
+def readable_phone(stored: str | None) -> str | None:
+    """A stored phone as members read it, whichever way it was stored: E.164 from the chat or
+    an import ('+13175550199') or already spaced ('+1 317 555 0100') -> '+1 317 555 0199'
+    (the international format, groups separated by spaces). Unreadable: shown as stored."""
+    if not stored:
+        return stored
+    try:
+        number = phonenumbers.parse(stored, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return stored
+    international: str = phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return international.replace("-", " ")
+
+
 TELEGRAM_MESSAGE_LIMIT = 4096  # Bot API sendMessage: 1-4096 characters after entity parsing
 
 

@@ -37,7 +37,7 @@ from domain.services.certifications import (
 )
 from domain.services.invoices import InvoiceView
 from domain.services.session import require_member
-from domain.validation import check_email, check_phone
+from domain.validation import check_email, check_phone, readable_phone
 
 MAX_ADD_TRIES = 5
 
@@ -134,7 +134,7 @@ async def existing_invoice(uow: UnitOfWork, certs: list[Certification]) -> Invoi
 
 def refuse_window(rules: Rules, certs: list[Certification]) -> None:
     states = [(state_of(rules, c), cycles.renewal_opens_on(c.thru_date)) for c in certs]
-    refusal = window_refusal(states)
+    refusal = window_refusal(states, rules.acsm_contact)
     if refusal is not None:
         raise RefusedError(refusal)
     if len({c.thru_date for c in certs}) > 1:
@@ -150,14 +150,16 @@ def why_nothing_renewable(rules: Rules, certs: list[Certification]) -> Refusal:
     waiting = [c for c in certs if state_of(rules, c) is cycles.CertState.ACTIVE]
     if waiting:
         return Refusal.not_yet_open(min(cycles.renewal_opens_on(c.thru_date) for c in waiting))
-    return Refusal.lapsed()
+    return Refusal.lapsed(rules.acsm_contact)
 
 
 # ---- building the answer -------------------------------------------------------------------
 
 
 def contact_of(member: Member) -> Contact:
-    return Contact(full_name=member.full_name, email=member.email, phone=member.phone)
+    return Contact(
+        full_name=member.full_name, email=member.email, phone=readable_phone(member.phone)
+    )
 
 
 async def progress_of(

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import re
 
-from tests.chat.conftest import ANN, BOB, CARA, DAN, EVE, ask, log_in, press, quiet, shows
+from bot.sample_members import seed
+from bot.settings import Settings
+from tests.chat.conftest import (
+    ANN,
+    BOB,
+    CARA,
+    DAN,
+    EVE,
+    ChatBot,
+    ask,
+    cheap_rules,
+    log_in,
+    press,
+    quiet,
+    shows,
+)
 
 INVOICE = re.compile(r"Invoice (R\d{6}) · 11/28/2026")
 
@@ -61,6 +76,14 @@ async def test_edit_contact_details(bot, emulator) -> None:
     assert "again" in (await ask(ann, "not-an-email")).text
     updated = await ask(ann, "ann@newmail.org")
     assert "Email updated" in updated.text and "ann@newmail.org" in updated.text
+    assert "Phone: +1 317 555 0100" in updated.text  # as imported
+    await press(ann, "Edit phone")
+    phone = await ask(ann, "(317) 555-0199")
+    assert "Phone updated" in phone.text
+    assert "Phone: +1 317 555 0199" in phone.text  # an edited phone reads the same way
+    async with bot.database.unit_of_work() as uow:
+        member = await uow.members.get("100001")
+        assert member is not None and member.phone == "+13175550199"  # stored E.164
 
 
 async def test_two_certifications_renewed_together_cost_highest_fee_plus_five(
@@ -98,6 +121,27 @@ async def test_refusals_explain_why(bot, emulator) -> None:
     await log_in(cara, CARA)
     lapsed = (await ask(cara, "/renew")).text.lower()
     assert "reinstate" in lapsed and "exam" in lapsed
+
+
+async def test_the_lapse_message_names_the_acsm_contact_setting(emulator, database, clock) -> None:
+    contact = "recert-help@example.org"
+    async with database.unit_of_work() as uow:
+        await seed(uow, 2026)
+    settings = Settings(_env_file=None, acsm_contact=contact)  # type: ignore[call-arg]
+    chat_bot = ChatBot(emulator, database, cheap_rules(clock, settings))
+    chat_bot.settings = chat_bot.settings.model_copy(update={"acsm_contact": contact})
+    await chat_bot.start()
+    try:
+        cara = emulator.new_user("Cara", "Nguyen")
+        await log_in(cara, CARA)
+        lapsed = (await ask(cara, "/renew")).text
+        assert (
+            "reinstatement" in lapsed
+            and f"contact ACSM certification services: {contact}" in lapsed
+        )
+        assert "certification@acsm.org" not in lapsed
+    finally:
+        await chat_bot.stop()
 
 
 async def test_cancel_leaves_the_renewal(bot, emulator) -> None:

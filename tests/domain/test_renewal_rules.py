@@ -200,6 +200,10 @@ def test_window_refusals() -> None:
     lapsed = window_refusal([(CertState.LAPSED, opens)])
     assert lapsed is not None and lapsed.code is RefusalCode.LAPSED
     assert "reinstatement" in lapsed.message and "exam" in lapsed.message
+    assert "certification@acsm.org" in lapsed.message  # the default ACSM_CONTACT
+    elsewhere = window_refusal([(CertState.LAPSED, opens)], "recert@example.org")
+    assert elsewhere is not None and "recert@example.org" in elsewhere.message
+    assert "certification@acsm.org" not in elsewhere.message
     nothing = window_refusal([])
     assert nothing is not None and nothing.code is RefusalCode.NOTHING_TO_RENEW
     assert window_refusal([(CertState.GRACE, opens), (CertState.RENEWAL_OPEN, opens)]) is None

@@ -12,6 +12,7 @@ from domain.validation import (
     check_name,
     check_phone,
     check_text,
+    readable_phone,
 )
 
 
@@ -60,6 +61,20 @@ def test_emails_refused(text: str) -> None:
 )
 def test_phones_are_stored_in_e164(text: str, stored: str | None) -> None:
     assert check_phone(text) == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("+1 317 555 0199", "+1 317 555 0199"),
+        ("(317) 555-0199", "+1 317 555 0199"),
+        ("+44 20 7946 0958", "+44 20 7946 0958"),
+    ],
+)
+def test_a_stored_phone_reads_like_an_imported_one(typed: str, shown: str) -> None:
+    assert readable_phone(check_phone(typed)) == shown
+    assert readable_phone("+1 317 555 0100") == "+1 317 555 0100"  # the samples' own form
+    assert readable_phone(None) is None
 
 
 @pytest.mark.parametrize(
