@@ -57,7 +57,8 @@ def invoices_markup(invoices: list[InvoiceView], chosen: set[str]) -> InlineKeyb
         for inv in invoices
         if inv.status is InvoiceStatus.OPEN
     ]
-    rows.append([("Add to cart", "cart")])
+    if rows:  # some invoice is open
+        rows.append([("Add to cart", "cart")])
     rows.extend(
         [(f"Receipt {inv.number}", f"rcpt:{inv.number}")]
         for inv in invoices
@@ -131,7 +132,7 @@ async def show_invoices(update: Update, context: ChatContext) -> None:
     markup = invoices_markup(invoices, {i.number for i in chosen})
     context.turn.say(
         invoices_text(invoices, sum(i.balance_cents for i in chosen)),
-        markup if open_ or len(markup.inline_keyboard) > 1 else None,
+        markup if markup.inline_keyboard else None,
     )
 
 

@@ -60,6 +60,7 @@ async def test_select_invoices_and_pay_inside_telegram(bot, emulator) -> None:
     assert "thru 12/31/2029" in certs.text and "State: active" in certs.text
     paid = await ask(ann, "/invoices")
     assert "No open invoices" in paid.text and f"Receipt {number}" in paid.buttons
+    assert "Add to cart" not in paid.buttons  # nothing to add
     await ann.press(f"Receipt {number}")
     again = await ann.next_message()
     assert again.file_id is not None
