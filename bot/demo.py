@@ -1,7 +1,9 @@
 """`acsm-bot demo`: the real bot against the built-in Telegram emulator, in a terminal chat.
 
 No token and no network: a fresh SQLite database (`demo.db`) with sample members,
-the emulator on 127.0.0.1, the Application polling it, and you as the member.
+the emulator on 127.0.0.1, the Application polling it, and you as the member. `/send PATH`
+sends the bot a photo or a file; what the bot sends as a file (a receipt) is saved into
+`demo-files/` next to the database.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from telegram_emulator.terminal_chat import run_terminal_chat
 log = logging.getLogger(__name__)
 
 DEMO_DB = Path("demo.db")
+DEMO_FILES = "demo-files"  # next to the database
 
 
 async def run_demo(
@@ -39,6 +42,7 @@ async def run_demo(
     database_path: Path = DEMO_DB,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    files_dir: Path | None = None,
 ) -> None:
     out = stdout or sys.stdout
     remove_database(database_path)
@@ -86,7 +90,13 @@ async def run_demo(
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(job.finished.wait(), 10)
                 member = emulator.new_user(first_name="You")
-                await run_terminal_chat(emulator, member, stdin=stdin, stdout=out)
+                await run_terminal_chat(
+                    emulator,
+                    member,
+                    stdin=stdin,
+                    stdout=out,
+                    files_dir=files_dir or database_path.parent / DEMO_FILES,
+                )
     finally:
         await database.dispose()
 

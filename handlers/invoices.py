@@ -57,7 +57,8 @@ def invoices_markup(invoices: list[InvoiceView], chosen: set[str]) -> InlineKeyb
         for inv in invoices
         if inv.status is InvoiceStatus.OPEN
     ]
-    rows.append([("Add to cart", "cart")])
+    if rows:  # some invoice is open
+        rows.append([("Add to cart", "cart")])
     rows.extend(
         [(f"Receipt {inv.number}", f"rcpt:{inv.number}")]
         for inv in invoices
@@ -125,11 +126,13 @@ async def show_invoices(update: Update, context: ChatContext) -> None:
     if not invoices:
         context.turn.say("You have no invoices. /renew creates one.")
         return
-    markup = invoices_markup(invoices, set())
-    has_open = any(i.status is InvoiceStatus.OPEN for i in invoices)
+    open_ = [i for i in invoices if i.status is InvoiceStatus.OPEN]
+    # The only open invoice is ticked already: "Add to cart" pays it at once.
+    chosen = [open_[0]] if len(open_) == 1 else []
+    markup = invoices_markup(invoices, {i.number for i in chosen})
     context.turn.say(
-        invoices_text(invoices, 0),
-        markup if has_open or len(markup.inline_keyboard) > 1 else None,
+        invoices_text(invoices, sum(i.balance_cents for i in chosen)),
+        markup if markup.inline_keyboard else None,
     )
 
 

@@ -2,35 +2,53 @@
 
 Typed lines are sent as messages. ``#N`` presses inline button N of the newest
 message with buttons (plain numbers are text, since members type CEC amounts),
-``#pay`` pays the newest invoice, ``/quit``, Ctrl-D or Ctrl-C leave.
+``#pay`` pays the newest invoice, ``/send PATH`` sends a file as Telegram would (a JPEG or
+PNG as a photo, anything else as a document), ``/quit``, Ctrl-D or Ctrl-C leave. Those two
+slash commands are the terminal's own; any other line starting with ``/`` goes to the bot.
+
+Every file the bot sends (document or photo) is saved into `files_dir` when one is given,
+and the terminal prints where.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import mimetypes
+import shlex
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+from telegram_emulator.users import image_kind
 
 if TYPE_CHECKING:
     from telegram_emulator.chats import ChatMessage
     from telegram_emulator.server import TelegramEmulator
     from telegram_emulator.users import EmulatedUser
 
-HELP = "Type a message and press Enter. #N presses button N, #pay pays an invoice, /quit leaves."
+HELP = (
+    "Type a message and press Enter. #N presses button N, #pay pays an invoice, "
+    "/send PATH sends a photo or file, /quit leaves."
+)
 QUIT = "/quit"
+SEND = "/send"
+PHOTO_LIMIT = 10 * 1024 * 1024  # Telegram sends a bigger picture as a file
+FILE_LIMIT = 50 * 1024 * 1024  # read into memory: the bot itself downloads at most 20 MB
 SETTLE_SECONDS = 10.0
 
 
 class _Screen:
     """Prints bot messages once, and again as "(edited)" when they change."""
 
-    def __init__(self, user: EmulatedUser, out: TextIO) -> None:
+    def __init__(self, user: EmulatedUser, out: TextIO, files_dir: Path | None = None) -> None:
         self.user, self.out = user, out
+        self.files_dir = files_dir.resolve() if files_dir is not None else None
         self.shown: dict[int, tuple[int, bool]] = {}  # message_id -> (edits, deleted)
         self.buttons: list[tuple[int, str]] = []  # (message_id, label) numbered from 1
         self.invoice: ChatMessage | None = None
+        self.saved: set[str] = set()  # file_unique_ids already saved
 
     def write(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -54,12 +72,51 @@ class _Screen:
             return
         label = "bot" if first_time else "bot (edited)"
         self.write(f"{label}: {_describe(message)}")
+        self._save_file(message)
         if message.buttons:
             self.buttons = [(message.message_id, text) for text in message.buttons]
             self.write("  " + "  ".join(f"[{i}] {t}" for i, (_, t) in enumerate(self.buttons, 1)))
         if message.invoice:
             self.invoice = message
             self.write("  [pay] type #pay to pay this invoice")
+
+    def _save_file(self, message: ChatMessage) -> None:
+        """The message's document or photo (its largest size), once, into files_dir."""
+        sent = message.document or (message.photo[-1] if message.photo else None)
+        if self.files_dir is None or sent is None or sent["file_unique_id"] in self.saved:
+            return
+        try:
+            data = self.user.emulator.file_bytes(str(sent["file_id"]))
+        except LookupError:
+            self.write("  (the file is no longer available)")
+            return
+        self.saved.add(str(sent["file_unique_id"]))
+        name = Path(str(message.document.get("file_name") or "")).name if message.document else ""
+        if not name:
+            kind = "photo" if message.photo else "document"
+            name = f"{kind}-{message.message_id}{_suffix(data)}"
+        try:
+            path = _unused(self.files_dir / name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        except OSError as exc:
+            self.write(f"  (could not save {name}: {exc.strerror or exc})")
+            return
+        self.write(f"  saved {path}")
+
+
+def _suffix(data: bytes) -> str:
+    kind = image_kind(data)
+    return {"image/jpeg": ".jpg", "image/png": ".png"}.get(kind or "", "")
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or `name-2.ext`, `name-3.ext`… when taken: nothing is overwritten."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 def _describe(message: ChatMessage) -> str:
@@ -128,12 +185,62 @@ async def _pay(user: EmulatedUser, screen: _Screen) -> None:
         screen.write(f"  (payment refused: {result.error_message or 'no answer from the bot'})")
 
 
+def _path_of(argument: str) -> Path:
+    """The path typed (or dropped into the terminal: quoted, or with escaped spaces)."""
+    text = argument.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    path = Path(text).expanduser()
+    if not path.exists() and "\\" in text:
+        with contextlib.suppress(ValueError):
+            words = shlex.split(text)
+            if len(words) == 1:
+                path = Path(words[0]).expanduser()
+    return path
+
+
+def _read(path: Path) -> bytes | str:
+    """The file's bytes, or why they cannot be sent."""
+    try:
+        if not path.is_file():
+            return f"no file {path}"
+        if path.stat().st_size > FILE_LIMIT:
+            return f"{path.name} is over {FILE_LIMIT // 1024 // 1024} MB: not sent"
+        return path.read_bytes()
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+
+
+async def _send_file(user: EmulatedUser, screen: _Screen, argument: str) -> None:
+    if not argument.strip():
+        screen.write(
+            f"  usage: {SEND} PATH (a JPEG or PNG goes as a photo, anything else as a file)"
+        )
+        return
+    path = _path_of(argument)
+    data = await asyncio.to_thread(_read, path)
+    if isinstance(data, str):
+        screen.write(f"  {data}")
+        return
+    photo = image_kind(data)
+    if photo is not None and len(data) <= PHOTO_LIMIT:
+        await user.send_photo(data, mime_type=photo)
+        screen.write(f"  (sent {path.name} as a photo)")
+    else:
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        await user.send_document(path.name, data, mime_type)
+        screen.write(f"  (sent {path.name} as a file, {mime_type})")
+
+
 async def _handle(user: EmulatedUser, screen: _Screen, line: str) -> None:
     command = line.strip()
+    word, _, rest = command.partition(" ")
     if command.lower() == "#pay":
         await _pay(user, screen)
     elif command.startswith("#"):
         await _press(user, screen, command[1:].strip())
+    elif word == SEND:
+        await _send_file(user, screen, rest)
     elif command:
         await user.send(line)
 
@@ -144,10 +251,14 @@ async def run_terminal_chat(
     *,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    files_dir: Path | None = None,
 ) -> None:
-    """Chat as `user` until /quit, end of input, or Ctrl-C (cancellation)."""
-    screen = _Screen(user, stdout or sys.stdout)
+    """Chat as `user` until /quit, end of input, or Ctrl-C (cancellation). The files the
+    bot sends are saved into `files_dir` (created when the first one comes)."""
+    screen = _Screen(user, stdout or sys.stdout, files_dir)
     screen.write(HELP)
+    if screen.files_dir is not None:
+        screen.write(f"Files the bot sends are saved in {screen.files_dir}/")
     lines = _start_reader(stdin or sys.stdin)
     watcher = asyncio.create_task(_watch(emulator, screen))
     try:

@@ -31,6 +31,35 @@ TINY_PNG = bytes.fromhex(
     "890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 _ids = itertools.count(1)
+_JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def image_kind(data: bytes) -> str | None:
+    """ "image/jpeg" or "image/png" by the file's first bytes (what Telegram takes as a
+    photo), else None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return None
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG, from its header; None when it cannot be read."""
+    if image_kind(data) == "image/png" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if image_kind(data) != "image/jpeg":
+        return None
+    at = 2
+    while at + 9 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker, length = data[at + 1], int.from_bytes(data[at + 2 : at + 4], "big")
+        if marker in _JPEG_FRAMES:
+            height = int.from_bytes(data[at + 5 : at + 7], "big")
+            return int.from_bytes(data[at + 7 : at + 9], "big"), height
+        at += 2 + length
+    return None
 
 
 @dataclass
@@ -146,14 +175,17 @@ class EmulatedUser:
         await asyncio.sleep(0)
         return message
 
-    async def send_photo(self, data: bytes = TINY_PNG, caption: str | None = None) -> ChatMessage:
-        stored = self.emulator.files.add(data, kind="photo", mime_type="image/png")
+    async def send_photo(
+        self, data: bytes = TINY_PNG, caption: str | None = None, mime_type: str = "image/png"
+    ) -> ChatMessage:
+        stored = self.emulator.files.add(data, kind="photo", mime_type=mime_type)
+        width, height = image_size(data) or (1, 1)
         size = {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
             "file_size": len(data),
-            "width": 1,
-            "height": 1,
+            "width": width,
+            "height": height,
         }
         content: dict[str, Any] = {"photo": [size]}
         if caption:

@@ -31,10 +31,16 @@ async def test_select_invoices_and_pay_inside_telegram(bot, emulator) -> None:
     await log_in(ann, ANN)
     number = await renew(ann)
     listing = await ask(ann, "/invoices")
-    assert "Selected total: $0.00" in listing.text
+    # The only open invoice comes ticked: "Add to cart" pays it at once.
+    assert "Selected total: $45.00" in listing.text
+    assert f"☑ {number} · $45.00" in listing.buttons
+    await ann.press(f"☑ {number} · $45.00")  # unticked: nothing to pay
+    await shows(ann, lambda m: "Selected total: $0.00" in m.text)
+    await ann.press("Add to cart")
+    assert await ann.callback_answer() == "Select at least one invoice first."
     await ann.press(f"☐ {number} · $45.00")
-    selected = await shows(ann, lambda m: "Selected total: $45.00" in m.text)
-    assert f"☑ {number} · $45.00" in selected.buttons
+    selected = await shows(ann, lambda m: f"☑ {number} · $45.00" in m.buttons)
+    assert "Selected total: $45.00" in selected.text
     invoice_message = await press(ann, "Add to cart")
     assert invoice_message.invoice["currency"] == "USD"
     assert invoice_message.invoice["total_amount"] == 4500
@@ -54,9 +60,43 @@ async def test_select_invoices_and_pay_inside_telegram(bot, emulator) -> None:
     assert "thru 12/31/2029" in certs.text and "State: active" in certs.text
     paid = await ask(ann, "/invoices")
     assert "No open invoices" in paid.text and f"Receipt {number}" in paid.buttons
+    assert "Add to cart" not in paid.buttons  # nothing to add
     await ann.press(f"Receipt {number}")
     again = await ann.next_message()
     assert again.file_id is not None
+
+
+async def test_with_two_open_invoices_none_is_ticked_before_the_member_chooses(
+    bot, emulator, database
+) -> None:
+    from datetime import date
+
+    from domain.model import Invoice, InvoiceLine
+
+    async with database.unit_of_work() as uow:  # Bob: one open invoice per certification
+        certs = await uow.certifications.for_member("100002")
+        for number, cert in zip(("R900001", "R900002"), certs, strict=True):
+            thru = cert.thru_date
+            await uow.invoices.add(
+                Invoice(
+                    number=number,
+                    acsm_id="100002",
+                    issued_on=date(2026, 11, 1),
+                    description=f"Recertification thru 12/31/{thru.year + 3}",
+                    amount_cents=3000,
+                    balance_cents=3000,
+                    lines=[InvoiceLine(cert.id, cert.code, thru, thru.replace(year=thru.year + 3))],
+                )
+            )
+    bob = emulator.new_user("Bob", "Diaz")
+    await log_in(bob, BOB)
+    listing = await ask(bob, "/invoices")
+    assert "Selected total: $0.00" in listing.text
+    assert {"☐ R900001 · $30.00", "☐ R900002 · $30.00"} <= set(listing.buttons)
+    await bob.press("☐ R900002 · $30.00")
+    selected = await shows(bob, lambda m: "Selected total: $30.00" in m.text)
+    assert "☑ R900002 · $30.00" in selected.buttons
+    assert "☐ R900001 · $30.00" in selected.buttons
 
 
 async def test_the_same_payment_delivered_twice_is_recorded_once(bot, emulator) -> None:
@@ -64,8 +104,7 @@ async def test_the_same_payment_delivered_twice_is_recorded_once(bot, emulator) 
     await log_in(ann, ANN)
     number = await renew(ann)
     await ask(ann, "/invoices")
-    await ann.press(f"☐ {number} · $45.00")
-    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
+    await shows(ann, lambda m: f"☑ {number} · $45.00" in m.buttons)
     invoice_message = await press(ann, "Add to cart")
     result = await ann.pay(invoice_message, deliveries=2, simultaneous=True)
     assert result.approved
@@ -82,8 +121,7 @@ async def test_pre_checkout_refuses_a_wrong_total_and_a_paid_invoice(bot, emulat
     await log_in(ann, ANN)
     number = await renew(ann)
     await ask(ann, "/invoices")
-    await ann.press(f"☐ {number} · $45.00")
-    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
+    await shows(ann, lambda m: f"☑ {number} · $45.00" in m.buttons)
     invoice_message = await press(ann, "Add to cart")
     tampered = await ann.pay(invoice_message, total_amount=100)
     assert not tampered.approved and tampered.answered
@@ -118,8 +156,7 @@ async def test_without_a_provider_token_the_cart_is_a_link(bot, emulator) -> Non
     await log_in(ann, ANN)
     number = await renew(ann)
     await ask(ann, "/invoices")
-    await ann.press(f"☐ {number} · $45.00")
-    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
+    await shows(ann, lambda m: f"☑ {number} · $45.00" in m.buttons)
     link = await press(ann, "Add to cart")
     assert "ACSM website" in link.text
     entities = link.raw.get("entities", [])
@@ -167,8 +204,7 @@ async def test_an_invoice_a_staff_import_made_void_is_told_once_refused_and_neve
     await log_in(ann, ANN)
     number = await renew(ann)
     await ask(ann, "/invoices")
-    await ann.press(f"☐ {number} · $45.00")
-    await shows(ann, lambda m: "Selected total: $45.00" in m.text)
+    await shows(ann, lambda m: f"☑ {number} · $45.00" in m.buttons)
     stale = await press(ann, "Add to cart")  # the Telegram invoice, sent before the import
 
     # Staff run `acsm-bot members import` (its use case, on the bot's database and clock).
