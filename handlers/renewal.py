@@ -33,6 +33,7 @@ from handlers.replies import (
     data_suffix,
     domain_errors,
     keyboard,
+    pressed_data,
     typed_text,
 )
 
@@ -139,6 +140,36 @@ def acknowledge_text(progress: RenewalProgress) -> str:
     )
 
 
+def together_text(progress: RenewalProgress) -> str:
+    one = progress.certifications[0]
+    others = [v for v in progress.choices if v.id != one.id]
+    late = (
+        f"\nBoth amounts include the late fee of {format_usd(progress.late_fee_cents)}."
+        if progress.late_fee_cents
+        else ""
+    )
+    names = ", ".join(escape(v.code) for v in others)
+    return (
+        f"You can also renew {names} now: its cycle ends on the same day as {escape(one.code)}'s "
+        f"({us_date(one.thru_date)}).\n"
+        f"Renew them together: one invoice of "
+        f"{format_usd(progress.together_fee_cents + progress.late_fee_cents)}, "
+        f"or {escape(one.code)} alone: {format_usd(progress.fee_cents + progress.late_fee_cents)}."
+        + late
+    )
+
+
+def together_markup(progress: RenewalProgress) -> InlineKeyboardMarkup:
+    one = progress.certifications[0]
+    codes = " + ".join(v.code for v in [one, *(v for v in progress.choices if v.id != one.id)])
+    together = format_usd(progress.together_fee_cents + progress.late_fee_cents)
+    alone = format_usd(progress.fee_cents + progress.late_fee_cents)
+    return keyboard(
+        [(f"Renew {codes} together ({together})"[:60], f"rt:all:{one.id}")],
+        [(f"Only {one.code} ({alone})", f"rt:one:{one.id}")],
+    )
+
+
 async def present(context: ChatContext, progress: RenewalProgress, note: str = "") -> str | int:
     """Show the step the renewal is at; return the matching conversation state."""
     prefix = f"{note}\n\n" if note else ""
@@ -148,6 +179,8 @@ async def present(context: ChatContext, progress: RenewalProgress, note: str = "
             prefix + "Several certifications can be renewed. Choose which to renew together:",
             choose_markup(progress, set()),
         )
+    elif step is RenewalStep.TOGETHER:
+        context.turn.say(prefix + together_text(progress), together_markup(progress))
     elif step is RenewalStep.CONTACT:
         context.turn.say(
             prefix + contact_text(progress),
@@ -195,6 +228,19 @@ async def start(update: Update, context: ChatContext) -> str | int:
     if resumed is not None and resumed.step is not RenewalStep.DONE:
         return await present(context, resumed, "Let's continue your renewal.")
     progress = await renewal.start_renewal(uow(), rules, who, None)
+    return await present(context, progress)
+
+
+@domain_errors()
+async def together_chosen(update: Update, context: ChatContext) -> str | int:
+    """`rt:all:<id>`: with every certification renewable in its window now (computed at the
+    press); `rt:one:<id>`: that one alone. The use cases check the presser owns it."""
+    uow, rules, who = context.uow, context.rules, telegram_id(update)
+    _, how, certification_id = pressed_data(update).split(":")
+    if how == "all":
+        progress = await renewal.renew_together(uow(), rules, who, int(certification_id))
+    else:
+        progress = await renewal.choose_certifications(uow(), rules, who, [int(certification_id)])
     return await present(context, progress)
 
 
@@ -381,6 +427,7 @@ def conversation() -> Conversation:
         entry_points=[
             CommandHandler("renew", start),
             CallbackQueryHandler(start, pattern=r"^(menu:renew|renew:[0-9]{1,12})$"),
+            CallbackQueryHandler(together_chosen, pattern=r"^rt:(all|one):[0-9]{1,12}$"),
         ],
         # "I want to renew" (domain/intents.py), only when no conversation is running.
         text_entry_points=[MessageHandler(NEW_PRIVATE_TEXT & Saying(Intent.RENEW), start)],

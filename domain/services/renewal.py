@@ -44,6 +44,9 @@ MAX_ADD_TRIES = 5
 
 class RenewalStep(StrEnum):
     CHOOSE = "choose"
+    # A Renew button for one certification while others share its window: renew them
+    # together (one invoice, the combined fee) or only this one? Never saved in a draft.
+    TOGETHER = "together"
     CONTACT = "contact"
     CPR = "cpr"
     ACSM_CECS = "acsm_cecs"
@@ -77,6 +80,7 @@ class RenewalProgress:
     invoice: InvoiceView | None = None
     logged_acsm: Decimal = Decimal(0)  # logged by the member in the cycle (/addcec), ACSM
     logged_other: Decimal = Decimal(0)  # logged by the member, other organizations
+    together_fee_cents: int = 0  # at TOGETHER: the fee of `choices` renewed together
 
     @property
     def suggested_acsm(self) -> Decimal:
@@ -242,9 +246,71 @@ async def start_renewal(
     certs = await member_certs(uow, member)
     if certification_ids is None:
         progress = await _start_any(uow, rules, member, certs)
+    elif len(set(certification_ids)) == 1:
+        progress = await _start_one(uow, rules, member, certs, pick(certs, certification_ids)[0])
     else:
         progress = await _start_chosen(uow, rules, member, pick(certs, certification_ids))
     return progress
+
+
+async def companions(
+    uow: UnitOfWork, rules: Rules, certs: list[Certification], cert: Certification
+) -> list[Certification]:
+    """The member's other certifications renewable in the same window as `cert` (same thru
+    date, open or in grace) whose cycle has no invoice yet."""
+    return [
+        other
+        for other in certs
+        if other.id != cert.id
+        and other.thru_date == cert.thru_date
+        and cycles.is_renewable(state_of(rules, other))
+        and await existing_invoice(uow, [other]) is None
+    ]
+
+
+async def _start_one(
+    uow: UnitOfWork, rules: Rules, member: Member, certs: list[Certification], cert: Certification
+) -> RenewalProgress:
+    """A Renew button for one certification: its cycle's invoice if there is one; the renewal
+    in progress that includes it; else, when others can be renewed in the same window, the
+    offer to renew them together (step TOGETHER; nothing saved); else renew it alone."""
+    invoice = await existing_invoice(uow, [cert])
+    if invoice is not None:
+        return await done_progress(uow, rules, member, invoice)
+    refuse_window(rules, [cert])
+    draft = await uow.drafts.get(member.acsm_id)
+    in_progress = (
+        draft is not None and cert.id in draft.certification_ids and not draft.acknowledged
+    )
+    if draft is not None and in_progress and not await _stale(uow, rules, member, draft):
+        return await progress_of(uow, rules, member, draft)
+    others = await companions(uow, rules, certs, cert)
+    if not others:
+        return await _start_chosen(uow, rules, member, [cert])
+    alone = RenewalDraft(acsm_id=member.acsm_id, certification_ids=[cert.id or 0])
+    progress = await progress_of(uow, rules, member, alone, choices=[cert, *others])
+    types = [rules.catalog.get(c.code) for c in [cert, *others]]
+    return replace(
+        progress,
+        step=RenewalStep.TOGETHER,
+        together_fee_cents=renewal_fee_cents(types, rules.catalog),
+    )
+
+
+async def renew_together(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, certification_id: int
+) -> RenewalProgress:
+    """Renew this certification together with every other one renewable in its window now
+    (computed at the press, never read from the button): one invoice, the combined fee."""
+    member = await require_member(uow, rules, telegram_user_id)
+    certs = await member_certs(uow, member)
+    (cert,) = pick(certs, [certification_id])
+    invoice = await existing_invoice(uow, [cert])
+    if invoice is not None:
+        return await done_progress(uow, rules, member, invoice)
+    refuse_window(rules, [cert])
+    together = [cert, *await companions(uow, rules, certs, cert)]
+    return await _start_chosen(uow, rules, member, pick(certs, [c.id or 0 for c in together]))
 
 
 async def _start_any(

@@ -106,6 +106,52 @@ async def test_two_certifications_renewed_together_cost_highest_fee_plus_five(
     assert "of 60 required" in ack.text and "Fee: $60.00" in ack.text
 
 
+async def test_one_renew_button_offers_the_other_and_makes_one_invoice(bot, emulator) -> None:
+    bob = emulator.new_user("Bob", "Diaz")
+    await log_in(bob, BOB)
+    listing = await ask(bob, "/certifications")
+    assert {"Renew CEP", "Renew RCEP"} <= set(listing.buttons)
+    offer = await press(bob, "Renew CEP")
+    assert "You can also renew RCEP now" in offer.text
+    assert "one invoice of $60.00" in offer.text and "CEP alone: $55.00" in offer.text
+    assert offer.buttons == ["Renew CEP + RCEP together ($60.00)", "Only CEP ($55.00)"]
+    assert "Contact details" in (await press(bob, "Renew CEP + RCEP together ($60.00)")).text
+    await press(bob, "Yes, correct")
+    await press(bob, "Yes, it is current")
+    await ask(bob, "45")
+    ack = await ask(bob, "15")
+    assert "Renewing: CEP, RCEP thru 12/31/2029" in ack.text and "Fee: $60.00" in ack.text
+    invoice = await press(bob, "☐ I acknowledge")
+    number = INVOICE.search(invoice.text)
+    assert number and "Amount $60.00" in invoice.text, invoice.text
+    # The other certification's Renew button (on the old listing) shows that same invoice.
+    rcep = next(b for row in listing.keyboard for b in row if b["text"] == "Renew RCEP")
+    await bob.press_data(listing.message_id, rcep["callback_data"])
+    again = await bob.next_message(timeout=15)
+    assert number.group(1) in again.text and "Amount $60.00" in again.text
+    invoices = await ask(bob, "/invoices")
+    assert invoices.text.count("Invoice R") == 1 and "$60.00" in invoices.text
+
+
+async def test_only_this_one_renews_it_alone(bot, emulator) -> None:
+    bob = emulator.new_user("Bob", "Diaz")
+    await log_in(bob, BOB)
+    await ask(bob, "/certifications")
+    await press(bob, "Renew RCEP")
+    assert "Contact details" in (await press(bob, "Only RCEP ($55.00)")).text
+    await press(bob, "Yes, correct")
+    await press(bob, "Yes, it is current")
+    await ask(bob, "45")
+    ack = await ask(bob, "15")
+    assert "Renewing: RCEP thru" in ack.text and "Fee: $55.00" in ack.text
+    # Pressing Renew RCEP again resumes this renewal; a forged id is refused.
+    assert "Step 5 of 5" in (await press(bob, "Renew RCEP")).text
+    async with bot.database.unit_of_work() as uow:
+        (ann_cpt,) = await uow.certifications.for_member("100001")
+    await bob.press_data(ack.message_id, f"rt:all:{ann_cpt.id}")  # Ann's CPT, not Bob's
+    assert await bob.callback_answer(timeout=15) == "This button has expired."
+
+
 async def test_refusals_explain_why(bot, emulator) -> None:
     eve = emulator.new_user("Eve", "Moss")
     await log_in(eve, EVE)
