@@ -23,7 +23,7 @@ from telegram.ext import (
 from domain.errors import DomainError
 from domain.services.invoices import Selection, pre_checkout, receipt, record_payment
 from handlers.context import ChatContext
-from handlers.receipt_pdf import ReceiptData, ReceiptLine
+from handlers.receipt_pdf import ReceiptCertification, ReceiptData, ReceiptLine
 from handlers.render import us_date
 from handlers.replies import (
     data_suffix,
@@ -156,6 +156,10 @@ async def send_receipt(update: Update, context: ChatContext, numbers: list[str])
             lines=[ReceiptLine(i.number, i.description, i.amount_cents) for i in data.invoices],
             paid_at=data.paid_at,
             charge_id=data.charge_id,
+            provider_charge_id=data.provider_charge_id,
+            certifications=[ReceiptCertification(c.code, c.name, c.new_thru) for c in data.renewed],
+            timezone=context.rules.timezone.key,
+            issuer_contact=context.deps.acsm_contact,
         ),
         f"ACSM-receipt-{'-'.join(numbers)}.pdf",
         "Your receipt",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from domain.catalog import UnknownCertificationError
 from domain.cycles import CertState, cert_state
 from domain.errors import NotFoundError
 from domain.invoices import MovedCycle, moved_cycles, moved_reason
@@ -66,12 +67,23 @@ class PaymentOutcome:
 
 
 @dataclass(frozen=True)
+class RenewedCertification:
+    """One certification a receipt's payment renewed, and until when."""
+
+    code: str
+    name: str  # the catalog's name ("ACSM Certified Personal Trainer"), or the code
+    new_thru: date
+
+
+@dataclass(frozen=True)
 class ReceiptView:
     member_name: str
     acsm_id: str
     invoices: list[InvoiceView]
     paid_at: datetime
-    charge_id: str
+    charge_id: str  # Telegram's
+    provider_charge_id: str | None = None  # the payment provider's (None: not on record)
+    renewed: list[RenewedCertification] = field(default_factory=list)
 
 
 def unique(numbers: Sequence[str]) -> list[str]:
@@ -369,13 +381,27 @@ async def receipt(
         raise NotFoundError("No receipt: those invoices are not paid together.")
     charge_id, paid_at = paid[0].payment_charge_id, paid[0].paid_at
     assert charge_id is not None and paid_at is not None
+    payment = await uow.payments.get(charge_id)
     return ReceiptView(
         member_name=member.full_name,
         acsm_id=member.acsm_id,
         invoices=[InvoiceView.of(i) for i in invoices],
         paid_at=paid_at,
         charge_id=charge_id,
+        provider_charge_id=payment.provider_charge_id if payment is not None else None,
+        renewed=[
+            RenewedCertification(line.code, certification_name(rules, line.code), line.new_thru)
+            for invoice in invoices
+            for line in invoice.lines
+        ],
     )
+
+
+def certification_name(rules: Rules, code: str) -> str:
+    try:
+        return rules.catalog.get(code).name
+    except UnknownCertificationError:  # retired from the catalog since
+        return code
 
 
 async def voided_invoice_notices(

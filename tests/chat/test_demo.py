@@ -50,4 +50,8 @@ async def test_the_demo_sends_a_certificate_pdf_and_saves_the_receipt_pdf(tmp_pa
     data = receipt.read_bytes()
     assert data.startswith(b"%PDF")
     text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    text = " ".join(text.split())
     assert "Fay Park" in text and "R100006" in text
+    assert "CPT - ACSM Certified Personal Trainer: valid thru 12/31/" in text
+    assert "Provider charge ID: sample-provider-charge-100006" in text
+    assert "10:00 AM EST" in text  # paid 15:00 UTC, shown in ACSM_TIMEZONE

@@ -27,6 +27,8 @@ async def renew(user, acsm: str = "30", other: str = "15") -> str:
 
 
 async def test_select_invoices_and_pay_inside_telegram(bot, emulator) -> None:
+    bot.settings = bot.settings.model_copy(update={"acsm_contact": "recert@acsm.example"})
+    await bot.restart()
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
     number = await renew(ann)
@@ -56,6 +58,17 @@ async def test_select_invoices_and_pay_inside_telegram(bot, emulator) -> None:
     for expected in ("Ann Lee", "100001", number, "Recertification thru 12/31/2029", "$45.00"):
         assert expected in text
     assert result.successful_payment["telegram_payment_charge_id"] in text
+    # Who issued it, what it renewed until when, when in ACSM's zone, and how it was paid.
+    for expected in (
+        "Issued by: American College of Sports Medicine",
+        "Contact: recert@acsm.example",  # ACSM_CONTACT
+        "CPT - ACSM Certified Personal Trainer: valid thru 12/31/2029",
+        "Payment date: 11/28/2026 12:00 PM EST",  # 17:00 UTC
+        "Payment method: Telegram payment, charged by the payment provider",
+        "Provider charge ID: " + result.successful_payment["provider_payment_charge_id"],
+    ):
+        assert expected in " ".join(text.split()), text
+    assert "UTC" not in text
     certs = await ask(ann, "/certifications")
     assert "thru 12/31/2029" in certs.text and "State: active" in certs.text
     paid = await ask(ann, "/invoices")

@@ -17,7 +17,7 @@ from domain.services.tracker import NewActivity
 from domain.tracker import Organization
 from handlers.activity_draft import ActivityDraft
 from handlers.outbox import Outbox, Sender
-from handlers.receipt_pdf import ReceiptData, ReceiptLine
+from handlers.receipt_pdf import ReceiptCertification, ReceiptData, ReceiptLine
 from handlers.turn import ConversationState
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=30)
@@ -89,6 +89,12 @@ receipts = st.builds(
     ),
     paid_at=st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC)),
     charge_id=st.text(max_size=20),
+    provider_charge_id=st.none() | st.text(max_size=20),
+    certifications=st.lists(
+        st.builds(ReceiptCertification, st.text(max_size=8), texts, st.dates()), max_size=3
+    ),
+    timezone=st.sampled_from(["UTC", "America/New_York", "America/Los_Angeles"]),
+    issuer_contact=texts,
 )
 ops = st.one_of(
     st.tuples(st.just("send_message"), chat_ids, texts, markups),
@@ -197,3 +203,17 @@ def test_a_complete_draft_is_the_activity_to_log() -> None:
     assert done == NewActivity(
         "Squat clinic", "NSCA", date(2026, 3, 15), Decimal("2.5"), Organization.OTHER
     )
+
+
+def test_a_receipt_stored_by_the_previous_version_is_still_sent() -> None:
+    """Committed before an upgrade, sent after it: the fields added since take defaults."""
+    old = {
+        "member_name": "Ann Lee",
+        "acsm_id": "100001",
+        "lines": [["R000001", "Recertification thru 12/31/2029", 4500]],
+        "paid_at": "2026-11-28T17:00:00+00:00",
+        "charge_id": "tg_1",
+    }
+    receipt = ReceiptData.from_json(old)
+    assert receipt.certifications == [] and receipt.provider_charge_id is None
+    assert receipt.local_paid_at() == "11/28/2026 05:00 PM UTC"
