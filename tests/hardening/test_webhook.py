@@ -251,11 +251,10 @@ async def test_sigkill_at_every_step_in_webhook_mode(
 # -- the retry policy, in process (the same server, faults injected into the database) ----
 
 
-@pytest.fixture
-async def hooked(emulator: TelegramEmulator, database: Database) -> AsyncIterator[WebhookServer]:
-    """The real Application behind a WebhookServer whose dispatcher parks after 2 attempts;
-    the emulator delivers to it."""
-    server = webhook_server(emulator, database, max_attempts=2)
+@contextlib.asynccontextmanager
+async def serving(server: WebhookServer) -> AsyncIterator[WebhookServer]:
+    """The server's Application started and its webhook set on the emulator, which then
+    delivers to it; everything stopped afterwards."""
     application = server.application
     await application.initialize()
     await application.start()
@@ -265,10 +264,20 @@ async def hooked(emulator: TelegramEmulator, database: Database) -> AsyncIterato
         secret_token=SECRET,
         allowed_updates=Update.ALL_TYPES,
     )
-    yield server
-    await server.stop()
-    await application.stop()
-    await application.shutdown()
+    try:
+        yield server
+    finally:
+        await server.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+@pytest.fixture
+async def hooked(emulator: TelegramEmulator, database: Database) -> AsyncIterator[WebhookServer]:
+    """The real Application behind a WebhookServer whose dispatcher parks after 2 attempts;
+    the emulator delivers to it."""
+    async with serving(webhook_server(emulator, database, max_attempts=2)) as server:
+        yield server
 
 
 @contextlib.contextmanager

@@ -8,12 +8,11 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from telegram import Update
 
 from bot.webhook import WebhookServer
 from storage.database import Database
 from telegram_emulator import TelegramEmulator
-from tests.hardening.test_webhook import SECRET, emulator, statuses, webhook_server
+from tests.hardening.test_webhook import emulator, serving, statuses, webhook_server
 
 __all__ = ["emulator"]  # the fixture, imported for this module's tests
 
@@ -31,19 +30,8 @@ async def guarded(
     server = webhook_server(emulator, database)
     server.header_timeout = getattr(request, "param", HEADER_TIMEOUT)
     server.max_connections = LIMIT
-    application = server.application
-    await application.initialize()
-    await application.start()
-    await server.start()
-    await application.bot.set_webhook(
-        f"http://127.0.0.1:{server.port}/telegram",
-        secret_token=SECRET,
-        allowed_updates=Update.ALL_TYPES,
-    )
-    yield server
-    await server.stop()
-    await application.stop()
-    await application.shutdown()
+    async with serving(server):
+        yield server
 
 
 async def connect(server: WebhookServer) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
