@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv lock demo test lint format run bench clean
+.PHONY: venv lock demo test lint format run bench clean translations
 
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 # The lock files are resolved for the machines that run the bot and CI: CPython 3.11 on
@@ -41,6 +41,15 @@ test: venv  ## the whole suite (PostgreSQL too when ACSM_TEST_POSTGRES_URL is se
 	$(BIN)/pytest -n $(JOBS) --dist load --maxschedchunk 1 --durations=10 || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - started )) s of wall time ($(JOBS) workers)"; \
 	exit $$status
+
+# The sentences marked in the code (gettext, ngettext, N_) into i18n/messages.pot, then into
+# the Spanish catalog: new ones come untranslated, changed ones fuzzy (tests/i18n fails on
+# both until they are translated).
+PYBABEL_KEYWORDS := -k N_ -k gettext -k ngettext:1,2
+translations: venv  ## refresh i18n/messages.pot and the Spanish catalog from the code
+	$(BIN)/pybabel extract -F i18n/babel.cfg $(PYBABEL_KEYWORDS) --no-location --sort-output \
+		--project acsm-bot --msgid-bugs-address certification@acsm.org -o i18n/messages.pot .
+	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/locale -D messages --ignore-obsolete
 
 lint: venv
 	$(BIN)/ruff check .

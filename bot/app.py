@@ -25,6 +25,8 @@ from bot.turns import TurnRunner
 from domain.argon2_hasher import Argon2Hasher
 from domain.catalog import Catalog
 from domain.clock import Clock, SystemClock
+from domain.languages import DEFAULT as DEFAULT_LANGUAGE
+from domain.languages import Language
 from domain.ports import Mailer
 from domain.rules import Rules
 from handlers import (
@@ -39,6 +41,7 @@ from handlers import (
     renewal,
     tracker,
 )
+from handlers import language as language_handlers
 from handlers import reminders as reminder_handlers
 from handlers.context import DEPS_KEY, ChatApplication, ChatContext, Dependencies
 from handlers.conversation import EDITED_MESSAGE, Conversations, edited_elsewhere
@@ -189,7 +192,7 @@ def register_handlers(application: ChatApplication, deps: Dependencies) -> None:
     application.add_handler(MessageHandler(EDITED_MESSAGE, edited_elsewhere), group=CONVERSATIONS)
     for module in (login, password, renewal, tracker, audit):
         application.add_handlers(module.handlers(), group=CONVERSATIONS)
-    for module in (menu, certifications, invoices, payments, reminder_handlers):
+    for module in (menu, certifications, invoices, payments, reminder_handlers, language_handlers):
         application.add_handlers(module.handlers(), group=CONVERSATIONS)
     application.add_handler(
         CommandHandler("cancel", free_text.nothing_to_cancel), group=CONVERSATIONS
@@ -203,4 +206,11 @@ def register_handlers(application: ChatApplication, deps: Dependencies) -> None:
 
 
 async def announce_commands(application: ChatApplication) -> None:
-    await application.bot.set_my_commands(menu.COMMANDS)
+    """The command menu: English by default, and each other language for the Telegram
+    users whose `language_code` is it."""
+    await application.bot.set_my_commands(menu.commands())
+    for language in Language:
+        if language is not DEFAULT_LANGUAGE:
+            await application.bot.set_my_commands(
+                menu.commands(language), language_code=language.value
+            )

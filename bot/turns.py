@@ -2,7 +2,8 @@
 
     fetch the update's file (no transaction open) ─► BEGIN ─► claim the update in the inbox
     with the member's conversation (one statement, which also says whether the chat is marked
-    blocked and whether the member has void invoices to be told about) ─► the handlers, given the turn (every
+    blocked, whether the member has void invoices to be told about, and the member's language)
+    ─► the handlers, given the turn (every
     use case runs in this transaction; replies are recorded, not sent) ─► mark it done, with
     the replies and the conversation ─► COMMIT ─► send the replies ─► clear them
 
@@ -22,12 +23,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram import Update
+from telegram import Update, User
 
 from bot.errors import DATABASE_DOWN, PARKED
 from bot.reply_clearing import ReplyClearer
-from domain.ports import MailMessage
+from domain import languages
+from domain.languages import KeptLanguage, Language
+from domain.ports import MailMessage, UnitOfWork
 from domain.rules import Rules
+from domain.services.languages import keep_telegram_language
 from domain.slow_work import Prepared, WorkNeeded
 from handlers.context import ChatApplication, Dependencies
 from handlers.files import prefetch
@@ -119,6 +123,7 @@ class TurnRunner:
             )
             if claim is None:
                 return None
+            language = await _language(uow, rules, user, claim.language)
             turn = Turn(
                 update,
                 uow,
@@ -127,6 +132,7 @@ class TurnRunner:
                 rules=rules,
                 chat_blocked=claim.chat_blocked,
                 voided_invoices=claim.voided_invoices,
+                language=language,
             )
             self.turns.open(turn)
             try:
@@ -219,6 +225,19 @@ class TurnRunner:
 
     async def close(self) -> None:
         await self._clearer.close()
+
+
+async def _language(
+    uow: UnitOfWork, rules: Rules, user: User | None, kept: KeptLanguage | None
+) -> Language:
+    """The member's language for this turn; Telegram's is kept when it changed (what the
+    bot sends on its own, reminders and notices, is then in it too)."""
+    if user is None:
+        return languages.of_telegram(None) if kept is None else kept.language
+    language, changed = languages.in_use(kept, user.language_code)
+    if changed:
+        await keep_telegram_language(uow, rules, user.id, language)
+    return language
 
 
 def _key(update: Update) -> str | None:

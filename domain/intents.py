@@ -14,13 +14,19 @@ wins (a specific question beats a greeting: "hi, when is my deadline?" is a dead
    word ("when can I renew?").
 4. CECS — the message is close to one of the CEC questions (typos: "how many cecs do i stil
    ned").
-5. RENEW — a renewal word ("renew", "renewal", "recertify", "recertification") in at most
+5. CERTIFICATIONS — at most four words with "certifications" and no renewal word ("my
+   certifications", "mis certificaciones"; "renew my certifications" is RENEW).
+6. RENEW — a renewal word ("renew", "renewal", "recertify", "recertification") in at most
    eight words that are either three or fewer ("renew CPT") or say the member wants it ("I
    want to renew", "how do I renew?"), with no negation ("I don't want to renew" is nothing).
-6. HELP — "help" in a message of at most four words, or "what can you do" and the like.
-7. MENU — "menu" in a message of at most four words, or "options", "start", "home" alone.
-8. GREETING — the message opens with a greeting ("hi", "hello", "hey", "good morning", …)
+7. HELP — "help" in a message of at most four words, or "what can you do" and the like.
+8. MENU — "menu" in a message of at most four words, or "options", "start", "home" alone.
+9. GREETING — the message opens with a greeting ("hi", "hello", "hey", "good morning", …)
    and is short (at most six words: "hello there", "hi, how are you?").
+
+Spanish is read as English is, by the same rules, with its own words ("¿cuántos CECs me
+faltan?", "cuantos creditos necesito", "renovar", "¿cuándo vence?", "ayuda", "hola"); accents
+are optional (they are dropped before matching: "cuántos" and "cuantos" are one word).
 
 Keywords of six letters or more tolerate a small typo ("deadlin", "renewl"); shorter ones
 must be exact ("lapse" is not "class", "due" is not "dye"). Only the first 300 characters are read.
@@ -29,6 +35,7 @@ must be exact ("lapse" is not "class", "due" is not "dye"). Only the first 300 c
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from itertools import pairwise
 
@@ -43,18 +50,39 @@ class Intent(StrEnum):
     HELP = "help"
     MENU = "menu"
     GREETING = "greeting"
+    CERTIFICATIONS = "certifications"
 
 
-CANCEL_WORDS = frozenset({"cancel", "stop", "quit"})
+CANCEL_WORDS = frozenset({"cancel", "stop", "quit", "cancelar", "salir"})
 
-CEC_WORDS = ("cec", "cecs", "ceu", "ceus", "credits", "credit", "hours")
-NEED_WORDS = ("need", "needed", "left", "remaining", "still", "missing", "renew", "require")
+CEC_WORDS = ("cec", "cecs", "ceu", "ceus", "credits", "credit", "hours", "creditos", "credito")
+NEED_WORDS = (
+    "need",
+    "needed",
+    "left",
+    "remaining",
+    "still",
+    "missing",
+    "renew",
+    "require",
+    "faltan",
+    "falta",
+    "necesito",
+    "necesita",
+    "quedan",
+    "requiero",
+    "pendientes",
+    "renovar",
+)
 CEC_PHRASES = (
     "how many cecs do i still need",
     "cecs left",
     "what do i need to renew",
     "how many credits do i need",
     "how many cecs remaining",
+    "cuantos cecs me faltan",
+    "cuantos creditos necesito",
+    "cuantos cecs necesito",
 )
 DEADLINE_WORDS = (
     "deadline",
@@ -68,6 +96,12 @@ DEADLINE_WORDS = (
     "expiration",
     "lapse",
     "lapsed",
+    "vence",
+    "vencen",
+    "vencimiento",
+    "caduca",
+    "caducidad",
+    "plazo",
 )
 DEADLINE_PAIRS = (
     ("valid", "until"),
@@ -76,6 +110,7 @@ DEADLINE_PAIRS = (
     ("renewal", "date"),
     ("thru", "date"),
     ("through", "date"),
+    ("fecha", "limite"),
 )
 WHEN_TOPICS = (
     "renew",
@@ -92,12 +127,35 @@ WHEN_TOPICS = (
     "ends",
     "open",
     "opens",
+    "renovar",
+    "renovacion",
+    "certificacion",
+    "certificaciones",
 )
-RENEW_WORDS = ("renew", "renewal", "renewing", "recertify", "recertification", "recert")
+RENEW_WORDS = (
+    "renew",
+    "renewal",
+    "renewing",
+    "recertify",
+    "recertification",
+    "recert",
+    "renovar",
+    "renovacion",
+    "recertificar",
+    "recertificacion",
+)
 WANT_WORDS = frozenset(
     {"want", "wanna", "like", "start", "begin", "how", "can", "ready", "lets", "let", "please"}
+    | {"quiero", "quisiera", "como", "puedo", "deseo", "empezar", "comenzar", "favor"}
 )
-NEGATIONS = frozenset({"not", "dont", "don't", "never", "no", "cannot", "cant", "can't", "won't"})
+NEGATIONS = frozenset(
+    {"not", "dont", "don't", "never", "no", "cannot", "cant", "can't", "won't", "nunca"}
+)
+WHEN_WORDS = frozenset({"when", "cuando"})
+HELP_WORDS = frozenset({"help", "ayuda"})
+MENU_WORDS = frozenset({"menu"})
+CERTIFICATION_WORDS = frozenset({"certifications", "certificaciones"})
+MAX_CERTIFICATION_WORDS = 4
 HELP_PHRASES = frozenset(
     {
         "what can you do",
@@ -107,11 +165,25 @@ HELP_PHRASES = frozenset(
         "how do you work",
         "commands",
         "instructions",
+        "que puedes hacer",
+        "que puede hacer",
+        "como funciona",
     }
 )
-MENU_ALONE = frozenset({"menu", "options", "start", "home", "main menu"})
-GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "greetings", "helo", "hallo"})
-GREETING_PAIRS = frozenset({("good", "morning"), ("good", "afternoon"), ("good", "evening")})
+MENU_ALONE = frozenset({"menu", "options", "start", "home", "main menu", "opciones", "inicio"})
+GREETINGS = frozenset(
+    {"hi", "hello", "hey", "hiya", "howdy", "greetings", "helo", "hallo", "hola", "buenas"}
+)
+GREETING_PAIRS = frozenset(
+    {
+        ("good", "morning"),
+        ("good", "afternoon"),
+        ("good", "evening"),
+        ("buenos", "dias"),
+        ("buenas", "tardes"),
+        ("buenas", "noches"),
+    }
+)
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 EDGES = " \t\r\n.,;:!?¡¿'\"()[]{}-–—…"
@@ -121,13 +193,19 @@ MAX_DEADLINE_WORDS = 12
 MAX_RENEW_WORDS = 8
 
 
+def folded(text: str) -> str:
+    """Lower case without accents ("Cuántos" → "cuantos", "menú" → "menu")."""
+    decomposed = unicodedata.normalize("NFKD", text[:MAX_CHARS].casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def normalize(text: str) -> str:
-    """Lower case, single spaces, no punctuation at either end."""
-    return " ".join(text.casefold()[:MAX_CHARS].split()).strip(EDGES)
+    """Lower case without accents, single spaces, no punctuation at either end."""
+    return " ".join(folded(text).split()).strip(EDGES)
 
 
 def words_of(text: str) -> list[str]:
-    return WORD.findall(text.casefold()[:MAX_CHARS])
+    return WORD.findall(folded(text))
 
 
 def is_cancel_word(text: str) -> bool:
@@ -153,7 +231,7 @@ def _cec_question(words: list[str]) -> bool:
 
 
 def _close_to_cec_phrase(text: str) -> bool:
-    lowered = text.casefold()[:MAX_CHARS]
+    lowered = normalize(text)
     best = process.extractOne(lowered, CEC_PHRASES, scorer=fuzz.ratio, score_cutoff=80)
     return best is not None
 
@@ -166,7 +244,7 @@ def _asks_for_deadline(words: list[str]) -> bool:
     pairs = set(pairwise(words))
     if any(pair in pairs for pair in DEADLINE_PAIRS):
         return True
-    return "when" in words and _has(words, WHEN_TOPICS)
+    return any(w in WHEN_WORDS for w in words) and _has(words, WHEN_TOPICS)
 
 
 def _wants_renewal(words: list[str]) -> bool:
@@ -177,12 +255,21 @@ def _wants_renewal(words: list[str]) -> bool:
     return len(words) <= 3 or any(w in WANT_WORDS for w in words)
 
 
+def _asks_for_certifications(words: list[str]) -> bool:
+    """ "my certifications" — not "renew my certifications" (a renewal word, exactly)."""
+    return (
+        len(words) <= MAX_CERTIFICATION_WORDS
+        and any(w in CERTIFICATION_WORDS for w in words)
+        and not any(w in RENEW_WORDS for w in words)
+    )
+
+
 def _asks_for_help(words: list[str], text: str) -> bool:
-    return ("help" in words and len(words) <= 4) or text in HELP_PHRASES
+    return (any(w in HELP_WORDS for w in words) and len(words) <= 4) or text in HELP_PHRASES
 
 
 def _asks_for_menu(words: list[str], text: str) -> bool:
-    return ("menu" in words and len(words) <= 4) or text in MENU_ALONE
+    return (any(w in MENU_WORDS for w in words) and len(words) <= 4) or text in MENU_ALONE
 
 
 def _greets(words: list[str]) -> bool:
@@ -211,6 +298,8 @@ def recognise(text: str) -> Intent | None:
         return Intent.DEADLINE
     if _close_to_cec_phrase(text):
         return Intent.CECS
+    if _asks_for_certifications(words):
+        return Intent.CERTIFICATIONS
     if _wants_renewal(words):
         return Intent.RENEW
     if _asks_for_help(words, plain):

@@ -17,6 +17,7 @@ from typing import Protocol
 from domain.audits import Audit, VerdictNotice
 from domain.certificate_text import CertificateReading
 from domain.identity import CodePurpose, IdentityCode
+from domain.languages import KeptLanguage
 from domain.model import (
     CecActivity,
     Certification,
@@ -377,6 +378,14 @@ class ReminderRepository(Protocol):
     async def is_blocked(self, chat_id: int) -> bool: ...
 
 
+class LanguageRepository(Protocol):
+    """The language kept per Telegram user (domain/languages.py)."""
+
+    async def get(self, telegram_user_id: int) -> KeptLanguage | None: ...
+
+    async def keep(self, telegram_user_id: int, kept: KeptLanguage, now: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     certifications: CertificationRepository
@@ -391,6 +400,7 @@ class UnitOfWork(Protocol):
     audits: AuditRepository
     reminders: ReminderRepository
     codes: IdentityCodeRepository
+    languages: LanguageRepository
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]

@@ -29,7 +29,7 @@ from domain.cycles import CertState
 from domain.intents import Intent, recognise
 from domain.services import auth
 from domain.services.certifications import CertificationView, my_certifications
-from handlers.certifications import show_cecs, telegram_id
+from handlers.certifications import show_cecs, show_certifications, telegram_id
 from handlers.context import ChatContext
 from handlers.conversation import Conversations
 from handlers.menu import HELP, main_menu
@@ -139,7 +139,9 @@ async def free_text(update: Update, context: ChatContext) -> None:
     elif intent is Intent.CANCEL:
         await nothing_to_cancel(update, context)
     elif intent is Intent.HELP:
-        context.turn.say(HELP)
+        context.turn.say(context.turn.gettext(HELP))
+    elif intent is Intent.CERTIFICATIONS:
+        await show_certifications(update, context)
     elif intent in (Intent.MENU, Intent.GREETING):
         await show_menu(update, context, greet=intent is Intent.GREETING)
     else:  # None, or RENEW when the renewal could not take it (never: it is an entry point)

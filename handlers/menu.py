@@ -7,28 +7,41 @@ from html import escape
 from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler
 
+from domain.languages import DEFAULT as DEFAULT_LANGUAGE
+from domain.languages import Language
 from domain.services import auth
 from handlers.context import ChatContext
 from handlers.replies import keyboard
+from i18n import N_, speaker
 
-COMMANDS = [
-    BotCommand("start", "Start here"),
-    BotCommand("login", "Log in with your ACSM username"),
-    BotCommand("certifications", "My certifications"),
-    BotCommand("cecs", "How many CECs do I still need?"),
-    BotCommand("addcec", "Log a CEC activity (with its certificate)"),
-    BotCommand("mycecs", "This cycle's CEC activities"),
-    BotCommand("renew", "Renew a certification"),
-    BotCommand("audit", "Send proof when your renewal is audited"),
-    BotCommand("invoices", "My invoices and payment"),
-    BotCommand("reminders", "Deadline reminders on or off"),
-    BotCommand("password", "Change password or username"),
-    BotCommand("logout", "Log out"),
-    BotCommand("help", "What I can do"),
-    BotCommand("cancel", "Stop what we are doing"),
+# The command menu (setMyCommands): each description in the member's language.
+COMMAND_LIST = [
+    ("start", N_("Start here")),
+    ("login", N_("Log in with your ACSM username")),
+    ("certifications", N_("My certifications")),
+    ("cecs", N_("How many CECs do I still need?")),
+    ("addcec", N_("Log a CEC activity (with its certificate)")),
+    ("mycecs", N_("This cycle's CEC activities")),
+    ("renew", N_("Renew a certification")),
+    ("audit", N_("Send proof when your renewal is audited")),
+    ("invoices", N_("My invoices and payment")),
+    ("reminders", N_("Deadline reminders on or off")),
+    ("password", N_("Change password or username")),
+    ("logout", N_("Log out")),
+    ("language", N_("English or Spanish")),
+    ("help", N_("What I can do")),
+    ("cancel", N_("Stop what we are doing")),
 ]
 
-HELP = (
+
+def commands(language: Language = DEFAULT_LANGUAGE) -> list[BotCommand]:
+    says = speaker(language)
+    return [BotCommand(name, says.gettext(description)) for name, description in COMMAND_LIST]
+
+
+COMMANDS = commands()
+
+HELP = N_(
     "I help ACSM-certified professionals recertify.\n\n"
     "/login — log in (username: first three letters of your last name + ACSM ID)\n"
     "/certifications — your certifications, their dates and state\n"
@@ -40,6 +53,7 @@ HELP = (
     "/audit — send proof when your renewal is selected for an audit\n"
     "/reminders — turn deadline reminders on or off\n"
     "/password — set your own password or username\n"
+    "/language — English or Spanish\n"
     "/logout — log out\n"
     "/cancel — stop the current step"
 )
@@ -58,18 +72,23 @@ async def start(update: Update, context: ChatContext) -> None:
     member = await auth.current_member(context.uow(), context.rules, user.id)
     if member is None:
         context.turn.say(
-            "Hello! I help ACSM-certified professionals renew their certifications: "
-            "report CECs, get the invoice and pay, right here.\n\nPlease log in to begin.",
-            keyboard([("Log in", "login")]),
+            context.turn.gettext(
+                "Hello! I help ACSM-certified professionals renew their certifications: "
+                "report CECs, get the invoice and pay, right here.\n\nPlease log in to begin."
+            ),
+            keyboard([(context.turn.gettext("Log in"), "login")]),
         )
         return
     context.turn.say(
-        f"Welcome back, {escape(member.full_name)}. What would you like to do?", main_menu()
+        context.turn.gettext(
+            "Welcome back, {name}. What would you like to do?", name=escape(member.full_name)
+        ),
+        main_menu(),
     )
 
 
 async def help_command(update: Update, context: ChatContext) -> None:
-    context.turn.say(HELP)
+    context.turn.say(context.turn.gettext(HELP))
 
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:

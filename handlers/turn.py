@@ -7,6 +7,8 @@
   it remembers. Written back in the same transaction, so it can never be ahead of the data
   it describes.
 - `outbox`: the replies, recorded as JSON and sent once the transaction has committed.
+- `language`: the member's language (read with the claim); `gettext`/`ngettext` say a
+  sentence in it.
 - `files`: the file the update carries, downloaded before the transaction began (a slow
   download never holds the database).
 
@@ -22,10 +24,13 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
+from domain.languages import DEFAULT as DEFAULT_LANGUAGE
+from domain.languages import Language
 from domain.ports import MailMessage, UnitOfWork
 from domain.rules import Rules
 from handlers.outbox import Outbox, html_to_plain
 from handlers.receipt_pdf import ReceiptData
+from i18n import speaker
 
 
 @dataclass
@@ -73,6 +78,17 @@ class Turn:
     rules: Rules | None = None  # this turn's (slow work prepared before its transaction)
     chat_blocked: bool = False  # read with the claim: the chat has a "blocked the bot" mark
     voided_invoices: bool = False  # read with the claim: void invoices the member was not told of
+    language: Language = DEFAULT_LANGUAGE  # read with the claim: the member's (domain/languages.py)
+
+    # -- the member's language ------------------------------------------------------------
+
+    def gettext(self, message: str, /, **values: Any) -> str:
+        """`message` in the member's language, its named placeholders filled in."""
+        return speaker(self.language).gettext(message, **values)
+
+    def ngettext(self, singular: str, plural: str, count: int, /, **values: Any) -> str:
+        """The singular or plural form for `count` ({count}), in the member's language."""
+        return speaker(self.language).ngettext(singular, plural, count, **values)
 
     # -- the conversation ----------------------------------------------------------------
 

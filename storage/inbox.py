@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.languages import KeptLanguage
 from domain.model import InvoiceStatus
+from storage.language_repository import LANGUAGES, kept_of
 from storage.orm import ConversationStateRow, InboxRow, InvoiceRow, SessionRow, table
 from storage.reminder_rows import BlockedChatRow
 from storage.statements import for_dialect, of_dialect, upsert
@@ -86,13 +88,27 @@ _VOIDED_UNTOLD = exists().where(
     INVOICES.c.status == InvoiceStatus.VOID.value,
     INVOICES.c.void_told_at.is_(None),
 )
-# The claim, the member's conversation, the chat's mark and the news in one statement.
+# The Telegram user's language kept (chosen with /language, or Telegram's last seen).
+_LANGUAGE_OF_USER = (
+    select(LANGUAGES.c.language)
+    .where(LANGUAGES.c.telegram_user_id == bindparam("user"))
+    .scalar_subquery()
+)
+_LANGUAGE_CHOSEN = (
+    select(LANGUAGES.c.chosen)
+    .where(LANGUAGES.c.telegram_user_id == bindparam("user"))
+    .scalar_subquery()
+)
+# The claim, the member's conversation, the chat's mark, the news and the language in one
+# statement.
 _CLAIM = (
     select(
         INBOX.c.update_id,
         _STATE_OF_KEY.label("conversation"),
         _CHAT_BLOCKED.label("blocked"),
         _VOIDED_UNTOLD.label("voided"),
+        _LANGUAGE_OF_USER.label("language"),
+        _LANGUAGE_CHOSEN.label("language_chosen"),
     )
     .where(INBOX.c.update_id == bindparam("id"), INBOX.c.done_at.is_(None))
     .with_for_update(of=INBOX, skip_locked=True)
@@ -173,6 +189,7 @@ class Claim:
     conversation: Any  # the member's conversation as stored (JSON), or None
     chat_blocked: bool = False  # the chat has a "blocked the bot" mark (reminders)
     voided_invoices: bool = False  # the user's member has void invoices not told about yet
+    language: KeptLanguage | None = None  # kept for the Telegram user (None: never seen)
 
 
 async def claim(
@@ -183,8 +200,8 @@ async def claim(
     user_id: int | None = None,
 ) -> Claim | None:
     """Take the pending update for this transaction, with the member's conversation, the
-    chat's "blocked" mark and whether the user's member has void invoices to be told about;
-    None when it is done already or another process has it."""
+    chat's "blocked" mark, whether the user's member has void invoices to be told about and
+    the language kept for the user; None when it is done already or another process has it."""
     params = {
         "id": update_id,
         "key": key or "",
@@ -194,7 +211,12 @@ async def claim(
     row = (await connection.execute(_CLAIM, params)).first()
     if row is None:
         return None
-    return Claim(row.conversation, bool(row.blocked), bool(row.voided))
+    return Claim(
+        row.conversation,
+        bool(row.blocked),
+        bool(row.voided),
+        kept_of(row.language, row.language_chosen),
+    )
 
 
 async def finish(

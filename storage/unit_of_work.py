@@ -10,6 +10,7 @@ from domain.ports import (
     CertificationRepository,
     IdentityCodeRepository,
     InvoiceRepository,
+    LanguageRepository,
     LoggedCecRepository,
     LoginAttemptRepository,
     MemberRepository,
@@ -22,6 +23,7 @@ from domain.ports import (
 from storage.cycle_invoices import CycleInvoices
 from storage.draft_repository import SqlDraftRepository
 from storage.invoice_repositories import SqlInvoiceRepository, SqlPaymentRepository
+from storage.language_repository import SqlLanguageRepository
 from storage.member_repositories import (
     SqlCecRepository,
     SqlCertificationRepository,
@@ -56,6 +58,7 @@ class SqlAlchemyUnitOfWork:
     audits: AuditRepository
     reminders: ReminderRepository
     codes: IdentityCodeRepository
+    languages: LanguageRepository
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
@@ -73,3 +76,4 @@ class SqlAlchemyUnitOfWork:
         self.audits = SqlAuditRepository(connection)
         self.reminders = SqlReminderRepository(connection)
         self.codes = SqlIdentityCodeRepository(connection)
+        self.languages = SqlLanguageRepository(connection)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import storage.language_repository
 import storage.reminder_rows  # noqa: F401  (its tables join Base.metadata)
 from storage.orm import Base
 

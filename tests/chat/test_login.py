@@ -19,7 +19,7 @@ async def test_start_offers_login_and_the_menu_lists_every_command(bot, emulator
     assert reply.buttons == ["Log in"]
     assert emulator.commands_menu() == [
         "start", "login", "certifications", "cecs", "addcec", "mycecs", "renew", "audit",
-        "invoices", "reminders", "password", "logout", "help", "cancel",
+        "invoices", "reminders", "password", "logout", "language", "help", "cancel",
     ]  # fmt: skip
 
 
