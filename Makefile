@@ -48,8 +48,8 @@ test: venv  ## the whole suite (PostgreSQL too when ACSM_TEST_POSTGRES_URL is se
 PYBABEL_KEYWORDS := -k N_ -k gettext -k ngettext:1,2
 translations: venv  ## refresh i18n/messages.pot and the Spanish catalog from the code
 	$(BIN)/pybabel extract -F i18n/babel.cfg $(PYBABEL_KEYWORDS) --no-location --sort-output \
-		--project acsm-bot --msgid-bugs-address certification@acsm.org -o i18n/messages.pot .
-	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/locale -D messages --ignore-obsolete
+		--project acsm-bot --msgid-bugs-address certification@acsm.org -o i18n/messages.pot -w 100 .
+	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/locale -D messages --ignore-obsolete -w 100
 
 lint: venv
 	$(BIN)/ruff check .

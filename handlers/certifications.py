@@ -20,14 +20,17 @@ def telegram_id(update: Update) -> int:
 @domain_errors(end=None)
 async def show_certifications(update: Update, context: ChatContext) -> None:
     views = await my_certifications(context.uow(), context.rules, telegram_id(update))
-    buttons = [[(f"Renew {v.code}", f"renew:{v.id}")] for v in views if v.can_renew]
-    context.turn.say(certifications_text(views), keyboard(*buttons) if buttons else None)
+    turn = context.turn
+    buttons = [
+        [(turn.gettext("Renew {code}", code=v.code), f"renew:{v.id}")] for v in views if v.can_renew
+    ]
+    turn.say(certifications_text(views, turn), keyboard(*buttons) if buttons else None)
 
 
 @domain_errors(end=None)
 async def show_cecs(update: Update, context: ChatContext) -> None:
     status = await cec_status(context.uow(), context.rules, telegram_id(update))
-    context.turn.say(cec_status_text(status))
+    context.turn.say(cec_status_text(status, context.turn))
 
 
 def handlers() -> list[BaseHandler[Update, ChatContext, object]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, BaseHandler, CommandHandler, MessageHandler, filters
 
 from domain.cycles import CertState
@@ -35,14 +35,22 @@ from handlers.conversation import Conversations
 from handlers.menu import HELP, main_menu
 from handlers.render import us_date
 from handlers.replies import domain_errors, keyboard, typed_text
+from i18n import N_, Says
 
-NOTHING_TO_CANCEL = "Nothing to cancel. /help lists what I can do."
-NOT_UNDERSTOOD = "I did not understand that. Ask me “how many CECs do I still need?”, or see /help."
-LOG_IN_HOW = (
+NOTHING_TO_CANCEL = N_("Nothing to cancel. /help lists what I can do.")
+NOT_UNDERSTOOD = N_(
+    "I did not understand that. Ask me “how many CECs do I still need?”, or see /help."
+)
+LOG_IN_HOW = N_(
     "To begin, log in with /login: your username is the first three letters of your last "
     "name followed by your ACSM ID (e.g. ABC123456)."
 )
-LOGIN_BUTTON = keyboard([("Log in", "login")])
+
+
+def login_button(says: Says) -> InlineKeyboardMarkup:
+    return keyboard([(says.gettext("Log in"), "login")])
+
+
 NEW_PRIVATE_TEXT = (
     filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 )
@@ -63,69 +71,100 @@ class Saying(filters.MessageFilter):
 
 
 async def nothing_to_cancel(update: Update, context: ChatContext) -> None:
-    context.turn.say(NOTHING_TO_CANCEL)
+    context.turn.say(context.turn.gettext(NOTHING_TO_CANCEL))
 
 
-def deadline_line(view: CertificationView, contact: str) -> str:
+def deadline_line(view: CertificationView, contact: str, says: Says) -> str:
     head = f"<b>{escape(view.code)}</b> ({escape(view.name)})"
     thru = us_date(view.thru_date)
     if view.state is CertState.ACTIVE:
-        line = (
-            f"{head} is certified thru {thru}. Renewal opens {us_date(view.renewal_opens_on)}; "
-            f"your deadline is {thru}, 11:59 PM."
+        line = says.gettext(
+            "{head} is certified thru {thru}. Renewal opens {opens}; your deadline is "
+            "{thru}, 11:59 PM.",
+            head=head,
+            thru=thru,
+            opens=us_date(view.renewal_opens_on),
         )
     elif view.state is CertState.RENEWAL_OPEN:
-        line = f"{head} is certified thru {thru}. Renewal is open now: renew by {thru}, 11:59 PM."
+        line = says.gettext(
+            "{head} is certified thru {thru}. Renewal is open now: renew by {thru}, 11:59 PM.",
+            head=head,
+            thru=thru,
+        )
     elif view.state is CertState.GRACE:
-        line = (
-            f"{head} expired on {thru} and is inactive, but you can still renew it, with a "
-            f"late fee, until {us_date(view.grace_ends_on)}."
+        line = says.gettext(
+            "{head} expired on {thru} and is inactive, but you can still renew it, with a "
+            "late fee, until {until}.",
+            head=head,
+            thru=thru,
+            until=us_date(view.grace_ends_on),
         )
     else:
-        line = (
-            f"{head} expired on {thru} and lapsed after {us_date(view.grace_ends_on)}: it can "
-            f"no longer be renewed by CECs. Contact {escape(contact)} about reinstatement, or "
-            "retake the exam."
+        line = says.gettext(
+            "{head} expired on {thru} and lapsed after {until}: it can no longer be renewed "
+            "by CECs. Contact {contact} about reinstatement, or retake the exam.",
+            head=head,
+            thru=thru,
+            until=us_date(view.grace_ends_on),
+            contact=escape(contact),
         )
     if view.invoice_number:
-        line += f" Invoice {escape(view.invoice_number)} is issued for this cycle: /invoices."
+        line += " " + says.gettext(
+            "Invoice {number} is issued for this cycle: /invoices.",
+            number=escape(view.invoice_number),
+        )
     return line
 
 
-def deadlines_text(views: list[CertificationView], contact: str) -> str:
+def deadlines_text(views: list[CertificationView], contact: str, says: Says) -> str:
     if not views:
-        return "You hold no ACSM certifications on file."
-    lines = [deadline_line(v, contact) for v in views]
+        return says.gettext("You hold no ACSM certifications on file.")
+    lines = [deadline_line(v, contact, says) for v in views]
     if any(v.can_renew for v in views):
-        lines.append("Use /renew, or the button below, to renew.")
-    return "<b>Your deadlines</b>\n\n" + "\n\n".join(lines)
+        lines.append(says.gettext("Use /renew, or the button below, to renew."))
+    return says.gettext("<b>Your deadlines</b>") + "\n\n" + "\n\n".join(lines)
 
 
 @domain_errors(end=None)
 async def show_deadlines(update: Update, context: ChatContext) -> None:
+    turn = context.turn
     views = await my_certifications(context.uow(), context.rules, telegram_id(update))
-    buttons = [[(f"Renew {v.code}", f"renew:{v.id}")] for v in views if v.can_renew]
-    context.turn.say(
-        deadlines_text(views, context.deps.acsm_contact), keyboard(*buttons) if buttons else None
+    buttons = [
+        [(turn.gettext("Renew {code}", code=v.code), f"renew:{v.id}")] for v in views if v.can_renew
+    ]
+    turn.say(
+        deadlines_text(views, context.deps.acsm_contact, turn),
+        keyboard(*buttons) if buttons else None,
     )
 
 
 async def show_menu(update: Update, context: ChatContext, greet: bool) -> None:
+    turn = context.turn
     member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
     if member is None:
-        hello = "Hello! I help ACSM-certified professionals recertify.\n\n" if greet else ""
-        context.turn.say(hello + LOG_IN_HOW, LOGIN_BUTTON)
+        hello = (
+            turn.gettext("Hello! I help ACSM-certified professionals recertify.") + "\n\n"
+            if greet
+            else ""
+        )
+        turn.say(hello + turn.gettext(LOG_IN_HOW), login_button(turn))
         return
-    hello = f"Hello, {escape(member.first_name)}! " if greet else ""
-    context.turn.say(f"{hello}What would you like to do? (/help lists everything.)", main_menu())
+    hello = turn.gettext("Hello, {name}!", name=escape(member.first_name)) + " " if greet else ""
+    turn.say(
+        hello + turn.gettext("What would you like to do? (/help lists everything.)"),
+        main_menu(turn),
+    )
 
 
 async def not_understood(update: Update, context: ChatContext) -> None:
+    turn = context.turn
     member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
     if member is None:
-        context.turn.say(f"{NOT_UNDERSTOOD}\n\n{LOG_IN_HOW}", LOGIN_BUTTON)
+        turn.say(
+            turn.gettext(NOT_UNDERSTOOD) + "\n\n" + turn.gettext(LOG_IN_HOW), login_button(turn)
+        )
         return
-    context.turn.say(f"{NOT_UNDERSTOOD}\n\nOr choose:", main_menu())
+    turn.say(turn.gettext(NOT_UNDERSTOOD) + "\n\n" + turn.gettext("Or choose:"), main_menu(turn))
 
 
 async def free_text(update: Update, context: ChatContext) -> None:
@@ -149,7 +188,9 @@ async def free_text(update: Update, context: ChatContext) -> None:
 
 
 async def not_text(update: Update, context: ChatContext) -> None:
-    context.turn.say("I can only read text messages here. See /help for what I can do.")
+    context.turn.say(
+        context.turn.gettext("I can only read text messages here. See /help for what I can do.")
+    )
 
 
 # ---- commands the bot does not know --------------------------------------------------------
@@ -176,8 +217,12 @@ async def unknown_command(update: Update, context: ChatContext) -> None:
     text = typed_text(update)
     if command_name(text) in known_commands(context.application):
         return  # a known command: its handler answered in an earlier group
-    shown = escape(text.split(maxsplit=1)[0][:40]) if text else "that"
-    context.turn.say(f"I do not know the command {shown}. /help lists what I can do.")
+    shown = escape(text.split(maxsplit=1)[0][:40]) if text else "/"
+    context.turn.say(
+        context.turn.gettext(
+            "I do not know the command {command}. /help lists what I can do.", command=shown
+        )
+    )
 
 
 # ---- registration ------------------------------------------------------------------------

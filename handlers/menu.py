@@ -12,7 +12,7 @@ from domain.languages import Language
 from domain.services import auth
 from handlers.context import ChatContext
 from handlers.replies import keyboard
-from i18n import N_, speaker
+from i18n import N_, Says, speaker
 
 # The command menu (setMyCommands): each description in the member's language.
 COMMAND_LIST = [
@@ -59,10 +59,16 @@ HELP = N_(
 )
 
 
-def main_menu() -> InlineKeyboardMarkup:
+def main_menu(says: Says | None = None) -> InlineKeyboardMarkup:
+    """The four main buttons, in the member's language (English when `says` is not given:
+    the callers not yet translated, issue 25)."""
+    says = says or speaker(DEFAULT_LANGUAGE)
     return keyboard(
-        [("My certifications", "menu:certifications"), ("CECs needed", "menu:cecs")],
-        [("Renew", "menu:renew"), ("Invoices", "menu:invoices")],
+        [
+            (says.gettext("My certifications"), "menu:certifications"),
+            (says.gettext("CECs needed"), "menu:cecs"),
+        ],
+        [(says.gettext("Renew"), "menu:renew"), (says.gettext("Invoices"), "menu:invoices")],
     )
 
 
@@ -83,7 +89,7 @@ async def start(update: Update, context: ChatContext) -> None:
         context.turn.gettext(
             "Welcome back, {name}. What would you like to do?", name=escape(member.full_name)
         ),
-        main_menu(),
+        main_menu(context.turn),
     )
 
 

@@ -17,7 +17,7 @@ import io
 import logging
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -51,6 +51,14 @@ def translations(language: Language) -> stdlib_gettext.NullTranslations:
     write_mo(compiled, catalog)  # fuzzy entries left out, as msgfmt does
     compiled.seek(0)
     return stdlib_gettext.GNUTranslations(compiled)
+
+
+class Says(Protocol):
+    """Anything that says sentences in a member's language: a Speaker, or a handler's turn."""
+
+    def gettext(self, message: str, /, **values: Any) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, count: int, /, **values: Any) -> str: ...
 
 
 class Speaker:

@@ -7,9 +7,12 @@ from datetime import date
 import pytest
 
 from domain.cycles import CertState, grace_ends_on, renewal_opens_on
+from domain.languages import Language
 from domain.services.certifications import CertificationView
 from handlers.free_text import deadlines_text
+from i18n import speaker
 
+ENGLISH = speaker(Language.EN)
 CONTACT = "certification@acsm.org"
 
 
@@ -42,7 +45,7 @@ def view(state: CertState, thru: date, invoice: str | None = None) -> Certificat
     ],
 )
 def test_each_state_in_plain_words(state: CertState, says: list[str], renew_hint: bool) -> None:
-    text = deadlines_text([view(state, date(2026, 12, 31))], CONTACT)
+    text = deadlines_text([view(state, date(2026, 12, 31))], CONTACT, ENGLISH)
     assert "<b>CPT</b> (ACSM Certified Personal Trainer)" in text
     for part in says:
         assert part in text, text
@@ -50,10 +53,12 @@ def test_each_state_in_plain_words(state: CertState, says: list[str], renew_hint
 
 
 def test_an_issued_invoice_is_named_and_no_renewal_is_offered() -> None:
-    text = deadlines_text([view(CertState.RENEWAL_OPEN, date(2026, 12, 31), "R123456")], CONTACT)
+    text = deadlines_text(
+        [view(CertState.RENEWAL_OPEN, date(2026, 12, 31), "R123456")], CONTACT, ENGLISH
+    )
     assert "Invoice R123456 is issued for this cycle: /invoices." in text
     assert "/renew" not in text
 
 
 def test_no_certification_on_file() -> None:
-    assert deadlines_text([], CONTACT) == "You hold no ACSM certifications on file."
+    assert deadlines_text([], CONTACT, ENGLISH) == "You hold no ACSM certifications on file."
