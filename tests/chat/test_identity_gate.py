@@ -67,7 +67,7 @@ async def test_default_login_cannot_change_the_password_until_proven(bot, emulat
     assert ann.reply_keyboard[0][0]["request_contact"] is True
     assert "Share my phone number" in offer.text
     # Typing the current password anyway is not taken for one: no conversation is waiting.
-    await ask(ann, "/cecs")
+    assert "new password" not in (await ask(ann, ANN[1])).text
     assert await password_hash(bot) is None
     # The proof: Telegram's "share my phone number", the number on file.
     await ann.press_keyboard("Share my phone number")
@@ -96,6 +96,10 @@ async def test_proof_by_an_emailed_code_then_password_changes(bot, emulator, mai
     proven = await ask(ann, code)
     assert "you have proven who you are" in proven.text
     assert proven.reply_markup == {"remove_keyboard": True}
+    # The offer's button, pressed again once proven, says so and sends nothing.
+    assert len(mail.to(ANN_EMAIL)) == 2
+    assert "already proven" in (await press(ann, "Email me a code")).text
+    assert len(mail.to(ANN_EMAIL)) == 2
     assert "Your password is changed" in await change_password(ann)
     # The default password no longer logs in; the new one does.
     await ask(ann, "/logout")
