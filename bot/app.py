@@ -38,6 +38,7 @@ from handlers import (
     menu,
     password,
     payments,
+    proof,
     renewal,
     tracker,
 )
@@ -182,7 +183,7 @@ def register_handlers(application: ChatApplication, deps: Dependencies) -> None:
     )
     # One conversation at a time per member: one router for all of them (entering one ends
     # the one the member was in); then the commands and buttons that stand alone.
-    conversations = [m.conversation() for m in (login, password, renewal, tracker, audit)]
+    conversations = [m.conversation() for m in (login, password, renewal, tracker, audit, proof)]
     # /logout ends whatever conversation is running (its leaving line), then logs out.
     application.add_handler(
         Conversations(conversations, deps.turns, exits=login.exit_handlers()), group=CONVERSATIONS

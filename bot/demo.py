@@ -89,7 +89,8 @@ async def run_demo(
                     # fast they log in.
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(job.finished.wait(), 10)
-                member = emulator.new_user(first_name="You")
+                # The sample members' phone on file: "Share my phone number" proves it.
+                member = emulator.new_user(first_name="You", phone_number="13175550100")
                 await run_terminal_chat(
                     emulator,
                     member,

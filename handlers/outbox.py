@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, InputFile, LabeledPrice
+from telegram import (
+    InlineKeyboardMarkup,
+    InputFile,
+    LabeledPrice,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
@@ -60,8 +66,30 @@ def plain_text(html_text: str) -> str:
     return fit_telegram(html_to_plain(html_text).strip()) or "…"
 
 
-def markup_json(markup: InlineKeyboardMarkup | None) -> dict[str, Any] | None:
+# What a message may carry: inline buttons, or a reply keyboard (e.g. "Share my phone
+# number") and its removal.
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def markup_json(markup: Markup | None) -> dict[str, Any] | None:
     return markup.to_dict() if markup is not None else None
+
+
+def markup_of(data: dict[str, Any] | None, bot: ExtBot[Any]) -> Markup | None:
+    """A recorded markup back as the object it was (told apart by its one required field)."""
+    if not data:
+        return None
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, bot)
+    if "remove_keyboard" in data:
+        return ReplyKeyboardRemove.de_json(data, bot)
+    return InlineKeyboardMarkup.de_json(data, bot)
+
+
+def inline_of(data: dict[str, Any] | None, bot: ExtBot[Any]) -> InlineKeyboardMarkup | None:
+    """An edit's markup: only inline buttons can be edited into a message."""
+    markup = markup_of(data, bot)
+    return markup if isinstance(markup, InlineKeyboardMarkup) else None
 
 
 @dataclass
@@ -76,9 +104,7 @@ class Outbox:
     def __bool__(self) -> bool:
         return bool(self.replies)
 
-    def send_message(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-    ) -> None:
+    def send_message(self, chat_id: int, text: str, markup: Markup | None = None) -> None:
         self.replies.append(
             {
                 "method": "sendMessage",
@@ -236,9 +262,7 @@ class Sender:
             return
         log.error("Telegram refused %s: %s; sending it again as plain text", method, exc.message)
         text = plain_text(reply["text"])
-        markup = (
-            InlineKeyboardMarkup.de_json(reply["markup"], self.bot) if reply.get("markup") else None
-        )
+        markup = markup_of(reply.get("markup"), self.bot)
         for buttons in (markup, None) if markup is not None else (None,):
             try:
                 await self.bot.send_message(reply["chat_id"], text, reply_markup=buttons)
@@ -251,15 +275,15 @@ class Sender:
 
     async def _send_one(self, reply: Reply) -> None:
         method = reply["method"]
-        markup = (
-            InlineKeyboardMarkup.de_json(reply["markup"], self.bot) if reply.get("markup") else None
-        )
         if method == "sendMessage":
             await self.bot.send_message(
-                reply["chat_id"], reply["text"], reply_markup=markup, parse_mode=ParseMode.HTML
+                reply["chat_id"],
+                reply["text"],
+                reply_markup=markup_of(reply.get("markup"), self.bot),
+                parse_mode=ParseMode.HTML,
             )
         elif method == "editMessageText":
-            await self._edit(reply, markup)
+            await self._edit(reply, inline_of(reply.get("markup"), self.bot))
         elif method == "answerCallbackQuery":
             await self.bot.answer_callback_query(reply["id"], text=reply.get("text"))
         elif method == "answerPreCheckoutQuery":

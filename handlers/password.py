@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from domain.errors import InvalidInputError, RefusedError
+from domain.errors import InvalidInputError, ProofNeededError, RefusedError
 from domain.services import auth
 from handlers.context import ChatContext
 from handlers.conversation import Conversation
@@ -26,6 +26,7 @@ from handlers.login import pending_new, telegram_id
 from handlers.replies import (
     domain_errors,
     keyboard,
+    offer_proof,
     typed_text,
 )
 
@@ -49,6 +50,9 @@ async def start(update: Update, context: ChatContext) -> str | int:
     member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
     if member is None:
         context.turn.say("Please log in first: /login")
+        return ConversationHandler.END
+    if not member.identity_proven:  # the use cases refuse it too (ProofNeededError)
+        offer_proof(context, str(ProofNeededError()))
         return ConversationHandler.END
     context.turn.say(
         "What would you like to change?",
@@ -118,6 +122,8 @@ async def got_new_again(update: Update, context: ChatContext) -> str | int:
         return NEW
     try:
         await auth.change_password(context.uow(), context.rules, telegram_id(update), old, new)
+    except ProofNeededError:
+        raise  # offered by domain_errors
     except InvalidInputError as exc:
         pending_new(context).pop(telegram_id(update), None)
         context.turn.say(f"{escape(str(exc))}\nType another new password, or /cancel.")
@@ -145,6 +151,8 @@ async def got_username(update: Update, context: ChatContext) -> str | int:
         name = await auth.change_username(
             context.uow(), context.rules, telegram_id(update), typed_text(update)
         )
+    except ProofNeededError:
+        raise  # offered by domain_errors
     except InvalidInputError as exc:
         context.turn.say(f"{escape(str(exc))}\nType another one, or /cancel.")
         return USERNAME

@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from domain.cecs import InvalidCecAmountError, format_cecs
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, ProofNeededError
 from domain.intents import Intent
 from domain.money import format_usd
 from domain.services import renewal
@@ -42,6 +42,7 @@ NAME = "renewal"
 LEAVING = "Renewal set aside: what you entered is kept, and /renew picks it up again."
 EDIT_EMAIL, EDIT_PHONE = "renew:edit_email", "renew:edit_phone"
 CHECKED, UNCHECKED = "☑", "☐"
+HIDDEN = "(Partly hidden until you prove who you are.)\n"
 
 
 def telegram_id(update: Update) -> int:
@@ -72,7 +73,7 @@ def contact_text(progress: RenewalProgress) -> str:
     return (
         "<b>Step 1 of 5 · Contact details</b>\n"
         f"Name: {escape(c.full_name)}\nEmail: {escape(c.email)}\n"
-        f"Phone: {escape(c.phone or '—')}\n\nAre these correct?"
+        f"Phone: {escape(c.phone or '—')}\n" + (HIDDEN if c.masked else "") + "\nAre these correct?"
     )
 
 
@@ -302,13 +303,17 @@ async def contact_ok(update: Update, context: ChatContext) -> str | int:
     return await present(context, progress)
 
 
+@domain_errors(end=None)  # not proven yet: the ways to prove it, and stay at this step
 async def ask_email(update: Update, context: ChatContext) -> str:
+    await renewal.may_edit_contact(context.uow(), context.rules, telegram_id(update))
     context.turn.answer_button()
     context.turn.say("Type your email address (e.g. name@example.com).")
     return EDIT_EMAIL
 
 
+@domain_errors(end=None)
 async def ask_phone(update: Update, context: ChatContext) -> str:
+    await renewal.may_edit_contact(context.uow(), context.rules, telegram_id(update))
     context.turn.answer_button()
     context.turn.say("Type your phone number (e.g. +1 317 555 0100), or - to remove it.")
     return EDIT_PHONE
@@ -322,6 +327,8 @@ async def changed_contact(
         progress = await renewal.update_contact(
             context.uow(), context.rules, telegram_id(update), **{field: typed_text(update)}
         )
+    except ProofNeededError:
+        raise  # offered by domain_errors
     except InvalidInputError as exc:
         context.turn.say(f"{escape(str(exc))}\nType it again, e.g. {example}.")
         return state

@@ -9,16 +9,32 @@ from collections.abc import Callable, Coroutine, Sequence
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.ext import ConversationHandler
 
-from domain.errors import DomainError, NotFoundError, NotLoggedInError, RefusedError
+from domain.errors import (
+    DomainError,
+    NotFoundError,
+    NotLoggedInError,
+    ProofNeededError,
+    RefusedError,
+)
 from handlers.context import ChatContext
 
 log = logging.getLogger(__name__)
 
 EXPIRED = "This button has expired."
 PLEASE_LOG_IN = "Please log in first: /login"
+
+# Proving who you are (handlers/proof.py): offered wherever a change needs it.
+EMAIL_ME_A_CODE = ("Email me a code", "proof:email")
+SHARE_PHONE = "Share my phone number"
 
 Button = tuple[str, str]  # (label, callback data)
 Handler = Callable[[Update, ChatContext], Coroutine[Any, Any, Any]]
@@ -45,6 +61,35 @@ def typed_text(update: Update) -> str:
     return message.text if message is not None and message.text else ""
 
 
+def share_phone_keyboard() -> ReplyKeyboardMarkup:
+    """The reply keyboard whose one button shares the member's own Telegram phone number."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(SHARE_PHONE, request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def offer_proof(context: ChatContext, why: str) -> None:
+    """ProofNeededError: say why, and offer the ways to prove who you are: a code to the
+    email on file (only when email is configured) and Telegram's "share my phone number"."""
+    if context.deps.mailer is not None:
+        context.turn.say(
+            f"{escape(why)}\n\nPress “{EMAIL_ME_A_CODE[0]}” and type the 6-digit code I send "
+            "to the email address ACSM has on file.",
+            keyboard([EMAIL_ME_A_CODE]),
+        )
+        how = "Or press “Share my phone number” below"
+    else:
+        context.turn.say(escape(why))
+        how = "Press “Share my phone number” below"
+    context.turn.say(
+        f"{how}, if ACSM has your phone number (the one of this Telegram account) on file. "
+        "/cancel to stop.",
+        share_phone_keyboard(),
+    )
+
+
 def domain_errors(
     end: object = ConversationHandler.END,
 ) -> Callable[[Handler], Handler]:
@@ -52,6 +97,7 @@ def domain_errors(
 
     - not logged in: ask to log in;
     - not found (also: someone else's): a stale button, nothing revealed;
+    - proof of identity needed: the ways to prove it (`offer_proof`);
     - refused or invalid: the readable reason.
     """
 
@@ -69,6 +115,10 @@ def domain_errors(
                     context.turn.answer_button(EXPIRED)
                 else:
                     context.turn.say("I could not find that.")
+                return end
+            except ProofNeededError as exc:
+                context.turn.answer_button()
+                offer_proof(context, str(exc))
                 return end
             except (RefusedError, DomainError) as exc:
                 context.turn.answer_button()

@@ -28,7 +28,7 @@ from domain.languages import DEFAULT as DEFAULT_LANGUAGE
 from domain.languages import Language
 from domain.ports import MailMessage, UnitOfWork
 from domain.rules import Rules
-from handlers.outbox import Outbox, html_to_plain
+from handlers.outbox import Markup, Outbox, html_to_plain
 from handlers.receipt_pdf import ReceiptData
 from i18n import speaker
 
@@ -142,8 +142,9 @@ class Turn:
         chat = self.update.effective_chat
         return chat.id if chat is not None else None
 
-    def say(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """A new message into the chat the update came from."""
+    def say(self, text: str, markup: Markup | None = None) -> None:
+        """A new message into the chat the update came from (inline buttons, or a reply
+        keyboard such as "Share my phone number", or its removal)."""
         if self.chat_id is not None:
             self.outbox.send_message(self.chat_id, text, markup)
 

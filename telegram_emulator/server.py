@@ -523,6 +523,7 @@ class TelegramEmulator:
         *,
         username: str | None = None,
         language_code: str | None = "en",
+        phone_number: str | None = None,
     ) -> Any:
         from telegram_emulator.users import EmulatedUser
 
@@ -533,6 +534,7 @@ class TelegramEmulator:
             last_name=last_name,
             username=username,
             language_code=language_code,
+            phone_number=phone_number,
         )
         self._users.append(user)
         return user

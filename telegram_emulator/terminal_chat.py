@@ -1,7 +1,8 @@
 """The demo's terminal chat: a member talks to the bot through the emulator.
 
 Typed lines are sent as messages. ``#N`` presses inline button N of the newest
-message with buttons (plain numbers are text, since members type CEC amounts),
+message with buttons (plain numbers are text, since members type CEC amounts), ``#kN``
+button N of the reply keyboard shown under the input field (e.g. "Share my phone number"),
 ``#pay`` pays the newest invoice, ``/send PATH`` sends a file as Telegram would (a JPEG or
 PNG as a photo, anything else as a document), ``/quit``, Ctrl-D or Ctrl-C leave. Those two
 slash commands are the terminal's own; any other line starting with ``/`` goes to the bot.
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
     from telegram_emulator.users import EmulatedUser
 
 HELP = (
-    "Type a message and press Enter. #N presses button N, #pay pays an invoice, "
-    "/send PATH sends a photo or file, /quit leaves."
+    "Type a message and press Enter. #N presses button N, #kN keyboard button N, #pay pays "
+    "an invoice, /send PATH sends a photo or file, /quit leaves."
 )
 QUIT = "/quit"
 SEND = "/send"
@@ -76,6 +77,12 @@ class _Screen:
         if message.buttons:
             self.buttons = [(message.message_id, text) for text in message.buttons]
             self.write("  " + "  ".join(f"[{i}] {t}" for i, (_, t) in enumerate(self.buttons, 1)))
+        markup = message.meta.get("reply_markup")
+        if isinstance(markup, dict) and markup.get("keyboard"):
+            labels = [b.get("text", "") for row in markup["keyboard"] for b in row]
+            self.write("  keyboard: " + "  ".join(f"[k{i}] {t}" for i, t in enumerate(labels, 1)))
+        elif isinstance(markup, dict) and markup.get("remove_keyboard"):
+            self.write("  (keyboard removed)")
         if message.invoice:
             self.invoice = message
             self.write("  [pay] type #pay to pay this invoice")
@@ -174,6 +181,17 @@ async def _press(user: EmulatedUser, screen: _Screen, number: str) -> None:
         screen.write(f"  ({press.text})")
 
 
+async def _press_keyboard(user: EmulatedUser, screen: _Screen, number: str) -> None:
+    labels = [str(b.get("text", "")) for row in user.reply_keyboard for b in row]
+    if not number.isdigit() or not 1 <= int(number) <= len(labels):
+        screen.write(f"  no keyboard button k{number}; shown: {len(labels)}")
+        return
+    try:
+        await user.press_keyboard(labels[int(number) - 1])
+    except (ValueError, NotImplementedError) as exc:
+        screen.write(f"  ({exc})")
+
+
 async def _pay(user: EmulatedUser, screen: _Screen) -> None:
     if screen.invoice is None:
         screen.write("  there is no invoice to pay")
@@ -237,6 +255,8 @@ async def _handle(user: EmulatedUser, screen: _Screen, line: str) -> None:
     word, _, rest = command.partition(" ")
     if command.lower() == "#pay":
         await _pay(user, screen)
+    elif command.lower().startswith("#k"):
+        await _press_keyboard(user, screen, command[2:].strip())
     elif command.startswith("#"):
         await _press(user, screen, command[1:].strip())
     elif word == SEND:

@@ -7,6 +7,7 @@ Tests read like a conversation::
     reply = await ann.next_message()
     await ann.press("Renew")
     assert await ann.callback_answer() is None
+    await ann.press_keyboard("Share my phone number")  # a reply keyboard's request_contact
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import itertools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from telegram_emulator.chats import CallbackPress, Chat, ChatMessage, PreCheckout
 from telegram_emulator.formatting import command_entities
@@ -84,9 +85,12 @@ class EmulatedUser:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = "en",
+        phone_number: str | None = None,
     ) -> None:
         self.emulator = emulator
         self.id = user_id
+        # The number of the user's Telegram account: what "share my phone number" sends.
+        self.phone_number = phone_number
         self.raw: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if last_name:
             self.raw["last_name"] = last_name
@@ -143,6 +147,18 @@ class EmulatedUser:
 
         found: ChatMessage = await self.emulator.wait_until(match, timeout)
         return found
+
+    @property
+    def reply_keyboard(self) -> list[list[dict[str, Any]]]:
+        """The reply keyboard shown under the input field now (rows of KeyboardButton): the
+        one of the newest bot message that set or removed one; empty when there is none."""
+        for message in reversed(self.messages):
+            markup = message.meta.get("reply_markup")
+            if isinstance(markup, dict) and "keyboard" in markup:
+                return list(markup["keyboard"])
+            if isinstance(markup, dict) and markup.get("remove_keyboard"):
+                return []
+        return []
 
     async def callback_answer(self, timeout: float = 5.0) -> str | None:
         """The text of the bot's answerCallbackQuery for the last press (None when it
@@ -223,6 +239,53 @@ class EmulatedUser:
         self._deliver("message", message.raw)
         await asyncio.sleep(0)
         return message
+
+    async def share_contact(
+        self,
+        phone_number: str | None = None,
+        *,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        user_id: int | Literal["own"] | None = "own",
+    ) -> ChatMessage:
+        """Send a message with a `contact`. By default the user's own (what a reply keyboard's
+        request_contact button sends: their number, their name, their user id); `user_id`
+        names another user (an int) or none (None), as when sharing someone else's contact
+        from the address book. Checked against the Bot API's Contact type: a malformed one
+        (e.g. a `phone_number` that is not a string) raises ValueError."""
+        number = phone_number if phone_number is not None else self.phone_number
+        if number is None:
+            raise ValueError("the user has no phone number: pass phone_number")
+        contact: dict[str, Any] = {
+            "phone_number": number,
+            "first_name": first_name if first_name is not None else self.raw["first_name"],
+        }
+        last = last_name if last_name is not None else self.raw.get("last_name")
+        if last:
+            contact["last_name"] = last
+        if user_id is not None:
+            contact["user_id"] = self.id if user_id == "own" else user_id
+        check = self.emulator.sent_check
+        if check is not None:
+            problem = check.problem(contact, ["Contact"], "message.contact")
+            if problem is not None:
+                raise ValueError(f"not a Bot API Contact: {problem}")
+        return await self._send_content({"contact": contact})
+
+    async def press_keyboard(self, label: str) -> ChatMessage:
+        """Press a button of the reply keyboard shown now: a request_contact button shares
+        the user's own contact; a plain one sends its text. Other kinds are not emulated."""
+        button = next(
+            (b for row in self.reply_keyboard for b in row if b.get("text") == label), None
+        )
+        if button is None:
+            shown = [b.get("text") for row in self.reply_keyboard for b in row]
+            raise LookupError(f"no reply keyboard button {label!r}; shown: {shown or 'none'}")
+        if button.get("request_contact"):
+            return await self.share_contact()
+        if set(button) - {"text", "icon_custom_emoji_id", "style"}:
+            raise NotImplementedError(f"reply keyboard button {button} is not emulated")
+        return await self.send(label)
 
     async def edit(self, message_id: int, text: str) -> ChatMessage:
         """Edit one of the user's own messages (the bot gets an edited_message)."""

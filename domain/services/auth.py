@@ -15,7 +15,7 @@ from domain.rules import Rules
 from domain.services.session import (
     needs_proof,
     new_link,
-    require_member,
+    require_proven,
     require_session,
 )
 
@@ -199,8 +199,10 @@ async def verify_current_password(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, password: str
 ) -> bool:
     """Check the logged-in member's password (before asking for a new one).
-    A wrong one counts as a failed login for the account; while locked it is refused."""
-    member = await require_member(uow, rules, telegram_user_id)
+    A wrong one counts as a failed login for the account; while locked it is refused.
+    ProofNeededError until a member logged in with the default credentials has proven who
+    they are (domain/services/identity.py)."""
+    member = await require_proven(uow, rules, telegram_user_id)
     return await _check_current(uow, rules, member, password)
 
 
@@ -218,7 +220,7 @@ async def new_password_problem(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, new_password: str
 ) -> str | None:
     """Why this own password would be refused (asked before it is typed a second time)."""
-    member = await require_member(uow, rules, telegram_user_id)
+    member = await require_proven(uow, rules, telegram_user_id)
     return credentials.password_problem(member, new_password)
 
 
@@ -228,8 +230,9 @@ async def change_password(
     """Set the member's own password (hashed). Ends every other session of the member; this
     Telegram user stays logged in. RefusedError when the old password is wrong,
     InvalidInputError when the new one breaks the policy; either before anything changes
-    but the recorded failure of a wrong old password."""
-    member = await require_member(uow, rules, telegram_user_id)
+    but the recorded failure of a wrong old password. ProofNeededError first when a member
+    logged in with the default credentials has not proven who they are."""
+    member = await require_proven(uow, rules, telegram_user_id)
     if not await _check_current(uow, rules, member, old_password):
         # The failure just recorded stays: the caller commits a refused turn (it counts
         # towards the account's lock like a failed login).
@@ -248,8 +251,9 @@ async def change_username(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, new_username: str
 ) -> str:
     """Set the member's own username (stored lower case); returns it. The default username
-    keeps working. InvalidInputError when malformed or taken by someone else."""
-    member = await require_member(uow, rules, telegram_user_id)
+    keeps working. InvalidInputError when malformed or taken by someone else;
+    ProofNeededError when not proven (as change_password)."""
+    member = await require_proven(uow, rules, telegram_user_id)
     try:
         name = credentials.normalize_own_username(new_username)
     except ValueError as exc:

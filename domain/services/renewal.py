@@ -6,15 +6,18 @@ The step is derived from the saved draft, so a restart resumes exactly where it 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from domain import cycles
 from domain.cecs import parse_cecs
 from domain.errors import InvalidInputError, NotFoundError, RefusedError
+from domain.identity import mask_email, mask_phone
 from domain.invoices import new_invoice, unique_invoice_number
 from domain.model import Certification, Invoice, InvoiceLine, Member, RenewalDraft
 from domain.ports import DuplicateInvoiceError, UnitOfWork
@@ -36,7 +39,7 @@ from domain.services.certifications import (
     state_of,
 )
 from domain.services.invoices import InvoiceView
-from domain.services.session import require_member
+from domain.services.session import needs_proof, require_member, require_proven
 from domain.validation import check_email, check_phone, readable_phone
 
 MAX_ADD_TRIES = 5
@@ -57,9 +60,18 @@ class RenewalStep(StrEnum):
 
 @dataclass(frozen=True)
 class Contact:
+    """The contact details as shown to the member: masked (`masked`) until a member who
+    logged in with the default credentials has proven who they are."""
+
     full_name: str
     email: str
     phone: str | None
+    masked: bool = False
+
+    def hidden(self) -> Contact:
+        return replace(
+            self, email=mask_email(self.email), phone=mask_phone(self.phone), masked=True
+        )
 
 
 @dataclass(frozen=True)
@@ -233,9 +245,35 @@ async def load_draft(uow: UnitOfWork, member: Member) -> RenewalDraft:
     return draft
 
 
+P = ParamSpec("P")
+R = TypeVar("R", RenewalProgress, RenewalProgress | None)
+
+
+def _shown(
+    use_case: Callable[Concatenate[UnitOfWork, Rules, int, P], Awaitable[R]],
+) -> Callable[Concatenate[UnitOfWork, Rules, int, P], Awaitable[R]]:
+    """A use case whose answer shows the contact details masked until the member has proven
+    who they are (a login with the default credentials proves nothing)."""
+
+    @functools.wraps(use_case)
+    async def shown(
+        uow: UnitOfWork, rules: Rules, telegram_user_id: int, /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        progress = await use_case(uow, rules, telegram_user_id, *args, **kwargs)
+        if progress is None:
+            return progress
+        found = await uow.sessions.get_with_member(telegram_user_id)
+        if found is None or needs_proof(found[1], found[0]):
+            return replace(progress, contact=progress.contact.hidden())
+        return progress
+
+    return shown
+
+
 # ---- use cases ------------------------------------------------------------------------------
 
 
+@_shown
 async def start_renewal(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, certification_ids: list[int] | None
 ) -> RenewalProgress:
@@ -297,6 +335,7 @@ async def _start_one(
     )
 
 
+@_shown
 async def renew_together(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, certification_id: int
 ) -> RenewalProgress:
@@ -346,6 +385,7 @@ async def _start_chosen(
     return await progress_of(uow, rules, member, draft)
 
 
+@_shown
 async def choose_certifications(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, certification_ids: list[int]
 ) -> RenewalProgress:
@@ -355,6 +395,7 @@ async def choose_certifications(
     return await _start_chosen(uow, rules, member, chosen)
 
 
+@_shown
 async def renewal_progress(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int
 ) -> RenewalProgress | None:
@@ -385,6 +426,7 @@ async def _stale(uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDr
     return not all(cycles.is_renewable(state_of(rules, c)) for c in certs)
 
 
+@_shown
 async def update_contact(
     uow: UnitOfWork,
     rules: Rules,
@@ -395,8 +437,9 @@ async def update_contact(
 ) -> RenewalProgress:
     """Change the email and/or phone ('-' or empty removes the phone); InvalidInputError when
     either is refused (domain/validation.py). Records when the contact changed, so that a
-    later `members import` of an older file does not overwrite it."""
-    member = await require_member(uow, rules, telegram_user_id)
+    later `members import` of an older file does not overwrite it. ProofNeededError until a
+    member who logged in with the default credentials has proven who they are."""
+    member = await require_proven(uow, rules, telegram_user_id)
     draft = await load_draft(uow, member)
     before = (member.email, member.phone)
     if email is not None:
@@ -407,6 +450,12 @@ async def update_contact(
         member.contact_changed_at = rules.clock.now()
     await uow.members.save(member)
     return await progress_of(uow, rules, member, draft)
+
+
+async def may_edit_contact(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> None:
+    """Before asking for a new email or phone: ProofNeededError when `update_contact` would
+    refuse it for want of proof."""
+    await require_proven(uow, rules, telegram_user_id)
 
 
 async def _advance(
@@ -431,6 +480,7 @@ class _Change(Protocol):
     ) -> None: ...
 
 
+@_shown
 async def confirm_contact(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> RenewalProgress:
     async def change(uow: UnitOfWork, rules: Rules, member: Member, draft: RenewalDraft) -> None:
         draft.contact_confirmed = True
@@ -438,6 +488,7 @@ async def confirm_contact(uow: UnitOfWork, rules: Rules, telegram_user_id: int) 
     return await _advance(uow, rules, telegram_user_id, RenewalStep.CONTACT, change)
 
 
+@_shown
 async def confirm_cpr(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> RenewalProgress:
     """The member confirms a current CPR/AED; RefusedError when the expiry on file is past."""
 
@@ -451,6 +502,7 @@ async def confirm_cpr(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> R
     return await _advance(uow, rules, telegram_user_id, RenewalStep.CPR, change)
 
 
+@_shown
 async def enter_acsm_cecs(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, text: str
 ) -> RenewalProgress:
@@ -464,6 +516,7 @@ async def enter_acsm_cecs(
     return await _advance(uow, rules, telegram_user_id, RenewalStep.ACSM_CECS, change)
 
 
+@_shown
 async def enter_other_cecs(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, text: str
 ) -> RenewalProgress:
@@ -496,6 +549,7 @@ async def _take_other_cecs(
     return progress
 
 
+@_shown
 async def acknowledge(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> RenewalProgress:
     """The member ticks the acknowledgement: the invoice is issued (step DONE). Idempotent: a
     second call, or a concurrent one, shows the same invoice. Rules are checked again (the

@@ -130,3 +130,16 @@ async def log_in(user: Any, credentials: tuple[str, str]) -> ChatMessage:
     await ask(user, "/login")
     await ask(user, credentials[0])
     return await ask(user, credentials[1])
+
+
+SAMPLE_PHONE = "+1 317 555 0100"  # every sample member's phone on file (bot/sample_members.py)
+
+
+async def prove_identity(user: Any, phone: str = SAMPLE_PHONE) -> ChatMessage:
+    """After a login with the default credentials: prove who the member is by sharing their
+    own phone number (handlers/proof.py), as needed before /password or a contact change."""
+    await user.share_contact(phone)
+    while True:  # past the offer's messages not read yet
+        reply: ChatMessage = await user.next_message(timeout=REPLY_TIMEOUT)
+        if "you have proven who you are" in reply.text:
+            return reply

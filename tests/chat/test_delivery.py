@@ -24,7 +24,7 @@ import bot.dispatcher
 from bot.errors import DATABASE_DOWN, PARKED
 from storage import inbox
 from storage.database import Database
-from tests.chat.conftest import ANN, BOB, ask, log_in, press, quiet, shows
+from tests.chat.conftest import ANN, BOB, ask, log_in, press, prove_identity, quiet, shows
 from tests.hardening.consistency import broken_rows, counts
 
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)", re.IGNORECASE)
@@ -84,6 +84,8 @@ async def act(user: Any, action: str) -> Any:
 
 async def renewal_of_rcep(bob: Any, until: str) -> None:
     """Start renewing RCEP (CEP is invoiced already) and stop in state `until`."""
+    if until == "renew:edit_email":
+        await prove_identity(bob)  # logged in with the default credentials
     for state, action, shown in RENEWAL_STEPS:
         if state == "renew:edit_email" and until != state:
             continue
@@ -105,6 +107,7 @@ async def enter_state(bob: Any, state: str) -> tuple[str, str]:
         await ask(bob, BOB[0])
         return BOB[1], "Welcome"
     if state == "password:old":
+        await prove_identity(bob)  # logged in with the default credentials
         await ask(bob, "/password")
         await press(bob, "My password")
         return BOB[1], "new password"

@@ -3,7 +3,7 @@ says so), so an answer meant for one conversation never lands in another."""
 
 from __future__ import annotations
 
-from tests.chat.conftest import ANN, ask, log_in, press
+from tests.chat.conftest import ANN, ask, log_in, press, prove_identity
 from tests.chat.test_renewal import renew_to_cecs
 
 
@@ -12,6 +12,7 @@ async def test_addcec_during_a_password_change_ends_it_and_the_title_stays_a_tit
 ) -> None:
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
+    await prove_identity(ann)
     await ask(ann, "/password")
     assert "new password" in (await ask(ann, ANN[1])).text  # the current one: accepted
     left = await ask(ann, "/addcec")

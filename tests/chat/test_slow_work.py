@@ -13,7 +13,7 @@ from bot.app import make_rules
 from bot.sample_members import seed
 from bot.settings import Settings
 from domain.argon2_hasher import Argon2Hasher
-from tests.chat.conftest import ANN, BOB, ChatBot, ask, log_in
+from tests.chat.conftest import ANN, BOB, ChatBot, ask, log_in, prove_identity
 from tests.chat.test_tracker import PDF, add_until_proof
 
 
@@ -69,6 +69,7 @@ async def test_argon2_runs_with_no_write_transaction_open(emulator, database, cl
         await ask(ann, ANN[0])
         assert "wrong" in (await ask(ann, "not my password")).text.lower()
         assert "Welcome, Ann Lee" in (await log_in(ann, ANN)).text
+        await prove_identity(ann)
         await ask(ann, "/password")
         await ask(ann, ANN[1])
         await ask(ann, "a new sentence for a password")

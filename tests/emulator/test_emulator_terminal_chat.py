@@ -102,3 +102,22 @@ async def test_terminal_chat_sends_files_as_telegram_would_and_saves_the_bots(
     assert any(line.startswith("  usage: /send PATH") for line in output)
     assert f"  no file {tmp_path / 'missing.pdf'}" in output
     assert [m.text for m in ann.sent if m.text] == ["hi", "/sendall of it", "/start"]
+
+
+async def test_terminal_chat_shows_and_presses_a_reply_keyboard(
+    emulator: TelegramEmulator, echo_bot: Any, api: Any
+) -> None:
+    ann = emulator.new_user(first_name="Ann", phone_number="13175550100")
+    await ann.send("hello")  # a bot cannot write first
+    await emulator.settle()
+    share = {"keyboard": [[{"text": "Share my phone number", "request_contact": True}]]}
+    status, _ = await api("sendMessage", chat_id=ann.id, text="Prove it", reply_markup=share)
+    assert status == 200
+    stdin = io.StringIO("#k2\n#k1\n")
+    stdout = io.StringIO()
+    await asyncio.wait_for(run_terminal_chat(emulator, ann, stdin=stdin, stdout=stdout), 10)
+    output = stdout.getvalue().splitlines()
+    assert "  keyboard: [k1] Share my phone number" in output
+    assert "  no keyboard button k2; shown: 1" in output
+    [contact] = [m.raw["contact"] for m in ann.sent if "contact" in m.raw]
+    assert contact["user_id"] == ann.id and contact["phone_number"] == "13175550100"

@@ -129,3 +129,51 @@ async def test_without_the_spec_the_emulator_still_works() -> None:
         status, _ = await emu.call("sendMessage", {"chat_id": str(ann.id), "text": "hi"})
         assert status == 200
         assert ann.messages[-1].text == "hi"
+
+
+async def test_a_reply_keyboard_shares_the_users_own_contact(
+    emulator: TelegramEmulator, api: Any
+) -> None:
+    """A request_contact button sends the user's own contact (number, name, user id); the
+    keyboard stays shown until a ReplyKeyboardRemove; every update is a valid Update."""
+    ann = emulator.new_user(first_name="Ann", last_name="Lee", phone_number="13175550100")
+    await ann.send("/start")
+    share = {"keyboard": [[{"text": "Share my phone number", "request_contact": True}]]}
+    status, _ = await api("sendMessage", chat_id=ann.id, text="Prove it", reply_markup=share)
+    assert status == 200
+    assert ann.reply_keyboard == share["keyboard"] and ann.messages[-1].buttons == []
+    await ann.press_keyboard("Share my phone number")
+    status, _ = await api(
+        "sendMessage", chat_id=ann.id, text="Thanks", reply_markup={"remove_keyboard": True}
+    )
+    assert status == 200 and ann.reply_keyboard == []
+    with pytest.raises(LookupError, match="no reply keyboard button"):
+        await ann.press_keyboard("Share my phone number")
+    _, body = await api("getUpdates")
+    contact = body["result"][-1]["message"]["contact"]
+    assert contact == {
+        "phone_number": "13175550100",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "user_id": ann.id,
+    }
+    assert not emulator.sent_violations
+
+
+async def test_a_shared_contact_may_be_someone_elses_and_is_checked_by_the_spec(
+    emulator: TelegramEmulator, api: Any
+) -> None:
+    ann = emulator.new_user(first_name="Ann")
+    with pytest.raises(ValueError, match="no phone number"):
+        await ann.share_contact()  # a user without a number: name one
+    await ann.share_contact("+44 20 7946 0000", first_name="Bob", user_id=4242)
+    await ann.share_contact("+44 20 7946 0001", first_name="Cy", user_id=None)  # not on Telegram
+    with pytest.raises(ValueError, match="not a Bot API Contact"):
+        await ann.share_contact(13175550100)  # type: ignore[arg-type]  # a number, not a string
+    _, body = await api("getUpdates")
+    contacts = [u["message"]["contact"] for u in body["result"]]
+    assert contacts == [
+        {"phone_number": "+44 20 7946 0000", "first_name": "Bob", "user_id": 4242},
+        {"phone_number": "+44 20 7946 0001", "first_name": "Cy"},
+    ]
+    assert not emulator.sent_violations

@@ -11,7 +11,13 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from domain.services.tracker import NewActivity
 from domain.tracker import Organization
@@ -96,8 +102,26 @@ receipts = st.builds(
     timezone=st.sampled_from(["UTC", "America/New_York", "America/Los_Angeles"]),
     issuer_contact=texts,
 )
+# A new message may also carry a reply keyboard ("Share my phone number") or its removal.
+reply_keyboards = st.builds(
+    ReplyKeyboardMarkup,
+    st.lists(
+        st.lists(
+            st.builds(
+                KeyboardButton, texts.filter(bool), request_contact=st.none() | st.just(True)
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+    resize_keyboard=st.none() | st.booleans(),
+    one_time_keyboard=st.none() | st.booleans(),
+)
+message_markups = markups | reply_keyboards | st.just(ReplyKeyboardRemove())
 ops = st.one_of(
-    st.tuples(st.just("send_message"), chat_ids, texts, markups),
+    st.tuples(st.just("send_message"), chat_ids, texts, message_markups),
     st.tuples(st.just("edit_message"), chat_ids, st.integers(1, 2**31), texts, markups),
     st.tuples(st.just("answer_button"), st.sampled_from(["q1", "q2"]), st.none() | texts),
     st.tuples(st.just("answer_pre_checkout"), st.text(min_size=1, max_size=20), st.none() | texts),
@@ -170,6 +194,19 @@ async def test_replies_kept_in_the_database_are_sent_as_they_would_have_been(
         strict=True,
     ):
         assert ReceiptData.from_json(reply["receipt"]) == operation[2]
+
+
+@settings(max_examples=40)
+@given(chat_ids, texts, message_markups)
+async def test_a_stored_message_keeps_its_kind_of_keyboard(
+    chat_id: int, text: str, markup: Any
+) -> None:
+    """Inline buttons, a reply keyboard or its removal: sent from the database as recorded."""
+    outbox = Outbox()
+    outbox.send_message(chat_id, text, markup)
+    [(method, [_, _, kwargs])] = await sent(stored(outbox.replies))
+    assert method == "send_message"
+    assert kwargs["reply_markup"] == (markup.to_dict() if markup is not None else None)
 
 
 # ---- the /addcec wizard's typed draft ---------------------------------------------------------

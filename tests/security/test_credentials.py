@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.chat.conftest import ANN, ask, log_in, press, shows
+from tests.chat.conftest import ANN, ask, log_in, press, prove_identity, shows
 
 NEW_PASSWORD = "correct horse battery staple"
 
@@ -51,6 +51,7 @@ async def test_password_change_deletes_messages_refuses_weak_and_ends_other_sess
     laptop = emulator.new_user("Ann", "Lee")
     await log_in(phone, ANN)
     await log_in(laptop, ANN)
+    await prove_identity(phone)
     assert "What would you like to change?" in (await ask(phone, "/password")).text
     assert "current password" in (await press(phone, "My password")).text
     assert "new password" in (await ask(phone, ANN[1])).text
@@ -83,6 +84,7 @@ async def test_password_change_deletes_messages_refuses_weak_and_ends_other_sess
 async def test_wrong_current_password_changes_nothing(bot, emulator) -> None:
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
+    await prove_identity(ann)
     await ask(ann, "/password")
     await press(ann, "My password")
     assert "not your current password" in (await ask(ann, "guess-guess")).text
@@ -92,6 +94,7 @@ async def test_wrong_current_password_changes_nothing(bot, emulator) -> None:
 async def test_choose_own_username(bot, emulator) -> None:
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
+    await prove_identity(ann)
     await ask(ann, "/password")
     await press(ann, "My username")
     assert "another one" in (await ask(ann, "LEE999999")).text  # shaped like a default username

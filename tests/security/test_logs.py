@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.logging_setup import configure_logging
-from tests.chat.conftest import ANN, ask, log_in, press, shows
+from tests.chat.conftest import ANN, ask, log_in, press, prove_identity, shows
 from tests.security.test_credentials import NEW_PASSWORD
 
 
@@ -16,6 +16,7 @@ async def test_a_full_session_logs_no_password_email_phone_or_token(bot, emulato
     try:
         ann = emulator.new_user("Ann", "Lee")
         await log_in(ann, ANN)
+        await prove_identity(ann)
         await ask(ann, "/password")
         await press(ann, "My password")
         await ask(ann, ANN[1])

@@ -14,7 +14,7 @@ from domain.errors import DomainError
 from domain.model import CecActivity, Certification, Member
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules import Rules
-from domain.services import auth, renewal
+from domain.services import auth, identity, renewal
 from domain.services.invoices import InvoiceView
 from domain.services.renewal import RenewalProgress, RenewalStep
 from tests.hashing import CHEAP_HASHER
@@ -133,6 +133,13 @@ async def log_in(uow_factory: UowFactory, rules: Rules, acsm_id: str) -> int:
     default = DEFAULTS[acsm_id] + acsm_id
     assert (await turn(uow_factory, auth.login, rules, TG[acsm_id], default, default)).ok
     return TG[acsm_id]
+
+
+async def prove(uow_factory: UowFactory, rules: Rules, tg: int) -> None:
+    """Prove who the member logged in on `tg` is (needed after a login with the default
+    credentials before a change of password, username or contact): their own Telegram
+    contact with the phone on file (every member here has +1 317 555 0100)."""
+    assert await turn(uow_factory, identity.prove_by_phone, rules, tg, tg, "13175550100")
 
 
 async def fill_in(

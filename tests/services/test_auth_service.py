@@ -12,7 +12,7 @@ from domain.renewal_rules import RefusalCode
 from domain.rules import Rules
 from domain.services import auth
 from domain.services.certifications import my_certifications
-from tests.services.service_helpers import ANN, BEN, UowFactory, load_member, turn
+from tests.services.service_helpers import ANN, BEN, UowFactory, load_member, prove, turn
 
 TG = 4242
 OTHER_TG = 777
@@ -113,6 +113,7 @@ async def test_change_password_hashes_it_and_ends_other_sessions(
 ) -> None:
     await turn(seeded, auth.login, rules, TG, "ABB100001", "ABB100001")
     await turn(seeded, auth.login, rules, OTHER_TG, "abb100001", "abb100001")
+    await prove(seeded, rules, TG)
     new = "a long own passphrase"
     await turn(seeded, auth.change_password, rules, TG, "ABB100001", new)
 
@@ -134,6 +135,7 @@ async def test_change_password_refuses_wrong_old_and_weak_new(
     seeded: UowFactory, rules: Rules
 ) -> None:
     await turn(seeded, auth.login, rules, TG, "ABB100001", "ABB100001")
+    await prove(seeded, rules, TG)
     with pytest.raises(RefusedError) as wrong:
         await turn(seeded, auth.change_password, rules, TG, "nope", "a long own passphrase")
     assert wrong.value.reason.code is RefusalCode.WRONG_PASSWORD
@@ -151,6 +153,7 @@ async def test_a_refused_password_change_keeps_the_failed_attempt(
     """The turn that answers the refusal commits: each wrong old password counts, like a
     failed login, and five lock the account (the right password is then refused too)."""
     await turn(seeded, auth.login, rules, TG, "ABB100001", "ABB100001")
+    await prove(seeded, rules, TG)
     for n in range(5):
         with pytest.raises(RefusedError):
             await turn(seeded, auth.change_password, rules, TG, f"wrong{n}", "a long passphrase")
@@ -166,6 +169,7 @@ async def test_a_refused_new_password_changes_nothing(seeded: UowFactory, rules:
     """Checked before anything is written: the other session stays, the password too."""
     await turn(seeded, auth.login, rules, TG, "ABB100001", "ABB100001")
     await turn(seeded, auth.login, rules, OTHER_TG, "ABB100001", "ABB100001")
+    await prove(seeded, rules, TG)
     with pytest.raises(InvalidInputError):
         await turn(seeded, auth.change_password, rules, TG, "ABB100001", "short")
     stored = await load_member(seeded, ANN)
@@ -177,6 +181,7 @@ async def test_own_username_logs_in_and_the_default_keeps_working(
     seeded: UowFactory, rules: Rules
 ) -> None:
     await turn(seeded, auth.login, rules, TG, "ABB100001", "ABB100001")
+    await prove(seeded, rules, TG)
     assert await turn(seeded, auth.change_username, rules, TG, "Pat.Abbott") == "pat.abbott"
     assert (await load_member(seeded, ANN)).username == "pat.abbott"
     own = await turn(seeded, auth.login, rules, OTHER_TG, "PAT.ABBOTT", "ABB100001")
@@ -189,6 +194,8 @@ async def test_own_username_logs_in_and_the_default_keeps_working(
 async def test_own_username_must_be_free_and_well_formed(seeded: UowFactory, rules: Rules) -> None:
     await turn(seeded, auth.login, rules, TG, "ABB100001", "ABB100001")
     await turn(seeded, auth.login, rules, OTHER_TG, "BAK100002", "BAK100002")
+    await prove(seeded, rules, TG)
+    await prove(seeded, rules, OTHER_TG)
     await turn(seeded, auth.change_username, rules, TG, "pat.abbott")
     with pytest.raises(InvalidInputError, match="taken"):
         await turn(seeded, auth.change_username, rules, OTHER_TG, "Pat.Abbott")

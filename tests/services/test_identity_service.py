@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from domain.clock import FixedClock
+from domain.errors import ProofNeededError
 from domain.identity import CodePurpose, mask_email, mask_phone, same_phone, typed_code
 from domain.rules import Rules
-from domain.services import auth, identity
+from domain.services import auth, identity, renewal
 from domain.services.identity import CodeOutcome
-from tests.services.service_helpers import ANN, UowFactory, turn
+from tests.services.service_helpers import ANN, UowFactory, load_member, turn
 
 TG = 4242
 
@@ -77,3 +80,32 @@ async def test_a_new_request_replaces_the_old_code(seeded: UowFactory, rules: Ru
         assert wrong.outcome is CodeOutcome.WRONG
     ok = await turn(seeded, identity.check_proof_code, rules, TG, new)
     assert ok.outcome is CodeOutcome.OK
+
+
+async def test_no_change_of_credentials_or_contact_before_the_proof(
+    seeded: UowFactory, rules: Rules
+) -> None:
+    """The gate is in the use cases: each refuses with ProofNeededError and writes nothing
+    (the refused turn commits, as the bot's does); once proven, the same calls work."""
+    await turn(seeded, auth.login, rules, TG, "ABB100001", "ABB100001")
+    await turn(seeded, renewal.start_renewal, rules, TG, None)
+    before = await load_member(seeded, ANN)
+    refused = [
+        (auth.verify_current_password, ("ABB100001",), {}),
+        (auth.new_password_problem, ("a long own passphrase",), {}),
+        (auth.change_password, ("ABB100001", "a long own passphrase"), {}),
+        (auth.change_username, ("pat.abbott",), {}),
+        (renewal.may_edit_contact, (), {}),
+        (renewal.update_contact, (), {"email": "pat@new.example", "phone": "-"}),
+    ]
+    for use_case, args, kwargs in refused:
+        with pytest.raises(ProofNeededError):
+            await turn(seeded, use_case, rules, TG, *args, **kwargs)  # type: ignore[arg-type]
+    after = await load_member(seeded, ANN)
+    assert after == before and after.password_hash is None and after.username is None
+    assert await turn(seeded, identity.prove_by_phone, rules, TG, TG, "13175550100")
+    progress = await turn(seeded, renewal.update_contact, rules, TG, email="pat@new.example")
+    assert progress.contact.email == "pat@new.example" and not progress.contact.masked
+    assert await turn(seeded, auth.change_username, rules, TG, "pat.abbott") == "pat.abbott"
+    await turn(seeded, auth.change_password, rules, TG, "ABB100001", "a long own passphrase")
+    assert (await load_member(seeded, ANN)).password_hash is not None

@@ -51,7 +51,7 @@ from domain.rules import Rules
 from domain.services import auth, renewal
 from storage.database import Database
 from tests.domain.calendar_walks import contract_state
-from tests.services.service_helpers import FAST_HASHER, activity, cert, member, turn
+from tests.services.service_helpers import FAST_HASHER, activity, cert, member, prove, turn
 
 T = TypeVar("T")
 
@@ -143,6 +143,7 @@ class RenewalMachine(RuleBasedStateMachine):
                 self.database.unit_of_work, auth.login, self.rules, TG, DEFAULT_LOGIN, DEFAULT_LOGIN
             )
             assert login.ok
+            await prove(self.database.unit_of_work, self.rules, TG)  # to change the contact
             async with self.database.unit_of_work() as uow:
                 certs = await uow.certifications.for_member(ACSM_ID)
             self.ids = {c.code: c.id for c in certs}

@@ -35,6 +35,7 @@ from tests.services.service_helpers import (
     invoice_for,
     load_member,
     log_in,
+    prove,
     turn,
 )
 
@@ -80,7 +81,10 @@ async def test_renewal_end_to_end_creates_exactly_one_invoice(
     progress = await turn(seeded, renewal.start_renewal, rules, tg, None)
     assert progress.step is RenewalStep.CONTACT
     assert [c.code for c in progress.certifications] == ["CPT"]
-    assert progress.contact.email == "abbott@example.org"
+    assert progress.contact.email == "a***@e***.org" and progress.contact.masked  # not proven
+    await prove(seeded, rules, tg)
+    shown = await turn(seeded, renewal.renewal_progress, rules, tg)
+    assert shown is not None and shown.contact.email == "abbott@example.org"
     progress = await fill_in(seeded, rules, tg, "30", "15")
     assert progress.step is RenewalStep.ACKNOWLEDGE
     assert (progress.fee_cents, progress.late_fee_cents) == (4500, 0)
@@ -201,6 +205,7 @@ async def test_expired_cpr_is_refused(seeded: UowFactory, rules: Rules) -> None:
 
 async def test_contact_details_are_validated_and_saved(seeded: UowFactory, rules: Rules) -> None:
     tg = await log_in(seeded, rules, ANN)
+    await prove(seeded, rules, tg)
     await turn(seeded, renewal.start_renewal, rules, tg, None)
     with pytest.raises(InvalidInputError):
         await turn(seeded, renewal.update_contact, rules, tg, email="not-an-email")
@@ -230,6 +235,7 @@ async def test_a_refused_contact_change_writes_nothing(seeded: UowFactory, rules
     """The turn commits after a refusal (the handler answers it): both fields are checked
     before the member is saved, so a good email with a bad phone changes neither."""
     tg = await log_in(seeded, rules, ANN)
+    await prove(seeded, rules, tg)
     await turn(seeded, renewal.start_renewal, rules, tg, None)
     before = await load_member(seeded, ANN)
     with pytest.raises(InvalidInputError):
@@ -299,6 +305,7 @@ async def test_a_contact_change_in_the_chat_is_dated_and_checked_by_the_domain(
     seeded: UowFactory, rules: Rules, clock: FixedClock
 ) -> None:
     tg = await log_in(seeded, rules, ANN)
+    await prove(seeded, rules, tg)
     await turn(seeded, renewal.start_renewal, rules, tg, None)
     assert (await load_member(seeded, ANN)).contact_changed_at is None
     for email in ("<b>x</b>@evil.com", "pat\x00@example.org", "x" * 10_000):

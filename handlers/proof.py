@@ -1,0 +1,166 @@
+"""Proving who you are, after a login with the default credentials (which are printed on
+ACSM records), before any change of username, password or contact details.
+
+A change that needs it raises ProofNeededError; `domain_errors` (handlers/replies.py) then
+offers the two ways, and the member repeats the change once proven (the answer says how):
+
+    "Email me a code" (only with SMTP_URL) ─► CODE: the 6 digits typed ─► proven
+    "Share my phone number" (a reply keyboard) ─► the contact shared ─► proven when it is the
+        member's own (its user_id is the sender's) and its number is the one on file
+
+Both are entry points, so they work whatever the member is doing: sharing the phone number
+leaves the member where they were (e.g. at the renewal's contact step), and the reply
+keyboard is removed once proven or on /cancel.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from domain.errors import NotLoggedInError
+from domain.identity import CODE_VALID
+from domain.services import auth, identity
+from domain.services.identity import CodeOutcome
+from handlers.context import ChatContext
+from handlers.conversation import END, STRAY_MESSAGE, Conversation
+from handlers.login import code_answer, telegram_id, wait_text
+from handlers.replies import EMAIL_ME_A_CODE, SHARE_PHONE, domain_errors, keyboard, typed_text
+
+NAME = "proof"
+# Said when another conversation takes over from this one.
+LEAVING = "Proving who you are stopped: nothing was changed."
+CODE = "proof:code"
+NEW_CODE = ("Send a new code", EMAIL_ME_A_CODE[1])
+PROVEN = (
+    "Thank you: you have proven who you are. Now you can change your password or username "
+    "(/password) and your contact details (/renew): please do it again."
+)
+ALREADY = "You have already proven who you are."
+NOT_YOURS = (
+    "That is not your own contact. Press “{share}” on the keyboard below to share the phone "
+    "number of this Telegram account."
+)
+NOT_ON_FILE = (
+    "That phone number is not the one ACSM has on file for you, so it cannot prove who you are."
+)
+PRIVATE_CONTACT = filters.ChatType.PRIVATE & filters.CONTACT & ~filters.UpdateType.EDITED
+
+
+@domain_errors()
+async def email_code(update: Update, context: ChatContext) -> str | int:
+    """ "Email me a code" (or "Send a new code"): a code to the email on file."""
+    context.turn.answer_button()
+    member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
+    if member is None:
+        raise NotLoggedInError()
+    if member.identity_proven:
+        context.turn.say(ALREADY, ReplyKeyboardRemove())
+        return END
+    if context.deps.mailer is None:
+        context.turn.say(f"Codes by email are not available. Press “{SHARE_PHONE}” instead.")
+        return END
+    if not member.email:
+        context.turn.say(
+            f"ACSM has no email address on file for you. Press “{SHARE_PHONE}” instead, or "
+            f"contact ACSM: {escape(context.deps.acsm_contact)}"
+        )
+        return END
+    request = await identity.request_proof_code(context.uow(), context.rules, telegram_id(update))
+    if request.wait_until is not None:
+        context.turn.say(wait_text(context, request))
+        return CODE
+    if request.mail is not None:
+        context.turn.send_email(request.mail)
+    minutes = int(CODE_VALID.total_seconds() // 60)
+    context.turn.say(
+        f"I have emailed a 6-digit code to {escape(member.shown_email)}, the address ACSM "
+        f"has on file. It works for {minutes} minutes. Type it here, or /cancel.",
+        keyboard([NEW_CODE]),
+    )
+    return CODE
+
+
+@domain_errors()
+async def got_code(update: Update, context: ChatContext) -> str | int:
+    check = await identity.check_proof_code(
+        context.uow(), context.rules, telegram_id(update), typed_text(update)
+    )
+    if check.outcome is not CodeOutcome.OK:
+        retry = check.outcome in (CodeOutcome.WRONG, CodeOutcome.NOT_A_CODE)
+        context.turn.say(code_answer(check), None if retry else keyboard([NEW_CODE]))
+        return CODE
+    context.turn.say(PROVEN, ReplyKeyboardRemove())
+    return END
+
+
+@domain_errors(end=None)
+async def got_contact(update: Update, context: ChatContext) -> int | None:
+    """A shared contact: proves who the member is when it is their own (Telegram sets its
+    user_id for the sender's own number) and the number is the one on file. Refused, the
+    member stays where they were."""
+    message = update.effective_message
+    contact = message.contact if message is not None else None
+    assert contact is not None
+    tg = telegram_id(update)
+    member = await auth.current_member(context.uow(), context.rules, tg)
+    if member is None:
+        raise NotLoggedInError()
+    if member.identity_proven:
+        context.turn.say(ALREADY, ReplyKeyboardRemove())
+        return None
+    proven = await identity.prove_by_phone(
+        context.uow(), context.rules, tg, contact.user_id, contact.phone_number
+    )
+    if proven:
+        context.turn.say(PROVEN, ReplyKeyboardRemove())
+        return END
+    if contact.user_id != tg:
+        context.turn.say(NOT_YOURS.format(share=SHARE_PHONE))
+        return None
+    other_way = (
+        f" Press “{EMAIL_ME_A_CODE[0]}” above for a code by email instead, or contact ACSM"
+        if context.deps.mailer is not None
+        else " Please contact ACSM"
+    )
+    context.turn.say(
+        f"{NOT_ON_FILE}{other_way} to update it: {escape(context.deps.acsm_contact)}",
+        ReplyKeyboardRemove(),
+    )
+    return None
+
+
+async def please_type_code(update: Update, context: ChatContext) -> None:
+    context.turn.say("Please type the 6 digits from the email, or /cancel.")
+
+
+async def cancel(update: Update, context: ChatContext) -> int:
+    context.turn.say("Nothing was changed.", ReplyKeyboardRemove())
+    return END
+
+
+def conversation() -> Conversation:
+    text = filters.TEXT & ~filters.COMMAND
+    email = CallbackQueryHandler(email_code, pattern=rf"^{EMAIL_ME_A_CODE[1]}$")
+    return Conversation(
+        NAME,
+        leaving=LEAVING,
+        entry_points=[email, MessageHandler(PRIVATE_CONTACT, got_contact)],
+        states={CODE: [MessageHandler(text, got_code)]},
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            MessageHandler(STRAY_MESSAGE, please_type_code),
+        ],
+    )
+
+
+def handlers() -> list[BaseHandler[Update, ChatContext, object]]:
+    return []
