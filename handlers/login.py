@@ -32,6 +32,7 @@ from domain.services.identity import CodeCheck, CodeOutcome, CodeRequest
 from handlers.context import ChatContext
 from handlers.conversation import Conversation
 from handlers.menu import main_menu
+from handlers.new_password import forget_new, keep_first_typing, refuse_new, second_typing
 from handlers.render import us_date
 from handlers.replies import keyboard, typed_text
 
@@ -48,7 +49,6 @@ FORGOT = ("Forgot password?", "login:forgot")
 NEW_CODE = ("Send a new code", "login:forgot")
 # The first of the two new passwords typed, until the second: in memory only (bot_data is
 # never persisted), like /password's; after a restart it is asked again.
-PENDING_NEW = "new_passwords"
 ASK_USERNAME = (
     "Your ACSM username, please: the first three letters of your last name followed by "
     "your ACSM ID (e.g. ABC123456), or the username you chose."
@@ -135,11 +135,6 @@ async def got_password(update: Update, context: ChatContext) -> str | int:
 # -- "Forgot password?" -----------------------------------------------------------------
 
 
-def pending_new(context: ChatContext) -> dict[int, str]:
-    pending: dict[int, str] = context.bot_data.setdefault(PENDING_NEW, {})
-    return pending
-
-
 def wait_text(context: ChatContext, request: CodeRequest) -> str:
     assert request.wait_until is not None
     local = request.wait_until.astimezone(context.rules.timezone)
@@ -221,24 +216,15 @@ async def got_reset_new(update: Update, context: ChatContext) -> str | int:
         context.turn.say(escape(str(exc)))
         return ConversationHandler.END
     if problem is not None:
-        context.turn.say(f"{escape(problem)}\nType another new password, or /cancel.")
+        refuse_new(update, context, problem)
         return RESET_NEW
-    pending_new(context)[telegram_id(update)] = password
-    context.turn.say("Type the same new password again, to be sure. I will delete it too.")
+    keep_first_typing(update, context, password)
     return RESET_AGAIN
 
 
 async def got_reset_again(update: Update, context: ChatContext) -> str | int:
-    again = typed_text(update)
-    context.turn.delete_message()
-    # Read, not taken: the turn runs again after the argon2 work (domain/slow_work.py).
-    first = pending_new(context).get(telegram_id(update))
+    first = second_typing(update, context)
     if first is None:
-        context.turn.say("Please type your new password again (I was restarted).")
-        return RESET_NEW
-    if again != first:
-        pending_new(context).pop(telegram_id(update), None)
-        context.turn.say("The two passwords differ. Type your new password again.")
         return RESET_NEW
     username = context.turn.recall(NAME).get(RESET_USERNAME, "")
     try:
@@ -246,14 +232,13 @@ async def got_reset_again(update: Update, context: ChatContext) -> str | int:
             context.uow(), context.rules, telegram_id(update), username, first
         )
     except NotLoggedInError as exc:
-        pending_new(context).pop(telegram_id(update), None)
+        forget_new(update, context)
         context.turn.say(escape(str(exc)))
         return ConversationHandler.END
     except InvalidInputError as exc:
-        pending_new(context).pop(telegram_id(update), None)
-        context.turn.say(f"{escape(str(exc))}\nType another new password, or /cancel.")
+        refuse_new(update, context, str(exc))
         return RESET_NEW
-    pending_new(context).pop(telegram_id(update), None)
+    forget_new(update, context)
     context.turn.say(
         f"Your new password is set, {escape(done.member_name)}: you are logged in (ACSM ID "
         f"{done.acsm_id}). Any other chat logged in as you was logged out.",
@@ -267,7 +252,7 @@ async def not_text(update: Update, context: ChatContext) -> None:
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
-    pending_new(context).pop(telegram_id(update), None)
+    forget_new(update, context)
     context.turn.say("Login cancelled.")
     return ConversationHandler.END
 

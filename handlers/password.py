@@ -22,7 +22,8 @@ from domain.errors import InvalidInputError, ProofNeededError, RefusedError
 from domain.services import auth
 from handlers.context import ChatContext
 from handlers.conversation import Conversation
-from handlers.login import pending_new, telegram_id
+from handlers.login import telegram_id
+from handlers.new_password import forget_new, keep_first_typing, refuse_new, second_typing
 from handlers.replies import (
     domain_errors,
     keyboard,
@@ -96,45 +97,36 @@ async def got_new(update: Update, context: ChatContext) -> str | int:
         context.uow(), context.rules, telegram_id(update), new
     )
     if problem is not None:
-        context.turn.say(f"{escape(problem)}\nType another new password, or /cancel.")
+        refuse_new(update, context, problem)
         return NEW
-    pending_new(context)[telegram_id(update)] = new
-    context.turn.say("Type the same new password again, to be sure. I will delete it too.")
+    keep_first_typing(update, context, new)
     return NEW_AGAIN
 
 
 @domain_errors()
 async def got_new_again(update: Update, context: ChatContext) -> str | int:
-    again = typed_text(update)
-    context.turn.delete_message()
     old = pending_old(context).get(telegram_id(update))
-    # Read, not taken: the turn runs again after the argon2 work (domain/slow_work.py).
-    new = pending_new(context).get(telegram_id(update))
     if old is None:
+        context.turn.delete_message()
         context.turn.say("Please type your current password again (I was restarted).")
         return OLD
+    new = second_typing(update, context)
     if new is None:
-        context.turn.say("Please type your new password again (I was restarted).")
-        return NEW
-    if again != new:
-        pending_new(context).pop(telegram_id(update), None)
-        context.turn.say("The two passwords differ. Type your new password again.")
         return NEW
     try:
         await auth.change_password(context.uow(), context.rules, telegram_id(update), old, new)
     except ProofNeededError:
         raise  # offered by domain_errors
     except InvalidInputError as exc:
-        pending_new(context).pop(telegram_id(update), None)
-        context.turn.say(f"{escape(str(exc))}\nType another new password, or /cancel.")
+        refuse_new(update, context, str(exc))
         return NEW
     except RefusedError as exc:
         pending_old(context).pop(telegram_id(update), None)
-        pending_new(context).pop(telegram_id(update), None)
+        forget_new(update, context)
         context.turn.say(escape(str(exc)))
         return ConversationHandler.END
     pending_old(context).pop(telegram_id(update), None)
-    pending_new(context).pop(telegram_id(update), None)
+    forget_new(update, context)
     context.turn.say("Your password is changed. Other sessions have been logged out.")
     return ConversationHandler.END
 
@@ -162,7 +154,7 @@ async def got_username(update: Update, context: ChatContext) -> str | int:
 
 async def cancel(update: Update, context: ChatContext) -> int:
     pending_old(context).pop(telegram_id(update), None)
-    pending_new(context).pop(telegram_id(update), None)
+    forget_new(update, context)
     context.turn.say("Nothing was changed.")
     return ConversationHandler.END
 
