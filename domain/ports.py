@@ -16,6 +16,7 @@ from typing import Protocol
 
 from domain.audits import Audit, VerdictNotice
 from domain.certificate_text import CertificateReading
+from domain.cpr_cards import CprAedCard
 from domain.identity import CodePurpose, IdentityCode
 from domain.model import (
     CecActivity,
@@ -247,12 +248,26 @@ class ProofStore(Protocol):
         ...
 
     async def delete_unattached(self, received_before: datetime, acsm_id: str | None = None) -> int:
-        """Delete the proofs received before `received_before` that no logged activity and no
-        audit uses, of one member or of everyone; how many were deleted."""
+        """Delete the proofs received before `received_before` that no logged activity, no
+        audit and no CPR/AED card uses, of one member or of everyone; how many were deleted."""
         ...
 
     async def delete_if_unused(self, proof_id: int) -> bool:
-        """Delete a proof no logged activity and no audit refers to; True when deleted."""
+        """Delete a proof no logged activity, no audit and no CPR/AED card refers to; True
+        when deleted."""
+        ...
+
+
+class CprAedCardRepository(Protocol):
+    """CPR/AED cards members gave in the chat (their file is a proof, never removed as
+    unattached)."""
+
+    async def add(self, card: CprAedCard) -> CprAedCard:
+        """Insert; returns the card with its id."""
+        ...
+
+    async def for_member(self, acsm_id: str) -> list[CprAedCard]:
+        """The member's cards, oldest first."""
         ...
 
 
@@ -391,6 +406,7 @@ class UnitOfWork(Protocol):
     audits: AuditRepository
     reminders: ReminderRepository
     codes: IdentityCodeRepository
+    cpr_cards: CprAedCardRepository
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]

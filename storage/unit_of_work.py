@@ -8,6 +8,7 @@ from domain.ports import (
     AuditRepository,
     CecRepository,
     CertificationRepository,
+    CprAedCardRepository,
     IdentityCodeRepository,
     InvoiceRepository,
     LoggedCecRepository,
@@ -19,6 +20,7 @@ from domain.ports import (
     RenewalDraftRepository,
     SessionRepository,
 )
+from storage.cpr_card_repository import SqlCprAedCardRepository
 from storage.cycle_invoices import CycleInvoices
 from storage.draft_repository import SqlDraftRepository
 from storage.invoice_repositories import SqlInvoiceRepository, SqlPaymentRepository
@@ -56,6 +58,7 @@ class SqlAlchemyUnitOfWork:
     audits: AuditRepository
     reminders: ReminderRepository
     codes: IdentityCodeRepository
+    cpr_cards: CprAedCardRepository
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
@@ -73,3 +76,4 @@ class SqlAlchemyUnitOfWork:
         self.audits = SqlAuditRepository(connection)
         self.reminders = SqlReminderRepository(connection)
         self.codes = SqlIdentityCodeRepository(connection)
+        self.cpr_cards = SqlCprAedCardRepository(connection)
