@@ -60,7 +60,8 @@ class MemberRepository(Protocol):
         """Bulk upsert for imports: members by acsm_id (name, email, phone, CPR/AED
         updated; username and password kept) and certifications by (acsm_id, code).
         With `keep_contact_changed_since`, a member whose contact_changed_at is at or after
-        it keeps their email and phone (checked in the same statement)."""
+        it keeps their email and phone, and one who gave a CPR/AED card in the chat at or
+        after it keeps their CPR/AED expiry (checked in the same statement)."""
         ...
 
     async def get_many(self, acsm_ids: Sequence[str]) -> dict[str, Member]:
@@ -268,6 +269,10 @@ class CprAedCardRepository(Protocol):
 
     async def for_member(self, acsm_id: str) -> list[CprAedCard]:
         """The member's cards, oldest first."""
+        ...
+
+    async def given_since(self, acsm_ids: Sequence[str], since: datetime) -> dict[str, CprAedCard]:
+        """For each of these members who gave a card at or after `since`: the latest one."""
         ...
 
 

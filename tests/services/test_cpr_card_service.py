@@ -130,3 +130,60 @@ async def test_an_expiry_passing_before_the_acknowledgement_can_be_replaced(
     async with seeded() as uow:
         cards = await uow.cpr_cards.for_member(EVE)
     assert [c.expires for c in cards] == [date(2026, 11, 30), date(2028, 12, 31)]
+
+
+# ---- a staff import after the card ----------------------------------------------------------
+
+EVE_ROW = (
+    "acsm_id,first_name,last_name,email,phone,certification,effective_date,thru_date,"
+    "cpr_aed_expires\n"
+    f"{EVE},Pat,Ellis,ellis@example.org,+1 317 555 0100,CPT,2024-01-01,2026-12-31,2026-01-15\n"
+)
+
+
+async def eve_gave_a_card(seeded: UowFactory, rules: Rules) -> None:
+    tg = await eve_at_cpr(seeded, rules)
+    await turn(seeded, renewal.offer_newer_card, rules, tg)
+    await turn(seeded, renewal.enter_cpr_expiry, rules, tg, "06/30/2028")
+    await turn(seeded, renewal.add_cpr_card, rules, tg, JPEG)
+
+
+async def test_an_import_older_than_the_card_keeps_its_expiry(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    from domain.catalog import Catalog
+    from domain.services.imports import import_members
+
+    await eve_gave_a_card(seeded, rules)
+    as_of = clock.now() - timedelta(hours=1)  # the file was taken before the card was given
+    result = await import_members(seeded, Catalog.default(), EVE_ROW, now=clock.now(), as_of=as_of)
+    assert not result.errors
+    assert not any("cpr_aed_expires" in change for change in result.changes), result.changes
+    (kept,) = result.kept
+    assert kept.startswith(f"line 2: kept the CPR/AED expiry 06/30/2028 of member {EVE}")
+    assert (await load_member(seeded, EVE)).cpr_aed_expires == date(2028, 6, 30)
+    # A file taken after the card is newer news: it wins.
+    later = clock.now() + timedelta(minutes=1)
+    result = await import_members(seeded, Catalog.default(), EVE_ROW, now=later, as_of=later)
+    assert not result.kept
+    assert result.changes == [f"line 2: member {EVE}: cpr_aed_expires"], result.changes
+    assert (await load_member(seeded, EVE)).cpr_aed_expires == date(2026, 1, 15)
+
+
+async def test_the_import_statement_itself_keeps_a_card_given_meanwhile(
+    seeded: UowFactory, rules: Rules, clock: FixedClock
+) -> None:
+    """A card committed while the import runs (after it compared): the statement keeps it."""
+    await eve_gave_a_card(seeded, rules)
+    stale = await load_member(seeded, EVE)
+    stale.cpr_aed_expires = date(2026, 1, 15)
+    async with seeded() as uow:
+        await uow.members.upsert_many(
+            [stale], [], keep_contact_changed_since=clock.now() - timedelta(minutes=5)
+        )
+    assert (await load_member(seeded, EVE)).cpr_aed_expires == date(2028, 6, 30)
+    async with seeded() as uow:
+        await uow.members.upsert_many(
+            [stale], [], keep_contact_changed_since=clock.now() + timedelta(minutes=5)
+        )
+    assert (await load_member(seeded, EVE)).cpr_aed_expires == date(2026, 1, 15)
