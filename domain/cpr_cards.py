@@ -54,8 +54,8 @@ def check_card_expiry(expires: date, today: date) -> date:
     """The card must be current (expiring today or later) and its year plausible."""
     if expires < today:
         raise InvalidInputError(
-            f"{expires:%m/%d/%Y} is past: a card that expired then is not current. A current "
-            "CPR/AED certification is required to renew; type the expiry date of a current card."
+            f"{expires:%m/%d/%Y} is past: a card that expired then is not current, and a "
+            "current CPR/AED certification is required to renew."
         )
     if expires > cycles.add_years(today, MAX_YEARS_AHEAD):
         raise InvalidInputError(
