@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from storage.orm import CprAedCardRow, ProofFileRow
-from tests.chat.conftest import EVE, ask, log_in, press
+from tests.chat.conftest import EVE, ask, log_in, press, shows
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 4
 PDF = b"%PDF-1.7\n%CPR/AED card\n" + bytes(range(256)) * 8
@@ -114,8 +114,16 @@ async def test_after_no_the_newer_card_button_still_works(bot, emulator) -> None
     assert "expires 03/01/2027" in (await ask(eve, "03/01/2027")).text
     assert "expiry date" in (await press(eve, "Change the date")).text
     assert "expires 04/01/2027" in (await ask(eve, "04/01/2027")).text
+    # Away in another conversation, then back: /renew resumes at the card's file (the
+    # date typed is kept in the renewal's draft).
+    await eve.send("/addcec")
+    await shows(eve, lambda m: "What was its title?" in m.text)
+    await eve.send("/renew")
+    resumed = await shows(eve, lambda m: m.text.startswith("Let's continue"))
+    assert "expires 04/01/2027" in resumed.text
     await eve.send_photo(JPEG)
-    assert "CPR/AED card kept (expires 04/01/2027)" in (await eve.next_message(timeout=15)).text
+    kept = await shows(eve, lambda m: m.text.startswith("CPR/AED card kept"))
+    assert "(expires 04/01/2027)" in kept.text and "Step 3 of 5" in kept.text
 
 
 async def test_someone_else_cannot_use_the_button(bot, emulator) -> None:
