@@ -115,5 +115,7 @@ def print_accounts(accounts: list[tuple[str, str, str]], out: TextIO) -> None:
     out.write(
         "Ann: renewal open · Bob: two certifications · Cara: grace or lapsed · "
         "Dan: not open yet · Eve: CPR/AED expired\n"
+        "Eve can renew with a newer card: “I have a newer card”, its date, then /send a photo "
+        "or PDF of it.\n"
         "Log in, then /remindnow sends the reminders due today at once (demo only).\n\n"
     )

@@ -203,8 +203,11 @@ class ReminderJob:
     async def callback(self, context: ChatContext) -> None:
         await self.run()
 
-    async def run_and_report(self, chat_id: int) -> None:
-        """The demo's /remindnow: run, then say what happened."""
+    async def run_and_report(self, chat_id: int, announce: str | None = None) -> None:
+        """The demo's /remindnow: say `announce`, run, then say what happened; one task
+        sending one message after the other, so the chat shows them in that order."""
+        if announce is not None:
+            await self.application.bot.send_message(chat_id, announce)
         counts = await self.run()
         text = "Reminders: " + (counts.line() if counts else "a run is already going on.")
         await self.application.bot.send_message(chat_id, text)
@@ -237,14 +240,18 @@ def schedule_reminders(
     return job
 
 
+REMIND_NOW = "Sending the reminders due now (demo)… Each step reaches a member once."
+
+
 async def remind_now(update: Update, context: ChatContext) -> None:
     """/remindnow (demo only): send the reminders due now, at once."""
     job = context.application.bot_data.get(JOB_KEY)
     chat = update.effective_chat
     if not isinstance(job, ReminderJob) or chat is None:
         return
-    context.turn.say("Sending the reminders due now (demo)… Each step reaches a member once.")
-    context.application.create_task(job.run_and_report(chat.id), name="remindnow")
+    # Said by the task itself, before it sends any reminder: a reply of the turn would only
+    # go out after the commit, possibly after the reminders.
+    context.application.create_task(job.run_and_report(chat.id, REMIND_NOW), name="remindnow")
 
 
 def add_remind_now(application: ChatApplication, group: int) -> None:

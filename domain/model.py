@@ -123,6 +123,8 @@ class RenewalDraft:
     other_cecs: Decimal | None = None
     acknowledged: bool = False
     updated_at: datetime | None = None
+    # The expiry typed for a newer CPR/AED card, waiting for the photo or PDF of the card.
+    cpr_new_expires: date | None = None
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from domain.audits import Audit, VerdictNotice
 from domain.certificate_text import CertificateReading
+from domain.cpr_cards import CprAedCard
 from domain.identity import CodePurpose, IdentityCode
 from domain.languages import KeptLanguage
 from domain.model import (
@@ -60,7 +61,8 @@ class MemberRepository(Protocol):
         """Bulk upsert for imports: members by acsm_id (name, email, phone, CPR/AED
         updated; username and password kept) and certifications by (acsm_id, code).
         With `keep_contact_changed_since`, a member whose contact_changed_at is at or after
-        it keeps their email and phone (checked in the same statement)."""
+        it keeps their email and phone, and one who gave a CPR/AED card in the chat at or
+        after it keeps their CPR/AED expiry (checked in the same statement)."""
         ...
 
     async def get_many(self, acsm_ids: Sequence[str]) -> dict[str, Member]:
@@ -248,12 +250,30 @@ class ProofStore(Protocol):
         ...
 
     async def delete_unattached(self, received_before: datetime, acsm_id: str | None = None) -> int:
-        """Delete the proofs received before `received_before` that no logged activity and no
-        audit uses, of one member or of everyone; how many were deleted."""
+        """Delete the proofs received before `received_before` that no logged activity, no
+        audit and no CPR/AED card uses, of one member or of everyone; how many were deleted."""
         ...
 
     async def delete_if_unused(self, proof_id: int) -> bool:
-        """Delete a proof no logged activity and no audit refers to; True when deleted."""
+        """Delete a proof no logged activity, no audit and no CPR/AED card refers to; True
+        when deleted."""
+        ...
+
+
+class CprAedCardRepository(Protocol):
+    """CPR/AED cards members gave in the chat (their file is a proof, never removed as
+    unattached)."""
+
+    async def add(self, card: CprAedCard) -> CprAedCard:
+        """Insert; returns the card with its id."""
+        ...
+
+    async def for_member(self, acsm_id: str) -> list[CprAedCard]:
+        """The member's cards, oldest first."""
+        ...
+
+    async def given_since(self, acsm_ids: Sequence[str], since: datetime) -> dict[str, CprAedCard]:
+        """For each of these members who gave a card at or after `since`: the latest one."""
         ...
 
 
@@ -401,6 +421,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     codes: IdentityCodeRepository
     languages: LanguageRepository
+    cpr_cards: CprAedCardRepository
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]

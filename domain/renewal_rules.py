@@ -68,8 +68,10 @@ class Refusal:
     def cpr_not_current(cls, expired_on: date) -> Refusal:
         return cls(
             RefusalCode.CPR_NOT_CURRENT,
-            f"Your CPR/AED certification expired on {_us(expired_on)}. A current CPR/AED "
-            "certification is required to renew by CECs: renew it first, then come back.",
+            f"Your CPR/AED certification on file expired on {_us(expired_on)}. A current "
+            "CPR/AED certification is required to renew by CECs. If you have a newer card, "
+            "give its expiry date and a photo or PDF of it; otherwise renew it first, then "
+            "come back.",
             expired_on=expired_on,
         )
 

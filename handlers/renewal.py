@@ -2,6 +2,10 @@
 
 Every step is saved by the domain (a renewal draft), and the conversation state is the
 domain's own `RenewalStep`, so a restart resumes exactly where the member was.
+
+CPR/AED: when the expiry on file is past (or unknown), "I have a newer card" asks the new
+card's expiry date (CPR_DATE, re-asked until it reads and is current), then its photo or PDF
+(step CPR_CARD), kept like a certificate; then the CEC steps follow.
 """
 
 from __future__ import annotations
@@ -20,13 +24,15 @@ from telegram.ext import (
 )
 
 from domain.cecs import InvalidCecAmountError, format_cecs
-from domain.errors import InvalidInputError, ProofNeededError
+from domain.errors import InvalidInputError, ProofNeededError, RefusedError
 from domain.intents import Intent
 from domain.money import format_usd
+from domain.renewal_rules import RefusalCode
 from domain.services import renewal
 from domain.services.renewal import RenewalProgress, RenewalStep
 from handlers.context import ChatContext
-from handlers.conversation import STRAY_MESSAGE, Conversation, please_answer
+from handlers.conversation import FILES, STRAY_MESSAGE, Conversation, please_answer
+from handlers.files import DownloadFailedError, download
 from handlers.free_text import NEW_PRIVATE_TEXT, Saying
 from handlers.render import invoice_block, us_date
 from handlers.replies import (
@@ -41,6 +47,12 @@ NAME = "renewal"
 # Said when another conversation takes over from this one.
 LEAVING = "Renewal set aside: what you entered is kept, and /renew picks it up again."
 EDIT_EMAIL, EDIT_PHONE = "renew:edit_email", "renew:edit_phone"
+CPR_DATE = "renew:cpr_date"  # "I have a newer card": its expiry date is asked
+NEWER_CARD = ("I have a newer card", "rn:cpr_new")
+ASK_CPR_DATE = (
+    "Type the expiry date printed on your newer CPR/AED card, as MM/DD/YYYY (e.g. 06/30/2027) "
+    "or YYYY-MM-DD."
+)
 CHECKED, UNCHECKED = "☑", "☐"
 HIDDEN = "(Partly hidden until you prove who you are.)\n"
 
@@ -78,15 +90,39 @@ def contact_text(progress: RenewalProgress) -> str:
 
 
 def cpr_text(progress: RenewalProgress) -> str:
-    known = (
-        f" On file: expires {us_date(progress.cpr_aed_expires)}."
-        if progress.cpr_aed_expires
+    expires = progress.cpr_aed_expires
+    if expires is None:
+        known = ""
+    elif progress.cpr_current:
+        known = f" On file: expires {us_date(expires)}."
+    else:
+        known = f" On file: expired on {us_date(expires)}."
+    newer = (
+        "\nIf you have a newer card, tap “I have a newer card”: its expiry date and a photo or "
+        "PDF of it will do."
+        if progress.newer_card_offered
         else ""
     )
     return (
         "<b>Step 2 of 5 · CPR/AED</b>\n"
         "Renewal by CECs requires a current CPR/AED certification (with a hands-on skills "
-        f"component).{known}\n\nIs yours current?"
+        f"component).{known}{newer}\n\nIs yours current?"
+    )
+
+
+def cpr_markup(progress: RenewalProgress) -> InlineKeyboardMarkup:
+    rows = [[("Yes, it is current", "rn:cpr_yes"), ("No", "rn:cpr_no")]]
+    if progress.newer_card_offered:
+        rows.append([NEWER_CARD])
+    return keyboard(*rows)
+
+
+def cpr_card_text(progress: RenewalProgress) -> str:
+    expires = us_date(progress.cpr_new_expires) if progress.cpr_new_expires else "—"
+    return (
+        "<b>Step 2 of 5 · CPR/AED</b>\n"
+        f"Newer card, expires {expires}.\n"
+        "Now send a photo or PDF of the card (up to 10 MB)."
     )
 
 
@@ -191,9 +227,10 @@ async def present(context: ChatContext, progress: RenewalProgress, note: str = "
             ),
         )
     elif step is RenewalStep.CPR:
+        context.turn.say(prefix + cpr_text(progress), cpr_markup(progress))
+    elif step is RenewalStep.CPR_CARD:
         context.turn.say(
-            prefix + cpr_text(progress),
-            keyboard([("Yes, it is current", "rn:cpr_yes"), ("No", "rn:cpr_no")]),
+            prefix + cpr_card_text(progress), keyboard([("Change the date", "rn:cpr_new")])
         )
     elif step is RenewalStep.ACSM_CECS:
         use = f"Use {format_cecs(progress.suggested_acsm)} (recorded + logged)"
@@ -345,9 +382,24 @@ async def got_phone(update: Update, context: ChatContext) -> str | int:
     return await changed_contact(update, context, "phone", "+1 317 555 0100", EDIT_PHONE)
 
 
+def cpr_refused(context: ChatContext, exc: RefusedError) -> str | None:
+    """A CPR/AED refusal offers the newer card (its button); None for any other refusal."""
+    if exc.reason.code is not RefusalCode.CPR_NOT_CURRENT:
+        return None
+    context.turn.answer_button()
+    context.turn.say(escape(str(exc)), keyboard([NEWER_CARD]))
+    return f"renew:{RenewalStep.CPR.value}"
+
+
 @domain_errors()
 async def cpr_yes(update: Update, context: ChatContext) -> str | int:
-    progress = await renewal.confirm_cpr(context.uow(), context.rules, telegram_id(update))
+    try:
+        progress = await renewal.confirm_cpr(context.uow(), context.rules, telegram_id(update))
+    except RefusedError as exc:
+        state = cpr_refused(context, exc)
+        if state is None:
+            raise
+        return state
     return await present(context, progress)
 
 
@@ -355,9 +407,70 @@ async def cpr_no(update: Update, context: ChatContext) -> int:
     context.turn.answer_button()
     context.turn.say(
         "A current CPR/AED certification is required to renew by CECs. Renew it, then "
-        "come back with /renew: I have kept what you entered so far.",
+        "come back with /renew: I have kept what you entered so far. If you have a newer "
+        "card than the one on file, give its expiry date and a photo or PDF of it.",
+        keyboard([NEWER_CARD]),
     )
     return ConversationHandler.END
+
+
+@domain_errors(end=None)
+async def newer_card(update: Update, context: ChatContext) -> str:
+    """ "I have a newer card" (also "Change the date"): ask its expiry date. Any time the
+    renewal is at its CPR/AED step (an entry point: also after "No" ended the conversation);
+    a stale press (the renewal moved on) changes nothing."""
+    await renewal.offer_newer_card(context.uow(), context.rules, telegram_id(update))
+    context.turn.say(ASK_CPR_DATE)
+    return CPR_DATE
+
+
+@domain_errors()
+async def got_cpr_date(update: Update, context: ChatContext) -> str | int:
+    try:
+        progress = await renewal.enter_cpr_expiry(
+            context.uow(), context.rules, telegram_id(update), typed_text(update)
+        )
+    except InvalidInputError as exc:
+        context.turn.say(f"{escape(str(exc))}\nType the expiry date again, e.g. 06/30/2027.")
+        return CPR_DATE
+    return await present(context, progress)
+
+
+async def file_before_date(update: Update, context: ChatContext) -> str:
+    context.turn.say(f"First the card's expiry date, please (the file comes next).\n{ASK_CPR_DATE}")
+    return CPR_DATE
+
+
+@domain_errors()
+async def got_cpr_card(update: Update, context: ChatContext) -> str | int:
+    uow, rules, who = context.uow, context.rules, telegram_id(update)
+    try:
+        content = await download(update, context)
+        progress = await renewal.add_cpr_card(uow(), rules, who, content)
+    except DownloadFailedError as exc:
+        context.turn.say(escape(str(exc)))
+        return f"renew:{RenewalStep.CPR_CARD.value}"
+    except InvalidInputError as exc:  # wrong type, too big, over the quota, or a date now past
+        now = await renewal.renewal_progress(uow(), rules, who)
+        if now is None:
+            raise
+        if now.step is RenewalStep.CPR:
+            context.turn.say(f"{escape(str(exc))}\n{ASK_CPR_DATE}")
+            return CPR_DATE
+        return await present(context, now, f"{escape(str(exc))}")
+    note = ""
+    if progress.cpr_current and progress.cpr_aed_expires is not None:
+        note = f"CPR/AED card kept (expires {us_date(progress.cpr_aed_expires)}). Thank you."
+    return await present(context, progress, note)
+
+
+@domain_errors()
+async def card_expected(update: Update, context: ChatContext) -> str | int:
+    """Text while the card's file is awaited: the step again."""
+    progress = await renewal.renewal_progress(context.uow(), context.rules, telegram_id(update))
+    if progress is None:
+        return ConversationHandler.END
+    return await present(context, progress, "Please send the card as a photo or PDF.")
 
 
 async def suggested(update: Update, context: ChatContext, step: RenewalStep) -> str | None:
@@ -412,7 +525,13 @@ async def acknowledged(update: Update, context: ChatContext) -> str | int:
             query.message.text_html or "",
             keyboard([(f"{CHECKED} I acknowledge", "rn:done")]),
         )
-    progress = await renewal.acknowledge(context.uow(), context.rules, telegram_id(update))
+    try:
+        progress = await renewal.acknowledge(context.uow(), context.rules, telegram_id(update))
+    except RefusedError as exc:  # e.g. the CPR/AED date on file passed meanwhile
+        state = cpr_refused(context, exc)
+        if state is None:
+            raise
+        return state
     return await present(context, progress, "Thank you. Your invoice:")
 
 
@@ -435,6 +554,7 @@ def conversation() -> Conversation:
             CommandHandler("renew", start),
             CallbackQueryHandler(start, pattern=r"^(menu:renew|renew:[0-9]{1,12})$"),
             CallbackQueryHandler(together_chosen, pattern=r"^rt:(all|one):[0-9]{1,12}$"),
+            CallbackQueryHandler(newer_card, pattern=r"^rn:cpr_new$"),
         ],
         # "I want to renew" (domain/intents.py), only when no conversation is running.
         text_entry_points=[MessageHandler(NEW_PRIVATE_TEXT & Saying(Intent.RENEW), start)],
@@ -453,6 +573,14 @@ def conversation() -> Conversation:
             step(RenewalStep.CPR): [
                 CallbackQueryHandler(cpr_yes, pattern=r"^rn:cpr_yes$"),
                 CallbackQueryHandler(cpr_no, pattern=r"^rn:cpr_no$"),
+            ],
+            CPR_DATE: [
+                MessageHandler(text, got_cpr_date),
+                MessageHandler(FILES & ~filters.UpdateType.EDITED, file_before_date),
+            ],
+            step(RenewalStep.CPR_CARD): [
+                MessageHandler(FILES & ~filters.UpdateType.EDITED, got_cpr_card),
+                MessageHandler(text, card_expected),
             ],
             step(RenewalStep.ACSM_CECS): [
                 MessageHandler(text, got_acsm_cecs),

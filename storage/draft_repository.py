@@ -34,6 +34,7 @@ class SqlDraftRepository:
             other_cecs=None if row.other_half_cecs is None else from_halves(row.other_half_cecs),
             acknowledged=row.acknowledged,
             updated_at=row.updated_at,
+            cpr_new_expires=row.cpr_new_expires,
         )
 
     async def save(self, draft: RenewalDraft) -> None:
@@ -49,6 +50,7 @@ class SqlDraftRepository:
                 "other_half_cecs": None if draft.other_cecs is None else halves(draft.other_cecs),
                 "acknowledged": draft.acknowledged,
                 "updated_at": draft.updated_at,
+                "cpr_new_expires": draft.cpr_new_expires,
             },
         )
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model import CecActivity, Certification, Member
@@ -17,6 +17,7 @@ from storage.cycle_invoices import CycleInvoices
 from storage.orm import (
     CecActivityRow,
     CertificationRow,
+    CprAedCardRow,
     InvoiceLineRow,
     MemberRow,
     UtcDateTime,
@@ -39,6 +40,7 @@ MEMBERS = table(MemberRow)
 CERTIFICATIONS = table(CertificationRow)
 RECORDED = table(CecActivityRow)
 _LINES = table(InvoiceLineRow)
+_CARDS = table(CprAedCardRow)
 
 
 def member_of(row: Any) -> Member:
@@ -87,7 +89,8 @@ _CONTACT = ("email", "phone")
 
 def _import_members(keep_newer_contact: bool) -> dict[str, Any]:
     """Members by acsm_id, imported fields updated (credentials kept). Keeping a newer
-    contact: email and phone stay when contact_changed_at >= :since (in the statement, so a
+    contact: email and phone stay when contact_changed_at >= :since, and the CPR/AED expiry
+    stays when the member gave a card in the chat at or after :since (in the statement, so a
     change committed while the import runs is kept too)."""
 
     def build(insert: Any) -> Any:
@@ -98,6 +101,12 @@ def _import_members(keep_newer_contact: bool) -> dict[str, Any]:
             chat_newer = MEMBERS.c.contact_changed_at >= since
             for c in _CONTACT:
                 updates[c] = case((chat_newer, MEMBERS.c[c]), else_=stmt.excluded[c])
+            card_newer = exists().where(
+                _CARDS.c.acsm_id == MEMBERS.c.acsm_id, _CARDS.c.uploaded_at >= since
+            )
+            updates["cpr_aed_expires"] = case(
+                (card_newer, MEMBERS.c.cpr_aed_expires), else_=stmt.excluded.cpr_aed_expires
+            )
         return stmt.on_conflict_do_update(index_elements=["acsm_id"], set_=updates)
 
     return for_dialect(build)

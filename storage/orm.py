@@ -202,6 +202,8 @@ class RenewalDraftRow(Base):
     other_half_cecs: Mapped[int | None] = mapped_column(Integer)
     acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A newer CPR/AED card's expiry, typed, until its file arrives (migration 0014).
+    cpr_new_expires: Mapped[date | None] = mapped_column(Date)
 
 
 class SessionRow(Base):
@@ -368,3 +370,18 @@ class AuditNoticeRow(Base):
     due_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class CprAedCardRow(Base):
+    """A CPR/AED card a member gave in the renewal (migration 0014): its expiry and its
+    photo or PDF, a proof file that is therefore never removed as unattached."""
+
+    __tablename__ = "cpr_aed_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    acsm_id: Mapped[str] = mapped_column(
+        ForeignKey("members.acsm_id", ondelete="CASCADE"), index=True
+    )
+    expires: Mapped[date] = mapped_column(Date)
+    proof_id: Mapped[int] = mapped_column(ForeignKey("proof_files.id"), index=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())

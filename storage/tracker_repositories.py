@@ -23,6 +23,7 @@ from storage.orm import (
     AuditNoticeRow,
     AuditProofRow,
     AuditRow,
+    CprAedCardRow,
     InvoiceLineRow,
     InvoiceRow,
     LoggedCecRow,
@@ -44,6 +45,7 @@ LOGGED = table(LoggedCecRow)
 AUDITS = table(AuditRow)
 AUDIT_PROOFS = table(AuditProofRow)
 AUDIT_NOTICES = table(AuditNoticeRow)
+CPR_CARDS = table(CprAedCardRow)
 
 # ---- proof files ---------------------------------------------------------------------------
 
@@ -61,11 +63,13 @@ _DELETE_UNUSED_PROOF = delete(PROOFS).where(
     PROOFS.c.id == bindparam("proof_id"),
     ~exists().where(LOGGED.c.proof_id == bindparam("proof_id")),
     ~exists().where(AUDIT_PROOFS.c.proof_id == bindparam("proof_id")),
+    ~exists().where(CPR_CARDS.c.proof_id == bindparam("proof_id")),
 )
-_UNATTACHED = (
+_UNATTACHED = (  # a CPR/AED card's file is attached to the card
     PROOFS.c.received_at < bindparam("before"),
     ~exists().where(LOGGED.c.proof_id == PROOFS.c.id),
     ~exists().where(AUDIT_PROOFS.c.proof_id == PROOFS.c.id),
+    ~exists().where(CPR_CARDS.c.proof_id == PROOFS.c.id),
 )
 _DELETE_UNATTACHED = delete(PROOFS).where(*_UNATTACHED)
 _DELETE_MEMBERS_UNATTACHED = delete(PROOFS).where(

@@ -8,6 +8,7 @@ from domain.ports import (
     AuditRepository,
     CecRepository,
     CertificationRepository,
+    CprAedCardRepository,
     IdentityCodeRepository,
     InvoiceRepository,
     LanguageRepository,
@@ -20,6 +21,7 @@ from domain.ports import (
     RenewalDraftRepository,
     SessionRepository,
 )
+from storage.cpr_card_repository import SqlCprAedCardRepository
 from storage.cycle_invoices import CycleInvoices
 from storage.draft_repository import SqlDraftRepository
 from storage.invoice_repositories import SqlInvoiceRepository, SqlPaymentRepository
@@ -59,6 +61,7 @@ class SqlAlchemyUnitOfWork:
     reminders: ReminderRepository
     codes: IdentityCodeRepository
     languages: LanguageRepository
+    cpr_cards: CprAedCardRepository
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
@@ -77,3 +80,4 @@ class SqlAlchemyUnitOfWork:
         self.reminders = SqlReminderRepository(connection)
         self.codes = SqlIdentityCodeRepository(connection)
         self.languages = SqlLanguageRepository(connection)
+        self.cpr_cards = SqlCprAedCardRepository(connection)

@@ -7,7 +7,8 @@ file is parsed: a large file parsed with the transaction open would hold SQLite'
 Members: the file is ACSM's data as of some instant (`as_of`). What the bot itself did wins
 over an older file:
 - a certification's thru date never moves backwards past a renewal paid in the chat;
-- email and phone changed by the member in the chat at or after `as_of` are kept.
+- email and phone changed by the member in the chat at or after `as_of` are kept;
+- so is the CPR/AED expiry of a card the member gave in the chat at or after `as_of`.
 Both are reported per line ("line N: kept …") and counted.
 A thru date the file moves (say, a renewal ACSM recorded by mail) takes the cycle away from
 an open invoice issued in the chat for it: that invoice is voided in the same transaction
@@ -32,6 +33,7 @@ from zoneinfo import ZoneInfo
 from domain import cycles
 from domain.catalog import Catalog
 from domain.cecs import format_cecs
+from domain.cpr_cards import CprAedCard
 from domain.imports import (
     CHUNK_ROWS,
     FIRST_YEAR,
@@ -80,8 +82,11 @@ async def import_members(
         existing = await uow.members.get_many(ids)
         certs = {(c.acsm_id, c.code): c for c in await uow.certifications.for_members(ids)}
         paid = await uow.invoices.paid_renewals([c.id for c in certs.values() if c.id])
+        cards = await uow.cpr_cards.given_since(ids, as_of) if as_of is not None else {}
         for member in parsed.members:
-            _reconcile_member(parsed, member, existing.get(member.acsm_id), as_of)
+            before = existing.get(member.acsm_id)
+            _keep_cpr_card(parsed, member, before, cards.get(member.acsm_id), as_of)
+            _reconcile_member(parsed, member, before, as_of)
         for cert in parsed.certifications:
             old = certs.get((cert.acsm_id, cert.code))
             renewal = paid.get(old.id) if old is not None and old.id is not None else None
@@ -158,6 +163,28 @@ def _reconcile_member(
     if differ:
         result.changed_members += 1
         result.changes.append(f"line {line}: member {member.acsm_id}: {', '.join(differ)}")
+
+
+def _keep_cpr_card(
+    result: MembersImport,
+    member: Member,
+    old: Member | None,
+    card: CprAedCard | None,
+    as_of: datetime | None,
+) -> None:
+    """A CPR/AED card the member gave in the chat at or after the file's moment: its expiry
+    stays (the file's is older news)."""
+    if old is None or card is None or as_of is None:
+        return
+    if member.cpr_aed_expires != old.cpr_aed_expires:
+        line = result.member_lines[member.acsm_id]
+        result.kept.append(
+            f"line {line}: kept the CPR/AED expiry {_us(old.cpr_aed_expires or card.expires)}"
+            f" of member {member.acsm_id}: a card given in the chat at"
+            f" {card.uploaded_at:%Y-%m-%d %H:%M} UTC (the file is as of"
+            f" {as_of:%Y-%m-%d %H:%M} UTC)"
+        )
+        member.cpr_aed_expires = old.cpr_aed_expires
 
 
 def _reconcile_certification(

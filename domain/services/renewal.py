@@ -2,6 +2,11 @@
 
 choose -> contact -> CPR/AED -> ACSM CECs -> other CECs -> acknowledge -> invoice (DONE).
 The step is derived from the saved draft, so a restart resumes exactly where it was.
+
+An expired (or unknown) CPR/AED date on file does not end it: at the CPR/AED step the member
+may give a newer card, its expiry date (saved in the draft, step CPR_CARD) then a photo or
+PDF of it, kept like a certificate; the card is recorded, the member's expiry on file
+becomes the new one, and the renewal goes on to the CEC steps.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from domain import cycles
 from domain.cecs import parse_cecs
+from domain.cpr_cards import CprAedCard, card_expiry, check_card_expiry
 from domain.errors import InvalidInputError, NotFoundError, RefusedError
 from domain.identity import mask_email, mask_phone
 from domain.invoices import new_invoice, unique_invoice_number
@@ -40,6 +46,7 @@ from domain.services.certifications import (
 )
 from domain.services.invoices import InvoiceView
 from domain.services.session import needs_proof, require_member, require_proven
+from domain.services.tracker import store_proof
 from domain.validation import check_email, check_phone, readable_phone
 
 MAX_ADD_TRIES = 5
@@ -52,6 +59,7 @@ class RenewalStep(StrEnum):
     TOGETHER = "together"
     CONTACT = "contact"
     CPR = "cpr"
+    CPR_CARD = "cpr_card"  # a newer card's expiry typed: waiting for its photo or PDF
     ACSM_CECS = "acsm_cecs"
     OTHER_CECS = "other_cecs"
     ACKNOWLEDGE = "acknowledge"
@@ -93,6 +101,14 @@ class RenewalProgress:
     logged_acsm: Decimal = Decimal(0)  # logged by the member in the cycle (/addcec), ACSM
     logged_other: Decimal = Decimal(0)  # logged by the member, other organizations
     together_fee_cents: int = 0  # at TOGETHER: the fee of `choices` renewed together
+    cpr_new_expires: date | None = None  # at CPR_CARD: the newer card's expiry, typed
+    cpr_current: bool = True  # the CPR/AED expiry on file is known and not past (today)
+
+    @property
+    def newer_card_offered(self) -> bool:
+        """At the CPR/AED step: may the member give a newer card? (the date on file is past
+        or unknown)"""
+        return not self.cpr_current
 
     @property
     def suggested_acsm(self) -> Decimal:
@@ -109,7 +125,7 @@ def step_of(draft: RenewalDraft) -> RenewalStep:
     if not draft.contact_confirmed:
         return RenewalStep.CONTACT
     if not draft.cpr_confirmed:
-        return RenewalStep.CPR
+        return RenewalStep.CPR if draft.cpr_new_expires is None else RenewalStep.CPR_CARD
     if draft.acsm_cecs is None:
         return RenewalStep.ACSM_CECS
     if draft.other_cecs is None:
@@ -207,6 +223,8 @@ async def progress_of(
         invoice=InvoiceView.of(invoice) if invoice else None,
         logged_acsm=cecs.logged_acsm,
         logged_other=cecs.logged_other,
+        cpr_new_expires=draft.cpr_new_expires,
+        cpr_current=cpr_current(rules, member),
     )
 
 
@@ -498,8 +516,95 @@ async def confirm_cpr(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> R
         if refusal is not None:
             raise RefusedError(refusal)
         draft.cpr_confirmed = True
+        draft.cpr_new_expires = None
 
     return await _advance(uow, rules, telegram_user_id, RenewalStep.CPR, change)
+
+
+AT_CPR = (RenewalStep.CPR, RenewalStep.CPR_CARD)
+
+
+async def _at_cpr(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int
+) -> tuple[Member, RenewalDraft]:
+    """The member and their draft, which must be at the CPR/AED step (or waiting for a newer
+    card's file); NotFoundError otherwise (a stale button: the renewal moved on)."""
+    member = await require_member(uow, rules, telegram_user_id)
+    draft = await load_draft(uow, member)
+    if step_of(draft) not in AT_CPR:
+        raise NotFoundError("Your renewal is past the CPR/AED step.")
+    return member, draft
+
+
+def cpr_current(rules: Rules, member: Member) -> bool:
+    today = cycles.local_today(rules.timezone, rules.clock.now())
+    return member.cpr_aed_expires is not None and member.cpr_aed_expires >= today
+
+
+@_shown
+async def offer_newer_card(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> RenewalProgress:
+    """ "I have a newer card": at the CPR/AED step, or later while the expiry on file is not
+    current (it passed before the acknowledgement, or an import changed it: the renewal goes
+    back to the CPR/AED step, the CECs typed kept); NotFoundError otherwise (a stale button).
+    An expiry typed before is forgotten: the date is asked again."""
+    member = await require_member(uow, rules, telegram_user_id)
+    draft = await load_draft(uow, member)
+    step = step_of(draft)
+    later = reached(draft, RenewalStep.ACSM_CECS) and step is not RenewalStep.DONE
+    if step not in AT_CPR and not (later and not cpr_current(rules, member)):
+        raise NotFoundError("Your renewal is past the CPR/AED step.")
+    if draft.cpr_new_expires is not None or draft.cpr_confirmed:
+        draft.cpr_new_expires = None
+        draft.cpr_confirmed = False
+        await save_draft(uow, rules, draft)
+    return await progress_of(uow, rules, member, draft)
+
+
+@_shown
+async def enter_cpr_expiry(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, text: str
+) -> RenewalProgress:
+    """The newer card's expiry date, typed (InvalidInputError: not a date, past, or an
+    implausible year; ask again). Saved in the draft: the step becomes CPR_CARD."""
+    member, draft = await _at_cpr(uow, rules, telegram_user_id)
+    today = cycles.local_today(rules.timezone, rules.clock.now())
+    draft.cpr_new_expires = card_expiry(text, today)
+    await save_draft(uow, rules, draft)
+    return await progress_of(uow, rules, member, draft)
+
+
+@_shown
+async def add_cpr_card(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, data: bytes
+) -> RenewalProgress:
+    """The photo or PDF of the newer card: stored like a certificate (ProofRejectedError:
+    wrong type, empty, too big, over the quota; nothing stored), the card recorded with the
+    expiry typed, the member's CPR/AED expiry on file set to it, and the CPR/AED step done.
+    When no expiry waits for a file (the renewal moved on meanwhile): nothing is stored and
+    the renewal is shown where it is. When the expiry typed has passed meanwhile (a day
+    went by): InvalidInputError, and the date is asked again."""
+    member = await require_member(uow, rules, telegram_user_id)
+    draft = await load_draft(uow, member)
+    expires = draft.cpr_new_expires
+    if step_of(draft) is not RenewalStep.CPR_CARD or expires is None:
+        return await progress_of(uow, rules, member, draft)
+    today = cycles.local_today(rules.timezone, rules.clock.now())
+    try:
+        check_card_expiry(expires, today)
+    except InvalidInputError:
+        draft.cpr_new_expires = None
+        await save_draft(uow, rules, draft)
+        raise
+    proof = await store_proof(uow, rules, member.acsm_id, data)
+    assert proof.id is not None
+    now = rules.clock.now()
+    await uow.cpr_cards.add(CprAedCard(member.acsm_id, expires, proof.id, now))
+    member.cpr_aed_expires = expires
+    await uow.members.save(member)
+    draft.cpr_new_expires = None
+    draft.cpr_confirmed = True
+    await save_draft(uow, rules, draft)
+    return await progress_of(uow, rules, member, draft)
 
 
 @_shown

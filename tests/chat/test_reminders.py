@@ -5,6 +5,7 @@ on reminder day, a kill mid-run, a blocked member, two senders at once, Telegram
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -269,3 +270,38 @@ async def test_the_demo_shows_a_newcomer_a_reminder(tmp_path: Any) -> None:
     assert "Reminders: sent 0, skipped 0, failed 0" in output  # each step once
     # /remindnow, registered by the demo after the bot's own handlers, is a known command.
     assert "do not know the command" not in output
+
+
+async def test_remindnow_says_sending_then_the_reminders_then_the_counts(
+    emulator: TelegramEmulator, database: Database, bot: ChatBot, clock: FixedClock
+) -> None:
+    from bot.reminders import REMIND_NOW, add_remind_now
+
+    await bot.stop()
+    clock.set(at(date(2026, 12, 1)))  # Ann's Dec 1 reminder is due; the daily run is at 23:00
+    application = build_application(bot.settings, database, bot.rules, token=emulator.token)
+    job = schedule_reminders(application, database.unit_of_work, bot.rules, time(23, 0))
+    add_remind_now(application, group=0)
+    async with PollingBot(application):
+        ann = await ann_logged_in(bot)
+        # "Sending…" is held on its way: whatever sends it must send nothing else meanwhile
+        # (the run, given up to 2 s to finish, must not overtake it).
+        hold = emulator.hold_next(
+            match=lambda method, params: (
+                method == "sendMessage"
+                and str(params.get("text", "")).startswith("Sending the reminders")
+            )
+        )
+        await ann.send("/remindnow")
+        await asyncio.wait_for(hold.arrived.wait(), 15)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(job.finished.wait(), 2)
+        hold.release(execute=True)
+        await shows(ann, lambda m: m.text.startswith("Reminders: "))
+        assert job.finished.is_set()
+    texts = [m.text for m in ann.messages]
+    start = texts.index(REMIND_NOW)
+    after = texts[start:]
+    assert len(after) == 3, after
+    assert REMINDER in after[1]
+    assert after[2] == "Reminders: sent 1, skipped 0, failed 0"

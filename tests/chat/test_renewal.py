@@ -158,9 +158,13 @@ async def test_refusals_explain_why(bot, emulator) -> None:
     eve = emulator.new_user("Eve", "Moss")
     await log_in(eve, EVE)
     await ask(eve, "/renew")
-    assert "expires 01/31/2025" in (await press(eve, "Yes, correct")).text
+    cpr = await press(eve, "Yes, correct")
+    assert "expired on 01/31/2025" in cpr.text and "I have a newer card" in cpr.buttons
     refused = await press(eve, "Yes, it is current")
     assert "CPR/AED" in refused.text and "01/31/2025" in refused.text
+    assert refused.buttons == [
+        "I have a newer card"
+    ]  # not a dead end: tests/chat/test_cpr_update.py
     assert "no invoices" in (await ask(eve, "/invoices")).text.lower()
     dan = emulator.new_user("Dan", "Fox")
     await log_in(dan, DAN)

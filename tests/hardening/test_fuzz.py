@@ -120,6 +120,7 @@ CALLBACKS = [
     "rn:phone",
     "rn:cpr_yes",
     "rn:cpr_no",
+    "rn:cpr_new",
     "rn:ack",
     "cart",
     "cec:add",

@@ -2,7 +2,7 @@
 seen (for what the bot sends on its own: reminders, audit notices).
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-06 00:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0011"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
