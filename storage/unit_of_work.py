@@ -18,6 +18,7 @@ from domain.ports import (
     ReminderRepository,
     RenewalDraftRepository,
     SessionRepository,
+    StaffRepository,
 )
 from storage.cycle_invoices import CycleInvoices
 from storage.draft_repository import SqlDraftRepository
@@ -33,6 +34,7 @@ from storage.session_repositories import (
     SqlLoginAttemptRepository,
     SqlSessionRepository,
 )
+from storage.staff_repository import SqlStaffRepository
 from storage.tracker_repositories import SqlAuditRepository, SqlLoggedCecRepository, SqlProofStore
 
 
@@ -56,6 +58,7 @@ class SqlAlchemyUnitOfWork:
     audits: AuditRepository
     reminders: ReminderRepository
     codes: IdentityCodeRepository
+    staff: StaffRepository
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
@@ -73,3 +76,4 @@ class SqlAlchemyUnitOfWork:
         self.audits = SqlAuditRepository(connection)
         self.reminders = SqlReminderRepository(connection)
         self.codes = SqlIdentityCodeRepository(connection)
+        self.staff = SqlStaffRepository(connection)
