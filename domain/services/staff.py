@@ -7,12 +7,15 @@ comes from rules.clock; argon2 runs as slow work (rules.slow, off the event loop
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from domain import credentials, totp
+from domain.audits import Audit, AuditState, Verdict, audit_state
 from domain.errors import InvalidInputError, NotFoundError
+from domain.model import CecActivity, Certification, Invoice, Member
 from domain.ports import DuplicateStaffError, UnitOfWork
 from domain.rules import Rules
+from domain.services.audits import EVER, AuditView, decide_audit, today, view_of
 from domain.staff import (
     ENROL_VALID,
     FAILURE_WINDOW,
@@ -29,6 +32,7 @@ from domain.staff import (
     normal_email,
     token_hash,
 )
+from domain.tracker import LoggedActivity, ProofFile
 
 SIGN_IN_REFUSED = "Wrong email, password or authentication code."
 LOCKED = "Too many failed attempts: try again after {until:%H:%M} UTC."
@@ -249,3 +253,174 @@ async def sign_out(uow: UnitOfWork, rules: Rules, who: Who) -> None:
 
 async def activity(uow: UnitOfWork, limit: int = 500) -> list[ActivityEntry]:
     return await uow.staff.activity(limit)
+
+
+# ---- what the console shows and does ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    acsm_id: str
+    name: str
+    state: AuditState
+    selected_on: date
+    due_on: date
+    files: int
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    row: AuditRow
+    view: AuditView
+    decidable: bool  # the member's audit `decide_audit` decides, submitted or decided
+
+
+async def audit_rows(uow: UnitOfWork, rules: Rules) -> list[AuditRow]:
+    """Every audit, the latest selection first."""
+    audits = await uow.audits.all()
+    members = await uow.members.get_many(sorted({a.acsm_id for a in audits}))
+    rows = []
+    for audit in audits:
+        assert audit.id is not None
+        member = members.get(audit.acsm_id)
+        rows.append(
+            AuditRow(
+                id=audit.id,
+                acsm_id=audit.acsm_id,
+                name=member.full_name if member else "",
+                state=audit_state(audit, today(rules)),
+                selected_on=audit.selected_on,
+                due_on=audit.due_on,
+                files=len(audit.proof_ids),
+            )
+        )
+    rows.sort(key=lambda r: (r.selected_on, r.id), reverse=True)
+    return rows
+
+
+async def _decided_audit_id(uow: UnitOfWork, acsm_id: str) -> int | None:
+    """The audit `decide_audit` would decide for this member (their latest submitted one)."""
+    audits = await uow.audits.for_member(acsm_id)
+    submitted = [a for a in audits if a.submitted_at is not None]
+    return submitted[0].id if submitted else None
+
+
+async def audit_page(uow: UnitOfWork, rules: Rules, audit_id: int) -> AuditPage:
+    audit = await uow.audits.get(audit_id)
+    if audit is None or audit.id is None:
+        raise NotFoundError("no such audit")
+    member = await uow.members.get(audit.acsm_id)
+    row = AuditRow(
+        id=audit.id,
+        acsm_id=audit.acsm_id,
+        name=member.full_name if member else "",
+        state=audit_state(audit, today(rules)),
+        selected_on=audit.selected_on,
+        due_on=audit.due_on,
+        files=len(audit.proof_ids),
+    )
+    decidable = await _decided_audit_id(uow, audit.acsm_id) == audit.id
+    return AuditPage(row, await view_of(uow, rules, audit), decidable)
+
+
+async def decide(
+    uow: UnitOfWork, rules: Rules, who: Who, audit_id: int, verdict: Verdict, reason: str | None
+) -> Audit:
+    """A verdict from the console: the same use case as `audit decide` (the verdict and the
+    notice the running bot sends the member, in this transaction), on the audit shown, and a
+    line in the activity log."""
+    audit = await uow.audits.get(audit_id)
+    if audit is None:
+        raise NotFoundError("no such audit")
+    if await _decided_audit_id(uow, audit.acsm_id) != audit_id:
+        raise InvalidInputError(
+            "This audit is not the member's latest submitted one: nothing to decide here."
+        )
+    decided = await decide_audit(uow, rules, audit.acsm_id, verdict, reason)
+    text = f"audit of member {decided.acsm_id} {verdict.value}"
+    if decided.decision_reason:
+        text += f": {decided.decision_reason}"
+    await record(uow, rules, who.account, Action.VERDICT, text)
+    return decided
+
+
+async def proof_file(uow: UnitOfWork, proof_id: int) -> tuple[ProofFile, bytes]:
+    proof = await uow.proofs.get(proof_id)
+    if proof is None:
+        raise NotFoundError("no such file")
+    return proof, await uow.proofs.read(proof_id)
+
+
+@dataclass(frozen=True)
+class MemberHit:
+    ref: str  # the opaque reference of this session
+    acsm_id: str
+    name: str
+    email: str
+
+
+async def search_members(uow: UnitOfWork, who: Who, query: str, limit: int = 50) -> list[MemberHit]:
+    found = await uow.staff.search_members(query[:200], limit)
+    return [
+        MemberHit(
+            await uow.staff.member_ref(who.session.token_hash, m.acsm_id),
+            m.acsm_id,
+            m.full_name,
+            m.email,
+        )
+        for m in found
+    ]
+
+
+@dataclass(frozen=True)
+class PaidWith:
+    charge_id: str
+    provider_charge_id: str
+    paid_at: datetime
+    total_cents: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    member: Member
+    certifications: list[Certification]
+    recorded: list[CecActivity]  # ACSM-recorded, newest first
+    logged: list[LoggedActivity]  # logged by the member, newest first
+    invoices: list[tuple[Invoice, PaidWith | None]]
+    audits: list[AuditRow]
+
+
+async def member_page(uow: UnitOfWork, rules: Rules, who: Who, ref: str) -> MemberPage:
+    acsm_id = await uow.staff.member_of_ref(who.session.token_hash, ref)
+    member = await uow.members.get(acsm_id) if acsm_id is not None else None
+    if member is None:
+        raise NotFoundError("no such member (search again)")
+    invoices = []
+    for invoice in sorted(
+        await uow.invoices.for_member(member.acsm_id), key=lambda i: i.issued_on, reverse=True
+    ):
+        paid = None
+        if invoice.payment_charge_id:
+            payment = await uow.payments.get(invoice.payment_charge_id)
+            if payment is not None:
+                paid = PaidWith(
+                    payment.charge_id,
+                    payment.provider_charge_id,
+                    payment.paid_at,
+                    payment.total_cents,
+                    payment.currency,
+                )
+        invoices.append((invoice, paid))
+    rows = [r for r in await audit_rows(uow, rules) if r.acsm_id == member.acsm_id]
+    recorded = await uow.cecs.for_members([member.acsm_id])
+    logged = await uow.logged_cecs.for_member(member.acsm_id, *EVER)
+    return MemberPage(
+        member=member,
+        certifications=await uow.certifications.for_member(member.acsm_id),
+        recorded=sorted(recorded, key=lambda a: a.completed_on, reverse=True),
+        logged=sorted(logged, key=lambda a: a.completed_on, reverse=True),
+        invoices=invoices,
+        audits=rows,
+    )
