@@ -35,14 +35,19 @@ PDF = b"%PDF-1.4\n" + bytes(range(256))
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def png(width: int = 4, height: int = 3) -> bytes:
-    """A small valid PNG (grey pixels)."""
+def png(width: int = 240, height: int = 150) -> bytes:
+    """A small valid PNG: a grey certificate-like card with a dark frame."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    def pixel(x: int, y: int) -> int:
+        frame = min(x, y, width - 1 - x, height - 1 - y) < 6
+        line = 30 <= y < height - 30 and y % 18 < 3 and 24 <= x < width - 24
+        return 0x30 if frame or line else 0xE8
+
+    rows = b"".join(b"\x00" + bytes(pixel(x, y) for x in range(width)) for y in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
