@@ -496,6 +496,7 @@ def serve(settings: Settings) -> None:
         host=settings.staff_web_listen,
         port=settings.staff_web_port,
         access_log_class=MaskedAccessLogger,
+        access_log=logging.getLogger("staff_web.access"),  # aiohttp.access is kept quiet
         print=None,
     )
 

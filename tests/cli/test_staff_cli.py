@@ -53,3 +53,62 @@ def test_staff_web_refuses_a_database_without_the_schema(tmp_path: object) -> No
         "staff", "add", "a@b.org", env={"DATABASE_URL": url, "STAFF_WEB_URL": "ftp://x"}
     )
     assert bad.returncode == 1 and "STAFF_WEB_URL" in bad.stderr.upper()
+
+
+def test_staff_web_serves_the_console(sqlite_template: object, tmp_path: object) -> None:
+    """A real `python -m bot staff web` process: it listens where the settings say, serves
+    the sign-in page with the security headers, and its access log leaves out enrolment
+    tokens."""
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path) and isinstance(sqlite_template, Path)
+    db = tmp_path / "acsm.db"
+    shutil.copy(sqlite_template, db)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "STAFF_WEB_PORT": str(port),
+        "LOG_LEVEL": "INFO",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "staff", "web"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/signin", timeout=5) as page:
+                    headers, body = page.headers, page.read().decode()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "the console did not start"
+                time.sleep(0.2)
+        assert ">Authentication code</label>" in body
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        secret_path = "/enrol/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{secret_path}", timeout=5)
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 404
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert f"staff console on http://127.0.0.1:{port}" in output
+    assert "GET /enrol/… 404" in output and "AbCdEfGhIjKl" not in output
