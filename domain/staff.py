@@ -33,6 +33,7 @@ EMAIL_MAX = 254
 
 class Action(StrEnum):
     SIGN_IN = "sign-in"
+    SIGN_IN_REFUSED = "sign-in refused"  # a wrong password or code for this account, or locked
     SIGN_OUT = "sign-out"
     ENROLLED = "enrolled"
     STAFF_ADDED = "staff added"

@@ -16,13 +16,14 @@ an opaque reference of the session.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import segno
 from aiohttp import web
@@ -39,7 +40,8 @@ from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.services import staff
 from domain.services.imports import import_cecs, import_members
-from domain.staff import Action, new_token
+from domain.slow_work import Prepared, WorkNeeded
+from domain.staff import Action, StaffAccount, new_token
 from storage.database import Database
 from storage.import_staging import SqliteImportStaging
 
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SESSION_COOKIE = "staff_session"
 FORM_COOKIE = "staff_form"  # the anti-forgery token of the forms shown before sign-in
@@ -136,6 +139,22 @@ class Console:
         if refusal is not None:
             raise refusal
 
+    async def with_slow_work(self, work: Callable[[UnitOfWork, Rules], Awaitable[T]]) -> T:
+        """`work` in one transaction, with argon2 done before it (domain/slow_work.py): a
+        first try that needs slow work rolls back (it only read), the work runs with no
+        transaction open (the one SQLite writer is not held meanwhile), then the work runs
+        again and finds the result."""
+        prepared = Prepared()
+        rules = dataclasses.replace(self.rules, slow=prepared)
+        while True:
+            try:
+                async with self.database.unit_of_work() as uow:
+                    return await work(uow, rules)
+            except WorkNeeded as needed:
+                if len(prepared) > 4:
+                    raise
+                await prepared.do(needed)
+
     def form_token(self, request: web.Request) -> str:
         """The anti-forgery token of a form shown before sign-in (double-submit cookie)."""
         return request.cookies.get(FORM_COOKIE) or new_token()
@@ -162,8 +181,9 @@ class Console:
         form = await request.post()
         self.check_form_token(request, form)
         email, password, code = (str(form.get(k, "")) for k in ("email", "password", "code"))
-        async with self.database.unit_of_work() as uow:
-            done = await staff.sign_in(uow, self.rules, email, password, code)
+        done = await self.with_slow_work(
+            lambda uow, rules: staff.sign_in(uow, rules, email, password, code)
+        )
         if isinstance(done, staff.SignInRefused):
             token = self.form_token(request)
             page = self.page("signin.html", 401, csrf=token, email=email, error=done.reason)
@@ -198,15 +218,19 @@ class Console:
         self.check_form_token(request, form)
         link = request.match_info["token"]
         password, again, code = (str(form.get(k, "")) for k in ("password", "again", "code"))
-        error = None
-        async with self.database.unit_of_work() as uow:
+
+        async def work(uow: UnitOfWork, rules: Rules) -> tuple[StaffAccount, str | None]:
             try:
-                await staff.enrol(uow, self.rules, link, password, again, code)
-            except NotFoundError as exc:
-                return self.page("message.html", 404, title="Enrolment", message=str(exc))
+                return await staff.enrol(uow, rules, link, password, again, code), None
+            except NotFoundError:
+                raise
             except DomainError as exc:
-                error = str(exc)
-                account = await staff.enrolment(uow, self.rules, link)
+                return await staff.enrolment(uow, rules, link), str(exc)
+
+        try:
+            account, error = await self.with_slow_work(work)
+        except NotFoundError as exc:
+            return self.page("message.html", 404, title="Enrolment", message=str(exc))
         if error is not None:
             token = self.form_token(request)
             return self.with_form_token(self.enrol_page(account, token, 400, error), token)

@@ -120,6 +120,17 @@ class SqlStaffRepository:
             {"account_id": account.id, **_values(account)},
         )
 
+    async def claim_totp_step(self, account_id: int, step: int) -> bool:
+        result = await self.connection.execute(
+            update(ACCOUNTS)
+            .where(
+                ACCOUNTS.c.id == account_id,
+                or_(ACCOUNTS.c.totp_last_step.is_(None), ACCOUNTS.c.totp_last_step < step),
+            )
+            .values(totp_last_step=step)
+        )
+        return bool(result.rowcount)
+
     async def count(self) -> int:
         return int(await self.connection.scalar(select(func.count()).select_from(ACCOUNTS)) or 0)
 

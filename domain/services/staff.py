@@ -187,6 +187,8 @@ async def sign_in(
         keys.append(failure_key(account.id))
     locks = [lock for key in keys if (lock := await _lock_of(uow, rules, key)) is not None]
     if locks:
+        if account is not None:
+            await record(uow, rules, account, Action.SIGN_IN_REFUSED, "sign-in refused: locked")
         return SignInRefused(LOCKED.format(until=max(locks)), max(locks))
     stored = account.password_hash if account is not None and account.enrolled else None
     password_ok = await rules.slow.run(
@@ -197,7 +199,17 @@ async def sign_in(
     step = None
     if password_ok and account is not None and account.totp_secret is not None:
         step = totp.matching_step(account.totp_secret, code, now, account.totp_last_step)
+    claimed = (
+        account is not None
+        and account.id is not None
+        and step is not None
+        and await uow.staff.claim_totp_step(account.id, step)
+    )
+    if not claimed:
+        step = None  # wrong, or used by a sign-in at the same moment
     if account is None or step is None:
+        if account is not None:
+            await record(uow, rules, account, Action.SIGN_IN_REFUSED, "sign-in refused")
         for key in keys:
             await uow.login_attempts.record_failure(key, now)
         locks = [lock for key in keys if (lock := await _lock_of(uow, rules, key)) is not None]

@@ -216,3 +216,23 @@ async def test_search_members_and_opaque_refs(
         "nobody": [],
     }
     assert "222" not in ref
+
+
+async def test_one_code_signs_in_once_even_at_the_same_moment(
+    uow_factory: UowFactory, rules: Rules, clock: FixedClock, queued_on_sqlite
+) -> None:
+    import asyncio
+
+    secret = await enrolled(uow_factory, rules)
+    clock.advance(timedelta(seconds=30))
+    code = totp.code_at(secret, clock.now())
+
+    async def attempt() -> staff.SignedIn | staff.SignInRefused:
+        async with uow_factory() as uow:
+            return await staff.sign_in(uow, rules, "pat@acsm.org", PASSWORD, code)
+
+    results = await asyncio.gather(*(queued_on_sqlite(attempt()) for _ in range(3)))
+    assert sum(isinstance(r, staff.SignedIn) for r in results) == 1
+    async with uow_factory() as uow:
+        actions = [e.action for e in await staff.activity(uow)]
+    assert actions.count(Action.SIGN_IN) == 1 and actions.count(Action.SIGN_IN_REFUSED) == 2
