@@ -263,7 +263,8 @@ class Console:
                 found = await staff.audit_page(uow, self.rules, audit_id)
             except NotFoundError as exc:
                 return self.page("message.html", 404, who=who, title="Audit", message=str(exc))
-        return self.page("audit.html", who=who, page=found, error=None)
+            ref = await staff.member_ref(uow, who, found.row.acsm_id)
+        return self.page("audit.html", who=who, page=found, error=None, member_ref=ref)
 
     async def decide(self, request: web.Request) -> web.Response:
         audit_id = int(request.match_info["id"])

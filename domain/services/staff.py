@@ -385,6 +385,11 @@ async def search_members(uow: UnitOfWork, who: Who, query: str, limit: int = 50)
     ]
 
 
+async def member_ref(uow: UnitOfWork, who: Who, acsm_id: str) -> str:
+    """The address part of this member's page in this session (opaque)."""
+    return await uow.staff.member_ref(who.session.token_hash, acsm_id)
+
+
 @dataclass(frozen=True)
 class PaidWith:
     charge_id: str

@@ -31,6 +31,9 @@ async def test_reject_in_the_console_reaches_the_member(
     assert "submitted" in listing and "01/10/2027" in listing  # selected on
     page = await (await client.get(f"/audits/{audit_id}")).text()
     assert "Strength coaching summit" in page and "7.5" in page  # the CECs reported
+    member_link = page.split('<a href="/members/')[1].split('"')[0]
+    member_page = await client.get(f"/members/{member_link}")
+    assert member_page.status == 200 and "R000111" in await member_page.text()
     assert '<img src="/files/' in page and "Open PDF" in page
     no_reason = await client.post(
         f"/audits/{audit_id}/decide", data={"csrf": csrf, "verdict": "reject", "reason": " "}
