@@ -27,7 +27,7 @@ from domain.tracker import LoggedActivity, Organization, ProofFile
 from staff_web.app import make_app
 from storage.database import Database
 from tests.hashing import CHEAP_HASHER
-from tests.storage.helpers import seed_member
+from tests.storage.helpers import payment, seed_member
 
 NOW = datetime(2027, 1, 10, 15, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -146,8 +146,10 @@ async def submitted_audit(database: Database, rules: Rules) -> int:
                 4500, 0, [InvoiceLine(certs[0].id or 0, "CPT", certs[0].thru_date,
                                       date(2029, 12, 31))],
                 status=InvoiceStatus.PAID, acsm_cecs=Decimal(45),
+                payment_charge_id="tg-111", paid_at=datetime(2026, 11, 2, 14, 30, tzinfo=UTC),
             )
         )  # fmt: skip
+        assert await uow.payments.add_once(payment("tg-111", ["R000111"], "111"))
     await select_audits(database.unit_of_work, rules, 2026, 100, 1)
     async with database.unit_of_work() as uow:
         (audit,) = await uow.audits.for_member("111")

@@ -94,7 +94,14 @@ async def test_member_search_is_posted_and_pages_are_opaque(
     page = await client.get(f"/members/{ref}")
     body = await page.text()
     assert page.status == 200
-    for shown in ("CPT", "R000111", "Strength coaching summit", "submitted", "$45.00"):
+    for shown in (
+        "CPT",
+        "R000111",
+        "Strength coaching summit",
+        "submitted",
+        "$50.00 USD",
+        "prov-tg-111",
+    ):
         assert shown in body, shown
     async with make_client(database, rules) as other:  # another session: the ref means nothing
         await sign_in(other, pat, clock)
