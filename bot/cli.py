@@ -403,6 +403,57 @@ def audit_export(directory: Path) -> None:
     click.echo(f"wrote {plural(count, 'audit')} and {plural(files, 'file')} to {directory}")
 
 
+@cli.group(help="Staff of the web console.")
+def staff() -> None:
+    pass
+
+
+@staff.command("add", help="Create a staff account; prints a one-time enrolment link (24 h).")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="May add staff in the console too.")
+def staff_add(email: str, admin: bool) -> None:
+    from bot.app import make_rules
+    from domain.errors import DomainError
+    from domain.services.staff import NewStaff, add_staff
+
+    config = settings()
+
+    async def go() -> NewStaff:
+        database = await open_database(config.database_url)
+        try:
+            async with database.unit_of_work() as uow:
+                return await add_staff(uow, make_rules(config), email, admin=admin)
+        finally:
+            await database.dispose()
+
+    try:
+        new = asyncio.run(go())
+    except DomainError as exc:
+        raise CommandError(" ".join(str(exc).split())) from exc
+    role = "admin" if new.account.is_admin else "staff"
+    click.echo(
+        f"{role} account {new.account.email}: send this one-time enrolment link (valid 24 h)"
+        " to that person only:"
+    )
+    click.echo(f"{config.staff_web_url}/enrol/{new.enrol_token}")
+
+
+@staff.command("web", help="Serve the staff web console (STAFF_WEB_* settings).")
+def staff_web() -> None:
+    from staff_web.app import serve
+
+    config = settings()
+    configure_logging(config.log_level)
+    database_check = open_database(config.database_url)  # refuse a schema not current
+    asyncio.run(_dispose(database_check))
+    serve(config)
+
+
+async def _dispose(opening: Any) -> None:
+    database = await opening
+    await database.dispose()
+
+
 @cli.group(help="Reminders before Dec 31.")
 def reminders() -> None:
     pass

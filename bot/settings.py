@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     acsm_contact: str = "certification@acsm.org"  # how members reach ACSM where the bot cannot help
     smtp_url: SecretStr | None = None  # smtps://user:pass@host:465 or smtp://…:587 (mail/smtp.py)
     mail_from: str | None = None  # the sender of those emails
+    staff_web_listen: str = "127.0.0.1"  # where `acsm-bot staff web` listens
+    staff_web_port: int = Field(default=8082, ge=1, le=65535)
+    staff_web_url: str = "http://127.0.0.1:8082"  # the console's public address (links, cookies)
     # Additions beyond the contract's table (all optional):
     acsm_catalog_file: Path | None = None
     session_idle_minutes: int = Field(default=60 * 24 * 30, ge=1)
@@ -48,6 +51,22 @@ class Settings(BaseSettings):
             raise ValueError("expected HH:MM, e.g. 10:00")
         time(int(hours), int(minutes))  # raises when out of range
         return f"{int(hours):02d}:{minutes}"
+
+    @field_validator("staff_web_url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        url = value.strip().rstrip("/")
+        scheme, _, rest = url.partition("://")
+        if scheme not in ("http", "https") or not rest or any(c.isspace() for c in rest):
+            raise ValueError(
+                "expected an http:// or https:// address, e.g. https://staff.example.org"
+            )
+        return url
+
+    @property
+    def staff_web_secure(self) -> bool:
+        """Cookies are Secure when the console's public address is https."""
+        return self.staff_web_url.startswith("https://")
 
     @property
     def reminder_clock_time(self) -> time:

@@ -28,6 +28,7 @@ from domain.model import (
     RenewalDraft,
     TelegramLink,
 )
+from domain.staff import ActivityEntry, StaffAccount, StaffSession
 from domain.tracker import LoggedActivity, ProofFile, ProofUsage
 
 
@@ -406,6 +407,56 @@ class LanguageRepository(Protocol):
     async def keep(self, telegram_user_id: int, kept: KeptLanguage, now: datetime) -> None: ...
 
 
+class DuplicateStaffError(Exception):
+    """A staff account with this email exists already."""
+
+
+class StaffRepository(Protocol):
+    """The staff web console's accounts, sessions and activity log (domain/staff.py), and
+    what it looks up about members."""
+
+    async def get(self, account_id: int) -> StaffAccount | None: ...
+    async def by_email(self, email: str) -> StaffAccount | None: ...
+    async def by_enrol_token(self, token_hash: str) -> StaffAccount | None: ...
+    async def add(self, account: StaffAccount) -> None:
+        """Insert (sets account.id); DuplicateStaffError when the email exists (unique key)."""
+        ...
+
+    async def save(self, account: StaffAccount) -> None: ...
+    async def claim_totp_step(self, account_id: int, step: int) -> bool:
+        """Record that a code of this time step was used, unless one of this step or later
+        was: True when this call claimed it (one statement: two sign-ins with one code at
+        the same moment cannot both succeed)."""
+        ...
+
+    async def count(self) -> int: ...
+    async def session(self, token_hash: str) -> StaffSession | None: ...
+    async def add_session(self, session: StaffSession) -> None: ...
+    async def touch_session(self, token_hash: str, at: datetime) -> None: ...
+    async def end_session(self, token_hash: str) -> bool:
+        """Delete it (and what it held); True when there was one."""
+        ...
+
+    async def end_sessions_of(self, account_id: int) -> None: ...
+    async def log(self, entry: ActivityEntry) -> None: ...
+    async def activity(self, limit: int) -> list[ActivityEntry]:
+        """The latest entries, newest first."""
+        ...
+
+    async def search_members(self, query: str, limit: int) -> list[Member]:
+        """Members whose ACSM ID is `query`, or whose name or email contains it (any case)."""
+        ...
+
+    async def member_ref(self, session_hash: str, acsm_id: str) -> str:
+        """An opaque reference to this member, valid in this session only (a page address
+        that names no member)."""
+        ...
+
+    async def member_of_ref(self, session_hash: str, ref: str) -> str | None:
+        """The ACSM ID a reference of this session stands for."""
+        ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     certifications: CertificationRepository
@@ -422,6 +473,7 @@ class UnitOfWork(Protocol):
     codes: IdentityCodeRepository
     languages: LanguageRepository
     cpr_cards: CprAedCardRepository
+    staff: StaffRepository
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]

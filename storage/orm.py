@@ -385,3 +385,68 @@ class CprAedCardRow(Base):
     expires: Mapped[date] = mapped_column(Date)
     proof_id: Mapped[int] = mapped_column(ForeignKey("proof_files.id"), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# ---- the staff web console (migration 0015) --------------------------------------------------
+
+
+class StaffAccountRow(Base):
+    """A staff member of the web console (domain/staff.py): argon2id password hash, the
+    authenticator's secret, and until enrolment the sha256 of the one-time link's token."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    enrol_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrol_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class StaffSessionRow(Base):
+    """A signed-in browser: the sha256 of its cookie's token; ends when idle or signed out."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class StaffMemberRefRow(Base):
+    """An opaque reference to a member, minted for one session (page addresses name no
+    member); gone with the session."""
+
+    __tablename__ = "staff_member_refs"
+    __table_args__ = (UniqueConstraint("session_hash", "acsm_id"),)
+
+    ref: Mapped[str] = mapped_column(String(48), primary_key=True)
+    session_hash: Mapped[str] = mapped_column(
+        ForeignKey("staff_sessions.token_hash", ondelete="CASCADE")
+    )
+    acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id", ondelete="CASCADE"))
+
+
+class StaffActivityRow(Base):
+    """The staff activity log: who (email as it was), when, what."""
+
+    __tablename__ = "staff_activity"
+    __table_args__ = (Index("ix_staff_activity_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(500))

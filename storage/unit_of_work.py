@@ -20,6 +20,7 @@ from domain.ports import (
     ReminderRepository,
     RenewalDraftRepository,
     SessionRepository,
+    StaffRepository,
 )
 from storage.cpr_card_repository import SqlCprAedCardRepository
 from storage.cycle_invoices import CycleInvoices
@@ -37,6 +38,7 @@ from storage.session_repositories import (
     SqlLoginAttemptRepository,
     SqlSessionRepository,
 )
+from storage.staff_repository import SqlStaffRepository
 from storage.tracker_repositories import SqlAuditRepository, SqlLoggedCecRepository, SqlProofStore
 
 
@@ -62,6 +64,7 @@ class SqlAlchemyUnitOfWork:
     codes: IdentityCodeRepository
     languages: LanguageRepository
     cpr_cards: CprAedCardRepository
+    staff: StaffRepository
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
@@ -81,3 +84,4 @@ class SqlAlchemyUnitOfWork:
         self.codes = SqlIdentityCodeRepository(connection)
         self.languages = SqlLanguageRepository(connection)
         self.cpr_cards = SqlCprAedCardRepository(connection)
+        self.staff = SqlStaffRepository(connection)
