@@ -45,7 +45,7 @@ test: venv  ## the whole suite (PostgreSQL too when ACSM_TEST_POSTGRES_URL is se
 # The sentences marked in the code (gettext, ngettext, N_) into i18n/messages.pot, then into
 # the Spanish catalog: new ones come untranslated, changed ones fuzzy (tests/i18n fails on
 # both until they are translated).
-PYBABEL_KEYWORDS := -k N_ -k gettext -k ngettext:1,2
+PYBABEL_KEYWORDS := -k N_ -k gettext -k ngettext:1,2 -k InvalidInputError -k NotFoundError -k NotLoggedInError -k ProofRejectedError -k NoCurrentCycleError -k ShortfallError -k InvalidCecAmountError -k DownloadFailedError
 translations: venv  ## refresh i18n/messages.pot and the Spanish catalog from the code
 	$(BIN)/pybabel extract -F i18n/babel.cfg $(PYBABEL_KEYWORDS) --no-location --sort-output \
 		--project acsm-bot --msgid-bugs-address certification@acsm.org -o i18n/messages.pot -w 100 .

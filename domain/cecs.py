@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from domain.errors import DomainError
+
 MAX_CECS = Decimal(999)
 MAX_ACTIVITY_CECS = Decimal(100)  # one imported activity: more looks like a typing error
 STEP = Decimal("0.5")
@@ -13,7 +15,7 @@ STEP = Decimal("0.5")
 PLAIN_DECIMAL = re.compile(r"(?:[0-9]{1,6}(?:[.,][0-9]{0,4})?|[.,][0-9]{1,4})")
 
 
-class InvalidCecAmountError(ValueError):
+class InvalidCecAmountError(DomainError, ValueError):
     """The reason is readable by a member."""
 
 

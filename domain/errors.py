@@ -1,4 +1,11 @@
-"""Errors the use cases raise; `str(error)` is readable by a member."""
+"""Errors the use cases raise; `str(error)` is readable by a member, in English.
+
+An error's sentence is a template with named placeholders and its values:
+`InvalidInputError("{what} is empty.", what="The title")`. Handlers say it in the member's
+language (`turn.explain(error)`: the template translated, then filled in); the error classes
+are extraction keywords of the catalog (i18n/, `make translations`), so a template written
+in a `raise` is in the catalog without further marking. Values that are themselves sentences
+are marked with `N_` and translated by the handler too."""
 
 from __future__ import annotations
 
@@ -8,8 +15,19 @@ if TYPE_CHECKING:
     from domain.renewal_rules import Refusal
 
 
+def N_(message: str) -> str:
+    """Mark a sentence for translation (it is translated where it is shown)."""
+    return message
+
+
 class DomainError(Exception):
-    """Base of every error a handler may show to the member as is."""
+    """Base of every error a handler may show to the member: `template` (English, with
+    `{named}` placeholders) and `values`; `str()` is the English sentence."""
+
+    def __init__(self, template: str = "", /, **values: object) -> None:
+        self.template = template
+        self.values = values
+        super().__init__(template.format(**values) if values else template)
 
 
 class NotLoggedInError(DomainError):
@@ -32,7 +50,7 @@ class RefusedError(DomainError):
     """A rule refuses the request; `.reason` says which and why."""
 
     def __init__(self, reason: Refusal) -> None:
-        super().__init__(reason.message)
+        super().__init__(reason.message, **reason.values)
         self.reason = reason
 
 

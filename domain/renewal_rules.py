@@ -8,7 +8,7 @@ further one; the late fee is added once when any of them is in its grace period.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -47,10 +47,16 @@ def lapsed_message(contact: str) -> str:
 @dataclass(frozen=True)
 class Refusal:
     code: RefusalCode
-    message: str
+    message: str  # a template: RefusedError(refusal) fills in `values`
     opens_on: date | None = None
     expired_on: date | None = None
     short_by: Decimal | None = None
+    values: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def text(self) -> str:
+        """The English sentence (the template filled in)."""
+        return self.message.format(**self.values) if self.values else self.message
 
     @classmethod
     def not_yet_open(cls, opens_on: date) -> Refusal:

@@ -190,7 +190,7 @@ async def got_file(update: Update, context: ChatContext) -> str | None:
             context.uow(), context.rules, telegram_id(update), view.id, data=content
         )
     except InvalidInputError as exc:
-        context.turn.say(f"{escape(str(exc))}\nSend another file, or press Submit.")
+        context.turn.say(f"{context.turn.explain(exc)}\nSend another file, or press Submit.")
         return WAITING
     text, markup = audit_answer(view)
     context.turn.say("Certificate added.\n\n" + text, markup)

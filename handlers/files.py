@@ -13,20 +13,20 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from domain.errors import InvalidInputError
+from domain.errors import N_, DomainError, InvalidInputError
 from domain.services.tracker import check_file_size
 from handlers.context import ChatContext
 from handlers.turn import FetchedFile
 
 log = logging.getLogger(__name__)
 
-FAILED = (
+FAILED = N_(
     "I could not download that file from Telegram, so nothing was stored. Please send it again."
 )
 
 
-class DownloadFailedError(Exception):
-    pass
+class DownloadFailedError(DomainError):
+    """The file could not be fetched from Telegram (FAILED: said to the member)."""
 
 
 async def prefetch(update: Update, bot: ExtBot[Any]) -> FetchedFile | None:

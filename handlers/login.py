@@ -213,7 +213,7 @@ async def got_reset_new(update: Update, context: ChatContext) -> str | int:
             context.uow(), context.rules, telegram_id(update), username, password
         )
     except NotLoggedInError as exc:
-        context.turn.say(escape(str(exc)))
+        context.turn.say(context.turn.explain(exc))
         return ConversationHandler.END
     if problem is not None:
         refuse_new(update, context, problem)
@@ -233,7 +233,7 @@ async def got_reset_again(update: Update, context: ChatContext) -> str | int:
         )
     except NotLoggedInError as exc:
         forget_new(update, context)
-        context.turn.say(escape(str(exc)))
+        context.turn.say(context.turn.explain(exc))
         return ConversationHandler.END
     except InvalidInputError as exc:
         refuse_new(update, context, str(exc))

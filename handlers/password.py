@@ -123,7 +123,7 @@ async def got_new_again(update: Update, context: ChatContext) -> str | int:
     except RefusedError as exc:
         pending_old(context).pop(telegram_id(update), None)
         forget_new(update, context)
-        context.turn.say(escape(str(exc)))
+        context.turn.say(context.turn.explain(exc))
         return ConversationHandler.END
     pending_old(context).pop(telegram_id(update), None)
     forget_new(update, context)
@@ -146,7 +146,7 @@ async def got_username(update: Update, context: ChatContext) -> str | int:
     except ProofNeededError:
         raise  # offered by domain_errors
     except InvalidInputError as exc:
-        context.turn.say(f"{escape(str(exc))}\nType another one, or /cancel.")
+        context.turn.say(f"{context.turn.explain(exc)}\nType another one, or /cancel.")
         return USERNAME
     context.turn.say(f"Done: you can now log in as <b>{escape(name)}</b>.")
     return ConversationHandler.END

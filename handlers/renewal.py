@@ -367,7 +367,7 @@ async def changed_contact(
     except ProofNeededError:
         raise  # offered by domain_errors
     except InvalidInputError as exc:
-        context.turn.say(f"{escape(str(exc))}\nType it again, e.g. {example}.")
+        context.turn.say(f"{context.turn.explain(exc)}\nType it again, e.g. {example}.")
         return state
     return await present(context, progress, f"{field.capitalize()} updated.")
 
@@ -387,7 +387,7 @@ def cpr_refused(context: ChatContext, exc: RefusedError) -> str | None:
     if exc.reason.code is not RefusalCode.CPR_NOT_CURRENT:
         return None
     context.turn.answer_button()
-    context.turn.say(escape(str(exc)), keyboard([NEWER_CARD]))
+    context.turn.say(context.turn.explain(exc), keyboard([NEWER_CARD]))
     return f"renew:{RenewalStep.CPR.value}"
 
 
@@ -431,7 +431,9 @@ async def got_cpr_date(update: Update, context: ChatContext) -> str | int:
             context.uow(), context.rules, telegram_id(update), typed_text(update)
         )
     except InvalidInputError as exc:
-        context.turn.say(f"{escape(str(exc))}\nType the expiry date again, e.g. 06/30/2027.")
+        context.turn.say(
+            f"{context.turn.explain(exc)}\nType the expiry date again, e.g. 06/30/2027."
+        )
         return CPR_DATE
     return await present(context, progress)
 
@@ -448,16 +450,16 @@ async def got_cpr_card(update: Update, context: ChatContext) -> str | int:
         content = await download(update, context)
         progress = await renewal.add_cpr_card(uow(), rules, who, content)
     except DownloadFailedError as exc:
-        context.turn.say(escape(str(exc)))
+        context.turn.say(context.turn.explain(exc))
         return f"renew:{RenewalStep.CPR_CARD.value}"
     except InvalidInputError as exc:  # wrong type, too big, over the quota, or a date now past
         now = await renewal.renewal_progress(uow(), rules, who)
         if now is None:
             raise
         if now.step is RenewalStep.CPR:
-            context.turn.say(f"{escape(str(exc))}\n{ASK_CPR_DATE}")
+            context.turn.say(f"{context.turn.explain(exc)}\n{ASK_CPR_DATE}")
             return CPR_DATE
-        return await present(context, now, f"{escape(str(exc))}")
+        return await present(context, now, f"{context.turn.explain(exc)}")
     note = ""
     if progress.cpr_current and progress.cpr_aed_expires is not None:
         note = f"CPR/AED card kept (expires {us_date(progress.cpr_aed_expires)}). Thank you."
@@ -492,7 +494,7 @@ async def got_acsm_cecs(update: Update, context: ChatContext) -> str | int:
             context.uow(), context.rules, telegram_id(update), used or typed_text(update)
         )
     except InvalidCecAmountError as exc:
-        context.turn.say(f"{escape(str(exc))}.\nType a number of CECs, e.g. 30 or 12.5.")
+        context.turn.say(f"{context.turn.explain(exc)}.\nType a number of CECs, e.g. 30 or 12.5.")
         return f"renew:{RenewalStep.ACSM_CECS.value}"
     return await present(context, progress)
 
@@ -505,7 +507,7 @@ async def got_other_cecs(update: Update, context: ChatContext) -> str | int:
             context.uow(), context.rules, telegram_id(update), used or typed_text(update)
         )
     except InvalidCecAmountError as exc:
-        context.turn.say(f"{escape(str(exc))}.\nType a number of CECs, e.g. 15 or 0.")
+        context.turn.say(f"{context.turn.explain(exc)}.\nType a number of CECs, e.g. 15 or 0.")
         return f"renew:{RenewalStep.OTHER_CECS.value}"
     if progress.short_by:
         total = (progress.acsm_cecs or Decimal(0)) + (progress.other_cecs or Decimal(0))

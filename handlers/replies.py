@@ -122,7 +122,7 @@ def domain_errors(
                 return end
             except (RefusedError, DomainError) as exc:
                 context.turn.answer_button()
-                context.turn.say(escape(str(exc)))
+                context.turn.say(context.turn.explain(exc))
                 return end
             context.turn.answer_button()  # answered late, so a refusal can still say why
             return result

@@ -104,7 +104,7 @@ async def refused_no_cycle(update: Update, context: ChatContext) -> bool:
     except NoCurrentCycleError as exc:
         context.turn.answer_button()
         context.turn.say(
-            f"{escape(str(exc))}\n\nTo reinstate your certification, contact ACSM: "
+            f"{context.turn.explain(exc)}\n\nTo reinstate your certification, contact ACSM: "
             f"{escape(context.deps.acsm_contact)}."
         )
         return True
@@ -143,7 +143,7 @@ async def got_title(update: Update, context: ChatContext) -> str:
     try:
         title = tracker.activity_title(typed_text(update))
     except InvalidInputError as exc:
-        context.turn.say(f"{escape(str(exc))} Type the activity's title.")
+        context.turn.say(f"{context.turn.explain(exc)} Type the activity's title.")
         return TITLE
     keep(context, title=title)
     context.turn.say("Who provided it (organization or company)?")
@@ -154,7 +154,7 @@ async def got_provider(update: Update, context: ChatContext) -> str:
     try:
         provider = tracker.activity_provider(typed_text(update))
     except InvalidInputError as exc:
-        context.turn.say(f"{escape(str(exc))} Type the provider.")
+        context.turn.say(f"{context.turn.explain(exc)} Type the provider.")
         return PROVIDER
     keep(context, provider=provider)
     context.turn.say("When did you complete it? MM/DD/YYYY, YYYY-MM-DD or today.")
@@ -171,7 +171,7 @@ async def got_date(update: Update, context: ChatContext) -> str | int:
         await refused_no_cycle(update, context)
         return ConversationHandler.END
     except InvalidInputError as exc:
-        context.turn.say(f"{escape(str(exc))}\nType the date again, or /cancel.")
+        context.turn.say(f"{context.turn.explain(exc)}\nType the date again, or /cancel.")
         return DATE
     keep(context, completed_on=day, same_as=None)
     title = draft(context).title or ""
@@ -242,7 +242,7 @@ async def got_cecs(update: Update, context: ChatContext) -> str:
     try:
         amount = parse_activity_amount(typed_text(update))
     except InvalidInputError as exc:
-        context.turn.say(f"{escape(str(exc))}\nType the CECs again, e.g. 2 or 1.5.")
+        context.turn.say(f"{context.turn.explain(exc)}\nType the CECs again, e.g. 2 or 1.5.")
         return CECS
     if amount.conversion is not None:
         keep(context, pending_cecs=amount.cecs)
@@ -374,12 +374,12 @@ async def got_proof(update: Update, context: ChatContext) -> str | int:
         context.turn.say(str(exc))
         return PROOF
     except InvalidInputError as exc:  # wrong type or too big, judged before downloading
-        context.turn.say(f"{escape(str(exc))}\nSend another file, or skip it.")
+        context.turn.say(f"{context.turn.explain(exc)}\nSend another file, or skip it.")
         return PROOF
     try:
         return await save(update, context, proof_data=content)
     except InvalidInputError as exc:
-        context.turn.say(f"{escape(str(exc))}\nSend another file, or skip it.")
+        context.turn.say(f"{context.turn.explain(exc)}\nSend another file, or skip it.")
         return PROOF
 
 

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
+from domain.errors import DomainError
 from domain.languages import DEFAULT as DEFAULT_LANGUAGE
 from domain.languages import Language
 from domain.ports import MailMessage, UnitOfWork
@@ -89,6 +91,11 @@ class Turn:
     def ngettext(self, singular: str, plural: str, count: int, /, **values: Any) -> str:
         """The singular or plural form for `count` ({count}), in the member's language."""
         return speaker(self.language).ngettext(singular, plural, count, **values)
+
+    def explain(self, error: DomainError) -> str:
+        """A use case's error in the member's language, escaped for HTML: its template
+        translated, then its values (a value marked as a sentence translated too)."""
+        return escape(speaker(self.language).explain(error))
 
     # -- the conversation ----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from domain.errors import DomainError
 from domain.languages import Language
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,18 @@ class Speaker:
     def ngettext(self, singular: str, plural: str, count: int, /, **values: Any) -> str:
         text = self._catalog.ngettext(singular, plural, count)
         return text.format(count=count, **values)
+
+    def explain(self, error: DomainError) -> str:
+        """A use case's error (domain/errors.py) in this language, not escaped. String values
+        are translated too when the catalog has them (values marked with N_ in the domain:
+        e.g. "The title" in "{what} is empty."); others (names, numbers) stay as they are."""
+        if not error.template:
+            return str(error)
+        values = {
+            name: self._catalog.gettext(value) if isinstance(value, str) else value
+            for name, value in error.values.items()
+        }
+        return self.gettext(error.template, **values)
 
 
 @cache

@@ -198,7 +198,7 @@ async def still_renewable(uow: UnitOfWork, rules: Rules, invoices: Sequence[Invo
     for invoice in invoices:
         states = [cert_state(line.cycle_thru, rules.timezone, now) for line in invoice.lines]
         if CertState.LAPSED in states:
-            return Refusal.lapsed(rules.acsm_contact).message
+            return Refusal.lapsed(rules.acsm_contact).text
         fee = late_fee_cents(states, rules.catalog)
         if fee > invoice.late_fee_cents:
             added = fee - invoice.late_fee_cents

@@ -15,8 +15,28 @@ from domain.languages import Language
 from i18n import catalog_path, speaker
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"N_": None, "gettext": None, "ngettext": (1, 2)}
+# As the Makefile's PYBABEL_KEYWORDS: the marks, and the errors whose first argument is a
+# sentence for the member (domain/errors.py).
+ERRORS = (
+    "InvalidInputError",
+    "NotFoundError",
+    "NotLoggedInError",
+    "ProofRejectedError",
+    "NoCurrentCycleError",
+    "ShortfallError",
+    "InvalidCecAmountError",
+    "DownloadFailedError",
+)
+KEYWORDS = {"N_": None, "gettext": None, "ngettext": (1, 2)} | dict.fromkeys(ERRORS)
 METHODS = [(f"{package}/**.py", "python") for package in ("domain", "handlers", "bot", "mail")]
+
+
+def test_the_makefile_extracts_with_the_same_keywords() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    line = next(x for x in makefile.splitlines() if x.startswith("PYBABEL_KEYWORDS"))
+    assert {k.strip().partition(":")[0] for k in line.split("-k")[1:]} == {
+        k.strip() for k in KEYWORDS
+    }
 
 
 def marked_in_code() -> set[str | tuple[str, ...]]:
