@@ -89,3 +89,12 @@ def test_a_sentence_is_said_in_spanish_with_its_placeholders_filled() -> None:
         "Bienvenido/a de nuevo, Ana. ¿Qué desea hacer?"
     )
     assert speaker(Language.EN).gettext("Log in") == "Log in"
+
+
+def test_the_leak_check_finds_english_and_passes_spanish() -> None:
+    from tests.chat.spanish import english_leaks
+
+    assert english_leaks(["Please log in first."])
+    assert english_leaks(["Welcome back, Ana. What would you like to do?"])
+    assert not english_leaks(["Bienvenido/a de nuevo, Ana. ¿Qué desea hacer?"])
+    assert not english_leaks(["Squat the clinic"], allowed=["Squat the clinic"])
