@@ -498,6 +498,9 @@ def review(context: ChatContext, reading: CertificateReading, *, proof_id: int |
     """Show what was read (a value read replaces what was typed, which is named beside it),
     with Save, Edit and Cancel; the file is kept as the certificate. Returns REVIEW."""
     before = draft(context)
+    current = context.turn.in_conversation(NAME)
+    if current is not None and current.state == REVIEW:  # another file: its reading alone
+        before = ActivityDraft(proof_id=before.proof_id)
     typed = shown_values(
         before.title, before.provider, before.completed_on, before.cecs, before.organization
     )
