@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from bot.errors import on_error
 from bot.retries import RetryingRateLimiter
 from bot.settings import Settings
 from bot.turns import TurnRunner
+from certificates.reader import ProcessCertificateReader
 from domain.argon2_hasher import Argon2Hasher
 from domain.catalog import Catalog
 from domain.clock import Clock, SystemClock
@@ -117,6 +119,7 @@ def build_application(
         .context_types(ContextTypes(context=ChatContext))
         .rate_limiter(RetryingRateLimiter(pacing=pacing))
         .post_init(announce_commands)
+        .post_shutdown(close_reader)
         .build()
     )
     provider = settings.payment_provider_token
@@ -127,6 +130,9 @@ def build_application(
         checkout_url=settings.checkout_url,
         acsm_contact=settings.acsm_contact,
         mailer=mailer or make_mailer(settings),
+        reader=ProcessCertificateReader(
+            workers=settings.certificate_readers, seconds=settings.certificate_reading_seconds
+        ),
     )
     application.bot_data[DEPS_KEY] = deps
     register_handlers(application, deps)
@@ -204,6 +210,13 @@ def register_handlers(application: ChatApplication, deps: Dependencies) -> None:
     # Last: a command none of the above knows gets an answer naming /help.
     application.add_handlers(free_text.unknown_command_handlers(), group=UNKNOWN_COMMANDS)
     application.add_error_handler(on_error)
+
+
+async def close_reader(application: ChatApplication) -> None:
+    """The certificate reader's worker processes end with the application."""
+    deps = application.bot_data.get(DEPS_KEY)
+    if isinstance(deps, Dependencies) and isinstance(deps.reader, ProcessCertificateReader):
+        await asyncio.to_thread(deps.reader.close)
 
 
 async def announce_commands(application: ChatApplication) -> None:

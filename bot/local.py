@@ -45,3 +45,5 @@ class PollingBot:
         if app.running:
             await app.stop()
         await app.shutdown()
+        if app.post_shutdown is not None:  # as run_polling() does
+            await app.post_shutdown(app)

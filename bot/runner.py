@@ -158,6 +158,8 @@ async def serve_webhooks(
         if application.running:
             await application.stop()
         await application.shutdown()
+        if application.post_shutdown is not None:  # as run_polling() does
+            await application.post_shutdown(application)
     return None
 
 

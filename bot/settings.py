@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     acsm_catalog_file: Path | None = None
     session_idle_minutes: int = Field(default=60 * 24 * 30, ge=1)
     log_level: str = "INFO"
+    # Reading a certificate (photo, PDF, scan): seconds one reading may take, workers at once
+    certificate_reading_seconds: float = Field(default=8.0, gt=0)
+    certificate_readers: int = Field(default=1, ge=1)
 
     @field_validator("acsm_timezone")
     @classmethod

@@ -5,8 +5,8 @@
   (never on the event loop), within a time and memory limit, at most `workers` at once (the
   rest queue), and turns the text into a `domain.certificate_text.CertificateReading`.
 
-Not yet: photos and scanned PDFs (optical character recognition on the bot's own machine,
-e.g. rapidocr-onnxruntime; a scanned PDF's pages rendered with pypdfium2). Until then a photo,
-or a PDF without a text layer, reads as None and the chat asks `/addcec`'s questions.
+- `certificates.ocr`: the printed text of a photo (JPEG, PNG) or of a scanned PDF (no text
+  layer, its first 2 pages rendered with pypdfium2) by optical character recognition on the
+  bot's own machine (rapidocr-onnxruntime, its models inside the wheel).
 The text read is never logged.
 """

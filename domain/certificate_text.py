@@ -268,10 +268,17 @@ def _clean(text: str) -> str:
 
 
 def _unglue(value: str) -> str:
-    """OCR's "AdvancedKettlebellTraining" as "Advanced Kettlebell Training"."""
-    if " " in value or len(value) < 12:
-        return value
-    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])", " ", value)
+    """OCR's "AdvancedKettlebellTraining" (or "AdvancedKettlebell Training") as "Advanced
+    Kettlebell Training": long words split where a capital follows a small letter; "&"
+    between spaces ("Health& Fitness")."""
+    value = re.sub(r"(?<=\w)\s*&\s*(?=\w)", " & ", value)
+    words = value.split(" ")
+    if len(words) == 1 and len(value) >= 12:
+        return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])", " ", value)
+    return " ".join(
+        re.sub(r"(?<=[a-z]{3})(?=[A-Z][a-z]{2})", " ", word) if len(word) >= 12 else word
+        for word in words
+    )
 
 
 def _is_fact(line: str) -> bool:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,6 +22,11 @@ class ActivityDraft:
     proof_id: int | None = None  # a certificate sent first, kept until the activity is logged
     same_as: int | None = None  # the ACSM-recorded activity the member said this is
     pending_cecs: Decimal | None = None  # converted from hours or CEUs, not yet confirmed
+    # What the certificate sent was read to say (issue 23), as text: title, provider,
+    # completed_on (ISO), cecs, organization, printed (the amount as printed when converted);
+    # offered as buttons at each step after Edit.
+    read: dict[str, str] = field(default_factory=dict)
+    filling: bool = False  # Save pressed: only what is missing is asked, then it is logged
 
     def but(self, **changes: Any) -> ActivityDraft:
         return replace(self, **changes)
@@ -61,7 +66,15 @@ class ActivityDraft:
             proof_id=_id(data.get("proof_id")),
             same_as=_id(data.get("same_as")),
             pending_cecs=_parsed(Decimal, data.get("pending_cecs")),
+            read=_texts(data.get("read")),
+            filling=data.get("filling") is True,
         )
+
+
+def _texts(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str) and v}
 
 
 def _id(value: object) -> int | None:

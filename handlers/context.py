@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from domain.ports import Mailer, UnitOfWork
+from domain.ports import CertificateReader, Mailer, UnitOfWork
 from domain.rules import Rules
 from handlers.turn import Turn, Turns
 
@@ -27,6 +27,7 @@ class Dependencies:
     acsm_contact: str = "certification@acsm.org"
     turns: Turns = field(default_factory=Turns)
     mailer: Mailer | None = None  # SMTP_URL set (or the demo's): codes by email are offered
+    reader: CertificateReader | None = None  # reads a certificate sent (certificates/)
 
 
 class ChatContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -3,6 +3,11 @@ own), /mycecs in pages (each one message, cut between whole entries) with a dele
 for each of the member's own entries.
 
 /addcec ─► title ─► provider ─► date ─► CECs ─► ACSM/other ─► certificate (or Skip) ─► logged
+A certificate sent on its own, at any question before the certificate step, or at it, is
+read (handlers/reading.py) ─► what was read, with Save (what is missing is asked one question
+at a time, the date checked as a typed one, then logged with the file), Edit (every step
+again, each value read offered as a button) and Cancel; nothing read ─► the questions, with
+the file kept as the certificate.
 - a member with no current cycle (lapsed) is told why at once, and how to reach ACSM;
 - date and title like an ACSM-recorded activity's: "Same activity" (kept linked to it,
   counted once, straight to the certificate) or "A different one";
@@ -30,6 +35,7 @@ from telegram.ext import (
 )
 
 from domain.cecs import format_cecs
+from domain.certificate_text import CertificateReading
 from domain.errors import InvalidInputError, NotFoundError, NotLoggedInError
 from domain.model import CecActivity
 from domain.services import auth, tracker
@@ -41,6 +47,7 @@ from handlers.context import ChatContext
 from handlers.conversation import STRAY_MESSAGE, Conversation, please_answer
 from handlers.files import DownloadFailedError, download
 from handlers.paging import Line, page_text, paginate, units
+from handlers.reading import read_certificate, reading_lines, shown_values
 from handlers.render import us_date
 from handlers.replies import (
     PLEASE_LOG_IN,
@@ -63,6 +70,7 @@ TITLE, PROVIDER, DATE, CECS, ORG, PROOF = (
     "addcec:proof",
 )
 SAME_AS_ACSM, CONFIRM_CECS, TWIN = "addcec:same", "addcec:convert", "addcec:twin"
+REVIEW = "addcec:review"  # what a certificate was read to say: Save, Edit, Cancel
 ZERO = Decimal(0)
 FILES = filters.PHOTO | filters.Document.ALL
 DELETE_BUTTONS_PER_PAGE = 10  # a page of /mycecs has at most this many 🗑 buttons
@@ -80,6 +88,34 @@ def draft(context: ChatContext) -> ActivityDraft:
 
 def keep(context: ChatContext, **answers: object) -> None:
     context.turn.remember(NAME, **draft(context).but(**answers).to_json())
+
+
+# ---- values read from a certificate, offered as buttons ------------------------------------
+
+
+def offer(context: ChatContext, key: str) -> InlineKeyboardMarkup | None:
+    """The value read for this question as a button (`ac:use:<key>`), when one was read."""
+    value = draft(context).read.get(key)
+    if not value:
+        return None
+    if key == "completed_on":
+        label = us_date(date.fromisoformat(value))
+    elif key == "cecs":
+        label = f"{value} CECs"
+    else:
+        label = value if len(value) <= 60 else value[:59] + "…"
+    return keyboard([(label, f"ac:use:{key}")])
+
+
+def answer_of(update: Update, context: ChatContext, key: str) -> str:
+    """What was typed, or the value read when its button was pressed (as it would be typed)."""
+    if update.callback_query is None:
+        return typed_text(update)
+    context.turn.answer_button()
+    value = draft(context).read.get(key, "")
+    if key == "completed_on" and value:
+        return us_date(date.fromisoformat(value))
+    return value
 
 
 # ---- entry -------------------------------------------------------------------------------
@@ -139,25 +175,35 @@ async def start_with_proof(update: Update, context: ChatContext) -> str | int:
 # ---- steps -------------------------------------------------------------------------------
 
 
-async def got_title(update: Update, context: ChatContext) -> str:
+ASK_PROVIDER = "Who provided it (organization or company)?"
+ASK_DATE = "When did you complete it? MM/DD/YYYY, YYYY-MM-DD or today."
+
+
+@domain_errors()
+async def got_title(update: Update, context: ChatContext) -> str | int:
     try:
-        title = tracker.activity_title(typed_text(update))
+        title = tracker.activity_title(answer_of(update, context, "title"))
     except InvalidInputError as exc:
         context.turn.say(f"{context.turn.explain(exc)} Type the activity's title.")
         return TITLE
     keep(context, title=title)
-    context.turn.say("Who provided it (organization or company)?")
+    if draft(context).filling:
+        return await advance(update, context)
+    context.turn.say(ASK_PROVIDER, offer(context, "provider"))
     return PROVIDER
 
 
-async def got_provider(update: Update, context: ChatContext) -> str:
+@domain_errors()
+async def got_provider(update: Update, context: ChatContext) -> str | int:
     try:
-        provider = tracker.activity_provider(typed_text(update))
+        provider = tracker.activity_provider(answer_of(update, context, "provider"))
     except InvalidInputError as exc:
         context.turn.say(f"{context.turn.explain(exc)} Type the provider.")
         return PROVIDER
     keep(context, provider=provider)
-    context.turn.say("When did you complete it? MM/DD/YYYY, YYYY-MM-DD or today.")
+    if draft(context).filling:
+        return await advance(update, context)
+    context.turn.say(ASK_DATE, offer(context, "completed_on"))
     return DATE
 
 
@@ -165,7 +211,10 @@ async def got_provider(update: Update, context: ChatContext) -> str:
 async def got_date(update: Update, context: ChatContext) -> str | int:
     try:
         day = await tracker.activity_date(
-            context.uow(), context.rules, telegram_id(update), typed_text(update)
+            context.uow(),
+            context.rules,
+            telegram_id(update),
+            answer_of(update, context, "completed_on"),
         )
     except NoCurrentCycleError:  # lapsed since /addcec began: no date would do
         await refused_no_cycle(update, context)
@@ -174,6 +223,8 @@ async def got_date(update: Update, context: ChatContext) -> str | int:
         context.turn.say(f"{context.turn.explain(exc)}\nType the date again, or /cancel.")
         return DATE
     keep(context, completed_on=day, same_as=None)
+    if draft(context).filling:
+        return await advance(update, context)
     title = draft(context).title or ""
     matches = await tracker.recorded_matches(
         context.uow(), context.rules, telegram_id(update), title, day
@@ -199,7 +250,7 @@ ASK_CECS = (
 
 
 def ask_cecs(context: ChatContext) -> str:
-    context.turn.say(ASK_CECS)
+    context.turn.say(ASK_CECS, offer(context, "cecs"))
     return CECS
 
 
@@ -238,9 +289,10 @@ async def different_activity(update: Update, context: ChatContext) -> str:
     return ask_organization(context)
 
 
-async def got_cecs(update: Update, context: ChatContext) -> str:
+@domain_errors()
+async def got_cecs(update: Update, context: ChatContext) -> str | int:
     try:
-        amount = parse_activity_amount(typed_text(update))
+        amount = parse_activity_amount(answer_of(update, context, "cecs"))
     except InvalidInputError as exc:
         context.turn.say(f"{context.turn.explain(exc)}\nType the CECs again, e.g. 2 or 1.5.")
         return CECS
@@ -254,6 +306,8 @@ async def got_cecs(update: Update, context: ChatContext) -> str:
         )
         return CONFIRM_CECS
     keep(context, cecs=amount.cecs)
+    if draft(context).filling:
+        return await advance(update, context)
     return await after_cecs(update, context)
 
 
@@ -266,6 +320,8 @@ async def conversion_pressed(update: Update, context: ChatContext) -> str | int:
         return ask_cecs(context)
     keep(context, cecs=pending, pending_cecs=None)
     context.turn.edit_or_say(f"CECs: {format_cecs(pending)}.")
+    if draft(context).filling:
+        return await advance(update, context)
     return await after_cecs(update, context)
 
 
@@ -295,9 +351,13 @@ async def after_cecs(update: Update, context: ChatContext) -> str:
 
 
 def ask_organization(context: ChatContext) -> str:
+    read = draft(context).read.get("organization")
+    labels = {"acsm": "ACSM", "other": "Other organization"}
+    if read in labels:  # the value read, marked
+        labels[read] += " (as read)"
     context.turn.say(
         "Was it an ACSM activity, or from another organization?",
-        keyboard([("ACSM", "ac:org:acsm"), ("Other organization", "ac:org:other")]),
+        keyboard([(labels["acsm"], "ac:org:acsm"), (labels["other"], "ac:org:other")]),
     )
     return ORG
 
@@ -342,6 +402,8 @@ async def got_org(update: Update, context: ChatContext) -> str | int:
     keep(context, organization=organization)
     context.turn.answer_button()
     context.turn.edit_or_say(f"Organization: {ORG_LABELS[organization]}.")
+    if draft(context).filling:
+        return await advance(update, context)
     return await ask_proof(update, context, "Last step: send the certificate")
 
 
@@ -376,7 +438,15 @@ async def got_proof(update: Update, context: ChatContext) -> str | int:
     except InvalidInputError as exc:  # wrong type or too big, judged before downloading
         context.turn.say(f"{context.turn.explain(exc)}\nSend another file, or skip it.")
         return PROOF
+    reading = None
+    if draft(context).same_as is None:  # else ACSM's record says it all: only the file is kept
+        reading = await read_certificate(update, context, content)
     try:
+        if reading is not None:
+            proof = await tracker.receive_proof(
+                context.uow(), context.rules, telegram_id(update), content
+            )
+            return review(context, reading, proof_id=proof.id)
         return await save(update, context, proof_data=content)
     except InvalidInputError as exc:
         context.turn.say(f"{context.turn.explain(exc)}\nSend another file, or skip it.")
@@ -421,6 +491,139 @@ async def save(
     return ConversationHandler.END
 
 
+# ---- what a certificate was read to say --------------------------------------------------------
+
+
+def review(context: ChatContext, reading: CertificateReading, *, proof_id: int | None) -> str:
+    """Show what was read (a value read replaces what was typed, which is named beside it),
+    with Save, Edit and Cancel; the file is kept as the certificate. Returns REVIEW."""
+    before = draft(context)
+    current = context.turn.in_conversation(NAME)
+    if current is not None and current.state == REVIEW:  # another file: its reading alone
+        before = ActivityDraft(proof_id=before.proof_id)
+    typed = shown_values(
+        before.title, before.provider, before.completed_on, before.cecs, before.organization
+    )
+    read = {
+        "title": reading.title,
+        "provider": reading.provider,
+        "completed_on": reading.completed_on.isoformat() if reading.completed_on else None,
+        "cecs": format_cecs(reading.cecs) if reading.cecs is not None else None,
+        "organization": reading.organization.value if reading.organization else None,
+        "printed": reading.printed_amount,
+    }
+    context.turn.enter(NAME, REVIEW)
+    keep(
+        context,
+        title=reading.title or before.title,
+        provider=reading.provider or before.provider,
+        completed_on=reading.completed_on or before.completed_on,
+        cecs=reading.cecs if reading.cecs is not None else before.cecs,
+        organization=reading.organization or before.organization,
+        proof_id=proof_id if proof_id is not None else before.proof_id,
+        read={k: v for k, v in read.items() if v},
+        filling=False,
+        pending_cecs=None,
+        same_as=None,
+    )
+    context.turn.say(*review_message(context, typed))
+    return REVIEW
+
+
+def review_text(context: ChatContext, typed: dict[str, str | None] | None = None) -> str:
+    now = draft(context)
+    values = shown_values(now.title, now.provider, now.completed_on, now.cecs, now.organization)
+    lines = reading_lines(values, typed or {}, now.read.get("printed"))
+    missing = " (what was not read is asked first)" if now.activity() is None else ""
+    return (
+        "I read this on the certificate:\n"
+        + "\n".join(lines)
+        + f"\n\nSave logs it with this file as its certificate{missing}. Edit goes through "
+        "each answer. Nothing is logged before you save."
+    )
+
+
+def review_message(
+    context: ChatContext, typed: dict[str, str | None] | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    return review_text(context, typed), keyboard(
+        [("Save", "ac:save"), ("Edit", "ac:edit"), ("Cancel", "ac:cancel")]
+    )
+
+
+async def advance(update: Update, context: ChatContext) -> str | int:
+    """After Save: the first answer still missing is asked (one question at a time); a date
+    read that the rules refuse is asked again with the reason; then it is logged."""
+    now = draft(context)
+    if now.title is None:
+        context.turn.say("What was its title?")
+        return TITLE
+    if now.provider is None:
+        context.turn.say(ASK_PROVIDER)
+        return PROVIDER
+    if now.completed_on is None:
+        context.turn.say(ASK_DATE)
+        return DATE
+    try:
+        await tracker.check_activity_date(
+            context.uow(), context.rules, telegram_id(update), now.completed_on
+        )
+    except NoCurrentCycleError:
+        await refused_no_cycle(update, context)
+        return ConversationHandler.END
+    except InvalidInputError as exc:
+        keep(context, completed_on=None)
+        context.turn.say(
+            f"The date completed, {us_date(now.completed_on)}: {escape(str(exc))}\n{ASK_DATE}"
+        )
+        return DATE
+    if now.cecs is None:
+        return ask_cecs(context)
+    if now.organization is None:
+        return ask_organization(context)
+    return await ask_proof(update, context, "Last step: send the certificate")
+
+
+@domain_errors()
+async def save_pressed(update: Update, context: ChatContext) -> str | int:
+    """Save: what was read is logged with the file (what is missing asked first)."""
+    context.turn.answer_button()
+    keep(context, filling=True)
+    context.turn.edit_or_say(review_text(context))  # the values stay in the chat, no buttons
+    return await advance(update, context)
+
+
+async def edit_pressed(update: Update, context: ChatContext) -> str:
+    """Edit: every step again, each value read offered as a button."""
+    context.turn.answer_button()
+    keep(
+        context,
+        title=None,
+        provider=None,
+        completed_on=None,
+        cecs=None,
+        organization=None,
+        filling=False,
+        pending_cecs=None,
+    )
+    context.turn.edit_or_say("Let's go through it: press the value read, or type another.")
+    context.turn.say("What was its title? (/cancel to stop)", offer(context, "title"))
+    return TITLE
+
+
+async def cancel_pressed(update: Update, context: ChatContext) -> int:
+    context.turn.answer_button()
+    context.turn.edit_or_say(review_text(context).partition("\n\n")[0])
+    return await cancel(update, context)
+
+
+async def attach_instead(update: Update, context: ChatContext) -> int:
+    """ "Add it to an activity I logged": this activity is not logged; the file is offered
+    to the member's activities without a certificate."""
+    await attach_offered(update, context)
+    return ConversationHandler.END
+
+
 async def cancel(update: Update, context: ChatContext) -> int:
     proof_id = draft(context).proof_id
     if proof_id is not None:
@@ -435,25 +638,51 @@ async def cancel(update: Update, context: ChatContext) -> int:
 # ---- a photo or PDF sent on its own ------------------------------------------------------------
 
 
+CANNOT_READ = "I could not read a certificate on that file."
+
+
 @domain_errors(end=None)
 async def file_on_its_own(update: Update, context: ChatContext) -> None:
+    """A photo or PDF no question was waiting for (on its own, or at one of /addcec's
+    questions before the certificate step): read, then what was read with Save, Edit and
+    Cancel; nothing read: /addcec's questions, with the file kept as the certificate."""
     if not await logged_in(update, context):
+        return
+    current = context.turn.conversation
+    if current is not None and current.name != NAME:
+        context.turn.say(
+            "Please finish what you are doing first (or /cancel it), then send the "
+            "certificate again."
+        )
+        return
+    if await refused_no_cycle(update, context):
         return
     try:
         content = await download(update, context)
-        proof = await tracker.receive_proof(
-            context.uow(), context.rules, telegram_id(update), content
-        )
     except DownloadFailedError as exc:
         context.turn.say(str(exc))
         return
+    reading = await read_certificate(update, context, content)
+    proof = await tracker.receive_proof(context.uow(), context.rules, telegram_id(update), content)
+    attach = keyboard([("Add it to an activity I logged", f"ac:to:{proof.id}")])
+    if reading is not None:
+        review(context, reading, proof_id=proof.id)
+        if current is None:
+            context.turn.say("Or is it the certificate of an activity you logged?", attach)
+        return
+    if current is None or current.state == TITLE:
+        context.turn.enter(NAME, TITLE)
+        keep(context, proof_id=proof.id)
+        context.turn.say(
+            f"{CANNOT_READ} I keep it as the certificate of the activity you log now.",
+            attach if current is None else None,
+        )
+        context.turn.say(ASK_TITLE)
+        return
+    keep(context, proof_id=proof.id)
     context.turn.say(
-        "Is this a certificate? I can log the CEC activity with it.",
-        keyboard(
-            [("Log an activity with it", f"ac:with:{proof.id}")],
-            [("Add it to an activity I logged", f"ac:to:{proof.id}")],
-            [("No, thanks", f"ac:drop:{proof.id}")],
-        ),
+        f"{CANNOT_READ} I keep it as this activity's certificate. Please answer the question "
+        "above, or /cancel."
     )
 
 
@@ -740,14 +969,33 @@ def conversation() -> Conversation:
             CallbackQueryHandler(start_with_proof, pattern=r"^ac:with:[0-9]{1,12}$"),
         ],
         states={
-            TITLE: [MessageHandler(text, got_title)],
-            PROVIDER: [MessageHandler(text, got_provider)],
-            DATE: [MessageHandler(text, got_date)],
+            TITLE: [
+                MessageHandler(text, got_title),
+                CallbackQueryHandler(got_title, pattern=r"^ac:use:title$"),
+                CallbackQueryHandler(attach_instead, pattern=r"^ac:to:[0-9]{1,12}$"),
+            ],
+            PROVIDER: [
+                MessageHandler(text, got_provider),
+                CallbackQueryHandler(got_provider, pattern=r"^ac:use:provider$"),
+            ],
+            DATE: [
+                MessageHandler(text, got_date),
+                CallbackQueryHandler(got_date, pattern=r"^ac:use:completed_on$"),
+            ],
+            REVIEW: [
+                CallbackQueryHandler(save_pressed, pattern=r"^ac:save$"),
+                CallbackQueryHandler(edit_pressed, pattern=r"^ac:edit$"),
+                CallbackQueryHandler(cancel_pressed, pattern=r"^ac:cancel$"),
+                CallbackQueryHandler(attach_instead, pattern=r"^ac:to:[0-9]{1,12}$"),
+            ],
             SAME_AS_ACSM: [
                 CallbackQueryHandler(same_as_recorded, pattern=r"^ac:same:[0-9]{1,12}$"),
                 CallbackQueryHandler(different_activity, pattern=r"^ac:diff$"),
             ],
-            CECS: [MessageHandler(text, got_cecs)],
+            CECS: [
+                MessageHandler(text, got_cecs),
+                CallbackQueryHandler(got_cecs, pattern=r"^ac:use:cecs$"),
+            ],
             CONFIRM_CECS: [CallbackQueryHandler(conversion_pressed, pattern=r"^ac:cecs:(yes|no)$")],
             TWIN: [
                 CallbackQueryHandler(twin_pressed, pattern=r"^ac:twin:[0-9]{1,12}$"),

@@ -209,8 +209,17 @@ def check_file_size(size: int | None) -> None:
 
 async def activity_date(uow: UnitOfWork, rules: Rules, telegram_user_id: int, text: str) -> date:
     """A typed completion date, checked against today and the member's current cycles."""
-    member = await require_member(uow, rules, telegram_user_id)
+    await require_member(uow, rules, telegram_user_id)
     day = parse_completed_on(text, today(rules))
+    return await check_activity_date(uow, rules, telegram_user_id, day)
+
+
+async def check_activity_date(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, day: date
+) -> date:
+    """A completion date read from a certificate (or typed), checked as a typed one is: not
+    in the future, inside a current cycle (InvalidInputError with the reason)."""
+    member = await require_member(uow, rules, telegram_user_id)
     check_completed_on(
         day,
         today(rules),

@@ -1,4 +1,5 @@
-"""A corpus of certificate PDFs with a text layer, each with its truth.
+"""A corpus of certificate PDFs with a text layer, each with its truth; and of photos and
+scanned PDFs of the same certificates.
 
 Made with fpdf2 from a seed: several layouts (a centred landscape certificate, a labelled
 table, one sentence, ACSM's own certificate of attendance, OCR-glued labels, an approved
@@ -6,19 +7,28 @@ provider's certificate with an expiry date and a certificate number to mislead),
 core fonts, sizes, and the wordings and date formats certificates use. Used by
 tests/certificates/test_pdf_reading.py and bench/bench_reading.py.
 
+Photos (`photo_of`): the page rendered with pypdfium2, laid on a darker table, turned a few
+degrees, seen in a slight perspective, blurred and saved as a JPEG of middling quality; some
+are stored sideways with an EXIF orientation, as phones do. `megapixels=12` makes a phone's
+full-size photo. Scanned PDFs (`scan_of`): the page rendered in grey, turned a degree or so,
+blurred, and saved as an image-only PDF (no text layer). The same seed gives the same files.
+
 Run `python tests/certificates/make_corpus.py OUT_DIR [--count N]` to look at the files.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from fpdf import FPDF
+from PIL import Image, ImageFilter
 
 from domain.cecs import format_cecs
 from domain.tracker import Organization
@@ -279,14 +289,114 @@ def make_corpus(count: int = 80, seed: int = 23) -> list[Sample]:
     return [make_sample(rng, index, layouts[index % len(layouts)]) for index in range(count)]
 
 
+def render(pdf: bytes, long_side: int, *, grey: bool = False) -> Image.Image:
+    """The PDF's first page as an RGB image with `long_side` pixels on its longest side."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        width, height = page.get_size()
+        bitmap = page.render(scale=long_side / max(width, height), grayscale=grey)
+        image: Image.Image = bitmap.to_pil().convert("RGB")
+        page.close()
+        return image
+    finally:
+        document.close()
+
+
+def _perspective(size: tuple[int, int], rng: random.Random, amount: float) -> list[float]:
+    """Coefficients of a slight perspective: each corner moved by up to `amount` of a side."""
+    width, height = size
+    corners = [(0, 0), (width, 0), (width, height), (0, height)]
+    moved = [
+        (x + rng.uniform(-amount, amount) * width, y + rng.uniform(-amount, amount) * height)
+        for x, y in corners
+    ]
+    rows: list[list[float]] = []
+    targets: list[float] = []
+    for (x, y), (u, v) in zip(corners, moved, strict=True):
+        rows.append([u, v, 1, 0, 0, 0, -x * u, -x * v])
+        rows.append([0, 0, 0, u, v, 1, -y * u, -y * v])
+        targets += [x, y]
+    return _solve(rows, targets)
+
+
+def _solve(rows: list[list[float]], targets: list[float]) -> list[float]:
+    """Gaussian elimination for the 8×8 system of a perspective transform."""
+    size = len(rows)
+    matrix = [[*row, target] for row, target in zip(rows, targets, strict=True)]
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(matrix[r][col]))
+        matrix[col], matrix[pivot] = matrix[pivot], matrix[col]
+        for r in range(size):
+            if r != col:
+                factor = matrix[r][col] / matrix[col][col]
+                matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[col], strict=True)]
+    return [matrix[r][size] / matrix[r][r] for r in range(size)]
+
+
+def photo_of(
+    sample: Sample,
+    seed: int = 0,
+    *,
+    megapixels: float | None = None,
+    max_degrees: float = 4.0,
+    sideways: bool | None = None,
+) -> bytes:
+    """A phone photo of the certificate (JPEG): turned, in perspective, blurred, noisy."""
+    rng = random.Random(f"{seed}:{sample.name}:photo")
+    long_side = int((megapixels * 1e6 * 4 / 3) ** 0.5) if megapixels else 1800
+    page = render(sample.pdf, int(long_side * 0.86))
+    table = (rng.randint(70, 120), rng.randint(60, 100), rng.randint(50, 80))
+    width, height = page.size
+    margin = int(long_side * 0.07)
+    canvas = Image.new("RGB", (width + 2 * margin, height + 2 * margin), table)
+    canvas.paste(page, (margin, margin))
+    canvas = canvas.rotate(
+        rng.uniform(-max_degrees, max_degrees), Image.Resampling.BICUBIC, fillcolor=table
+    )
+    canvas = canvas.transform(
+        canvas.size,
+        Image.Transform.PERSPECTIVE,
+        _perspective(canvas.size, rng, 0.02),
+        Image.Resampling.BICUBIC,
+        fillcolor=table,
+    )
+    canvas = canvas.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0) * long_side / 1800))
+    exif = Image.Exif()
+    if (
+        sideways if sideways is not None else rng.random() < 0.25
+    ):  # stored sideways: the EXIF orientation says how to turn it
+        canvas = canvas.transpose(Image.Transpose.ROTATE_90)
+        exif[0x0112] = 6
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=rng.randint(55, 80), exif=exif)
+    return out.getvalue()
+
+
+def scan_of(sample: Sample, seed: int = 0) -> bytes:
+    """A scanned copy of the certificate: an image-only PDF (no text layer), grey, ~150 dpi,
+    turned a degree or so."""
+    rng = random.Random(f"{seed}:{sample.name}:scan")
+    page = render(sample.pdf, 1650, grey=True).convert("L")
+    page = page.rotate(rng.uniform(-1.5, 1.5), Image.Resampling.BICUBIC, fillcolor=255)
+    page = page.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.7)))
+    out = io.BytesIO()
+    page.save(out, "PDF", resolution=150.0)
+    return out.getvalue()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
     parser.add_argument("--count", type=int, default=80)
+    parser.add_argument("--photos", action="store_true", help="also a photo and a scan of each")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for sample in make_corpus(args.count):
         (args.out / f"{sample.name}.pdf").write_bytes(sample.pdf)
+        if args.photos:
+            (args.out / f"{sample.name}-photo.jpg").write_bytes(photo_of(sample))
+            (args.out / f"{sample.name}-scan.pdf").write_bytes(scan_of(sample))
         print(sample.name, sample.truth)
 
 

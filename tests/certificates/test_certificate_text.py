@@ -147,6 +147,21 @@ def test_fully_glued_ocr_text_is_read() -> None:
     assert (signature.provider, signature.completed_on) == ("Fit Ed Academy", date(2023, 1, 17))
 
 
+def test_ocr_text_with_some_spaces_lost_is_read() -> None:
+    """What the recognizer gives for a photo: spaces kept between some words, not others."""
+    text = (
+        "Certificate of Achievement\nThiscertifies that\nhas successfully completed\n"
+        "AdvancedKettlebell Training\nPresented bySummit FitnessSeminars\n"
+        "Date of Completion:08/05/2025\n9.5CECs"
+    )
+    reading = read_certificate(text)
+    assert reading.title == "Advanced Kettlebell Training"
+    assert reading.provider == "Summit Fitness Seminars"
+    assert (reading.completed_on, reading.cecs) == (date(2025, 8, 5), Decimal("9.5"))
+    summit = read_certificate("has attended the\nACSM Health& Fitness Summit\n20 July 2023")
+    assert summit.title == "ACSM Health & Fitness Summit"
+
+
 def test_a_word_ending_like_a_month_is_no_date() -> None:
     assert read_date("Seminar 2, 2025") is None
     assert read_date("heldonOctober16,2023") == date(2023, 10, 16)

@@ -116,7 +116,7 @@ def test_a_pdf_without_a_text_layer_reads_as_nothing() -> None:
     assert read_file(bytes(pdf.output()), PDF) is None
 
 
-def test_a_photo_is_not_read_yet() -> None:
+def test_a_broken_photo_reads_as_nothing() -> None:
     jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 100
     assert read_file(jpeg, "image/jpeg") is None
 

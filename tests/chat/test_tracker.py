@@ -125,36 +125,37 @@ async def test_bad_input_files_and_downloads_store_nothing(bot, emulator) -> Non
     assert await count(bot, ProofFileRow) == 0 and await count(bot, LoggedCecRow) == 1
 
 
-async def test_a_photo_on_its_own_offers_to_log_it_and_is_kept_once(bot, emulator) -> None:
+async def unreadable(user, send) -> tuple[object, object]:
+    """Send a file nothing can be read on: (the plain answer, /addcec's first question)."""
+    await send
+    answer = await user.next_message(timeout=15)
+    assert "could not read a certificate" in answer.text and "keep it" in answer.text
+    question = await user.next_message(timeout=15)
+    assert "What was its title?" in question.text
+    return answer, question
+
+
+async def test_a_photo_on_its_own_is_asked_about_and_is_kept_once(bot, emulator) -> None:
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
-    await ann.send_photo(JPEG)
-    offer = await ann.next_message(timeout=15)
-    assert "certificate" in offer.text and "Log an activity with it" in offer.buttons
-    assert "title" in (await press(ann, "Log an activity with it")).text
+    offer, _ = await unreadable(ann, ann.send_photo(JPEG))
+    assert offer.buttons == ["Add it to an activity I logged"]
     await ask(ann, "Kettlebell basics")
     await ask(ann, "StrongFirst")
     await ask(ann, "2025-06-01")
     await ask(ann, "4")
-    await ann.press("ACSM")
-    done = await ann.wait_for(lambda m: m.text.startswith("Logged"), timeout=15)
+    done = await press(ann, "ACSM")
     assert "Logged with its certificate: Kettlebell basics" in done.text
-    await ann.send_photo(JPEG)  # the same file again: stored once
-    await ann.next_message(timeout=15)
-    await quiet(emulator)
+    await unreadable(ann, ann.send_photo(JPEG))  # the same file again: stored once
     assert await count(bot, ProofFileRow) == 1
-    await ann.press("No, thanks")
-    kept = await ann.wait_for(lambda m: "stays" in m.text, timeout=15)
-    assert "stays with the activity" in kept.text
+    assert "Nothing was logged" in (await ask(ann, "/cancel")).text
     assert await count(bot, ProofFileRow) == 1  # still used by the activity
 
 
 async def test_forged_buttons_reveal_and_change_nothing(bot, emulator) -> None:
     bob = emulator.new_user("Bob", "Diaz")
     await log_in(bob, BOB)
-    await bob.send_document("bob.pdf", PDF, "application/pdf")
-    await bob.next_message(timeout=15)
-    await press(bob, "Log an activity with it")
+    await unreadable(bob, bob.send_document("bob.pdf", PDF, "application/pdf"))
     await ask(bob, "Bob's course")
     await ask(bob, "NASM")
     await ask(bob, "today")
@@ -262,12 +263,10 @@ async def test_the_daily_run_removes_files_left_unattached_for_a_day(bot, emulat
 
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
-    await ann.send_photo(JPEG)  # offered, never answered
-    offer = await ann.next_message(timeout=15)
-    assert "Log an activity with it" in offer.buttons
-    await ann.send_document("kept.pdf", PDF, "application/pdf")  # used by an activity
-    await ann.next_message(timeout=15)
-    await press(ann, "Log an activity with it")
+    offer, _ = await unreadable(ann, ann.send_photo(JPEG))  # replaced before it is used
+    assert "Add it to an activity I logged" in offer.buttons
+    # used by an activity
+    await unreadable(ann, ann.send_document("kept.pdf", PDF, "application/pdf"))
     for answer in ("Kept course", "ACE", "03/01/2026", "2"):
         await ask(ann, answer)
     await ann.press("ACSM")
@@ -292,9 +291,7 @@ async def test_a_certificate_removed_during_addcec_is_asked_for_again(bot, emula
 
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
-    await ann.send_photo(JPEG)
-    await ann.next_message(timeout=15)
-    await press(ann, "Log an activity with it")
+    await unreadable(ann, ann.send_photo(JPEG))
     for answer in ("Slow course", "ACE", "03/01/2026", "2"):
         await ask(ann, answer)
     clock.set(clock.now() + timedelta(days=1, seconds=1))  # the member comes back a day later
@@ -316,9 +313,7 @@ async def test_cancel_after_the_certificate_was_removed_still_cancels(bot, emula
 
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
-    await ann.send_photo(JPEG)
-    await ann.next_message(timeout=15)
-    await press(ann, "Log an activity with it")
+    await unreadable(ann, ann.send_photo(JPEG))
     await ask(ann, "Slow course")
     clock.set(clock.now() + timedelta(days=1, seconds=1))
     assert await remove_unattached_proofs(bot.database.unit_of_work, bot.rules) == 1
@@ -479,8 +474,7 @@ async def test_a_photo_sent_later_is_added_to_an_activity_logged_without_one(bot
     await log_in(ann, ANN)
     await add_until_proof(ann, "Squat clinic", "2.5", "Other organization")
     await press(ann, "Skip the certificate")
-    await ann.send_photo(JPEG)
-    offer = await ann.next_message(timeout=15)
+    offer, _ = await unreadable(ann, ann.send_photo(JPEG))
     assert "Add it to an activity I logged" in offer.buttons
     await ann.press("Add it to an activity I logged")
     choices = await shows(ann, lambda m: "Which activity" in m.text)

@@ -1,0 +1,117 @@
+"""Reading a certificate the member sent (issue 23): the file read by the `CertificateReader`
+(certificates/, a process pool) with no transaction open, as slow work (domain/slow_work.py):
+the turn asks for the reading, rolls back, the file is read while a chat action ("typing" for
+a photo, "upload_document" for a document) shows the member the bot is at it, and the turn
+runs again with the reading. What was read is shown with Save, Edit and Cancel
+(handlers/tracker.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator
+from html import escape
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import ExtBot
+
+from domain.cecs import format_cecs
+from domain.certificate_text import CertificateReading
+from handlers.context import ChatContext
+from handlers.render import us_date
+
+ACTION_EVERY = 4.5  # seconds: Telegram shows a chat action for 5
+ORG_NAMES = {"acsm": "ACSM", "other": "other organization"}
+
+
+@contextlib.asynccontextmanager
+async def showing(bot: ExtBot[Any], chat_id: int | None, action: str) -> AsyncIterator[None]:
+    """The chat action, repeated while the block runs (best effort: a failure changes
+    nothing)."""
+
+    async def repeat() -> None:
+        while chat_id is not None:
+            with contextlib.suppress(TelegramError):
+                await bot.send_chat_action(chat_id, action)
+            await asyncio.sleep(ACTION_EVERY)
+
+    task = asyncio.ensure_future(repeat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def media_type(update: Update) -> str:
+    message = update.effective_message
+    if message is not None and message.document is not None:
+        return message.document.mime_type or "application/octet-stream"
+    return "image/jpeg"
+
+
+async def read_certificate(
+    update: Update, context: ChatContext, data: bytes
+) -> CertificateReading | None:
+    """What the file says (None: nothing could be read). Never inside the transaction: the
+    first time, the turn is retried once the reading is done (WorkNeeded)."""
+    reader = context.deps.reader
+    if reader is None:
+        return None
+    kind = media_type(update)
+    message = update.effective_message
+    document = message is not None and message.document is not None
+    action = ChatAction.UPLOAD_DOCUMENT if document else ChatAction.TYPING
+    bot, chat_id = context.bot, context.turn.chat_id
+
+    async def work() -> CertificateReading | None:
+        async with showing(bot, chat_id, action):
+            return await reader.read(data, kind)
+
+    key = ("certificate", hashlib.sha256(data).hexdigest())
+    return await context.rules.slow.wait(key, work)
+
+
+def reading_lines(
+    values: dict[str, str | None], typed: dict[str, str | None], printed: str | None
+) -> list[str]:
+    """The review's lines: each value, "not read" where none, what was typed when it differs."""
+    labels = (
+        ("title", "Title"),
+        ("provider", "Provider"),
+        ("completed_on", "Date completed"),
+        ("cecs", "CECs"),
+        ("organization", "ACSM or other"),
+    )
+    lines = []
+    for key, label in labels:
+        value = values.get(key)
+        shown = f"<b>{escape(value)}</b>" if value else "<i>not read</i>"
+        if key == "cecs" and value and printed:
+            shown += f" ({escape(printed)} as printed)"
+        before = typed.get(key)
+        if before and value and before != value:
+            shown += f" (you typed: {escape(before)})"
+        lines.append(f"{label}: {shown}")
+    return lines
+
+
+def shown_values(
+    title: str | None,
+    provider: str | None,
+    completed_on: Any,
+    cecs: Any,
+    organization: Any,
+) -> dict[str, str | None]:
+    return {
+        "title": title,
+        "provider": provider,
+        "completed_on": us_date(completed_on) if completed_on else None,
+        "cecs": format_cecs(cecs) if cecs is not None else None,
+        "organization": ORG_NAMES[organization.value] if organization else None,
+    }
