@@ -119,3 +119,19 @@ async def test_a_spanish_member_logs_in_resets_proves_and_changes_the_password(
 
     assert len(mail.received) == 2
     assert english_leaks(everything_read(ana, mail), allowed=ALLOWED) == []
+
+
+async def test_a_failed_email_is_told_in_spanish(bot, emulator) -> None:
+    """The notice that the code's email failed is sent after the turn: in the member's
+    language all the same."""
+    bot.settings = bot.settings.model_copy(
+        update={"smtp_url": SecretStr("smtp://127.0.0.1:9"), "mail_from": "bot@acsm.example"}
+    )
+    await bot.restart()
+    ana = emulator.new_user("Ana", "Lee", language_code="es")
+    await ask(ana, "/login")
+    await ask(ana, ANN[0])
+    await press(ana, "¿Olvidó su contraseña?")
+    told = await ana.next_message(timeout=15)
+    assert "el correo con su código no se pudo enviar" in told.text
+    assert english_leaks(m.text for m in ana.messages) == []
