@@ -135,3 +135,27 @@ async def test_a_failed_email_is_told_in_spanish(bot, emulator) -> None:
     told = await ana.next_message(timeout=15)
     assert "el correo con su código no se pudo enviar" in told.text
     assert english_leaks(m.text for m in ana.messages) == []
+
+
+async def test_a_spanish_member_s_slips_at_login_are_answered_in_spanish(
+    bot, emulator, mail
+) -> None:
+    ana = emulator.new_user("Ana", "Lee", language_code="es")
+    assert "No había iniciado sesión." in (await ask(ana, "/logout")).text
+    assert "Primero inicie sesión" in (await ask(ana, "/password")).text
+    # `/login USERNAME PASSWORD` and a username with a space: deleted, asked one at a time.
+    deleted = await ask(ana, f"/login {ANN[0]} {ANN[1]}")
+    assert "Eliminé ese mensaje" in deleted.text and ana.sent[-1].deleted
+    await ana.next_message()  # the username question
+    spaced = await ask(ana, f"{ANN[0]} {ANN[1]}")
+    assert "Los usuarios no llevan espacios" in spaced.text and ana.sent[-1].deleted
+    assert "Inicio de sesión cancelado." in (await ask(ana, "/cancel")).text
+    # Five wrong passwords lock the account: said in Spanish, with "Forgot password?".
+    for _ in range(5):
+        await ask(ana, "/login")
+        await ask(ana, ANN[0])
+        locked = await ask(ana, "not-the-password")
+    assert "Demasiados intentos fallidos" in locked.text
+    assert "pulse «¿Olvidó su contraseña?»" in locked.text
+    assert "¿Necesita ayuda? Comuníquese con el ACSM" in locked.text
+    assert english_leaks((m.text for m in ana.messages), allowed=ALLOWED) == []
