@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import SecretStr
 
-from tests.chat.conftest import ANN, ChatBot, ask, log_in, press
+from tests.chat.conftest import ANN, SAMPLE_PHONE, ChatBot, ask, log_in, press
 from tests.chat.spanish import english_leaks
 from tests.smtp import Inbox, smtp_server
 
@@ -158,4 +158,37 @@ async def test_a_spanish_member_s_slips_at_login_are_answered_in_spanish(
     assert "Demasiados intentos fallidos" in locked.text
     assert "pulse «¿Olvidó su contraseña?»" in locked.text
     assert "¿Necesita ayuda? Comuníquese con el ACSM" in locked.text
+    assert english_leaks((m.text for m in ana.messages), allowed=ALLOWED) == []
+
+
+async def test_a_spanish_member_s_phone_proof_and_edits_are_answered_in_spanish(
+    bot, emulator, mail
+) -> None:
+    ana = emulator.new_user("Ana", "Lee", language_code="es", phone_number=TELEGRAM_PHONE)
+    mallory = emulator.new_user("Mallory", phone_number="+1 317 555 0142")
+    # An edited message at the login's password step: deleted (it may hold a password).
+    await ask(ana, "/login")
+    typed = await ana.send(ANN[0])
+    await ana.next_message()
+    await ana.edit(typed.message_id, "LEE100002")
+    edited = await ana.next_message(timeout=15)
+    assert "Solo leo mensajes nuevos" in edited.text and "La eliminé" in edited.text
+    await ask(ana, "/cancel")
+    await log_in(ana, ANN)
+    # The phone-number proof: someone else's contact, then a number not on file, then hers.
+    await ask(ana, "/password")
+    await ana.next_message()
+    await ana.share_contact(SAMPLE_PHONE, first_name="Mallory", user_id=mallory.id)
+    assert "Ese no es su propio contacto" in (await ana.next_message()).text
+    await ana.share_contact("+1 317 555 0199")
+    other = await ana.next_message()
+    assert "no es el que el ACSM tiene registrado" in other.text
+    assert "Pulse «Enviarme un código por correo» arriba" in other.text
+    await ask(ana, "/password")
+    await ana.next_message()
+    await ana.press_keyboard("Compartir mi número de teléfono")
+    assert "ha comprobado su identidad" in (await ana.next_message()).text
+    assert (
+        "Ya ha comprobado su identidad." in (await press(ana, "Enviarme un código por correo")).text
+    )
     assert english_leaks((m.text for m in ana.messages), allowed=ALLOWED) == []
