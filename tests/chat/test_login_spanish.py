@@ -191,4 +191,11 @@ async def test_a_spanish_member_s_phone_proof_and_edits_are_answered_in_spanish(
     assert (
         "Ya ha comprobado su identidad." in (await press(ana, "Enviarme un código por correo")).text
     )
+    # Now proven: her own username, a bad one first.
+    await ask(ana, "/password")
+    assert "usuario que desea" in (await press(ana, "Mi usuario")).text
+    bad = await ask(ana, "ab")
+    assert "Use de 3 a 32 caracteres" in bad.text and "Escriba otro, o /cancel." in bad.text
+    done = await ask(ana, "ana.lee")
+    assert "Listo: ahora puede iniciar sesión como ana.lee" in done.text
     assert english_leaks((m.text for m in ana.messages), allowed=ALLOWED) == []
