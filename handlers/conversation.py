@@ -109,7 +109,7 @@ class Conversation:
     entry_points: Handlers
     states: Mapping[str, Handlers]
     fallbacks: Handlers
-    leaving: str = ""  # said when another conversation takes over from this one
+    leaving: str = ""  # said (translated: mark it N_) when another conversation takes over
     # Its answers may be secrets (login, password change): an edited message, ignored as in
     # every conversation, is also deleted from the chat, since it may now hold a password.
     secret: bool = False
