@@ -10,19 +10,29 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from domain.languages import of_telegram
 from domain.slow_work import WorkNeeded
 from handlers.context import ChatContext
+from i18n import N_, speaker
 
 log = logging.getLogger("bot.errors")
 
-DATABASE_DOWN = (
+DATABASE_DOWN = N_(
     "Our records are unavailable right now. I have kept your message and will answer it as "
     "soon as they are back."
 )
-PARKED = (
+PARKED = N_(
     "Sorry, something went wrong on our side with that message and our staff have been "
     "alerted. Please try again later."
 )
+
+
+def in_language_of(text: str, update: Update | None) -> str:
+    """DATABASE_DOWN or PARKED, said outside a turn: in the language of the update's Telegram
+    user as Telegram gives it (`language_code`); a choice made with /language is kept in the
+    database, which may be the thing that is down, so it is not read here."""
+    user = update.effective_user if update is not None else None
+    return speaker(of_telegram(user.language_code if user is not None else None)).gettext(text)
 
 
 def is_database_outage(error: BaseException | None) -> bool:

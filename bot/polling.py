@@ -23,7 +23,7 @@ from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.dispatcher import Dispatcher, backoff
-from bot.errors import DATABASE_DOWN
+from bot.errors import DATABASE_DOWN, in_language_of
 from bot.turns import received_of
 from handlers.context import ChatApplication
 from storage import inbox
@@ -138,7 +138,9 @@ class Poller:
                 continue
             self._told.add(update.update_id)
             with contextlib.suppress(Exception):
-                await self.application.bot.send_message(chat.id, DATABASE_DOWN)
+                await self.application.bot.send_message(
+                    chat.id, in_language_of(DATABASE_DOWN, update)
+                )
         if len(self._told) > 10_000:
             self._told.clear()
 

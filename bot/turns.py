@@ -25,7 +25,7 @@ from typing import Any
 
 from telegram import Update, User
 
-from bot.errors import DATABASE_DOWN, PARKED
+from bot.errors import DATABASE_DOWN, PARKED, in_language_of
 from bot.reply_clearing import ReplyClearer
 from domain import languages
 from domain.languages import KeptLanguage, Language
@@ -219,6 +219,7 @@ class TurnRunner:
         if received.chat_id is None or received.chat_id != received.user_id:
             return  # a private chat's id is its member's: only those are answered
         with contextlib.suppress(Exception):  # telling is best effort; the update is kept
+            text = in_language_of(text, self.parse(received))
             await self.sender.send(
                 [{"method": "sendMessage", "chat_id": received.chat_id, "text": text}]
             )

@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from domain.errors import InvalidInputError
 from domain.intents import is_cancel_word
 from domain.model import Member
 from domain.ports import PasswordHasher
@@ -136,38 +137,46 @@ def uses_default_password(member: Member) -> bool:
     return member.password_hash is None
 
 
-def password_problem(member: Member, password: str) -> str | None:
-    """Why an own password is refused, or None when it is acceptable."""
+def password_problem(member: Member, password: str) -> InvalidInputError | None:
+    """Why an own password is refused (the error to raise or explain), or None when it is
+    acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters (a short phrase works well)."
+        return InvalidInputError(
+            "Use at least {count} characters (a short phrase works well).",
+            count=MIN_PASSWORD_LENGTH,
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+        return InvalidInputError("Use at most {count} characters.", count=MAX_PASSWORD_LENGTH)
     folded = password.casefold()
     names = {default_password(member).casefold(), member.acsm_id}
     if member.username:
         names.add(member.username.casefold())
     if folded in names:
-        return "Choose something other than your username or the default password."
+        return InvalidInputError(
+            "Choose something other than your username or the default password."
+        )
     if len(set(folded)) == 1:
-        return "Do not repeat one character: choose something harder to guess."
+        return InvalidInputError("Do not repeat one character: choose something harder to guess.")
     if folded in COMMON_PASSWORDS:
-        return "That password is too common: choose something harder to guess."
+        return InvalidInputError("That password is too common: choose something harder to guess.")
     return None
 
 
 def normalize_own_username(typed: str) -> str:
-    """Lower-cased own username; raises ValueError with a readable reason."""
+    """Lower-cased own username; raises InvalidInputError with a readable reason."""
     name = typed.strip().lower()
     if not OWN_USERNAME.fullmatch(name):
-        raise ValueError(
+        raise InvalidInputError(
             "Use 3-32 characters: letters, digits, '.', '_' or '-', starting with a letter."
         )
     if DEFAULT_USERNAME.fullmatch(name):
-        raise ValueError(
+        raise InvalidInputError(
             "That looks like an ACSM default username (letters then digits): add something."
         )
     if is_cancel_word(name):  # typed alone, it ends the login instead (domain/intents.py)
-        raise ValueError(f"“{name}” stops a conversation, so it cannot be a username.")
+        raise InvalidInputError(
+            "“{name}” stops a conversation, so it cannot be a username.", name=name
+        )
     return name
 
 

@@ -31,7 +31,7 @@ class DomainError(Exception):
 
 
 class NotLoggedInError(DomainError):
-    def __init__(self, message: str = "Please log in first with /login.") -> None:
+    def __init__(self, message: str = N_("Please log in first with /login.")) -> None:
         super().__init__(message)
 
 
@@ -42,7 +42,7 @@ class InvalidInputError(DomainError):
 class NotFoundError(DomainError):
     """The thing named does not exist or belongs to someone else (same error on purpose)."""
 
-    def __init__(self, message: str = "Not found.") -> None:
+    def __init__(self, message: str = N_("Not found.")) -> None:
         super().__init__(message)
 
 
@@ -61,6 +61,8 @@ class ProofNeededError(InvalidInputError):
 
     def __init__(self) -> None:
         super().__init__(
-            "First prove who you are: you logged in with the default credentials, which are "
-            "printed on ACSM records."
+            N_(
+                "First prove who you are: you logged in with the default credentials, which are "
+                "printed on ACSM records."
+            )
         )

@@ -18,7 +18,7 @@ from domain.audits import Audit, VerdictNotice
 from domain.certificate_text import CertificateReading
 from domain.cpr_cards import CprAedCard
 from domain.identity import CodePurpose, IdentityCode
-from domain.languages import KeptLanguage
+from domain.languages import KeptLanguage, Language
 from domain.model import (
     CecActivity,
     Certification,
@@ -508,6 +508,7 @@ class MailMessage:
     to: str
     subject: str
     text: str  # plain text
+    language: Language = Language.EN  # the member's: a failure to send it is told in it
 
 
 class Mailer(Protocol):

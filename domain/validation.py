@@ -31,8 +31,8 @@ NAME_PUNCTUATION = frozenset(" '’-.,")
 ALLOWED_FORMAT = frozenset("\u200c\u200d")
 
 
-def control_problem(text: str) -> str | None:
-    """Why `text` is refused for holding an invisible or control character, or None.
+def control_character(text: str) -> str | None:
+    """The first invisible or control character `text` holds, or None.
     NUL, C0/C1 controls (tabs and line breaks included), U+2028/U+2029, surrogates, private-use and
     unassigned code points, and format characters such as U+202E RIGHT-TO-LEFT OVERRIDE."""
     for ch in text:
@@ -40,22 +40,26 @@ def control_problem(text: str) -> str | None:
         if category in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or (
             category == "Cf" and ch not in ALLOWED_FORMAT
         ):
-            return f"contains a control character or line break (U+{ord(ch):04X})"
+            return ch
     return None
 
 
 def check_text(text: str, what: str, most: int) -> str:
     """Plain one-line text: stripped, NFC, 1..`most` characters, no control characters."""
     if len(text) > most * 4:  # do not normalise megabytes
-        raise InvalidInputError(f"{what} is longer than {most} characters.")
+        raise InvalidInputError("{what} is longer than {most} characters.", what=what, most=most)
     value = unicodedata.normalize("NFC", text.strip())
     if not value:
-        raise InvalidInputError(f"{what} is empty.")
+        raise InvalidInputError("{what} is empty.", what=what)
     if len(value) > most:
-        raise InvalidInputError(f"{what} is longer than {most} characters.")
-    problem = control_problem(value)
+        raise InvalidInputError("{what} is longer than {most} characters.", what=what, most=most)
+    problem = control_character(value)
     if problem is not None:
-        raise InvalidInputError(f"{what} {problem}.")
+        raise InvalidInputError(
+            "{what} contains a control character or line break (U+{code}).",
+            what=what,
+            code=format(ord(problem), "04X"),
+        )
     return value
 
 
@@ -64,13 +68,17 @@ def check_name(text: str, what: str = "name") -> str:
     ' ’ - . , (at least one letter), at most 100 characters."""
     value = check_text(text, what, MAX_NAME)
     if not any(unicodedata.category(ch).startswith("L") for ch in value):
-        raise InvalidInputError(f"{what} has no letters.")
+        raise InvalidInputError("{what} has no letters.", what=what)
     for ch in value:
         if ch in NAME_PUNCTUATION or "0" <= ch <= "9" or unicodedata.category(ch)[0] in "LM":
             continue
         if ch in ALLOWED_FORMAT:
             continue
-        raise InvalidInputError(f"{what} contains {ch!r}, which is not used in names.")
+        raise InvalidInputError(
+            "{what} contains {character}, which is not used in names.",
+            what=what,
+            character=repr(ch),
+        )
     return value
 
 
@@ -81,12 +89,14 @@ def check_email(text: str) -> str:
     value = text.strip()
     if not value:
         raise InvalidInputError("That email address is empty.")
-    if len(value) > MAX_EMAIL or control_problem(value) is not None:
+    if len(value) > MAX_EMAIL or control_character(value) is not None:
         raise InvalidInputError("That does not look like an email address.")
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidInputError(f"That does not look like an email address ({exc})") from exc
+        raise InvalidInputError(
+            "That does not look like an email address ({reason})", reason=str(exc)
+        ) from exc
     normalized: str = checked.normalized
     if len(normalized) > MAX_EMAIL:
         raise InvalidInputError("That email address is too long.")

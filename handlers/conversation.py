@@ -52,6 +52,7 @@ from telegram.ext import (
 from domain.intents import is_cancel_word
 from handlers.context import ChatContext
 from handlers.turn import Turns
+from i18n import N_
 
 END = ConversationHandler.END
 FILES = filters.PHOTO | filters.Document.ALL
@@ -60,15 +61,15 @@ FILES = filters.PHOTO | filters.Document.ALL
 # and service messages never reach it: group -1 takes them first).
 STRAY_MESSAGE = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED & ~FILES
 
-EDITED = (
+EDITED = N_(
     "I only read new messages, so that edit changed nothing. Please send your answer again "
     "as a new message."
 )
-EDITED_DELETED = (
+EDITED_DELETED = N_(
     "I only read new messages, so that edit changed nothing. I deleted it, as it may hold a "
     "password; please send your answer again as a new message."
 )
-EDITED_OUTSIDE = (
+EDITED_OUTSIDE = N_(
     "I only read new messages, so that edit changed nothing. If you meant it, send it again "
     "as a new message."
 )
@@ -92,12 +93,14 @@ async def edited_elsewhere(update: Update, context: ChatContext) -> None:
     """An edited message outside any conversation (the router answers those inside one):
     registered right after the router, before every command and free-text handler, so
     editing an old message into /logout or a question does nothing but say so."""
-    context.turn.say(EDITED_OUTSIDE)
+    context.turn.say(context.turn.gettext(EDITED_OUTSIDE))
 
 
 async def please_answer(update: Update, context: ChatContext) -> None:
     """The usual STRAY_MESSAGE answer of a conversation that asks questions."""
-    context.turn.say("Please answer the question above, use its buttons, or /cancel.")
+    context.turn.say(
+        context.turn.gettext("Please answer the question above, use its buttons, or /cancel.")
+    )
 
 
 @dataclass
@@ -106,7 +109,7 @@ class Conversation:
     entry_points: Handlers
     states: Mapping[str, Handlers]
     fallbacks: Handlers
-    leaving: str = ""  # said when another conversation takes over from this one
+    leaving: str = ""  # said (translated: mark it N_) when another conversation takes over
     # Its answers may be secrets (login, password change): an edited message, ignored as in
     # every conversation, is also deleted from the chat, since it may now hold a password.
     secret: bool = False
@@ -214,7 +217,7 @@ class Conversations(BaseHandler[Update, ChatContext, Any]):
             if turn.conversation is not None:  # the one in front of the member ends, and says so
                 turn.end()
                 if conversation is not None and conversation.leaving:
-                    turn.say(conversation.leaving)
+                    turn.say(turn.gettext(conversation.leaving))
             handler.collect_additional_context(context, update, application, check_result.check)
             await handler.callback(update, context)
             return
@@ -223,9 +226,9 @@ class Conversations(BaseHandler[Update, ChatContext, Any]):
             active = self.by_name.get(current.name) if current is not None else None
             if active is not None and active.secret:
                 turn.delete_message()
-                turn.say(EDITED_DELETED)
+                turn.say(turn.gettext(EDITED_DELETED))
                 return
-            turn.say(EDITED)
+            turn.say(turn.gettext(EDITED))
             return
         handler.collect_additional_context(context, update, application, check_result.check)
         left = turn.conversation if check_result.entering else None
@@ -245,5 +248,5 @@ class Conversations(BaseHandler[Update, ChatContext, Any]):
         if left is not None and left.name != conversation.name:
             leaving = self.by_name[left.name].leaving if left.name in self.by_name else ""
             if leaving and turn.chat_id is not None:
-                turn.outbox.insert_message(told_at, turn.chat_id, leaving)
+                turn.outbox.insert_message(told_at, turn.chat_id, turn.gettext(leaving))
         turn.enter(conversation.name, str(new_state))

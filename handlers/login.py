@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 
 from domain.errors import InvalidInputError, NotLoggedInError
-from domain.identity import CODE_TRIES
+from domain.identity import CODE_TRIES, CODE_VALID
 from domain.services import auth, identity
 from domain.services.identity import CodeCheck, CodeOutcome, CodeRequest
 from handlers.context import ChatContext
@@ -35,26 +35,28 @@ from handlers.menu import main_menu
 from handlers.new_password import forget_new, keep_first_typing, refuse_new, second_typing
 from handlers.render import us_date
 from handlers.replies import keyboard, typed_text
+from i18n import N_, Says
 
 log = logging.getLogger(__name__)
 
 NAME = "login"
 # Said when another conversation takes over from this one.
-LEAVING = "Login stopped."
+LEAVING = N_("Login stopped.")
 USERNAME, PASSWORD = "login:username", "login:password"
 RESET_CODE, RESET_NEW, RESET_AGAIN = "login:reset_code", "login:reset_new", "login:reset_again"
 PENDING_USERNAME = "username"
 RESET_USERNAME = "reset_username"  # whose password is being reset (kept until it ends)
-FORGOT = ("Forgot password?", "login:forgot")
-NEW_CODE = ("Send a new code", "login:forgot")
+FORGOT = (N_("Forgot password?"), "login:forgot")
+NEW_CODE = (N_("Send a new code"), "login:forgot")
 # The first of the two new passwords typed, until the second: in memory only (bot_data is
 # never persisted), like /password's; after a restart it is asked again.
-ASK_USERNAME = (
+ASK_USERNAME = N_(
     "Your ACSM username, please: the first three letters of your last name followed by "
     "your ACSM ID (e.g. ABC123456), or the username you chose."
 )
 
-ONE_AT_A_TIME = (
+TYPE_THE_CODE = N_("Please type the 6 digits from the email, or /cancel.")
+ONE_AT_A_TIME = N_(
     "Usernames have no spaces, so that message may hold your password too: I deleted it and "
     "kept nothing of it. Send your username alone; I will ask for your password next."
 )
@@ -73,17 +75,24 @@ async def start_login(update: Update, context: ChatContext) -> str | int:
         # nothing of it read or kept; the two are asked for one at a time as usual.
         context.turn.delete_message()
         context.turn.say(
-            "I deleted that message: it may hold your password, and I take the username and "
-            "the password one at a time."
+            context.turn.gettext(
+                "I deleted that message: it may hold your password, and I take the username "
+                "and the password one at a time."
+            )
         )
     member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
     if member is not None:
         context.turn.say(
-            f"You are logged in as {escape(member.full_name)} (ACSM ID {member.acsm_id}). "
-            "Use /logout to switch accounts.",
+            context.turn.gettext(
+                "You are logged in as {name} (ACSM ID {acsm_id}). Use /logout to switch accounts.",
+                name=escape(member.full_name),
+                acsm_id=member.acsm_id,
+            )
         )
         return ConversationHandler.END
-    context.turn.say(ASK_USERNAME + "\n\n/cancel to stop.")
+    context.turn.say(
+        context.turn.gettext(ASK_USERNAME) + "\n\n" + context.turn.gettext("/cancel to stop.")
+    )
     return USERNAME
 
 
@@ -93,11 +102,14 @@ async def got_username(update: Update, context: ChatContext) -> str:
         # Usernames have no spaces: this is likely the username and the password together.
         # Delete it, keep nothing of it, and ask for the two separately.
         context.turn.delete_message()
-        context.turn.say(ONE_AT_A_TIME)
+        context.turn.say(context.turn.gettext(ONE_AT_A_TIME))
         return USERNAME
     context.turn.remember(NAME, **{PENDING_USERNAME: typed[:64]})
-    forgot = keyboard([FORGOT]) if context.deps.mailer is not None else None
-    context.turn.say("Now your password. I will delete that message from the chat.", forgot)
+    forgot = keyboard([button(context.turn, FORGOT)]) if context.deps.mailer is not None else None
+    context.turn.say(
+        context.turn.gettext("Now your password. I will delete that message from the chat."),
+        forgot,
+    )
     return PASSWORD
 
 
@@ -109,38 +121,59 @@ async def got_password(update: Update, context: ChatContext) -> str | int:
     username = context.turn.forget(NAME, PENDING_USERNAME) or ""
     result = await auth.login(context.uow(), context.rules, telegram_id(update), username, password)
     if result.ok:
-        text = f"Welcome, {escape(result.member_name or '')}! You are logged in (ACSM ID {result.acsm_id})."
+        text = context.turn.gettext(
+            "Welcome, {name}! You are logged in (ACSM ID {acsm_id}).",
+            name=escape(result.member_name or ""),
+            acsm_id=result.acsm_id,
+        )
         if result.uses_default_password:
-            text += "\n\nYou still use the default password. Please choose your own with /password."
-        context.turn.say(text, main_menu())
+            text += "\n\n" + context.turn.gettext(
+                "You still use the default password. Please choose your own with /password."
+            )
+        context.turn.say(text, main_menu(context.turn))
         return ConversationHandler.END
     if result.locked_until is not None:
         local = result.locked_until.astimezone(context.rules.timezone)
-        text = (
+        text = context.turn.gettext(
             "Too many failed attempts. For your security this account is locked until "
-            f"{local:%I:%M %p} on {us_date(local.date())} ({context.rules.timezone.key})."
+            "{time} on {date} ({zone}).",
+            time=local.strftime("%I:%M %p"),
+            date=us_date(local.date()),
+            zone=context.rules.timezone.key,
         )
         if context.deps.mailer is not None:
-            text += (
-                "\n\nForgot your password? Send /login, then your username, and press "
-                f"“{FORGOT[0]}”: I will email you a code to set a new one."
+            text += "\n\n" + context.turn.gettext(
+                "Forgot your password? Send /login, then your username, and press "
+                "“{forgot}”: I will email you a code to set a new one.",
+                forgot=context.turn.gettext(FORGOT[0]),
             )
-        text += f"\n\nNeed help? Contact ACSM: {escape(context.deps.acsm_contact)}"
+        text += "\n\n" + context.turn.gettext(
+            "Need help? Contact ACSM: {contact}", contact=escape(context.deps.acsm_contact)
+        )
         context.turn.say(text)
         return ConversationHandler.END
-    context.turn.say((result.reason or "Wrong username or password.") + "\n\n" + ASK_USERNAME)
+    reason = context.turn.gettext(result.reason or auth.WRONG_CREDENTIALS)
+    context.turn.say(reason + "\n\n" + context.turn.gettext(ASK_USERNAME))
     return USERNAME
 
 
 # -- "Forgot password?" -----------------------------------------------------------------
 
 
+def button(says: Says, label_and_data: tuple[str, str]) -> tuple[str, str]:
+    """A (label, callback data) button with its label in the member's language."""
+    label, data = label_and_data
+    return says.gettext(label), data
+
+
 def wait_text(context: ChatContext, request: CodeRequest) -> str:
     assert request.wait_until is not None
     local = request.wait_until.astimezone(context.rules.timezone)
-    return (
+    return context.turn.gettext(
         "You have asked for several codes in a short time. Please wait until "
-        f"{local:%I:%M %p} ({context.rules.timezone.key}) and ask again, or /cancel."
+        "{time} ({zone}) and ask again, or /cancel.",
+        time=local.strftime("%I:%M %p"),
+        zone=context.rules.timezone.key,
     )
 
 
@@ -149,13 +182,17 @@ async def forgot(update: Update, context: ChatContext) -> str:
     same whether the username exists or not."""
     context.turn.answer_button()
     if context.deps.mailer is None:
-        context.turn.say("Codes by email are not available. Type your password, or /cancel.")
+        context.turn.say(
+            context.turn.gettext(
+                "Codes by email are not available. Type your password, or /cancel."
+            )
+        )
         return PASSWORD
     data = context.turn.recall(NAME)
     username = data.get(RESET_USERNAME) or data.get(PENDING_USERNAME) or ""
     context.turn.remember(NAME, **{RESET_USERNAME: username})
     request = await identity.request_reset_code(
-        context.uow(), context.rules, telegram_id(update), username
+        context.uow(), context.rules, telegram_id(update), username, context.turn.gettext
     )
     if request.wait_until is not None:
         context.turn.say(wait_text(context, request))
@@ -163,29 +200,44 @@ async def forgot(update: Update, context: ChatContext) -> str:
     if request.mail is not None:
         context.turn.send_email(request.mail)
     context.turn.say(
-        f"If {escape(username)} is an ACSM username with an email address on file, I have "
-        "just emailed a 6-digit code to that address. It works for 15 minutes. Type it here, "
-        "or /cancel.",
-        keyboard([NEW_CODE]),
+        context.turn.gettext(
+            "If {username} is an ACSM username with an email address on file, I have just "
+            "emailed a 6-digit code to that address. It works for {minutes} minutes. Type it "
+            "here, or /cancel.",
+            username=escape(username),
+            minutes=int(CODE_VALID.total_seconds() // 60),
+        ),
+        keyboard([button(context.turn, NEW_CODE)]),
     )
     return RESET_CODE
 
 
-def code_answer(check: CodeCheck) -> str:
+def code_answer(says: Says, check: CodeCheck) -> str:
     """What a typed code gets when it is not accepted."""
+    new_code = says.gettext(NEW_CODE[0])
     if check.outcome is CodeOutcome.NOT_A_CODE:
-        return "Please type the 6 digits from the email, or /cancel."
+        return says.gettext(TYPE_THE_CODE)
     if check.outcome is CodeOutcome.WRONG:
-        left = check.tries_left
-        return f"That code is not right. {left} {'try' if left == 1 else 'tries'} left."
+        return says.ngettext(
+            "That code is not right. {count} try left.",
+            "That code is not right. {count} tries left.",
+            check.tries_left,
+        )
     if check.outcome is CodeOutcome.USED_UP:
-        return (
-            f"That code no longer works: it was typed wrong {CODE_TRIES} times. "
-            f"Press “{NEW_CODE[0]}” for another, or /cancel."
+        return says.gettext(
+            "That code no longer works: it was typed wrong {tries} times. "
+            "Press “{new_code}” for another, or /cancel.",
+            tries=CODE_TRIES,
+            new_code=new_code,
         )
     if check.outcome is CodeOutcome.EXPIRED:
-        return f"That code has expired. Press “{NEW_CODE[0]}” for another, or /cancel."
-    return f"That code is not right. Press “{NEW_CODE[0]}” for another, or /cancel."
+        return says.gettext(
+            "That code has expired. Press “{new_code}” for another, or /cancel.",
+            new_code=new_code,
+        )
+    return says.gettext(
+        "That code is not right. Press “{new_code}” for another, or /cancel.", new_code=new_code
+    )
 
 
 async def got_reset_code(update: Update, context: ChatContext) -> str:
@@ -195,11 +247,14 @@ async def got_reset_code(update: Update, context: ChatContext) -> str:
     )
     if check.outcome is not CodeOutcome.OK:
         retry = check.outcome in (CodeOutcome.WRONG, CodeOutcome.NOT_A_CODE)
-        context.turn.say(code_answer(check), None if retry else keyboard([NEW_CODE]))
+        markup = None if retry else keyboard([button(context.turn, NEW_CODE)])
+        context.turn.say(code_answer(context.turn, check), markup)
         return RESET_CODE
     context.turn.say(
-        "Code accepted. Now type your new password: at least 10 characters, not your "
-        "username. A short sentence works well. I will delete the message."
+        context.turn.gettext(
+            "Code accepted. Now type your new password: at least 10 characters, not your "
+            "username. A short sentence works well. I will delete the message."
+        )
     )
     return RESET_NEW
 
@@ -236,30 +291,37 @@ async def got_reset_again(update: Update, context: ChatContext) -> str | int:
         context.turn.say(context.turn.explain(exc))
         return ConversationHandler.END
     except InvalidInputError as exc:
-        refuse_new(update, context, str(exc))
+        refuse_new(update, context, exc)
         return RESET_NEW
     forget_new(update, context)
     context.turn.say(
-        f"Your new password is set, {escape(done.member_name)}: you are logged in (ACSM ID "
-        f"{done.acsm_id}). Any other chat logged in as you was logged out.",
-        main_menu(),
+        context.turn.gettext(
+            "Your new password is set, {name}: you are logged in (ACSM ID {acsm_id}). Any "
+            "other chat logged in as you was logged out.",
+            name=escape(done.member_name),
+            acsm_id=done.acsm_id,
+        ),
+        main_menu(context.turn),
     )
     return ConversationHandler.END
 
 
 async def not_text(update: Update, context: ChatContext) -> None:
-    context.turn.say("Please type it as a text message, or /cancel.")
+    context.turn.say(context.turn.gettext("Please type it as a text message, or /cancel."))
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
     forget_new(update, context)
-    context.turn.say("Login cancelled.")
+    context.turn.say(context.turn.gettext("Login cancelled."))
     return ConversationHandler.END
 
 
 async def logout(update: Update, context: ChatContext) -> None:
     was_in = await auth.logout(context.uow(), context.rules, telegram_id(update))
-    context.turn.say("You are logged out." if was_in else "You were not logged in.")
+    if was_in:
+        context.turn.say(context.turn.gettext("You are logged out."))
+    else:
+        context.turn.say(context.turn.gettext("You were not logged in."))
 
 
 def conversation() -> Conversation:

@@ -4,10 +4,9 @@ deleted, and the second must match the first."""
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import Update
 
+from domain.errors import DomainError
 from handlers.context import ChatContext
 from handlers.replies import typed_text
 
@@ -28,16 +27,20 @@ def forget_new(update: Update, context: ChatContext) -> None:
     pending_new(context).pop(telegram_id(update), None)
 
 
-def refuse_new(update: Update, context: ChatContext, problem: str) -> None:
+def refuse_new(update: Update, context: ChatContext, problem: DomainError) -> None:
     """The new password cannot be used: say why; the member types another."""
     forget_new(update, context)
-    context.turn.say(f"{escape(problem)}\nType another new password, or /cancel.")
+    turn = context.turn
+    another = turn.gettext("Type another new password, or /cancel.")
+    turn.say(f"{turn.explain(problem)}\n{another}")
 
 
 def keep_first_typing(update: Update, context: ChatContext, password: str) -> None:
     """The first typing passed the checks: kept, and the member asked to type it again."""
     pending_new(context)[telegram_id(update)] = password
-    context.turn.say("Type the same new password again, to be sure. I will delete it too.")
+    context.turn.say(
+        context.turn.gettext("Type the same new password again, to be sure. I will delete it too.")
+    )
 
 
 def second_typing(update: Update, context: ChatContext) -> str | None:
@@ -49,10 +52,14 @@ def second_typing(update: Update, context: ChatContext) -> str | None:
     context.turn.delete_message()
     first = pending_new(context).get(telegram_id(update))
     if first is None:
-        context.turn.say("Please type your new password again (I was restarted).")
+        context.turn.say(
+            context.turn.gettext("Please type your new password again (I was restarted).")
+        )
         return None
     if again != first:
         forget_new(update, context)
-        context.turn.say("The two passwords differ. Type your new password again.")
+        context.turn.say(
+            context.turn.gettext("The two passwords differ. Type your new password again.")
+        )
         return None
     return first

@@ -28,9 +28,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
+from domain.languages import Language
 from domain.ports import Mailer, MailMessage
 from domain.validation import fit_telegram
 from handlers.receipt_pdf import ReceiptData, build_receipt
+from i18n import N_, speaker
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ REFUSED_NOTE = {
 }
 PROOF_GONE = "That certificate is no longer kept."
 REFUSED_NOTE_END = " Our staff can see what went wrong; please try again later."
-MAIL_FAILED = (
+MAIL_FAILED = N_(
     "Sorry, the email with your code could not be sent just now. Please try again in a few minutes."
 )
 _TAG = re.compile(r"<[^<>]*>?")
@@ -209,8 +211,11 @@ class Sender:
     read_proof: ProofReader | None = None
     mailer: Mailer | None = None
 
-    async def send_emails(self, emails: Sequence[tuple[int | None, MailMessage]]) -> list[int]:
-        """Send each email (after the commit); returns the chats whose email failed. A failure
+    async def send_emails(
+        self, emails: Sequence[tuple[int | None, MailMessage]]
+    ) -> list[tuple[int, Language]]:
+        """Send each email (after the commit); returns the chats whose email failed, with the
+        language to tell them in (the email's). A failure
         is logged (never the text: it holds a code) and not retried: the member asks again."""
         failed = []
         for chat_id, message in emails:
@@ -221,13 +226,13 @@ class Sender:
             except Exception as exc:
                 log.error("email not sent: %s: %s", type(exc).__name__, str(exc)[:200])
                 if chat_id is not None:
-                    failed.append(chat_id)
+                    failed.append((chat_id, message.language))
         return failed
 
-    async def tell_mail_failed(self, chat_ids: Sequence[int]) -> None:
-        for chat_id in chat_ids:
+    async def tell_mail_failed(self, failed: Sequence[tuple[int, Language]]) -> None:
+        for chat_id, language in failed:
             with suppress(BadRequest, Forbidden):
-                await self.bot.send_message(chat_id, MAIL_FAILED)
+                await self.bot.send_message(chat_id, speaker(language).gettext(MAIL_FAILED))
 
     async def send(self, replies: Sequence[Reply]) -> int:
         """Send in order; returns how many went out. A reply Telegram refuses for good is

@@ -22,23 +22,27 @@ from domain.errors import InvalidInputError, ProofNeededError, RefusedError
 from domain.services import auth
 from handlers.context import ChatContext
 from handlers.conversation import Conversation
-from handlers.login import telegram_id
+from handlers.login import button, telegram_id
 from handlers.new_password import forget_new, keep_first_typing, refuse_new, second_typing
 from handlers.replies import (
+    PLEASE_LOG_IN,
     domain_errors,
     keyboard,
     offer_proof,
     typed_text,
 )
+from i18n import N_
 
 NAME = "password"
 # Said when another conversation takes over from this one.
-LEAVING = "Password change stopped: your password is unchanged."
+LEAVING = N_("Password change stopped: your password is unchanged.")
 OLD, NEW, USERNAME = "password:old", "password:new", "password:username"
 NEW_AGAIN = "password:new_again"
 # The verified current password is held in memory only (bot_data is never persisted),
 # so no password ever reaches the database or the logs; after a restart it is asked again.
 PENDING_OLD = "password_checks"
+TYPE_OLD_AGAIN = N_("Please type your current password again (I was restarted).")
+NOTHING_CHANGED = N_("Nothing was changed.")
 
 
 def pending_old(context: ChatContext) -> dict[int, str]:
@@ -50,21 +54,27 @@ def pending_old(context: ChatContext) -> dict[int, str]:
 async def start(update: Update, context: ChatContext) -> str | int:
     member = await auth.current_member(context.uow(), context.rules, telegram_id(update))
     if member is None:
-        context.turn.say("Please log in first: /login")
+        context.turn.say(context.turn.gettext(PLEASE_LOG_IN))
         return ConversationHandler.END
     if not member.identity_proven:  # the use cases refuse it too (ProofNeededError)
-        offer_proof(context, str(ProofNeededError()))
+        offer_proof(context, ProofNeededError())
         return ConversationHandler.END
-    context.turn.say(
-        "What would you like to change?",
-        keyboard([("My password", "pw:password"), ("My username", "pw:username")]),
+    turn = context.turn
+    turn.say(
+        turn.gettext("What would you like to change?"),
+        keyboard(
+            [
+                button(turn, (N_("My password"), "pw:password")),
+                button(turn, (N_("My username"), "pw:username")),
+            ]
+        ),
     )
     return OLD
 
 
 async def ask_old(update: Update, context: ChatContext) -> str:
     context.turn.answer_button()
-    context.turn.say("Type your current password. I will delete the message.")
+    context.turn.say(context.turn.gettext("Type your current password. I will delete the message."))
     return OLD
 
 
@@ -76,12 +86,16 @@ async def got_old(update: Update, context: ChatContext) -> str | int:
         context.uow(), context.rules, telegram_id(update), password
     )
     if not ok:
-        context.turn.say("That is not your current password. Password unchanged.")
+        context.turn.say(
+            context.turn.gettext("That is not your current password. Password unchanged.")
+        )
         return ConversationHandler.END
     pending_old(context)[telegram_id(update)] = password
     context.turn.say(
-        "Now type your new password: at least 10 characters, not your username. "
-        "A short sentence works well. I will delete the message.",
+        context.turn.gettext(
+            "Now type your new password: at least 10 characters, not your username. "
+            "A short sentence works well. I will delete the message."
+        )
     )
     return NEW
 
@@ -91,7 +105,7 @@ async def got_new(update: Update, context: ChatContext) -> str | int:
     new = typed_text(update)
     context.turn.delete_message()
     if pending_old(context).get(telegram_id(update)) is None:
-        context.turn.say("Please type your current password again (I was restarted).")
+        context.turn.say(context.turn.gettext(TYPE_OLD_AGAIN))
         return OLD
     problem = await auth.new_password_problem(
         context.uow(), context.rules, telegram_id(update), new
@@ -108,7 +122,7 @@ async def got_new_again(update: Update, context: ChatContext) -> str | int:
     old = pending_old(context).get(telegram_id(update))
     if old is None:
         context.turn.delete_message()
-        context.turn.say("Please type your current password again (I was restarted).")
+        context.turn.say(context.turn.gettext(TYPE_OLD_AGAIN))
         return OLD
     new = second_typing(update, context)
     if new is None:
@@ -118,7 +132,7 @@ async def got_new_again(update: Update, context: ChatContext) -> str | int:
     except ProofNeededError:
         raise  # offered by domain_errors
     except InvalidInputError as exc:
-        refuse_new(update, context, str(exc))
+        refuse_new(update, context, exc)
         return NEW
     except RefusedError as exc:
         pending_old(context).pop(telegram_id(update), None)
@@ -127,13 +141,17 @@ async def got_new_again(update: Update, context: ChatContext) -> str | int:
         return ConversationHandler.END
     pending_old(context).pop(telegram_id(update), None)
     forget_new(update, context)
-    context.turn.say("Your password is changed. Other sessions have been logged out.")
+    context.turn.say(
+        context.turn.gettext("Your password is changed. Other sessions have been logged out.")
+    )
     return ConversationHandler.END
 
 
 async def ask_username(update: Update, context: ChatContext) -> str:
     context.turn.answer_button()
-    context.turn.say("Type the username you would like (letters, digits, . _ -; 4 to 32).")
+    context.turn.say(
+        context.turn.gettext("Type the username you would like (letters, digits, . _ -; 4 to 32).")
+    )
     return USERNAME
 
 
@@ -146,16 +164,19 @@ async def got_username(update: Update, context: ChatContext) -> str | int:
     except ProofNeededError:
         raise  # offered by domain_errors
     except InvalidInputError as exc:
-        context.turn.say(f"{context.turn.explain(exc)}\nType another one, or /cancel.")
+        another = context.turn.gettext("Type another one, or /cancel.")
+        context.turn.say(f"{context.turn.explain(exc)}\n{another}")
         return USERNAME
-    context.turn.say(f"Done: you can now log in as <b>{escape(name)}</b>.")
+    context.turn.say(
+        context.turn.gettext("Done: you can now log in as <b>{name}</b>.", name=escape(name))
+    )
     return ConversationHandler.END
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
     pending_old(context).pop(telegram_id(update), None)
     forget_new(update, context)
-    context.turn.say("Nothing was changed.")
+    context.turn.say(context.turn.gettext(NOTHING_CHANGED))
     return ConversationHandler.END
 
 

@@ -32,24 +32,26 @@ from domain.services import auth, identity
 from domain.services.identity import CodeOutcome
 from handlers.context import ChatContext
 from handlers.conversation import END, STRAY_MESSAGE, Conversation
-from handlers.login import code_answer, telegram_id, wait_text
+from handlers.login import TYPE_THE_CODE, button, code_answer, telegram_id, wait_text
+from handlers.password import NOTHING_CHANGED
 from handlers.replies import EMAIL_ME_A_CODE, SHARE_PHONE, domain_errors, keyboard, typed_text
+from i18n import N_
 
 NAME = "proof"
 # Said when another conversation takes over from this one.
-LEAVING = "Proving who you are stopped: nothing was changed."
+LEAVING = N_("Proving who you are stopped: nothing was changed.")
 CODE = "proof:code"
-NEW_CODE = ("Send a new code", EMAIL_ME_A_CODE[1])
-PROVEN = (
+NEW_CODE = (N_("Send a new code"), EMAIL_ME_A_CODE[1])
+PROVEN = N_(
     "Thank you: you have proven who you are. Now you can change your password or username "
     "(/password) and your contact details (/renew): please do it again."
 )
-ALREADY = "You have already proven who you are."
-NOT_YOURS = (
+ALREADY = N_("You have already proven who you are.")
+NOT_YOURS = N_(
     "That is not your own contact. Press “{share}” on the keyboard below to share the phone "
     "number of this Telegram account."
 )
-NOT_ON_FILE = (
+NOT_ON_FILE = N_(
     "That phone number is not the one ACSM has on file for you, so it cannot prove who you are."
 )
 PRIVATE_CONTACT = filters.ChatType.PRIVATE & filters.CONTACT & ~filters.UpdateType.EDITED
@@ -63,18 +65,29 @@ async def email_code(update: Update, context: ChatContext) -> str | int:
     if member is None:
         raise NotLoggedInError()
     if member.identity_proven:
-        context.turn.say(ALREADY, ReplyKeyboardRemove())
+        context.turn.say(context.turn.gettext(ALREADY), ReplyKeyboardRemove())
         return END
     if context.deps.mailer is None:
-        context.turn.say(f"Codes by email are not available. Press “{SHARE_PHONE}” instead.")
+        context.turn.say(
+            context.turn.gettext(
+                "Codes by email are not available. Press “{share}” instead.",
+                share=context.turn.gettext(SHARE_PHONE),
+            )
+        )
         return END
     if not member.email:
         context.turn.say(
-            f"ACSM has no email address on file for you. Press “{SHARE_PHONE}” instead, or "
-            f"contact ACSM: {escape(context.deps.acsm_contact)}"
+            context.turn.gettext(
+                "ACSM has no email address on file for you. Press “{share}” instead, or "
+                "contact ACSM: {contact}",
+                share=context.turn.gettext(SHARE_PHONE),
+                contact=escape(context.deps.acsm_contact),
+            )
         )
         return END
-    request = await identity.request_proof_code(context.uow(), context.rules, telegram_id(update))
+    request = await identity.request_proof_code(
+        context.uow(), context.rules, telegram_id(update), context.turn.gettext
+    )
     if request.wait_until is not None:
         context.turn.say(wait_text(context, request))
         return CODE
@@ -82,9 +95,13 @@ async def email_code(update: Update, context: ChatContext) -> str | int:
         context.turn.send_email(request.mail)
     minutes = int(CODE_VALID.total_seconds() // 60)
     context.turn.say(
-        f"I have emailed a 6-digit code to {escape(member.shown_email)}, the address ACSM "
-        f"has on file. It works for {minutes} minutes. Type it here, or /cancel.",
-        keyboard([NEW_CODE]),
+        context.turn.gettext(
+            "I have emailed a 6-digit code to {email}, the address ACSM has on file. It works "
+            "for {minutes} minutes. Type it here, or /cancel.",
+            email=escape(member.shown_email),
+            minutes=minutes,
+        ),
+        keyboard([button(context.turn, NEW_CODE)]),
     )
     return CODE
 
@@ -96,9 +113,10 @@ async def got_code(update: Update, context: ChatContext) -> str | int:
     )
     if check.outcome is not CodeOutcome.OK:
         retry = check.outcome in (CodeOutcome.WRONG, CodeOutcome.NOT_A_CODE)
-        context.turn.say(code_answer(check), None if retry else keyboard([NEW_CODE]))
+        markup = None if retry else keyboard([button(context.turn, NEW_CODE)])
+        context.turn.say(code_answer(context.turn, check), markup)
         return CODE
-    context.turn.say(PROVEN, ReplyKeyboardRemove())
+    context.turn.say(context.turn.gettext(PROVEN), ReplyKeyboardRemove())
     return END
 
 
@@ -115,35 +133,42 @@ async def got_contact(update: Update, context: ChatContext) -> int | None:
     if member is None:
         raise NotLoggedInError()
     if member.identity_proven:
-        context.turn.say(ALREADY, ReplyKeyboardRemove())
+        context.turn.say(context.turn.gettext(ALREADY), ReplyKeyboardRemove())
         return None
     proven = await identity.prove_by_phone(
         context.uow(), context.rules, tg, contact.user_id, contact.phone_number
     )
     if proven:
-        context.turn.say(PROVEN, ReplyKeyboardRemove())
+        context.turn.say(context.turn.gettext(PROVEN), ReplyKeyboardRemove())
         return END
     if contact.user_id != tg:
-        context.turn.say(NOT_YOURS.format(share=SHARE_PHONE))
+        context.turn.say(context.turn.gettext(NOT_YOURS, share=context.turn.gettext(SHARE_PHONE)))
         return None
-    other_way = (
-        f" Press “{EMAIL_ME_A_CODE[0]}” above for a code by email instead, or contact ACSM"
-        if context.deps.mailer is not None
-        else " Please contact ACSM"
-    )
+    contact_acsm = escape(context.deps.acsm_contact)
+    if context.deps.mailer is not None:
+        other_way = context.turn.gettext(
+            "Press “{email_me}” above for a code by email instead, or contact ACSM to update "
+            "it: {contact}",
+            email_me=context.turn.gettext(EMAIL_ME_A_CODE[0]),
+            contact=contact_acsm,
+        )
+    else:
+        other_way = context.turn.gettext(
+            "Please contact ACSM to update it: {contact}", contact=contact_acsm
+        )
     context.turn.say(
-        f"{NOT_ON_FILE}{other_way} to update it: {escape(context.deps.acsm_contact)}",
+        f"{context.turn.gettext(NOT_ON_FILE)} {other_way}",
         ReplyKeyboardRemove(),
     )
     return None
 
 
 async def please_type_code(update: Update, context: ChatContext) -> None:
-    context.turn.say("Please type the 6 digits from the email, or /cancel.")
+    context.turn.say(context.turn.gettext(TYPE_THE_CODE))
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
-    context.turn.say("Nothing was changed.", ReplyKeyboardRemove())
+    context.turn.say(context.turn.gettext(NOTHING_CHANGED), ReplyKeyboardRemove())
     return END
 
 

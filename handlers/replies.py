@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from html import escape
 from typing import Any
 
 from telegram import (
@@ -26,15 +25,16 @@ from domain.errors import (
     RefusedError,
 )
 from handlers.context import ChatContext
+from i18n import N_
 
 log = logging.getLogger(__name__)
 
-EXPIRED = "This button has expired."
-PLEASE_LOG_IN = "Please log in first: /login"
+EXPIRED = N_("This button has expired.")
+PLEASE_LOG_IN = N_("Please log in first: /login")
 
 # Proving who you are (handlers/proof.py): offered wherever a change needs it.
-EMAIL_ME_A_CODE = ("Email me a code", "proof:email")
-SHARE_PHONE = "Share my phone number"
+EMAIL_ME_A_CODE = (N_("Email me a code"), "proof:email")
+SHARE_PHONE = N_("Share my phone number")
 
 Button = tuple[str, str]  # (label, callback data)
 Handler = Callable[[Update, ChatContext], Coroutine[Any, Any, Any]]
@@ -61,33 +61,44 @@ def typed_text(update: Update) -> str:
     return message.text if message is not None and message.text else ""
 
 
-def share_phone_keyboard() -> ReplyKeyboardMarkup:
+def share_phone_keyboard(context: ChatContext) -> ReplyKeyboardMarkup:
     """The reply keyboard whose one button shares the member's own Telegram phone number."""
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(SHARE_PHONE, request_contact=True)]],
+        [[KeyboardButton(context.turn.gettext(SHARE_PHONE), request_contact=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
 
 
-def offer_proof(context: ChatContext, why: str) -> None:
+def offer_proof(context: ChatContext, why: DomainError) -> None:
     """ProofNeededError: say why, and offer the ways to prove who you are: a code to the
     email on file (only when email is configured) and Telegram's "share my phone number"."""
+    turn = context.turn
+    email_me, share = turn.gettext(EMAIL_ME_A_CODE[0]), turn.gettext(SHARE_PHONE)
     if context.deps.mailer is not None:
-        context.turn.say(
-            f"{escape(why)}\n\nPress “{EMAIL_ME_A_CODE[0]}” and type the 6-digit code I send "
-            "to the email address ACSM has on file.",
-            keyboard([EMAIL_ME_A_CODE]),
+        turn.say(
+            turn.explain(why)
+            + "\n\n"
+            + turn.gettext(
+                "Press “{email_me}” and type the 6-digit code I send to the email address "
+                "ACSM has on file.",
+                email_me=email_me,
+            ),
+            keyboard([(email_me, EMAIL_ME_A_CODE[1])]),
         )
-        how = "Or press “Share my phone number” below"
+        how = turn.gettext(
+            "Or press “{share}” below, if ACSM has your phone number (the one of this "
+            "Telegram account) on file. /cancel to stop.",
+            share=share,
+        )
     else:
-        context.turn.say(escape(why))
-        how = "Press “Share my phone number” below"
-    context.turn.say(
-        f"{how}, if ACSM has your phone number (the one of this Telegram account) on file. "
-        "/cancel to stop.",
-        share_phone_keyboard(),
-    )
+        turn.say(turn.explain(why))
+        how = turn.gettext(
+            "Press “{share}” below, if ACSM has your phone number (the one of this Telegram "
+            "account) on file. /cancel to stop.",
+            share=share,
+        )
+    turn.say(how, share_phone_keyboard(context))
 
 
 def domain_errors(
@@ -108,17 +119,17 @@ def domain_errors(
                 result = await handler(update, context)
             except NotLoggedInError:
                 context.turn.answer_button()
-                context.turn.say(PLEASE_LOG_IN)
+                context.turn.say(context.turn.gettext(PLEASE_LOG_IN))
                 return ConversationHandler.END
             except NotFoundError:
                 if update.callback_query is not None:
-                    context.turn.answer_button(EXPIRED)
+                    context.turn.answer_button(context.turn.gettext(EXPIRED))
                 else:
-                    context.turn.say("I could not find that.")
+                    context.turn.say(context.turn.gettext("I could not find that."))
                 return end
             except ProofNeededError as exc:
                 context.turn.answer_button()
-                offer_proof(context, str(exc))
+                offer_proof(context, exc)
                 return end
             except (RefusedError, DomainError) as exc:
                 context.turn.answer_button()
@@ -134,4 +145,4 @@ def domain_errors(
 
 async def expired_button(update: Update, context: ChatContext) -> None:
     """Any button no conversation is waiting for."""
-    context.turn.answer_button(EXPIRED)
+    context.turn.answer_button(context.turn.gettext(EXPIRED))

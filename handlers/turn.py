@@ -19,7 +19,7 @@ bot's context factory (`ChatContext.from_update`) hands it to each handler.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Any
 
@@ -182,7 +182,7 @@ class Turn:
     def send_email(self, message: MailMessage) -> None:
         """An email (a one-time code), sent only once the turn has committed; held in memory,
         never in the database (it may hold a code)."""
-        self.outbox.send_email(self.chat_id, message)
+        self.outbox.send_email(self.chat_id, replace(message, language=self.language))
 
     def answer_pre_checkout(self, error: str | None) -> None:
         query = self.update.pre_checkout_query

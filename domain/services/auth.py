@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain import credentials
-from domain.errors import InvalidInputError, NotLoggedInError, RefusedError
+from domain.errors import N_, InvalidInputError, NotLoggedInError, RefusedError
 from domain.identity import mask_email, mask_phone
 from domain.model import Member
 from domain.ports import UnitOfWork
@@ -19,7 +19,7 @@ from domain.services.session import (
     require_session,
 )
 
-WRONG_CREDENTIALS = "Wrong username or password."
+WRONG_CREDENTIALS = N_("Wrong username or password.")
 
 
 async def _password_ok(rules: Rules, member: Member | None, password: str) -> bool:
@@ -86,7 +86,7 @@ class MemberView:
 
 
 def _locked(until: datetime) -> LoginResult:
-    return LoginResult(ok=False, locked_until=until, reason="Too many failed attempts.")
+    return LoginResult(ok=False, locked_until=until, reason=N_("Too many failed attempts."))
 
 
 async def find_member(uow: UnitOfWork, username: str) -> Member | None:
@@ -218,7 +218,7 @@ async def _check_current(uow: UnitOfWork, rules: Rules, member: Member, password
 
 async def new_password_problem(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, new_password: str
-) -> str | None:
+) -> InvalidInputError | None:
     """Why this own password would be refused (asked before it is typed a second time)."""
     member = await require_proven(uow, rules, telegram_user_id)
     return credentials.password_problem(member, new_password)
@@ -239,7 +239,7 @@ async def change_password(
         raise RefusedError(Refusal.wrong_password())
     problem = credentials.password_problem(member, new_password)
     if problem is not None:
-        raise InvalidInputError(problem)
+        raise problem
     member.password_hash = await _hash(rules, new_password)
     member.credentials_version += 1
     await uow.members.save(member)
@@ -256,8 +256,8 @@ async def change_username(
     member = await require_proven(uow, rules, telegram_user_id)
     try:
         name = credentials.normalize_own_username(new_username)
-    except ValueError as exc:
-        raise InvalidInputError(str(exc)) from exc
+    except InvalidInputError:
+        raise
     holder = await uow.members.get_by_username(name)
     if holder is not None and holder.acsm_id != member.acsm_id:
         raise InvalidInputError("That username is taken: choose another.")

@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from domain import credentials
-from domain.errors import InvalidInputError, NotLoggedInError
+from domain.errors import N_, InvalidInputError, NotLoggedInError
 from domain.identity import (
     CODE_TRIES,
     CODE_VALID,
@@ -39,7 +40,29 @@ from domain.rules import Rules
 from domain.services import auth
 from domain.services.session import new_link, require_session
 
-SUBJECT = "Your ACSM recertification bot code"
+SUBJECT = N_("Your ACSM recertification bot code")
+CODE_MAIL = N_(
+    "Hello {name},\n\n"
+    "Your code {why} in the ACSM recertification bot on Telegram is:\n\n"
+    "    {code}\n\n"
+    "Type it in the chat. It works once, for {minutes} minutes.\n\n"
+    "If you did not ask for it, ignore this email: nothing changes without the code. "
+    "Never share it with anyone, ACSM staff included.\n"
+)
+WHY = {
+    CodePurpose.RESET: N_("to set a new password"),
+    CodePurpose.PROVE: N_("to prove it is you in the chat"),
+}
+
+
+class Translates(Protocol):
+    """The member's language (a handler passes `turn.gettext`): the email is written in it."""
+
+    def __call__(self, message: str, /, **values: object) -> str: ...
+
+
+def in_english(message: str, /, **values: object) -> str:
+    return message.format(**values) if values else message
 
 
 @dataclass(frozen=True)
@@ -93,7 +116,12 @@ def _fresh_code(hasher: PasswordHasher) -> tuple[str, str]:
 
 
 async def _issue(
-    uow: UnitOfWork, rules: Rules, telegram_user_id: int, member: Member, purpose: CodePurpose
+    uow: UnitOfWork,
+    rules: Rules,
+    telegram_user_id: int,
+    member: Member,
+    purpose: CodePurpose,
+    says: Translates,
 ) -> MailMessage:
     code, code_hash = await rules.slow.run(
         ("new code", purpose, member.acsm_id, telegram_user_id),
@@ -111,20 +139,10 @@ async def _issue(
         )
     )
     minutes = int(CODE_VALID.total_seconds() // 60)
-    why = (
-        "to set a new password"
-        if purpose is CodePurpose.RESET
-        else "to prove it is you in the chat"
+    text = says(
+        CODE_MAIL, name=member.first_name, why=says(WHY[purpose]), code=code, minutes=minutes
     )
-    text = (
-        f"Hello {member.first_name},\n\n"
-        f"Your code {why} in the ACSM recertification bot on Telegram is:\n\n"
-        f"    {code}\n\n"
-        f"Type it in the chat. It works once, for {minutes} minutes.\n\n"
-        "If you did not ask for it, ignore this email: nothing changes without the code. "
-        "Never share it with anyone, ACSM staff included.\n"
-    )
-    return MailMessage(to=member.email, subject=SUBJECT, text=text)
+    return MailMessage(to=member.email, subject=says(SUBJECT), text=text)
 
 
 async def _request(
@@ -133,6 +151,7 @@ async def _request(
     telegram_user_id: int,
     member: Member | None,
     purpose: CodePurpose,
+    says: Translates,
 ) -> CodeRequest:
     keys = _request_keys(telegram_user_id, member)
     wait = await _rate_limited(uow, rules, keys)
@@ -143,17 +162,21 @@ async def _request(
         await uow.login_attempts.record_failure(key, now)
     if member is None or not member.email:
         return CodeRequest(mail=None)  # nothing to send; the reply reads the same
-    return CodeRequest(mail=await _issue(uow, rules, telegram_user_id, member, purpose))
+    return CodeRequest(mail=await _issue(uow, rules, telegram_user_id, member, purpose, says))
 
 
 async def request_reset_code(
-    uow: UnitOfWork, rules: Rules, telegram_user_id: int, username: str
+    uow: UnitOfWork,
+    rules: Rules,
+    telegram_user_id: int,
+    username: str,
+    says: Translates = in_english,
 ) -> CodeRequest:
     """ "Forgot password?": a code to the email on file of the member with this username.
     An unknown username (or a member with no email) sends nothing, and the caller's reply
     reads the same, so the answer reveals nothing."""
     member = await auth.find_member(uow, username)
-    return await _request(uow, rules, telegram_user_id, member, CodePurpose.RESET)
+    return await _request(uow, rules, telegram_user_id, member, CodePurpose.RESET, says)
 
 
 async def _check(
@@ -220,7 +243,7 @@ async def _reset_member(
 
 async def reset_password_problem(
     uow: UnitOfWork, rules: Rules, telegram_user_id: int, username: str, new_password: str
-) -> str | None:
+) -> InvalidInputError | None:
     """Why this new password would be refused (asked before it is typed a second time)."""
     member = await _reset_member(uow, rules, telegram_user_id, username)
     return credentials.password_problem(member, new_password)
@@ -236,7 +259,7 @@ async def reset_password(
     member = await _reset_member(uow, rules, telegram_user_id, username)
     problem = credentials.password_problem(member, new_password)
     if problem is not None:
-        raise InvalidInputError(problem)
+        raise problem
     member.password_hash = await rules.slow.run(
         ("hash", new_password), lambda: rules.hasher.hash(new_password)
     )
@@ -253,9 +276,12 @@ async def reset_password(
 # -- proving who you are after a login with the default credentials ---------------------
 
 
-async def request_proof_code(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> CodeRequest:
+async def request_proof_code(
+    uow: UnitOfWork, rules: Rules, telegram_user_id: int, says: Translates = in_english
+) -> CodeRequest:
+    """A code to prove who the member is, emailed in the member's language (`says`)."""
     _, member = await require_session(uow, rules, telegram_user_id)
-    return await _request(uow, rules, telegram_user_id, member, CodePurpose.PROVE)
+    return await _request(uow, rules, telegram_user_id, member, CodePurpose.PROVE, says)
 
 
 async def _proven(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain import credentials
-from domain.errors import NotLoggedInError, ProofNeededError
+from domain.errors import N_, NotLoggedInError, ProofNeededError
 from domain.model import Member, TelegramLink
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 
-EXPIRED = "Your session has expired. Please log in again with /login."
-CREDENTIALS_CHANGED = "Your password was changed. Please log in again with /login."
+EXPIRED = N_("Your session has expired. Please log in again with /login.")
+CREDENTIALS_CHANGED = N_("Your password was changed. Please log in again with /login.")
 # A session's last use is written at most this often (or a 20th of the idle limit, if
 # shorter), so that a question changes nothing in the database: a session may end up to
 # this much before the idle limit after its very last use.

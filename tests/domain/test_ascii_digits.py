@@ -32,7 +32,7 @@ def test_no_other_digits_anywhere(table: dict[int, int]) -> None:
     assert acsm_id_in_default_username("lee100001".translate(table)) is None
     assert is_invoice_number("R123456")
     assert not is_invoice_number("R123456".translate(table))
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInputError):
         normalize_own_username("ann2024".translate(table))
     with pytest.raises(ValidationError):
         Settings(_env_file=None, reminder_time="10:00".translate(table))  # type: ignore[call-arg]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from domain import credentials
 from domain.argon2_hasher import Argon2Hasher
+from domain.errors import InvalidInputError
 from domain.model import Member
 from tests.hashing import CHEAP_HASHER
 
@@ -129,7 +130,7 @@ def test_own_usernames(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["ab", "1ann", "abc123456", "ann trainer", "x" * 33, "ann@x"])
 def test_bad_own_usernames(name: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInputError):
         credentials.normalize_own_username(name)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.credentials import normalize_own_username
+from domain.errors import InvalidInputError
 from domain.intents import Intent, asks_for_cec_status, is_cancel_word, recognise
 
 
@@ -121,5 +122,5 @@ def test_only_the_first_300_characters_are_read() -> None:
 @pytest.mark.parametrize("name", ["cancel", "Stop", "quit"])
 def test_a_cancel_word_cannot_be_a_username(name: str) -> None:
     """Typed alone at the username prompt it ends the login, so it may not be one."""
-    with pytest.raises(ValueError, match="stops a conversation"):
+    with pytest.raises(InvalidInputError, match="stops a conversation"):
         normalize_own_username(name)
