@@ -46,6 +46,7 @@ from domain.services.reminders import (
 from domain.services.tracker import remove_unattached_proofs
 from handlers.context import ChatApplication, ChatContext
 from handlers.reminders import reminder_markup, reminder_text
+from i18n import speaker
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +139,12 @@ class ReminderSender:
 
     async def _send(self, content: ReminderContent) -> Outcome:
         due = content.due
+        says = speaker(content.language)  # the language kept for the recipient
         try:
             await self.bot.send_message(
                 due.chat_id,
-                reminder_text(content),
-                reply_markup=reminder_markup(content),
+                reminder_text(content, says),
+                reply_markup=reminder_markup(content, says),
                 parse_mode=ParseMode.HTML,
             )
         except Forbidden as exc:
