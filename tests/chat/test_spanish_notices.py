@@ -110,3 +110,34 @@ async def test_a_spanish_member_is_told_of_the_audit_and_its_verdicts_in_spanish
     assert (await reply(ana, "¿cuántos CECs me faltan?")).text == cecs
     await quiet(emulator)
     assert english_leaks(after(ana, since), allowed=[REASON]) == []
+
+
+async def test_the_demo_can_make_you_a_spanish_member(tmp_path: Any) -> None:
+    """`acsm-bot demo --language es`: the terminal member's Telegram is in Spanish."""
+    import asyncio
+    import io
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from bot.demo import run_demo
+    from bot.settings import Settings
+    from domain.catalog import Catalog
+    from domain.reminders import due_step
+    from tests.chat.test_reminders import NY
+
+    today = datetime.now(UTC).astimezone(NY).date()
+    if due_step(date(today.year, 12, 31), Catalog.default().reminders, today) is None:
+        pytest.skip("Jan 1: the demo's renewal-open member has no reminder due yet")
+    lines = ["/login", "LEE100001", "LEE100001", "/remindnow", "/help"]
+    stdin = io.StringIO("".join(line + "\n" for line in lines))
+    stdout = io.StringIO()
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    demo = run_demo(
+        settings, database_path=tmp_path / "demo.db", stdin=stdin, stdout=stdout, language_code="es"
+    )
+    await asyncio.wait_for(demo, 60)
+    output = stdout.getvalue()
+    assert "Recordatorio de recertificación" in output
+    assert "Recordatorios: enviados 1, omitidos 0, fallidos 0" in output
+    assert "Recertification reminder" not in output
