@@ -13,11 +13,13 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.exports import csv_export
 from bot.settings import Settings
+from domain import languages
 from domain.cecs import format_cecs
 from domain.ports import UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services.audits import AuditLine, AuditNotice, Selection, audit_lines, proof_bytes
 from domain.services.audits import select_audits as select_use_case
+from i18n import N_, Says, speaker
 from storage.files import private_folder, write_private_bytes
 
 log = logging.getLogger(__name__)
@@ -25,12 +27,23 @@ log = logging.getLogger(__name__)
 STATUS_COLUMNS = ["acsm_id", "name", "selected_on", "due_on", "state"]
 
 
-def notice_text(notice: AuditNotice) -> str:
-    return (
-        f"Your ACSM renewal for the cycle ending {notice.cycle_thru:%m/%d/%Y} was selected for "
+OPEN_MY_AUDIT = N_("Open my audit")
+
+
+def notice_text(notice: AuditNotice, says: Says) -> str:
+    return says.gettext(
+        "Your ACSM renewal for the cycle ending {thru} was selected for "
         "a random audit. Please send proof of the CECs you reported (certificates as photos "
-        f"or PDF files) by <b>{notice.due_on:%m/%d/%Y}</b>: open /audit, add them, then press "
-        "Submit."
+        "or PDF files) by <b>{date}</b>: open /audit, add them, then press "
+        "Submit.",
+        thru=notice.cycle_thru.strftime("%m/%d/%Y"),
+        date=notice.due_on.strftime("%m/%d/%Y"),
+    )
+
+
+def notice_markup(says: Says) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(says.gettext(OPEN_MY_AUDIT), callback_data="ad:open")]]
     )
 
 
@@ -66,9 +79,6 @@ async def deliver(settings: Settings, notices: list[AuditNotice]) -> Delivery:
             reason = NO_BOT if notice.telegram_ids else NOT_LOGGED_IN
             delivery.unreached.append(Unreached(notice.acsm_id, notice.name, reason))
         return delivery
-    markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("Open my audit", callback_data="ad:open")]]
-    )
     async with Bot(
         token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
@@ -77,9 +87,13 @@ async def deliver(settings: Settings, notices: list[AuditNotice]) -> Delivery:
         for notice in notices:
             told, reasons = 0, ([] if notice.telegram_ids else [NOT_LOGGED_IN])
             for chat_id in notice.telegram_ids:
+                says = speaker(notice.languages.get(chat_id, languages.DEFAULT))
                 try:
                     await bot.send_message(
-                        chat_id, notice_text(notice), parse_mode="HTML", reply_markup=markup
+                        chat_id,
+                        notice_text(notice, says),
+                        parse_mode="HTML",
+                        reply_markup=notice_markup(says),
                     )
                     told += 1
                 except Forbidden:

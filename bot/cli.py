@@ -71,12 +71,19 @@ def run(webhook: bool) -> None:
 
 
 @cli.command(help="Try the bot in a terminal chat with the built-in Telegram emulator.")
-def demo() -> None:
+@click.option(
+    "--language",
+    type=click.Choice(["en", "es"]),
+    default="en",
+    show_default=True,
+    help="Your Telegram language in the demo (es: the bot answers in Spanish).",
+)
+def demo(language: str) -> None:
     from bot.demo import run_demo
 
     configure_logging("WARNING")
     try:
-        asyncio.run(run_demo(settings()))
+        asyncio.run(run_demo(settings(), language_code=language))
     except KeyboardInterrupt:
         click.echo("\nBye.")
 

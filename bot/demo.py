@@ -43,7 +43,9 @@ async def run_demo(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     files_dir: Path | None = None,
+    language_code: str = "en",
 ) -> None:
+    """`language_code`: the terminal member's Telegram language ("es": a Spanish member)."""
     out = stdout or sys.stdout
     remove_database(database_path)
     url = f"sqlite+aiosqlite:///{database_path}"
@@ -90,7 +92,9 @@ async def run_demo(
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(job.finished.wait(), 10)
                 # The sample members' phone on file: "Share my phone number" proves it.
-                member = emulator.new_user(first_name="You", phone_number="13175550100")
+                member = emulator.new_user(
+                    first_name="You", phone_number="13175550100", language_code=language_code
+                )
                 await run_terminal_chat(
                     emulator,
                     member,

@@ -32,6 +32,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import CommandHandler, ExtBot
 
+from domain import languages
 from domain.ports import UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services.reminders import (
@@ -46,6 +47,7 @@ from domain.services.reminders import (
 from domain.services.tracker import remove_unattached_proofs
 from handlers.context import ChatApplication, ChatContext
 from handlers.reminders import reminder_markup, reminder_text
+from i18n import N_, Says, speaker
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +140,12 @@ class ReminderSender:
 
     async def _send(self, content: ReminderContent) -> Outcome:
         due = content.due
+        says = speaker(content.language)  # the language kept for the recipient
         try:
             await self.bot.send_message(
                 due.chat_id,
-                reminder_text(content),
-                reply_markup=reminder_markup(content),
+                reminder_text(content, says),
+                reply_markup=reminder_markup(content, says),
                 parse_mode=ParseMode.HTML,
             )
         except Forbidden as exc:
@@ -203,13 +206,25 @@ class ReminderJob:
     async def callback(self, context: ChatContext) -> None:
         await self.run()
 
-    async def run_and_report(self, chat_id: int, announce: str | None = None) -> None:
-        """The demo's /remindnow: say `announce`, run, then say what happened; one task
-        sending one message after the other, so the chat shows them in that order."""
+    async def run_and_report(
+        self, chat_id: int, announce: str | None = None, says: Says | None = None
+    ) -> None:
+        """The demo's /remindnow: say `announce`, run, then say what happened (in `says`'s
+        language); one task sending one message after the other, so the chat shows them in
+        that order."""
+        says = says or speaker(languages.DEFAULT)
         if announce is not None:
             await self.application.bot.send_message(chat_id, announce)
         counts = await self.run()
-        text = "Reminders: " + (counts.line() if counts else "a run is already going on.")
+        if counts is None:
+            text = says.gettext("Reminders: a run is already going on.")
+        else:
+            text = says.gettext(
+                "Reminders: sent {sent}, skipped {skipped}, failed {failed}",
+                sent=counts.sent,
+                skipped=counts.skipped,
+                failed=counts.failed,
+            )
         await self.application.bot.send_message(chat_id, text)
 
 
@@ -240,7 +255,7 @@ def schedule_reminders(
     return job
 
 
-REMIND_NOW = "Sending the reminders due now (demo)… Each step reaches a member once."
+REMIND_NOW = N_("Sending the reminders due now (demo)… Each step reaches a member once.")
 
 
 async def remind_now(update: Update, context: ChatContext) -> None:
@@ -251,7 +266,10 @@ async def remind_now(update: Update, context: ChatContext) -> None:
         return
     # Said by the task itself, before it sends any reminder: a reply of the turn would only
     # go out after the commit, possibly after the reminders.
-    context.application.create_task(job.run_and_report(chat.id, REMIND_NOW), name="remindnow")
+    says = speaker(context.turn.language)  # the task outlives the turn
+    context.application.create_task(
+        job.run_and_report(chat.id, says.gettext(REMIND_NOW), says), name="remindnow"
+    )
 
 
 def add_remind_now(application: ChatApplication, group: int) -> None:

@@ -22,11 +22,13 @@ from datetime import timedelta
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from domain import languages
 from domain.audits import Verdict, VerdictNotice
 from domain.ports import UnitOfWorkFactory
 from domain.rules import Rules
 from domain.services.audits import NoticeToSend, unsent_verdict_notices, verdict_notice_sent
 from handlers.context import ChatApplication, ChatContext
+from i18n import Says, speaker
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +36,20 @@ NOTICE_EVERY = timedelta(seconds=20)
 JOB_KEY = "verdict_notice_job"
 
 
-def verdict_text(notice: VerdictNotice) -> str:
+def verdict_text(notice: VerdictNotice, says: Says) -> str:
+    """The notice in `says`'s language; staff's reason is quoted as staff wrote it."""
     if notice.verdict is Verdict.ACCEPT:
-        return (
+        return says.gettext(
             "✅ ACSM reviewed your audit and <b>accepted</b> your proof. Thank you: there is "
             "nothing more to do."
         )
-    reason = html.escape(notice.reason or "")
-    return (
+    return says.gettext(
         "❌ ACSM reviewed your audit and could not accept your proof.\n"
-        f"Reason: {reason}\n\n"
+        "Reason: {reason}\n\n"
         "Please send proof again with /audit (add or remove certificates, then press Submit) "
-        f"before the due date, <b>{notice.due_on:%m/%d/%Y}</b>."
+        "before the due date, <b>{date}</b>.",
+        reason=html.escape(notice.reason or ""),
+        date=notice.due_on.strftime("%m/%d/%Y"),
     )
 
 
@@ -73,8 +77,9 @@ class VerdictNoticeJob:
         blocked: list[int] = []
         for chat_id in item.chat_ids:
             try:
+                says = speaker(item.languages.get(chat_id, languages.DEFAULT))
                 await self.application.bot.send_message(
-                    chat_id, verdict_text(notice), parse_mode=ParseMode.HTML
+                    chat_id, verdict_text(notice, says), parse_mode=ParseMode.HTML
                 )
             except Forbidden:
                 log.info("verdict notice for member %s: chat blocked the bot", notice.acsm_id)

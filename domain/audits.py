@@ -33,7 +33,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from domain.cecs import format_cecs
-from domain.errors import InvalidInputError
+from domain.errors import N_, InvalidInputError
 from domain.tracker import LoggedActivity, in_window
 
 AUDIT_DAYS = 30
@@ -188,8 +188,9 @@ class ShortfallError(InvalidInputError):
 
     def __init__(self, found: Coverage) -> None:
         super().__init__(
-            f"Your proof covers {format_cecs(found.covered)} of the "
-            f"{format_cecs(found.reported)} CECs you reported."
+            N_("Your proof covers {covered} of the {reported} CECs you reported."),
+            covered=format_cecs(found.covered),
+            reported=format_cecs(found.reported),
         )
         self.coverage = found
 
@@ -206,8 +207,8 @@ def check_submittable(
         raise InvalidInputError("This audit was already submitted.")
     if audit.verdict is Verdict.REJECT and today > audit.due_on:
         raise InvalidInputError(
-            f"This audit was due {audit.due_on:%m/%d/%Y}: it can no longer be submitted again. "
-            "Please contact ACSM."
+            "This audit was due {date}: it can no longer be submitted again. Please contact ACSM.",
+            date=audit.due_on.strftime("%m/%d/%Y"),
         )
     if not audit.proof_ids:
         raise InvalidInputError(
@@ -228,12 +229,16 @@ def check_verdict(audit: Audit, today: date, verdict: Verdict, reason: str | Non
     state = audit_state(audit, today)
     if audit.submitted_at is None:
         raise InvalidInputError(
-            f"the audit of member {audit.acsm_id} is {state.value}: nothing submitted to decide"
+            "the audit of member {acsm_id} is {state}: nothing submitted to decide",
+            acsm_id=audit.acsm_id,
+            state=state.value,
         )
     if verdict is Verdict.REJECT and text is None:
         raise InvalidInputError("a reason is required to reject (--reason TEXT)")
     if text is not None and len(text) > MAX_REASON:
-        raise InvalidInputError(f"the reason is too long (at most {MAX_REASON} characters)")
+        raise InvalidInputError(
+            "the reason is too long (at most {limit} characters)", limit=MAX_REASON
+        )
     return text
 
 

@@ -18,6 +18,7 @@ from domain.audits import Audit, VerdictNotice
 from domain.certificate_text import CertificateReading
 from domain.cpr_cards import CprAedCard
 from domain.identity import CodePurpose, IdentityCode
+from domain.languages import DEFAULT as DEFAULT_LANGUAGE
 from domain.languages import KeptLanguage, Language
 from domain.model import (
     CecActivity,
@@ -350,6 +351,10 @@ class AuditRepository(Protocol):
         """The Telegram users logged in as this member (where to tell them)."""
         ...
 
+    async def telegram_chats(self, acsm_id: str) -> list[tuple[int, Language]]:
+        """`telegram_ids` with the language kept for each (English when none is kept)."""
+        ...
+
 
 @dataclass(frozen=True)
 class ReminderRecipient:
@@ -359,6 +364,7 @@ class ReminderRecipient:
     chat_id: int
     enabled: bool  # /reminders on (the default) or off
     blocked: bool  # the chat answered 403 and the member has not written since
+    language: Language = DEFAULT_LANGUAGE  # kept for that Telegram user: what it is written in
 
 
 class ReminderRepository(Protocol):

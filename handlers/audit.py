@@ -29,19 +29,21 @@ from handlers.paging import units
 from handlers.render import us_date
 from handlers.replies import domain_errors, keyboard, pressed_data
 from handlers.tracker import FILES, activity_line
+from i18n import N_, Says
 
 NAME = "audit"
-LEAVING = (
+LEAVING = N_(
     "Audit upload set aside: /audit picks it up again."  # said when another conversation takes over
 )
 WAITING = "audit:files"
 STATE_WORDS = {
-    AuditState.PENDING: "waiting for your proof",
-    AuditState.SUBMITTED: "submitted, thank you",
-    AuditState.OVERDUE: "overdue: please send your proof as soon as you can",
-    AuditState.ACCEPTED: "accepted by ACSM, thank you",
-    AuditState.REJECTED: "not accepted: please send proof again and submit",
+    AuditState.PENDING: N_("waiting for your proof"),
+    AuditState.SUBMITTED: N_("submitted, thank you"),
+    AuditState.OVERDUE: N_("overdue: please send your proof as soon as you can"),
+    AuditState.ACCEPTED: N_("accepted by ACSM, thank you"),
+    AuditState.REJECTED: N_("not accepted: please send proof again and submit"),
 }
+SUBMIT = N_("Submit")
 
 
 def telegram_id(update: Update) -> int:
@@ -49,72 +51,93 @@ def telegram_id(update: Update) -> int:
     return update.effective_user.id
 
 
-def proves(view: AuditView, proof_id: int | None) -> str:
+def proves(view: AuditView, proof_id: int | None, says: Says) -> str:
     """What one attached file proves, for its line and its Remove button (short: at most
     three activities, titles cut at 80 characters)."""
     found = [p for p in view.coverage.proven if p.proof_id == proof_id]
     said = "; ".join(
-        f"{p.title[:80]} ({us_date(p.completed_on)}, {format_cecs(p.cecs)} CECs"
-        f"{'' if p.counts else ', outside the cycle: not counted'})"
+        says.gettext(
+            "{title} ({date}, {cecs} CECs)",
+            title=p.title[:80],
+            date=us_date(p.completed_on),
+            cecs=format_cecs(p.cecs),
+        )
+        if p.counts
+        else says.gettext(
+            "{title} ({date}, {cecs} CECs, outside the cycle: not counted)",
+            title=p.title[:80],
+            date=us_date(p.completed_on),
+            cecs=format_cecs(p.cecs),
+        )
         for p in found[:3]
     )
-    return said + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
+    if len(found) > 3:
+        said += says.gettext("; and {count} more", count=len(found) - 3)
+    return said
 
 
-def attached_line(view: AuditView, proof_id: int | None, file_name: str) -> str:
-    what = proves(view, proof_id)
-    return f"• {escape(file_name)}" + (f" — {escape(what)}" if what else " — not in your log")
+def attached_line(view: AuditView, proof_id: int | None, file_name: str, says: Says) -> str:
+    what = proves(view, proof_id, says)
+    return f"• {escape(file_name)} — " + (escape(what) if what else says.gettext("not in your log"))
 
 
-def coverage_line(found: Coverage) -> str:
+def coverage_line(found: Coverage, says: Says) -> str:
     """ "Your proof covers 15 of the 45 CECs you reported" (HTML)."""
-    return (
-        f"<b>Your proof covers {format_cecs(found.covered)} of the "
-        f"{format_cecs(found.reported)} CECs you reported</b>"
+    return says.gettext(
+        "<b>Your proof covers {covered} of the {reported} CECs you reported</b>",
+        covered=format_cecs(found.covered),
+        reported=format_cecs(found.reported),
     )
 
 
-def outside_lines(view: AuditView) -> list[str]:
+def outside_lines(view: AuditView, says: Says) -> list[str]:
     """Certificates of activities outside the audited cycle, named: they do not count."""
     window = f"{us_date(view.window_start)}–{us_date(view.cycle_thru)}"
     return [
-        f"⚠️ Not counted: {escape(p.title)} was completed {us_date(p.completed_on)}, "
-        f"outside the audited cycle ({window})."
+        says.gettext(
+            "⚠️ Not counted: {title} was completed {date}, outside the audited cycle ({window}).",
+            title=escape(p.title),
+            date=us_date(p.completed_on),
+            window=window,
+        )
         for p in view.coverage.outside
     ]
 
 
-def audit_answer(view: AuditView) -> tuple[str, InlineKeyboardMarkup | None]:
+def audit_answer(view: AuditView, says: Says) -> tuple[str, InlineKeyboardMarkup | None]:
     """The audit in one message: when the activities reported (then the files attached) do
     not all fit, the last ones are left out whole, and counted (never a line cut half-way:
     each line is valid HTML on its own)."""
     reported = [activity_line(a) for a in view.reported]
-    attached = [attached_line(view, p.id, p.file_name) for p in view.attached]
-    outside = outside_lines(view)
-    text = audit_text(view, reported, attached, outside)
+    attached = [attached_line(view, p.id, p.file_name, says) for p in view.attached]
+    outside = outside_lines(view, says)
+    text = audit_text(view, reported, attached, outside, says)
     for lines in (reported, attached, outside):  # the activities give way first, then files
         everything = list(lines)
         shown = len(everything)
         while units(text) > TELEGRAM_MESSAGE_LIMIT and shown > 0:
             shown -= 1
-            lines[:] = [*everything[:shown], f"• … and {len(everything) - shown} more"]
-            text = audit_text(view, reported, attached, outside)
+            more = says.gettext("• … and {count} more", count=len(everything) - shown)
+            lines[:] = [*everything[:shown], more]
+            text = audit_text(view, reported, attached, outside, says)
     if view.state in CLOSED:
         return text, None
     rows = [
-        [(f"📎 Add: {title[:40]}", f"ad:log:{view.id}:{proof.id}")]
+        [(says.gettext("📎 Add: {title}", title=title[:40]), f"ad:log:{view.id}:{proof.id}")]
         for proof, title in view.loggable[:20]
     ]
     rows.extend(
         [
             (
-                f"🗑 Remove: {(proves(view, proof.id) or proof.file_name)[:40]}",
+                says.gettext(
+                    "🗑 Remove: {what}", what=(proves(view, proof.id, says) or proof.file_name)[:40]
+                ),
                 remove_data(view, proof.id),
             )
         ]
         for proof in view.attached[:20]
     )
-    rows.append([("Submit", f"ad:submit:{view.id}")])
+    rows.append([(says.gettext(SUBMIT), f"ad:submit:{view.id}")])
     return text, keyboard(*rows)
 
 
@@ -123,42 +146,63 @@ def remove_data(view: AuditView, proof_id: int | None) -> str:
 
 
 def audit_text(
-    view: AuditView, reported: list[str], attached: list[str], outside: list[str]
+    view: AuditView, reported: list[str], attached: list[str], outside: list[str], says: Says
 ) -> str:
     lines = [
-        f"<b>Audit of your renewal</b> (cycle ending {us_date(view.cycle_thru)})",
-        f"Due {us_date(view.due_on)} · {STATE_WORDS[view.state]}",
+        says.gettext(
+            "<b>Audit of your renewal</b> (cycle ending {date})", date=us_date(view.cycle_thru)
+        ),
+        says.gettext(
+            "Due {date} · {state}",
+            date=us_date(view.due_on),
+            state=says.gettext(STATE_WORDS[view.state]),
+        ),
         *(
-            [f"ACSM's reason: {escape(view.decision_reason)}"]
+            [says.gettext("ACSM's reason: {reason}", reason=escape(view.decision_reason))]
             if view.state is AuditState.REJECTED and view.decision_reason
             else []
         ),
         "",
-        f"You reported {format_cecs(view.typed_acsm)} ACSM CECs and "
-        f"{format_cecs(view.typed_other)} from other organizations.",
+        says.gettext(
+            "You reported {acsm} ACSM CECs and {other} from other organizations.",
+            acsm=format_cecs(view.typed_acsm),
+            other=format_cecs(view.typed_other),
+        ),
     ]
     if reported:
-        lines.append("Activities in your log for that cycle:")
+        lines.append(says.gettext("Activities in your log for that cycle:"))
         lines.extend(reported)
     lines.append("")
     if view.attached:
-        lines.append(f"Certificates attached: {len(view.attached)}")
+        lines.append(says.gettext("Certificates attached: {count}", count=len(view.attached)))
         lines.extend(attached)
     else:
-        lines.append("No certificate attached yet.")
+        lines.append(says.gettext("No certificate attached yet."))
     found = view.coverage
-    short = f" ({format_cecs(found.shortfall)} short)." if found.shortfall else "."
-    lines.append(coverage_line(found) + short)
+    short = (
+        says.gettext(" ({short} short).", short=format_cecs(found.shortfall))
+        if found.shortfall
+        else "."
+    )
+    lines.append(coverage_line(found, says) + short)
     lines.extend(outside)
     if found.unmatched:
         lines.append(
-            f"{len(found.unmatched)} file(s) are not the certificate of an activity in your log: "
-            "ACSM staff will read them, but they are not counted here."
+            says.ngettext(
+                "{count} file is not the certificate of an activity in your log: "
+                "ACSM staff will read it, but it is not counted here.",
+                "{count} files are not the certificate of an activity in your log: "
+                "ACSM staff will read them, but they are not counted here.",
+                len(found.unmatched),
+            )
         )
     if view.state not in CLOSED:
         lines.append(
-            "\nSend certificates as photos or PDF files (up to 10 MB each), or add ones from "
-            "your log with the buttons (🗑 removes one); then press Submit."
+            "\n"
+            + says.gettext(
+                "Send certificates as photos or PDF files (up to 10 MB each), or add ones from "
+                "your log with the buttons (🗑 removes one); then press Submit."
+            )
         )
     return "\n".join(lines)
 
@@ -168,9 +212,9 @@ async def start(update: Update, context: ChatContext) -> str | int:
     context.turn.answer_button()
     view = await audits.my_audit(context.uow(), context.rules, telegram_id(update))
     if view is None:
-        context.turn.say("None of your renewals is selected for an audit.")
+        context.turn.say(context.turn.gettext("None of your renewals is selected for an audit."))
         return ConversationHandler.END
-    text, markup = audit_answer(view)
+    text, markup = audit_answer(view, context.turn)
     context.turn.say(text, markup)
     return ConversationHandler.END if view.state in CLOSED else WAITING
 
@@ -183,17 +227,18 @@ async def got_file(update: Update, context: ChatContext) -> str | None:
     try:
         content = await download(update, context)
     except DownloadFailedError as exc:
-        context.turn.say(str(exc))
+        context.turn.say(context.turn.explain(exc))
         return WAITING
     try:
         view = await audits.attach_proof(
             context.uow(), context.rules, telegram_id(update), view.id, data=content
         )
     except InvalidInputError as exc:
-        context.turn.say(f"{context.turn.explain(exc)}\nSend another file, or press Submit.")
+        again = context.turn.gettext("Send another file, or press Submit.")
+        context.turn.say(f"{context.turn.explain(exc)}\n{again}")
         return WAITING
-    text, markup = audit_answer(view)
-    context.turn.say("Certificate added.\n\n" + text, markup)
+    text, markup = audit_answer(view, context.turn)
+    context.turn.say(context.turn.gettext("Certificate added.") + "\n\n" + text, markup)
     return WAITING
 
 
@@ -207,8 +252,8 @@ async def add_logged(update: Update, context: ChatContext) -> None:
     view = await audits.attach_proof(
         context.uow(), context.rules, telegram_id(update), audit_id, proof_id=proof_id
     )
-    context.turn.answer_button("Added.")
-    text, markup = audit_answer(view)
+    context.turn.answer_button(context.turn.gettext("Added."))
+    text, markup = audit_answer(view, context.turn)
     context.turn.edit_or_say(text, markup)
 
 
@@ -219,26 +264,51 @@ async def remove(update: Update, context: ChatContext) -> None:
     view = await audits.detach_proof(
         context.uow(), context.rules, telegram_id(update), audit_id, proof_id
     )
-    context.turn.answer_button("Removed.")
-    text, markup = audit_answer(view)
+    context.turn.answer_button(context.turn.gettext("Removed."))
+    text, markup = audit_answer(view, context.turn)
     context.turn.edit_or_say(text, markup)
 
 
-def shortfall_question(audit_id: int, found: Coverage) -> tuple[str, InlineKeyboardMarkup]:
+def shortfall_question(
+    audit_id: int, found: Coverage, says: Says
+) -> tuple[str, InlineKeyboardMarkup]:
     """Submit with less proof than reported: said, and only done once confirmed."""
     short = format_cecs(found.shortfall)
-    lines = [f"{coverage_line(found)}: {short} CECs are not covered."]
+    lines = [
+        says.gettext(
+            "{coverage}: {short} CECs are not covered.",
+            coverage=coverage_line(found, says),
+            short=short,
+        )
+    ]
     lines.extend(
-        f"⚠️ {escape(p.title[:80])} ({us_date(p.completed_on)}) is outside the audited cycle "
-        "and does not count."
+        says.gettext(
+            "⚠️ {title} ({date}) is outside the audited cycle and does not count.",
+            title=escape(p.title[:80]),
+            date=us_date(p.completed_on),
+        )
         for p in found.outside[:10]
     )
     if len(found.outside) > 10:
-        lines.append(f"⚠️ … and {len(found.outside) - 10} more outside the audited cycle.")
-    lines.append("\nACSM staff decide in the end. Send more certificates first, or submit anyway.")
+        lines.append(
+            says.gettext(
+                "⚠️ … and {count} more outside the audited cycle.", count=len(found.outside) - 10
+            )
+        )
+    lines.append(
+        "\n"
+        + says.gettext(
+            "ACSM staff decide in the end. Send more certificates first, or submit anyway."
+        )
+    )
     return "\n".join(lines), keyboard(
-        [(f"Submit with {short} CECs not covered", f"ad:sure:{audit_id}:{short}")],
-        [("Back to my audit", "ad:open")],
+        [
+            (
+                says.gettext("Submit with {short} CECs not covered", short=short),
+                f"ad:sure:{audit_id}:{short}",
+            )
+        ],
+        [(says.gettext("Back to my audit"), "ad:open")],
     )
 
 
@@ -250,11 +320,13 @@ async def submit_now(
             context.uow(), context.rules, telegram_id(update), audit_id, confirmed
         )
     except ShortfallError as exc:  # not confirmed, or the shortfall grew since
-        context.turn.say(*shortfall_question(audit_id, exc.coverage))
+        context.turn.say(*shortfall_question(audit_id, exc.coverage, context.turn))
         return
-    text, _ = audit_answer(view)
+    text, _ = audit_answer(view, context.turn)
     context.turn.edit_or_say(text)
-    context.turn.say("Your audit was submitted. ACSM will review your certificates.")
+    context.turn.say(
+        context.turn.gettext("Your audit was submitted. ACSM will review your certificates.")
+    )
 
 
 @domain_errors(end=None)
@@ -271,11 +343,15 @@ async def submit_confirmed(update: Update, context: ChatContext) -> None:
 
 
 async def not_understood(update: Update, context: ChatContext) -> None:
-    context.turn.say("Send a certificate as a photo or PDF, press Submit, or /cancel.")
+    context.turn.say(
+        context.turn.gettext("Send a certificate as a photo or PDF, press Submit, or /cancel.")
+    )
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
-    context.turn.say("Stopped. What you attached is kept; /audit to continue.")
+    context.turn.say(
+        context.turn.gettext("Stopped. What you attached is kept; /audit to continue.")
+    )
     return ConversationHandler.END
 
 

@@ -16,76 +16,111 @@ from domain.services.reminders import ReminderContent
 from handlers.context import ChatContext
 from handlers.render import us_date
 from handlers.replies import domain_errors, keyboard
+from i18n import N_, Says
 
 LOG_ACTIVITY = "cec:add"  # the CEC tracker's "log an activity" conversation
 TURN_ON, TURN_OFF = "rem:on", "rem:off"
 ZONE_NAMES = {
-    "America/New_York": "Eastern",
-    "America/Chicago": "Central",
-    "America/Denver": "Mountain",
-    "America/Phoenix": "Mountain",
-    "America/Los_Angeles": "Pacific",
+    "America/New_York": N_("Eastern"),
+    "America/Chicago": N_("Central"),
+    "America/Denver": N_("Mountain"),
+    "America/Phoenix": N_("Mountain"),
+    "America/Los_Angeles": N_("Pacific"),
 }
+LOG_AN_ACTIVITY, RENEW_NOW = N_("Log an activity"), N_("Renew now")
+TURN_REMINDERS_OFF, TURN_REMINDERS_ON = N_("Turn reminders off"), N_("Turn reminders on")
 
 
-def zone_label(moment: datetime) -> str:
+def zone_label(moment: datetime, says: Says) -> str:
     key = getattr(moment.tzinfo, "key", None)
-    return ZONE_NAMES.get(key or "", moment.tzname() or "")
+    name = ZONE_NAMES.get(key or "")
+    return says.gettext(name) if name else moment.tzname() or ""
 
 
-def reminder_text(content: ReminderContent) -> str:
+def reminder_text(content: ReminderContent, says: Says) -> str:
     group = content.group
     names = escape(", ".join(f"{code} ({name})" for code, name in group.certifications))
-    deadline = f"{us_date(group.thru_date)}, 11:59 PM {zone_label(group.deadline)}".strip()
-    lines = [f"<b>Recertification reminder</b> for {escape(content.first_name)}", ""]
+    deadline = says.gettext(
+        "{date}, 11:59 PM {zone}",
+        date=us_date(group.thru_date),
+        zone=zone_label(group.deadline, says),
+    ).strip()
+    lines = [
+        says.gettext("<b>Recertification reminder</b> for {name}", name=escape(content.first_name)),
+        "",
+    ]
     if content.grace:
         lines.append(
-            f"{names} expired on {deadline}. You can still renew it by CECs until "
-            f"{us_date(content.grace_ends_on)}, with a late fee."
+            says.gettext(
+                "{names} expired on {deadline}. You can still renew it by CECs until "
+                "{date}, with a late fee.",
+                names=names,
+                deadline=deadline,
+                date=us_date(content.grace_ends_on),
+            )
         )
     else:
-        lines.append(f"{names}: renew by <b>{deadline}</b>.")
+        lines.append(
+            says.gettext("{names}: renew by <b>{deadline}</b>.", names=names, deadline=deadline)
+        )
     if group.still_needed > 0:
         lines.append(
-            f"You still need <b>{format_cecs(group.still_needed)}</b> CECs out of "
-            f"{format_cecs(group.required)}."
+            says.gettext(
+                "You still need <b>{needed}</b> CECs out of {required}.",
+                needed=format_cecs(group.still_needed),
+                required=format_cecs(group.required),
+            )
         )
     else:
-        lines.append(f"You have all {format_cecs(group.required)} CECs needed.")
+        lines.append(
+            says.gettext(
+                "You have all {required} CECs needed.", required=format_cecs(group.required)
+            )
+        )
     if content.invoice_number and content.invoice_balance_cents is not None:
         lines.append(
-            f"Invoice {escape(content.invoice_number)} is waiting: balance "
-            f"{format_usd(content.invoice_balance_cents)}."
+            says.gettext(
+                "Invoice {number} is waiting: balance {balance}.",
+                number=escape(content.invoice_number),
+                balance=format_usd(content.invoice_balance_cents),
+            )
         )
     elif content.late_fee_cents:
         lines.append(
-            f"Fee: {format_usd(content.fee_cents)}, including the "
-            f"{format_usd(content.late_fee_cents)} late fee."
+            says.gettext(
+                "Fee: {fee}, including the {late_fee} late fee.",
+                fee=format_usd(content.fee_cents),
+                late_fee=format_usd(content.late_fee_cents),
+            )
         )
     else:
-        lines.append(f"Fee: {format_usd(content.fee_cents)}.")
-    lines += ["", "Turn these reminders off with /reminders."]
+        lines.append(says.gettext("Fee: {fee}.", fee=format_usd(content.fee_cents)))
+    lines += ["", says.gettext("Turn these reminders off with /reminders.")]
     return "\n".join(lines)
 
 
-def reminder_markup(content: ReminderContent) -> InlineKeyboardMarkup:
+def reminder_markup(content: ReminderContent, says: Says) -> InlineKeyboardMarkup:
     ids = content.certification_ids
     renew = f"renew:{ids[0]}" if len(ids) == 1 else "menu:renew"
-    return keyboard([("Log an activity", LOG_ACTIVITY), ("Renew now", renew)])
+    return keyboard(
+        [(says.gettext(LOG_AN_ACTIVITY), LOG_ACTIVITY), (says.gettext(RENEW_NOW), renew)]
+    )
 
 
-def state_text(enabled: bool) -> str:
+def state_text(enabled: bool, says: Says) -> str:
     if enabled:
-        return (
+        return says.gettext(
             "Reminders are <b>on</b>: I remind you before your certification's deadline "
             "(Dec 31) and during the grace period, until it is renewed."
         )
-    return "Reminders are <b>off</b>: I will not remind you about your deadlines."
+    return says.gettext("Reminders are <b>off</b>: I will not remind you about your deadlines.")
 
 
-def state_markup(enabled: bool) -> InlineKeyboardMarkup:
+def state_markup(enabled: bool, says: Says) -> InlineKeyboardMarkup:
     return keyboard(
-        [("Turn reminders off", TURN_OFF)] if enabled else [("Turn reminders on", TURN_ON)]
+        [(says.gettext(TURN_REMINDERS_OFF), TURN_OFF)]
+        if enabled
+        else [(says.gettext(TURN_REMINDERS_ON), TURN_ON)]
     )
 
 
@@ -97,7 +132,7 @@ def telegram_id(update: Update) -> int:
 @domain_errors(end=None)
 async def show(update: Update, context: ChatContext) -> None:
     enabled = await reminders.reminders_enabled(context.uow(), context.rules, telegram_id(update))
-    context.turn.say(state_text(enabled), state_markup(enabled))
+    context.turn.say(state_text(enabled, context.turn), state_markup(enabled, context.turn))
 
 
 @domain_errors(end=None)
@@ -108,7 +143,7 @@ async def toggle(update: Update, context: ChatContext) -> None:
     assert query is not None
     enabled = query.data == TURN_ON
     await reminders.set_reminders(context.uow(), context.rules, telegram_id(update), enabled)
-    context.turn.edit_or_say(state_text(enabled), state_markup(enabled))
+    context.turn.edit_or_say(state_text(enabled, context.turn), state_markup(enabled, context.turn))
 
 
 async def member_wrote(update: Update, context: ChatContext) -> None:

@@ -10,8 +10,11 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain import languages
+from domain.languages import Language
 from domain.model import InvoiceStatus
 from domain.ports import ReminderRecipient
+from storage.language_repository import LANGUAGES
 from storage.orm import (
     CertificationRow,
     InvoiceLineRow,
@@ -29,10 +32,12 @@ SENT = table(ReminderSentRow)
 _SESSIONS, _MEMBERS = table(SessionRow), table(MemberRow)
 _INVOICES, _LINES = table(InvoiceRow), table(InvoiceLineRow)
 
-# Each member's valid sessions, least recently seen first (the latest one wins).
+# Each member's valid sessions, least recently seen first (the latest one wins), with the
+# language kept for that Telegram user (the reminder is written in it; none kept: English).
 _VALID_SESSIONS = (
-    select(_SESSIONS.c.acsm_id, _SESSIONS.c.telegram_user_id)
+    select(_SESSIONS.c.acsm_id, _SESSIONS.c.telegram_user_id, LANGUAGES.c.language)
     .join(_MEMBERS, _MEMBERS.c.acsm_id == _SESSIONS.c.acsm_id)
+    .outerjoin(LANGUAGES, LANGUAGES.c.telegram_user_id == _SESSIONS.c.telegram_user_id)
     .where(_SESSIONS.c.credentials_version == _MEMBERS.c.credentials_version)
     .order_by(_SESSIONS.c.last_seen_at)
 )
@@ -84,23 +89,27 @@ class SqlReminderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 
-    async def _sessions(self, acsm_id: str | None = None) -> dict[str, int]:
-        """acsm_id -> the chat of the member's most recently seen valid session."""
+    async def _sessions(self, acsm_id: str | None = None) -> dict[str, tuple[int, Language]]:
+        """acsm_id -> the chat of the member's most recently seen valid session, and the
+        language kept for it."""
         if acsm_id is None:
             result = await self.connection.execute(_VALID_SESSIONS)
         else:
             result = await self.connection.execute(_MEMBERS_VALID_SESSIONS, {"acsm_id": acsm_id})
-        chats: dict[str, int] = {}
-        for member_id, chat_id in result:
-            chats[member_id] = chat_id  # ordered by last seen: the latest wins
+        chats: dict[str, tuple[int, Language]] = {}
+        for member_id, chat_id, language in result:
+            # ordered by last seen: the latest wins
+            chats[member_id] = (chat_id, languages.parse(language) or languages.DEFAULT)
         return chats
 
-    async def _recipients(self, chats: dict[str, int]) -> list[ReminderRecipient]:
+    async def _recipients(self, chats: dict[str, tuple[int, Language]]) -> list[ReminderRecipient]:
         off = set((await self.connection.execute(_TURNED_OFF)).scalars())
         blocked = set((await self.connection.execute(_ALL_BLOCKED)).scalars())
         return [
-            ReminderRecipient(acsm_id, chat_id, acsm_id not in off, chat_id in blocked)
-            for acsm_id, chat_id in sorted(chats.items())
+            ReminderRecipient(
+                acsm_id, chat_id, acsm_id not in off, chat_id in blocked, language=language
+            )
+            for acsm_id, (chat_id, language) in sorted(chats.items())
         ]
 
     async def recipients(self) -> list[ReminderRecipient]:

@@ -15,10 +15,13 @@ from typing import Any
 from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain import languages
 from domain.audits import Audit, Verdict, VerdictNotice
+from domain.languages import Language
 from domain.model import InvoiceStatus
 from domain.ports import AuditCandidate
 from domain.tracker import LoggedActivity, Organization, ProofFile, ProofUsage
+from storage.language_repository import LANGUAGES
 from storage.orm import (
     AuditNoticeRow,
     AuditProofRow,
@@ -287,6 +290,13 @@ _TELEGRAM_IDS = (
     .where(_SESSIONS.c.acsm_id == bindparam("acsm_id"))
     .order_by(_SESSIONS.c.telegram_user_id)
 )
+# The same, with the language kept for each Telegram user (notices are written in it).
+_TELEGRAM_CHATS = (
+    select(_SESSIONS.c.telegram_user_id, LANGUAGES.c.language)
+    .outerjoin(LANGUAGES, LANGUAGES.c.telegram_user_id == _SESSIONS.c.telegram_user_id)
+    .where(_SESSIONS.c.acsm_id == bindparam("acsm_id"))
+    .order_by(_SESSIONS.c.telegram_user_id)
+)
 
 
 def audits_of(rows: Iterable[Any]) -> list[Audit]:
@@ -419,3 +429,10 @@ class SqlAuditRepository:
     async def telegram_ids(self, acsm_id: str) -> list[int]:
         result = await self.connection.execute(_TELEGRAM_IDS, {"acsm_id": acsm_id})
         return list(result.scalars())
+
+    async def telegram_chats(self, acsm_id: str) -> list[tuple[int, Language]]:
+        result = await self.connection.execute(_TELEGRAM_CHATS, {"acsm_id": acsm_id})
+        return [
+            (user_id, languages.parse(language) or languages.DEFAULT)
+            for user_id, language in result
+        ]

@@ -26,6 +26,7 @@ from domain.audits import (
     resubmit,
 )
 from domain.errors import InvalidInputError, NotFoundError
+from domain.languages import Language
 from domain.model import Certification, Invoice
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules import Rules
@@ -43,6 +44,7 @@ class AuditNotice:
     cycle_thru: date
     due_on: date
     name: str = ""  # for staff: whom `audit select` could not tell
+    languages: dict[int, Language] = field(default_factory=dict)  # kept per chat; else English
 
 
 @dataclass(frozen=True)
@@ -112,13 +114,15 @@ async def _select(
         audit = new_audit(owners[number], number, cycle_thru, today(rules))
         if await uow.audits.add(audit):
             member = await uow.members.get(audit.acsm_id)
+            chats = dict(await uow.audits.telegram_chats(audit.acsm_id))
             notices.append(
                 AuditNotice(
                     audit.acsm_id,
-                    await uow.audits.telegram_ids(audit.acsm_id),
+                    list(chats),
                     cycle_thru,
                     audit.due_on,
                     name=member.full_name if member else "",
+                    languages=chats,
                 )
             )
     return Selection(len(candidates), picked, notices)
@@ -190,6 +194,7 @@ class NoticeToSend:
     notice: VerdictNotice
     chat_ids: list[int]  # the chats logged in as the member that did not block the bot
     blocked: list[int]  # logged in, but marked blocked (skipped, as reminders do)
+    languages: dict[int, Language] = field(default_factory=dict)  # kept per chat; else English
 
 
 async def unsent_verdict_notices(units: UnitOfWorkFactory, limit: int = 50) -> list[NoticeToSend]:
@@ -197,9 +202,10 @@ async def unsent_verdict_notices(units: UnitOfWorkFactory, limit: int = 50) -> l
     async with units() as uow:
         found = []
         for notice in await uow.audits.unsent_notices(limit):
-            chats = await uow.audits.telegram_ids(notice.acsm_id)
-            blocked = [c for c in chats if await uow.reminders.is_blocked(c)]
-            found.append(NoticeToSend(notice, [c for c in chats if c not in blocked], blocked))
+            kept = dict(await uow.audits.telegram_chats(notice.acsm_id))
+            blocked = [c for c in kept if await uow.reminders.is_blocked(c)]
+            chats = [c for c in kept if c not in blocked]
+            found.append(NoticeToSend(notice, chats, blocked, languages=kept))
         return found
 
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from domain import cycles
+from domain import cycles, languages
 from domain.catalog import UnknownCertificationError
 from domain.cycles import CertState
+from domain.languages import Language
 from domain.model import Certification, InvoiceStatus
 from domain.ports import ReminderRecipient, UnitOfWork, UnitOfWorkFactory
 from domain.reminders import Skip, due_step, reason_to_skip, unpaid
@@ -59,6 +60,7 @@ class ReminderContent:
     late_fee_cents: int
     invoice_number: str | None  # an open invoice already issued for this cycle
     invoice_balance_cents: int | None
+    language: Language = languages.DEFAULT  # kept for the recipient's Telegram user
 
 
 class Outcome(StrEnum):
@@ -211,6 +213,7 @@ async def _claim(uow: UnitOfWork, rules: Rules, due: DueReminder) -> ReminderCon
         late_fee_cents=late,
         invoice_number=open_invoice.number if open_invoice else None,
         invoice_balance_cents=open_invoice.balance_cents if open_invoice else None,
+        language=recipient.language,
     )
 
 

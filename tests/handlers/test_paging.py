@@ -12,12 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.audits import AuditState, Coverage, Proven
+from domain.languages import Language
 from domain.services.audits import AuditView
 from domain.services.tracker import ActivityView, CycleLog
 from domain.tracker import Organization, ProofFile
 from handlers.audit import audit_answer
 from handlers.paging import Line, page_text, paginate, units
 from handlers.tracker import mycecs_answer
+from i18n import speaker
 from telegram_emulator.formatting import parse_text
 
 WORST = '"&<>' * 75  # 300 characters, each escaped to 4-6: the longest line there can be
@@ -143,7 +145,7 @@ def test_an_audit_at_its_worst_is_one_valid_message() -> None:
         coverage=Coverage(Decimal(45), outside, unmatched=[8, 9]),
         window_start=date(2023, 1, 1),
     )
-    text, markup = audit_answer(view)
+    text, markup = audit_answer(view, speaker(Language.EN))
     assert units(text) <= 4096
     shown, entities = parse_text(text, "HTML")
     assert entities and "more" in shown and "Submit" in str(markup)

@@ -10,9 +10,11 @@ from aiohttp.test_utils import TestClient
 from bot.verdicts import verdict_text
 from domain.audits import Verdict
 from domain.clock import FixedClock
+from domain.languages import Language
 from domain.rules import Rules
 from domain.services.audits import unsent_verdict_notices
 from domain.staff import Action
+from i18n import speaker
 from storage.database import Database
 from tests.staff_web.conftest import PDF, PNG, Staff, make_client, sign_in, submitted_audit
 
@@ -50,7 +52,7 @@ async def test_reject_in_the_console_reaches_the_member(
     assert to_send.chat_ids == [4242]
     assert to_send.notice.verdict is Verdict.REJECT
     assert to_send.notice.reason == "The PDF <b>is</b> blank"
-    told = verdict_text(to_send.notice)
+    told = verdict_text(to_send.notice, speaker(Language.EN))
     assert "The PDF &lt;b&gt;is&lt;/b&gt; blank" in told and "/audit" in told
     activity = await (await client.get("/activity")).text()
     assert "audit of member 111 rejected: The PDF &lt;b&gt;is&lt;/b&gt; blank" in activity
