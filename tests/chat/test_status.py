@@ -75,8 +75,10 @@ async def test_unexpected_input_gets_a_hint(bot, emulator) -> None:
     await log_in(ann, ANN)
     await ann.send_sticker()
     assert "text" in (await ann.next_message()).text
-    await ann.send_photo()  # a photo may be a certificate: the tracker offers to log it
+    await ann.send_photo()  # a photo may be a certificate: nothing readable, so /addcec asks
     assert "certificate" in (await ann.next_message()).text
+    assert "What was its title?" in (await ann.next_message()).text
+    assert "Nothing was logged" in (await ask(ann, "/cancel")).text
     assert "did not understand" in (await ask(ann, "x" * 4096)).text
     assert "did not understand" in (await ask(ann, "purple elephants dance")).text
 
