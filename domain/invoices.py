@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from domain.errors import N_
 from domain.model import Invoice, InvoiceLine, InvoiceStatus
 
 INVOICE_NUMBER = re.compile(r"R[1-9][0-9]{5}")
@@ -45,9 +46,19 @@ async def unique_invoice_number(
     raise InvoiceNumberExhaustedError(f"no free invoice number after {tries} tries")
 
 
+DESCRIPTION = N_("Recertification thru {date}")
+DESCRIBED = re.compile(r"Recertification thru (\d\d/\d\d/\d{4})")
+
+
 def invoice_description(new_thru: date) -> str:
-    """'Recertification thru 12/31/2029' (the NEW thru date)."""
-    return f"Recertification thru {new_thru:%m/%d/%Y}"
+    """What the invoice is for, as stored (English): shown translated (`description_parts`)."""
+    return DESCRIPTION.format(date=f"{new_thru:%m/%d/%Y}")
+
+
+def description_parts(description: str) -> tuple[str, dict[str, object]] | None:
+    """A stored description as its template and values (None: not one this module wrote)."""
+    found = DESCRIBED.fullmatch(description)
+    return (DESCRIPTION, {"date": found.group(1)}) if found else None
 
 
 def new_invoice(

@@ -104,7 +104,7 @@ async def owned_invoices(uow: UnitOfWork, member: Member, numbers: Sequence[str]
     for number in unique(numbers):
         invoice = await uow.invoices.get(number)
         if invoice is None or invoice.acsm_id != member.acsm_id:
-            raise NotFoundError(f"Invoice {number[:12]} not found.")
+            raise NotFoundError("Invoice {number} not found.", number=number[:12])
         found.append(invoice)
     return found
 
@@ -117,9 +117,11 @@ async def select_invoices(
     invoices = await owned_invoices(uow, member, numbers)
     for invoice in invoices:
         if invoice.status is InvoiceStatus.VOID:
-            raise NotFoundError(f"Invoice {invoice.number} was cancelled: nothing is due on it.")
+            raise NotFoundError(
+                "Invoice {number} was cancelled: nothing is due on it.", number=invoice.number
+            )
         if invoice.status is not InvoiceStatus.OPEN:
-            raise NotFoundError(f"Invoice {invoice.number} is already paid.")
+            raise NotFoundError("Invoice {number} is already paid.", number=invoice.number)
     views = [InvoiceView.of(i) for i in invoices]
     return Selection(invoices=views, total_cents=sum(v.balance_cents for v in views))
 
@@ -162,7 +164,7 @@ async def payable_invoices(
     for number in unique(invoice_numbers):
         invoice = await uow.invoices.get(number)
         if invoice is None or (link is not None and invoice.acsm_id != link.acsm_id):
-            raise NotFoundError(f"Invoice {number[:12]} not found.")
+            raise NotFoundError("Invoice {number} not found.", number=number[:12])
         invoices.append(invoice)
     if len({i.acsm_id for i in invoices}) > 1:
         raise NotFoundError("Those invoices cannot be paid together.")
