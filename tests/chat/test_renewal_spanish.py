@@ -1,0 +1,87 @@
+"""A member whose Telegram is in Spanish renews in Spanish (the contract's "Languages"): the
+renewal's steps, a wrong number typed, the invoice, /invoices, the Telegram invoice paid with
+a provider token, the confirmation and the PDF receipt, with no English after the login (the
+login's messages belong to another part and are not checked here)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+
+from tests.chat.conftest import ANN, ask, log_in, press, shows
+from tests.chat.spanish import english_leaks
+
+NAMES = ("Ann Lee", "ACSM Certified Personal Trainer")  # as ACSM writes them
+
+
+def everything_shown(messages: list) -> list[str]:
+    """Each bot message's text (or caption, or invoice title and description) and its
+    buttons' labels."""
+    return ["\n".join([m.text, *(b["text"] for row in m.keyboard for b in row)]) for m in messages]
+
+
+async def test_a_spanish_member_renews_pays_and_gets_a_spanish_receipt(bot, emulator) -> None:
+    ana = emulator.new_user("Ann", "Lee", language_code="es")
+    await log_in(ana, ANN)
+    after_login = len(ana.messages)
+    contact = await ask(ana, "/renew")
+    assert "Paso 1 de 5 · Datos de contacto" in contact.text
+    assert "¿Son correctos?" in contact.text
+    cpr = await press(ana, "Sí, son correctos")
+    assert "Paso 2 de 5 · RCP/DEA" in cpr.text and "¿La suya está vigente?" in cpr.text
+    acsm = await press(ana, "Sí, está vigente")
+    assert "Paso 3 de 5 · CEC del ACSM" in acsm.text and "Necesita 45 CEC en total" in acsm.text
+    wrong = await ask(ana, "doce")
+    assert "no es un número" in wrong.text and "Escriba un número de CEC" in wrong.text
+    other = await ask(ana, "30")
+    assert "Paso 4 de 5 · Otras organizaciones" in other.text
+    ack = await ask(ana, "15")
+    assert "Paso 5 de 5 · Declaración" in ack.text and "Cuota: $45.00" in ack.text
+    assert "CEC declarados: 45 de 45 requeridos" in ack.text
+    invoice = await press(ana, "☐ Lo declaro")
+    assert "Gracias. Su factura:" in invoice.text
+    assert "Recertificación hasta el 12/31/2029" in invoice.text
+    found = re.search(r"Factura (R\d{6})", invoice.text)
+    assert found, invoice.text
+    number = found.group(1)
+    assert await shows(ana, lambda m: "☑ Lo declaro" in m.buttons)  # the box ticked
+    listing = await ask(ana, "/invoices")
+    assert "Mis facturas" in listing.text
+    assert "Total seleccionado: $45.00" in listing.text
+    telegram_invoice = await press(ana, "Añadir al carrito")
+    assert telegram_invoice.invoice["title"] == "Recertificación del ACSM"
+    assert telegram_invoice.invoice["description"] == f"Facturas {number}"
+    result = await ana.pay(telegram_invoice)
+    assert result.approved, result.error_message
+    confirmation = await ana.next_message()
+    assert "Pago recibido. ¡Gracias!" in confirmation.text
+    assert "CPT: ahora vigente hasta el 12/31/2029" in confirmation.text
+    receipt = await ana.next_message()
+    assert receipt.text == "Su recibo" and receipt.file_id is not None
+    paid = await ask(ana, "/invoices")
+    assert "No hay facturas pendientes." in paid.text and f"Recibo {number}" in paid.buttons
+
+    leaks = english_leaks(everything_shown(ana.messages[after_login:]), allowed=NAMES)
+    assert leaks == [], leaks
+
+    pdf = PdfReader(io.BytesIO(emulator.file_bytes(receipt.file_id)))
+    text = " ".join(pdf.pages[0].extract_text().split())
+    for expected in (
+        "Recibo - Recertificación",
+        "Emitido por: American College of Sports Medicine",
+        "Miembro: Ann Lee",
+        "Forma de pago: Pago por Telegram, cobrado por el proveedor de pagos",
+        f"{number} Recertificación hasta el 12/31/2029 $45.00",
+        "Total pagado (USD) $45.00",
+        "CPT - ACSM Certified Personal Trainer: vigente hasta el 12/31/2029",
+    ):
+        assert expected in text, text
+    assert english_leaks([text], allowed=(*NAMES, "American College of Sports Medicine")) == []
+    fonts = {
+        str(font["/BaseFont"])
+        for page in pdf.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert all("DejaVuSans" in font for font in fonts), fonts  # embedded, not a core font
