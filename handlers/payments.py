@@ -91,7 +91,7 @@ async def check_before_payment(update: Update, context: ChatContext) -> None:
     query = update.pre_checkout_query
     assert query is not None
     try:
-        reason = await pre_checkout(
+        refused = await pre_checkout(
             context.uow(),
             context.rules,
             query.from_user.id,
@@ -100,7 +100,9 @@ async def check_before_payment(update: Update, context: ChatContext) -> None:
             query.currency,
         )
     except DomainError as exc:
-        reason = speaker(context.turn.language).explain(exc)
+        refused = exc
+    # Telegram shows it as plain text: not escaped for HTML.
+    reason = None if refused is None else speaker(context.turn.language).explain(refused)
     context.turn.answer_pre_checkout(None if reason is None else reason[:200])
     raise ApplicationHandlerStop
 

@@ -53,6 +53,12 @@ async def test_a_spanish_member_renews_pays_and_gets_a_spanish_receipt(bot, emul
     telegram_invoice = await press(ana, "Añadir al carrito")
     assert telegram_invoice.invoice["title"] == "Recertificación del ACSM"
     assert telegram_invoice.invoice["description"] == f"Facturas {number}"
+    # Telegram shows the pre-checkout refusal to the member: in Spanish too.
+    tampered = await ana.pay(telegram_invoice, total_amount=100)
+    assert not tampered.approved and tampered.answered
+    assert tampered.error_message == (
+        "El importe cambió: se deben $45.00. Seleccione sus facturas de nuevo, por favor."
+    )
     result = await ana.pay(telegram_invoice)
     assert result.approved, result.error_message
     confirmation = await ana.next_message()
@@ -60,10 +66,14 @@ async def test_a_spanish_member_renews_pays_and_gets_a_spanish_receipt(bot, emul
     assert "CPT: ahora vigente hasta el 12/31/2029" in confirmation.text
     receipt = await ana.next_message()
     assert receipt.text == "Su recibo" and receipt.file_id is not None
+    twice = await ana.pay(telegram_invoice)
+    assert not twice.approved and twice.error_message is not None
+    assert twice.error_message.startswith(f"Ya pagadas: {number}.")
     paid = await ask(ana, "/invoices")
     assert "No hay facturas pendientes." in paid.text and f"Recibo {number}" in paid.buttons
 
-    leaks = english_leaks(everything_shown(ana.messages[after_login:]), allowed=NAMES)
+    shown = everything_shown(ana.messages[after_login:])
+    leaks = english_leaks([*shown, tampered.error_message, twice.error_message], allowed=NAMES)
     assert leaks == [], leaks
 
     pdf = PdfReader(io.BytesIO(emulator.file_bytes(receipt.file_id)))
@@ -78,7 +88,9 @@ async def test_a_spanish_member_renews_pays_and_gets_a_spanish_receipt(bot, emul
         "CPT - ACSM Certified Personal Trainer: vigente hasta el 12/31/2029",
     ):
         assert expected in text, text
-    assert english_leaks([text], allowed=(*NAMES, "American College of Sports Medicine")) == []
+    charge_ids = [str(v) for k, v in result.successful_payment.items() if k.endswith("charge_id")]
+    issuer = "American College of Sports Medicine"
+    assert english_leaks([text], allowed=(*NAMES, issuer, *charge_ids)) == []  # ids are random
     fonts = {
         str(font["/BaseFont"])
         for page in pdf.pages
