@@ -10,7 +10,7 @@ import re
 
 from pypdf import PdfReader
 
-from tests.chat.conftest import ANN, ask, log_in, press, shows
+from tests.chat.conftest import ANN, CARA, EVE, ask, log_in, press, shows
 from tests.chat.spanish import english_leaks
 
 NAMES = ("Ann Lee", "ACSM Certified Personal Trainer")  # as ACSM writes them
@@ -97,3 +97,40 @@ async def test_a_spanish_member_renews_pays_and_gets_a_spanish_receipt(bot, emul
         for font in page["/Resources"]["/Font"].values()
     }
     assert all("DejaVuSans" in font for font in fonts), fonts  # embedded, not a core font
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 4
+
+
+async def test_refusals_and_a_newer_cpr_card_are_explained_in_spanish(bot, emulator) -> None:
+    eve = emulator.new_user("Eve", "Moss", language_code="es")
+    await log_in(eve, EVE)
+    after_login = len(eve.messages)
+    await ask(eve, "/renew")
+    cpr = await press(eve, "Sí, son correctos")
+    assert "En nuestros registros: venció el 01/31/2025." in cpr.text
+    assert cpr.buttons == ["Sí, está vigente", "No", "Tengo una tarjeta más reciente"]
+    refused = await press(eve, "Sí, está vigente")  # the Refusal's template, in Spanish
+    assert "Su certificación de RCP/DEA registrada venció el 01/31/2025." in refused.text
+    asked = await press(eve, "Tengo una tarjeta más reciente")
+    assert "MM/DD/AAAA" in asked.text
+    past = await ask(eve, "01/15/2026")
+    assert "01/15/2026 ya pasó" in past.text and "Escriba de nuevo la fecha" in past.text
+    unreadable = await ask(eve, "next june")
+    assert "No puedo leer esa fecha: escríbala como MM/DD/AAAA" in unreadable.text
+    card = await ask(eve, "2028-06-30")
+    assert "Tarjeta más reciente, vence el 06/30/2028." in card.text
+    await eve.send_photo(JPEG)
+    kept = await eve.next_message(timeout=15)
+    assert "Tarjeta de RCP/DEA guardada (vence el 06/30/2028). Gracias." in kept.text
+    assert "Paso 3 de 5" in kept.text
+    cancelled = await ask(eve, "/cancel")
+    assert cancelled.text.startswith("Renovación cancelada.")
+    cara = emulator.new_user("Cara", "Nguyen", language_code="es")
+    await log_in(cara, CARA)
+    cara_after_login = len(cara.messages)
+    lapsed = await ask(cara, "/renew")
+    assert lapsed.text.startswith("Esta certificación caducó")
+    assert "certification@acsm.org" in lapsed.text  # ACSM_CONTACT, filled in
+    shown = everything_shown(eve.messages[after_login:] + cara.messages[cara_after_login:])
+    assert english_leaks(shown, allowed=("Eve Moss", "Cara Nguyen")) == []
