@@ -21,7 +21,7 @@ from domain.services.invoices import (
     voided_invoice_notices,
 )
 from handlers.context import ChatContext
-from handlers.payments import start_payment
+from handlers.payments import start_payment, void_reason
 from handlers.render import invoice_block, invoice_description, us_date
 from handlers.replies import domain_errors, keyboard
 from i18n import Says
@@ -107,7 +107,9 @@ def invoices_text(invoices: list[InvoiceView], total_cents: int, says: Says) -> 
 
 
 def cancelled_because(invoice: InvoiceView, says: Says) -> str:
-    return invoice.void_reason or says.gettext("its certification cycle changed")
+    if not invoice.void_reason:
+        return says.gettext("its certification cycle changed")
+    return void_reason(invoice.void_reason, says)
 
 
 async def tell_voided(update: Update, context: ChatContext) -> None:

@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from domain.errors import DomainError
+from domain.invoices import reason_parts
 from domain.services.invoices import Selection, pre_checkout, receipt, record_payment
 from handlers.context import ChatContext
 from handlers.receipt_pdf import ReceiptCertification, ReceiptData, ReceiptLine
@@ -29,7 +30,7 @@ from handlers.replies import (
     data_suffix,
     domain_errors,
 )
-from i18n import speaker
+from i18n import Says, speaker
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,18 @@ def numbers_in(payload: str) -> list[str]:
     if not payload.startswith(PAYLOAD_PREFIX):
         return []
     return [n for n in payload[len(PAYLOAD_PREFIX) :].split(",") if n]
+
+
+def void_reason(reason: str, says: Says) -> str:
+    """A void invoice's stored reason (domain/invoices.py moved_reason, English) in the
+    member's language; a reason written otherwise stays as written."""
+    parts = reason_parts(reason)
+    if parts is None:
+        return reason
+    said = [says.gettext(template, **values) for template, values in parts]
+    if len(said) == 1:
+        return said[0]
+    return says.gettext("{first} and {last}", first=", ".join(said[:-1]), last=said[-1])
 
 
 async def start_payment(update: Update, context: ChatContext, selection: Selection) -> None:
@@ -138,7 +151,7 @@ async def payment_received(update: Update, context: ChatContext) -> None:
                 context.turn.gettext(
                     "invoice {number} was cancelled ({reason} in ACSM's records)",
                     number=escape(number),
-                    reason=escape(reason),
+                    reason=escape(void_reason(reason, context.turn)),
                 )
                 for number, reason in outcome.cancelled
             )
