@@ -28,7 +28,7 @@ def parse_cecs(text: str) -> Decimal:
         return check_cecs(-Decimal(cleaned[1:].replace(",", ".")))  # negative: refused
     if not PLAIN_DECIMAL.fullmatch(cleaned):
         raise InvalidCecAmountError(
-            f"{cleaned[:20]!r} is not a number: type digits such as 12 or 12.5"
+            "{typed} is not a number: type digits such as 12 or 12.5", typed=repr(cleaned[:20])
         )
     return check_cecs(Decimal(cleaned.replace(",", ".")))
 

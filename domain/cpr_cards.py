@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain import cycles
-from domain.errors import InvalidInputError
+from domain.errors import N_, InvalidInputError
 from domain.tracker import ISO_DATE, US_DATE, not_a_day
 
 MAX_YEARS_AHEAD = 5  # CPR/AED cards are valid for two years; 2031 typed for 2027 is refused
-DATE_FORMATS = "MM/DD/YYYY (e.g. 06/30/2027) or YYYY-MM-DD"
+DATE_FORMATS = N_("MM/DD/YYYY (e.g. 06/30/2027) or YYYY-MM-DD")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,9 @@ def parse_card_expiry(text: str) -> date:
         if iso:
             parts = (iso.group(1), iso.group(2), iso.group(3))
     if parts is None:
-        raise InvalidInputError(f"That is not a date I can read: type it as {DATE_FORMATS}.")
+        raise InvalidInputError(
+            "That is not a date I can read: type it as {formats}.", formats=DATE_FORMATS
+        )
     try:
         return date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError as exc:
@@ -54,13 +56,16 @@ def check_card_expiry(expires: date, today: date) -> date:
     """The card must be current (expiring today or later) and its year plausible."""
     if expires < today:
         raise InvalidInputError(
-            f"{expires:%m/%d/%Y} is past: a card that expired then is not current, and a "
-            "current CPR/AED certification is required to renew."
+            "{date} is past: a card that expired then is not current, and a "
+            "current CPR/AED certification is required to renew.",
+            date=expires.strftime("%m/%d/%Y"),
         )
     if expires > cycles.add_years(today, MAX_YEARS_AHEAD):
         raise InvalidInputError(
-            f"{expires:%m/%d/%Y} is more than {MAX_YEARS_AHEAD} years away: CPR/AED cards are "
-            "valid for about two years. Check the year on the card."
+            "{date} is more than {years} years away: CPR/AED cards are "
+            "valid for about two years. Check the year on the card.",
+            date=expires.strftime("%m/%d/%Y"),
+            years=MAX_YEARS_AHEAD,
         )
     return expires
 

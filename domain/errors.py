@@ -42,8 +42,8 @@ class InvalidInputError(DomainError):
 class NotFoundError(DomainError):
     """The thing named does not exist or belongs to someone else (same error on purpose)."""
 
-    def __init__(self, message: str = N_("Not found.")) -> None:
-        super().__init__(message)
+    def __init__(self, message: str = N_("Not found."), /, **values: object) -> None:
+        super().__init__(message, **values)
 
 
 class RefusedError(DomainError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from domain.errors import N_
 from domain.model import Invoice, InvoiceLine, InvoiceStatus
 
 INVOICE_NUMBER = re.compile(r"R[1-9][0-9]{5}")
@@ -45,9 +46,19 @@ async def unique_invoice_number(
     raise InvoiceNumberExhaustedError(f"no free invoice number after {tries} tries")
 
 
+DESCRIPTION = N_("Recertification thru {date}")
+DESCRIBED = re.compile(r"Recertification thru (\d\d/\d\d/\d{4})")
+
+
 def invoice_description(new_thru: date) -> str:
-    """'Recertification thru 12/31/2029' (the NEW thru date)."""
-    return f"Recertification thru {new_thru:%m/%d/%Y}"
+    """What the invoice is for, as stored (English): shown translated (`description_parts`)."""
+    return DESCRIPTION.format(date=f"{new_thru:%m/%d/%Y}")
+
+
+def description_parts(description: str) -> tuple[str, dict[str, object]] | None:
+    """A stored description as its template and values (None: not one this module wrote)."""
+    found = DESCRIBED.fullmatch(description)
+    return (DESCRIPTION, {"date": found.group(1)}) if found else None
 
 
 def new_invoice(
@@ -111,17 +122,44 @@ def moved_cycles(invoice: Invoice, thru_now: Mapping[int, date]) -> list[MovedCy
     return moved
 
 
+MOVED_NOW = N_("{code} is now thru {date}")
+MOVED_GONE = N_("{code} is no longer on file")
+CYCLE_MOVED = N_("its cycle moved")
+MOVED_PART = re.compile(
+    r"(?P<code>[A-Za-z0-9]+) is (?:now thru (?P<date>\d\d/\d\d/\d{4})|no longer on file)"
+)
+
+
 def moved_reason(moved: Sequence[MovedCycle]) -> str:
-    """Why, in a few words a member reads: 'CPT is now thru 12/31/2029'."""
+    """Why, in a few words a member reads: 'CPT is now thru 12/31/2029' (English, stored
+    with the void invoice; `reason_parts` reads it back to say it in another language)."""
     parts = [
-        f"{m.code} is now thru {m.thru_now:%m/%d/%Y}"
+        MOVED_NOW.format(code=m.code, date=f"{m.thru_now:%m/%d/%Y}")
         if m.thru_now is not None
-        else f"{m.code} is no longer on file"
+        else MOVED_GONE.format(code=m.code)
         for m in moved
     ]
     if len(parts) > 1:
         parts = [", ".join(parts[:-1]) + " and " + parts[-1]]
-    return (parts[0] if parts else "its cycle moved")[:MAX_VOID_REASON]
+    return (parts[0] if parts else CYCLE_MOVED)[:MAX_VOID_REASON]
+
+
+def reason_parts(reason: str) -> list[tuple[str, dict[str, object]]] | None:
+    """A reason `moved_reason` wrote, as its parts' templates and values, in order (None: any
+    other text, e.g. one staff typed, or one cut short)."""
+    if reason == CYCLE_MOVED:
+        return [(CYCLE_MOVED, {})]
+    pieces = re.split(r", | and ", reason)
+    parts: list[tuple[str, dict[str, object]]] = []
+    for piece in pieces:
+        found = MOVED_PART.fullmatch(piece)
+        if found is None:
+            return None
+        if found.group("date"):
+            parts.append((MOVED_NOW, {"code": found.group("code"), "date": found.group("date")}))
+        else:
+            parts.append((MOVED_GONE, {"code": found.group("code")}))
+    return parts
 
 
 def void_invoice(invoice: Invoice, at: datetime, reason: str) -> None:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from domain.catalog import Catalog, CertificationType
 from domain.cecs import format_cecs
 from domain.cycles import CertState
+from domain.errors import N_
 
 
 def _us(day: date) -> str:
@@ -34,14 +35,18 @@ class RefusalCode(StrEnum):
 DEFAULT_CONTACT = "certification@acsm.org"  # Rules.acsm_contact, the ACSM_CONTACT setting
 
 
+LAPSED = N_(
+    "This certification has lapsed: the grace period ended on June 30 after its thru date, "
+    "so it can no longer be renewed with CECs. Two ways back: (1) reinstatement, which "
+    "ACSM staff arrange on request (contact ACSM certification services: {contact}), or "
+    "(2) retaking and passing the certification exam. No invoice was created."
+)
+
+
 def lapsed_message(contact: str) -> str:
-    """Why a lapsed certification cannot be renewed by CECs, and how to reach ACSM."""
-    return (
-        "This certification has lapsed: the grace period ended on June 30 after its thru date, "
-        "so it can no longer be renewed with CECs. Two ways back: (1) reinstatement, which "
-        f"ACSM staff arrange on request (contact ACSM certification services: {contact}), or "
-        "(2) retaking and passing the certification exam. No invoice was created."
-    )
+    """Why a lapsed certification cannot be renewed by CECs, and how to reach ACSM
+    (English; `Refusal.lapsed` carries the template)."""
+    return LAPSED.format(contact=contact)
 
 
 @dataclass(frozen=True)
@@ -62,41 +67,48 @@ class Refusal:
     def not_yet_open(cls, opens_on: date) -> Refusal:
         return cls(
             RefusalCode.NOT_YET_OPEN,
-            f"Renewal opens on {_us(opens_on)} (Jan 1 of your cycle's final year).",
+            N_("Renewal opens on {date} (Jan 1 of your cycle's final year)."),
             opens_on=opens_on,
+            values={"date": _us(opens_on)},
         )
 
     @classmethod
     def lapsed(cls, contact: str = DEFAULT_CONTACT) -> Refusal:
-        return cls(RefusalCode.LAPSED, lapsed_message(contact))
+        return cls(RefusalCode.LAPSED, LAPSED, values={"contact": contact})
 
     @classmethod
     def cpr_not_current(cls, expired_on: date) -> Refusal:
         return cls(
             RefusalCode.CPR_NOT_CURRENT,
-            f"Your CPR/AED certification on file expired on {_us(expired_on)}. A current "
-            "CPR/AED certification is required to renew by CECs. If you have a newer card, "
-            "give its expiry date and a photo or PDF of it; otherwise renew it first, then "
-            "come back.",
+            N_(
+                "Your CPR/AED certification on file expired on {date}. A current "
+                "CPR/AED certification is required to renew by CECs. If you have a newer card, "
+                "give its expiry date and a photo or PDF of it; otherwise renew it first, then "
+                "come back."
+            ),
             expired_on=expired_on,
+            values={"date": _us(expired_on)},
         )
 
     @classmethod
     def cecs_short(cls, short_by: Decimal, required: Decimal) -> Refusal:
         return cls(
             RefusalCode.CECS_SHORT,
-            f"You are {format_cecs(short_by)} CECs short of the {format_cecs(required)} "
-            "required. Nothing was created; complete the missing CECs and try again.",
+            N_(
+                "You are {short} CECs short of the {required} required. Nothing was created; "
+                "complete the missing CECs and try again."
+            ),
             short_by=short_by,
+            values={"short": format_cecs(short_by), "required": format_cecs(required)},
         )
 
     @classmethod
     def nothing_to_renew(cls) -> Refusal:
-        return cls(RefusalCode.NOTHING_TO_RENEW, "You have no certification to renew.")
+        return cls(RefusalCode.NOTHING_TO_RENEW, N_("You have no certification to renew."))
 
     @classmethod
     def wrong_password(cls) -> Refusal:
-        return cls(RefusalCode.WRONG_PASSWORD, "Your current password is not right.")
+        return cls(RefusalCode.WRONG_PASSWORD, N_("Your current password is not right."))
 
 
 def required_cecs(types: Sequence[CertificationType]) -> Decimal:

@@ -21,9 +21,10 @@ from domain.services.invoices import (
     voided_invoice_notices,
 )
 from handlers.context import ChatContext
-from handlers.payments import start_payment
-from handlers.render import invoice_block, us_date
+from handlers.payments import start_payment, void_reason
+from handlers.render import invoice_block, invoice_description, us_date
 from handlers.replies import domain_errors, keyboard
+from i18n import Says
 
 CHECKED, UNCHECKED = "☑", "☐"
 
@@ -45,7 +46,9 @@ def selected_numbers(message: Message | None) -> list[str]:
     return chosen
 
 
-def invoices_markup(invoices: list[InvoiceView], chosen: set[str]) -> InlineKeyboardMarkup:
+def invoices_markup(
+    invoices: list[InvoiceView], chosen: set[str], says: Says
+) -> InlineKeyboardMarkup:
     rows = [
         [
             (
@@ -58,44 +61,55 @@ def invoices_markup(invoices: list[InvoiceView], chosen: set[str]) -> InlineKeyb
         if inv.status is InvoiceStatus.OPEN
     ]
     if rows:  # some invoice is open
-        rows.append([("Add to cart", "cart")])
+        rows.append([(says.gettext("Add to cart"), "cart")])
     rows.extend(
-        [(f"Receipt {inv.number}", f"rcpt:{inv.number}")]
+        [(says.gettext("Receipt {number}", number=inv.number), f"rcpt:{inv.number}")]
         for inv in invoices
         if inv.status is InvoiceStatus.PAID
     )
     return keyboard(*rows)
 
 
-def invoices_text(invoices: list[InvoiceView], total_cents: int) -> str:
+def invoices_text(invoices: list[InvoiceView], total_cents: int, says: Says) -> str:
     open_ = [i for i in invoices if i.status is InvoiceStatus.OPEN]
     paid = [i for i in invoices if i.status is InvoiceStatus.PAID]
     void = [i for i in invoices if i.status is InvoiceStatus.VOID]
-    parts = ["<b>My invoices</b>"]
+    parts = [says.gettext("<b>My invoices</b>")]
     if open_:
-        parts.append("\n\n".join(invoice_block(i) for i in open_))
-        parts.append(f"Selected total: <b>{format_usd(total_cents)}</b>")
+        parts.append("\n\n".join(invoice_block(i, says) for i in open_))
+        parts.append(
+            says.gettext("Selected total: <b>{amount}</b>", amount=format_usd(total_cents))
+        )
     else:
-        parts.append("No open invoices.")
+        parts.append(says.gettext("No open invoices."))
     if paid:
         parts.append(
-            "Paid:\n"
+            says.gettext("Paid:")
+            + "\n"
             + "\n".join(
-                f"{escape(i.number)} · {escape(i.description)} · {format_usd(i.amount_cents)}"
-                + (f" · paid {us_date(i.paid_at.date())}" if i.paid_at else "")
+                f"{escape(i.number)} · {escape(invoice_description(i.description, says))} · "
+                f"{format_usd(i.amount_cents)}"
+                + (
+                    " · " + says.gettext("paid {date}", date=us_date(i.paid_at.date()))
+                    if i.paid_at
+                    else ""
+                )
                 for i in paid
             )
         )
     if void:
         parts.append(
-            "Cancelled (nothing due):\n"
-            + "\n".join(f"{escape(i.number)} · {escape(cancelled_because(i))}" for i in void)
+            says.gettext("Cancelled (nothing due):")
+            + "\n"
+            + "\n".join(f"{escape(i.number)} · {escape(cancelled_because(i, says))}" for i in void)
         )
     return "\n\n".join(parts)
 
 
-def cancelled_because(invoice: InvoiceView) -> str:
-    return invoice.void_reason or "its certification cycle changed"
+def cancelled_because(invoice: InvoiceView, says: Says) -> str:
+    if not invoice.void_reason:
+        return says.gettext("its certification cycle changed")
+    return void_reason(invoice.void_reason, says)
 
 
 async def tell_voided(update: Update, context: ChatContext) -> None:
@@ -115,8 +129,11 @@ async def tell_voided(update: Update, context: ChatContext) -> None:
         return  # told once they log in again
     for invoice in voided:
         turn.say(
-            f"Invoice {escape(invoice.number)} was cancelled: {escape(cancelled_because(invoice))}"
-            " in ACSM's records. Nothing is due on it."
+            turn.gettext(
+                "Invoice {number} was cancelled: {reason} in ACSM's records. Nothing is due on it.",
+                number=escape(invoice.number),
+                reason=escape(cancelled_because(invoice, turn)),
+            )
         )
 
 
@@ -124,14 +141,14 @@ async def tell_voided(update: Update, context: ChatContext) -> None:
 async def show_invoices(update: Update, context: ChatContext) -> None:
     invoices = await my_invoices(context.uow(), context.rules, telegram_id(update))
     if not invoices:
-        context.turn.say("You have no invoices. /renew creates one.")
+        context.turn.say(context.turn.gettext("You have no invoices. /renew creates one."))
         return
     open_ = [i for i in invoices if i.status is InvoiceStatus.OPEN]
     # The only open invoice is ticked already: "Add to cart" pays it at once.
     chosen = [open_[0]] if len(open_) == 1 else []
-    markup = invoices_markup(invoices, {i.number for i in chosen})
+    markup = invoices_markup(invoices, {i.number for i in chosen}, context.turn)
     context.turn.say(
-        invoices_text(invoices, sum(i.balance_cents for i in chosen)),
+        invoices_text(invoices, sum(i.balance_cents for i in chosen), context.turn),
         markup if markup.inline_keyboard else None,
     )
 
@@ -149,7 +166,8 @@ async def toggle(update: Update, context: ChatContext) -> None:
     invoices = await my_invoices(context.uow(), context.rules, who)
     context.turn.answer_button()
     context.turn.edit_or_say(
-        invoices_text(invoices, selection.total_cents), invoices_markup(invoices, chosen)
+        invoices_text(invoices, selection.total_cents, context.turn),
+        invoices_markup(invoices, chosen, context.turn),
     )
 
 
@@ -160,7 +178,7 @@ async def add_to_cart(update: Update, context: ChatContext) -> None:
     message = query.message if isinstance(query.message, Message) else None
     chosen = selected_numbers(message)
     if not chosen:
-        context.turn.answer_button("Select at least one invoice first.")
+        context.turn.answer_button(context.turn.gettext("Select at least one invoice first."))
         return
     selection = await select_invoices(
         context.uow(), context.rules, telegram_id(update), sorted(chosen)

@@ -21,14 +21,16 @@ from telegram.ext import (
 )
 
 from domain.errors import DomainError
+from domain.invoices import reason_parts
 from domain.services.invoices import Selection, pre_checkout, receipt, record_payment
 from handlers.context import ChatContext
 from handlers.receipt_pdf import ReceiptCertification, ReceiptData, ReceiptLine
-from handlers.render import us_date
+from handlers.render import invoice_description, us_date
 from handlers.replies import (
     data_suffix,
     domain_errors,
 )
+from i18n import Says, speaker
 
 log = logging.getLogger(__name__)
 
@@ -46,30 +48,55 @@ def numbers_in(payload: str) -> list[str]:
     return [n for n in payload[len(PAYLOAD_PREFIX) :].split(",") if n]
 
 
+def void_reason(reason: str, says: Says) -> str:
+    """A void invoice's stored reason (domain/invoices.py moved_reason, English) in the
+    member's language; a reason written otherwise stays as written."""
+    parts = reason_parts(reason)
+    if parts is None:
+        return reason
+    said = [says.gettext(template, **values) for template, values in parts]
+    if len(said) == 1:
+        return said[0]
+    return says.gettext("{first} and {last}", first=", ".join(said[:-1]), last=said[-1])
+
+
 async def start_payment(update: Update, context: ChatContext, selection: Selection) -> None:
     numbers = [inv.number for inv in selection.invoices]
     if len(numbers) > MAX_INVOICES_PER_PAYMENT:
-        context.turn.say(f"Please pay at most {MAX_INVOICES_PER_PAYMENT} invoices at a time.")
+        context.turn.say(
+            context.turn.gettext(
+                "Please pay at most {count} invoices at a time.", count=MAX_INVOICES_PER_PAYMENT
+            )
+        )
         return
-    deps = context.deps
+    deps, says = context.deps, context.turn
     if deps.payment_provider_token:
         context.turn.send_invoice(
-            title="ACSM recertification",
-            description=("Invoices " + ", ".join(numbers))[:255],
+            title=says.gettext("ACSM recertification"),
+            description=says.gettext("Invoices {numbers}", numbers=", ".join(numbers))[:255],
             payload=payload_for(numbers),
             prices=[
-                (f"{inv.number} {inv.description}"[:64], inv.balance_cents)
+                (
+                    f"{inv.number} {invoice_description(inv.description, says)}"[:64],
+                    inv.balance_cents,
+                )
                 for inv in selection.invoices
             ],
         )
     elif deps.checkout_url:
         link = f"{deps.checkout_url}?{urlencode({'invoices': ','.join(numbers)})}"
         context.turn.say(
-            "Payment inside Telegram is not set up, so your cart is on the ACSM website. "
-            f'Open <a href="{link}">the checkout page</a> to pay {len(numbers)} invoice(s).',
+            says.gettext(
+                "Payment inside Telegram is not set up, so your cart is on the ACSM website. "
+                'Open <a href="{link}">the checkout page</a> to pay {count} invoice(s).',
+                link=link,
+                count=len(numbers),
+            )
         )
     else:
-        context.turn.say("Online payment is not available right now. Please try again later.")
+        context.turn.say(
+            says.gettext("Online payment is not available right now. Please try again later.")
+        )
 
 
 async def check_before_payment(update: Update, context: ChatContext) -> None:
@@ -77,7 +104,7 @@ async def check_before_payment(update: Update, context: ChatContext) -> None:
     query = update.pre_checkout_query
     assert query is not None
     try:
-        reason = await pre_checkout(
+        refused = await pre_checkout(
             context.uow(),
             context.rules,
             query.from_user.id,
@@ -86,7 +113,9 @@ async def check_before_payment(update: Update, context: ChatContext) -> None:
             query.currency,
         )
     except DomainError as exc:
-        reason = str(exc)
+        refused = exc
+    # Telegram shows it as plain text: not escaped for HTML.
+    reason = None if refused is None else speaker(context.turn.language).explain(refused)
     context.turn.answer_pre_checkout(None if reason is None else reason[:200])
     raise ApplicationHandlerStop
 
@@ -119,29 +148,41 @@ async def payment_received(update: Update, context: ChatContext) -> None:
         reference = escape(paid.telegram_payment_charge_id[:64])
         if outcome.cancelled:
             why = "; ".join(
-                f"invoice {escape(number)} was cancelled ({escape(reason)} in ACSM's records)"
+                context.turn.gettext(
+                    "invoice {number} was cancelled ({reason} in ACSM's records)",
+                    number=escape(number),
+                    reason=escape(void_reason(reason, context.turn)),
+                )
                 for number, reason in outcome.cancelled
             )
             context.turn.say(
-                f"We received your payment, but {why}, so it renewed nothing. Our staff have "
-                "been alerted and will refund it or apply it to another fee of yours; you do "
-                f"not need to do anything. Reference: {reference}",
+                context.turn.gettext(
+                    "We received your payment, but {why}, so it renewed nothing. Our staff have "
+                    "been alerted and will refund it or apply it to another fee of yours; you do "
+                    "not need to do anything. Reference: {reference}",
+                    why=why,
+                    reference=reference,
+                )
             )
         else:
             context.turn.say(
-                "We received your payment, but it does not match an open invoice of yours, so "
-                "nothing was renewed yet. Our staff have been alerted and will sort it out; you "
-                f"do not need to pay again. Reference: {reference}",
+                context.turn.gettext(
+                    "We received your payment, but it does not match an open invoice of yours, "
+                    "so nothing was renewed yet. Our staff have been alerted and will sort it "
+                    "out; you do not need to pay again. Reference: {reference}",
+                    reference=reference,
+                )
             )
     else:
         extended = "\n".join(
-            f"{code}: now valid thru {us_date(thru)}" for code, thru in outcome.new_thru_dates
+            context.turn.gettext("{code}: now valid thru {date}", code=code, date=us_date(thru))
+            for code, thru in outcome.new_thru_dates
         )
-        context.turn.say(f"Payment received. Thank you!\n{extended}")
+        context.turn.say(context.turn.gettext("Payment received. Thank you!") + f"\n{extended}")
         try:
             await send_receipt(update, context, [inv.number for inv in outcome.invoices])
         except DomainError:  # e.g. the session ended meanwhile: the payment is recorded anyway
-            context.turn.say("Log in and open /invoices to get your receipt.")
+            context.turn.say(context.turn.gettext("Log in and open /invoices to get your receipt."))
     raise ApplicationHandlerStop
 
 
@@ -160,9 +201,10 @@ async def send_receipt(update: Update, context: ChatContext, numbers: list[str])
             certifications=[ReceiptCertification(c.code, c.name, c.new_thru) for c in data.renewed],
             timezone=context.rules.timezone.key,
             issuer_contact=context.deps.acsm_contact,
+            language=context.turn.language.value,
         ),
         f"ACSM-receipt-{'-'.join(numbers)}.pdf",
-        "Your receipt",
+        context.turn.gettext("Your receipt"),
     )
 
 

@@ -7,15 +7,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
+from domain.invoices import description_parts
+from domain.languages import DEFAULT, parse
 from domain.money import format_usd
+from i18n import N_, speaker
 
 ISSUER = "American College of Sports Medicine"
-PAYMENT_METHOD = "Telegram payment, charged by the payment provider"
+PAYMENT_METHOD = N_("Telegram payment, charged by the payment provider")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class ReceiptData:
     certifications: Sequence[ReceiptCertification] = field(default_factory=list)
     timezone: str = "UTC"  # ACSM_TIMEZONE: the payment time is shown there
     issuer_contact: str = ""  # ACSM_CONTACT
+    language: str = "en"  # the member's (domain/languages.py): the receipt is in it
 
     @property
     def total_cents(self) -> int:
@@ -66,6 +71,7 @@ class ReceiptData:
             ],
             "timezone": self.timezone,
             "issuer_contact": self.issuer_contact,
+            "language": self.language,
         }
 
     @classmethod
@@ -84,64 +90,73 @@ class ReceiptData:
             ],
             timezone=str(data.get("timezone", "UTC")),
             issuer_contact=str(data.get("issuer_contact", "")),
+            language=str(data.get("language", "en")),
         )
 
 
-def _drawable(text: str) -> str:
-    """The core PDF fonts draw Latin-1 (fpdf2's default core_fonts_encoding): replace what
-    they cannot (a name in another script, a euro sign) with '?'."""
-    return text.encode("latin-1", "replace").decode("latin-1")
+# DejaVu Sans (fonts/LICENSE-DejaVu.txt), embedded: every Spanish letter, any Latin name
+FONTS = Path(__file__).parent / "fonts"
+FONT = "DejaVuSans"
 
 
 def _field(pdf: FPDF, label: str, value: str) -> None:
     pdf.cell(45, 7, f"{label}:")
-    pdf.multi_cell(0, 7, _drawable(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, value, new_x="LMARGIN", new_y="NEXT")
 
 
 def build_receipt(data: ReceiptData) -> bytes:
+    """The receipt in the member's language (`data.language`), drawn with an embedded font."""
+    says = speaker(parse(data.language) or DEFAULT)
     pdf = FPDF(format="Letter")
-    pdf.set_title("ACSM recertification receipt")
+    pdf.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
+    pdf.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
+    pdf.set_title(says.gettext("ACSM recertification receipt"))
     pdf.set_author(ISSUER)
+    pdf.set_lang(data.language)
     pdf.set_creation_date(data.paid_at)  # the same receipt is the same file, whenever built
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font(FONT, "B", 16)
     pdf.cell(0, 10, f"{ISSUER} (ACSM)", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 12)
-    pdf.cell(0, 8, "Receipt - Recertification", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 12)
+    pdf.cell(0, 8, says.gettext("Receipt - Recertification"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    _field(pdf, "Issued by", ISSUER)
+    _field(pdf, says.gettext("Issued by"), ISSUER)
     if data.issuer_contact:
-        _field(pdf, "Contact", data.issuer_contact)
-    _field(pdf, "Member", data.member_name)
-    _field(pdf, "ACSM ID", data.acsm_id)
-    _field(pdf, "Payment date", data.local_paid_at())
-    _field(pdf, "Payment method", PAYMENT_METHOD)
-    _field(pdf, "Telegram charge ID", data.charge_id)
+        _field(pdf, says.gettext("Contact"), data.issuer_contact)
+    _field(pdf, says.gettext("Member"), data.member_name)
+    _field(pdf, says.gettext("ACSM ID"), data.acsm_id)
+    _field(pdf, says.gettext("Payment date"), data.local_paid_at())
+    _field(pdf, says.gettext("Payment method"), says.gettext(PAYMENT_METHOD))
+    _field(pdf, says.gettext("Telegram charge ID"), data.charge_id)
     if data.provider_charge_id:
-        _field(pdf, "Provider charge ID", data.provider_charge_id)
+        _field(pdf, says.gettext("Provider charge ID"), data.provider_charge_id)
     pdf.ln(4)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(30, 8, "Invoice", border="B")
-    pdf.cell(120, 8, "Description", border="B")
-    pdf.cell(0, 8, "Amount", border="B", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 12)
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(30, 8, says.gettext("Invoice"), border="B")
+    pdf.cell(120, 8, says.gettext("Description"), border="B")
+    pdf.cell(0, 8, says.gettext("Amount"), border="B", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 12)
     for line in data.lines:
-        pdf.cell(30, 8, _drawable(line.number))
-        pdf.cell(120, 8, _drawable(line.description))
+        pdf.cell(30, 8, line.number)
+        parts = description_parts(line.description)
+        pdf.cell(120, 8, says.gettext(parts[0], **parts[1]) if parts else line.description)
         pdf.cell(0, 8, format_usd(line.amount_cents), align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(150, 10, "Total paid (USD)", border="T")
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(150, 10, says.gettext("Total paid (USD)"), border="T")
     pdf.cell(0, 10, format_usd(data.total_cents), border="T", align="R")
     if data.certifications:
         pdf.ln(14)
-        pdf.cell(0, 8, "Certifications renewed", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 12)
+        pdf.cell(0, 8, says.gettext("Certifications renewed"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 12)
         for cert in data.certifications:
             pdf.multi_cell(
                 0,
                 7,
-                _drawable(
-                    f"{cert.code} - {cert.name}: valid thru {cert.new_thru.strftime('%m/%d/%Y')}"
+                says.gettext(
+                    "{code} - {name}: valid thru {date}",
+                    code=cert.code,
+                    name=cert.name,
+                    date=cert.new_thru.strftime("%m/%d/%Y"),
                 ),
                 new_x="LMARGIN",
                 new_y="NEXT",

@@ -10,6 +10,7 @@ from html import escape
 
 from domain.cecs import format_cecs
 from domain.cycles import CertState
+from domain.invoices import description_parts
 from domain.money import format_usd
 from domain.services.cec_status import CecGroup, CecStatus
 from domain.services.certifications import CertificationView
@@ -124,11 +125,25 @@ def cec_status_text(status: CecStatus, says: Says) -> str:
     return says.gettext("<b>CECs</b>") + "\n\n" + blocks
 
 
-def invoice_block(invoice: InvoiceView) -> str:
+def invoice_block(invoice: InvoiceView, says: Says) -> str:
     return "\n".join(
         [
-            f"<b>Invoice {escape(invoice.number)}</b> · {us_date(invoice.issued_on)}",
-            escape(invoice.description),
-            f"Amount {format_usd(invoice.amount_cents)} · Balance {format_usd(invoice.balance_cents)}",
+            says.gettext(
+                "<b>Invoice {number}</b> · {date}",
+                number=escape(invoice.number),
+                date=us_date(invoice.issued_on),
+            ),
+            escape(invoice_description(invoice.description, says)),
+            says.gettext(
+                "Amount {amount} · Balance {balance}",
+                amount=format_usd(invoice.amount_cents),
+                balance=format_usd(invoice.balance_cents),
+            ),
         ]
     )
+
+
+def invoice_description(description: str, says: Says) -> str:
+    """An invoice's stored description (domain/invoices.py, English) in the member's language."""
+    parts = description_parts(description)
+    return says.gettext(parts[0], **parts[1]) if parts else description

@@ -42,19 +42,25 @@ from handlers.replies import (
     pressed_data,
     typed_text,
 )
+from i18n import N_, Says
 
 NAME = "renewal"
 # Said when another conversation takes over from this one.
-LEAVING = "Renewal set aside: what you entered is kept, and /renew picks it up again."
+LEAVING = N_("Renewal set aside: what you entered is kept, and /renew picks it up again.")
 EDIT_EMAIL, EDIT_PHONE = "renew:edit_email", "renew:edit_phone"
 CPR_DATE = "renew:cpr_date"  # "I have a newer card": its expiry date is asked
-NEWER_CARD = ("I have a newer card", "rn:cpr_new")
-ASK_CPR_DATE = (
+NEWER_CARD = (N_("I have a newer card"), "rn:cpr_new")
+ASK_CPR_DATE = N_(
     "Type the expiry date printed on your newer CPR/AED card, as MM/DD/YYYY (e.g. 06/30/2027) "
     "or YYYY-MM-DD."
 )
+CHOOSE = N_("Several certifications can be renewed. Choose which to renew together:")
 CHECKED, UNCHECKED = "☑", "☐"
-HIDDEN = "(Partly hidden until you prove who you are.)\n"
+HIDDEN = N_("(Partly hidden until you prove who you are.)")
+
+
+def newer_card(says: Says) -> tuple[str, str]:
+    return (says.gettext(NEWER_CARD[0]), NEWER_CARD[1])
 
 
 def telegram_id(update: Update) -> int:
@@ -71,183 +77,274 @@ def state_of(progress: RenewalProgress) -> str | int:
 # ---- what the member sees at each step -------------------------------------------------
 
 
-def choose_markup(progress: RenewalProgress, selected: set[int]) -> InlineKeyboardMarkup:
+def choose_markup(
+    progress: RenewalProgress, selected: set[int], says: Says
+) -> InlineKeyboardMarkup:
     rows = [
         [(f"{CHECKED if v.id in selected else UNCHECKED} {v.code} — {v.name}"[:60], f"rc:{v.id}")]
         for v in progress.choices
     ]
-    rows.append([("Continue", "rc:go")])
+    rows.append([(says.gettext("Continue"), "rc:go")])
     return keyboard(*rows)
 
 
-def contact_text(progress: RenewalProgress) -> str:
+def contact_text(progress: RenewalProgress, says: Says) -> str:
     c = progress.contact
     return (
-        "<b>Step 1 of 5 · Contact details</b>\n"
-        f"Name: {escape(c.full_name)}\nEmail: {escape(c.email)}\n"
-        f"Phone: {escape(c.phone or '—')}\n" + (HIDDEN if c.masked else "") + "\nAre these correct?"
+        says.gettext("<b>Step 1 of 5 · Contact details</b>")
+        + "\n"
+        + says.gettext(
+            "Name: {name}\nEmail: {email}\nPhone: {phone}",
+            name=escape(c.full_name),
+            email=escape(c.email),
+            phone=escape(c.phone or "—"),
+        )
+        + "\n"
+        + (says.gettext(HIDDEN) + "\n" if c.masked else "")
+        + "\n"
+        + says.gettext("Are these correct?")
     )
 
 
-def cpr_text(progress: RenewalProgress) -> str:
+def cpr_text(progress: RenewalProgress, says: Says) -> str:
     expires = progress.cpr_aed_expires
     if expires is None:
         known = ""
     elif progress.cpr_current:
-        known = f" On file: expires {us_date(expires)}."
+        known = " " + says.gettext("On file: expires {date}.", date=us_date(expires))
     else:
-        known = f" On file: expired on {us_date(expires)}."
+        known = " " + says.gettext("On file: expired on {date}.", date=us_date(expires))
     newer = (
-        "\nIf you have a newer card, tap “I have a newer card”: its expiry date and a photo or "
-        "PDF of it will do."
+        "\n"
+        + says.gettext(
+            "If you have a newer card, tap “I have a newer card”: its expiry date and a photo or "
+            "PDF of it will do."
+        )
         if progress.newer_card_offered
         else ""
     )
     return (
-        "<b>Step 2 of 5 · CPR/AED</b>\n"
-        "Renewal by CECs requires a current CPR/AED certification (with a hands-on skills "
-        f"component).{known}{newer}\n\nIs yours current?"
+        says.gettext("<b>Step 2 of 5 · CPR/AED</b>")
+        + "\n"
+        + says.gettext(
+            "Renewal by CECs requires a current CPR/AED certification (with a hands-on skills "
+            "component)."
+        )
+        + f"{known}{newer}\n\n"
+        + says.gettext("Is yours current?")
     )
 
 
-def cpr_markup(progress: RenewalProgress) -> InlineKeyboardMarkup:
-    rows = [[("Yes, it is current", "rn:cpr_yes"), ("No", "rn:cpr_no")]]
+def cpr_markup(progress: RenewalProgress, says: Says) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            (says.gettext("Yes, it is current"), "rn:cpr_yes"),
+            (says.gettext("No"), "rn:cpr_no"),
+        ]
+    ]
     if progress.newer_card_offered:
-        rows.append([NEWER_CARD])
+        rows.append([newer_card(says)])
     return keyboard(*rows)
 
 
-def cpr_card_text(progress: RenewalProgress) -> str:
+def cpr_card_text(progress: RenewalProgress, says: Says) -> str:
     expires = us_date(progress.cpr_new_expires) if progress.cpr_new_expires else "—"
     return (
-        "<b>Step 2 of 5 · CPR/AED</b>\n"
-        f"Newer card, expires {expires}.\n"
-        "Now send a photo or PDF of the card (up to 10 MB)."
+        says.gettext("<b>Step 2 of 5 · CPR/AED</b>")
+        + "\n"
+        + says.gettext("Newer card, expires {date}.", date=expires)
+        + "\n"
+        + says.gettext("Now send a photo or PDF of the card (up to 10 MB).")
     )
 
 
-def acsm_cecs_text(progress: RenewalProgress) -> str:
+def acsm_cecs_text(progress: RenewalProgress, says: Says) -> str:
     return (
-        "<b>Step 3 of 5 · ACSM CECs</b>\n"
-        f"You need {format_cecs(progress.required_cecs)} CECs in total. ACSM has recorded "
-        f"{format_cecs(progress.acsm_recorded)} for this cycle.\n\n"
-        + logged_acsm_note(progress)
-        + "Type the number of ACSM CECs you are reporting (e.g. 30 or 12.5), or use the "
-        "button."
+        says.gettext("<b>Step 3 of 5 · ACSM CECs</b>")
+        + "\n"
+        + says.gettext(
+            "You need {required} CECs in total. ACSM has recorded {recorded} for this cycle.",
+            required=format_cecs(progress.required_cecs),
+            recorded=format_cecs(progress.acsm_recorded),
+        )
+        + "\n\n"
+        + logged_acsm_note(progress, says)
+        + says.gettext(
+            "Type the number of ACSM CECs you are reporting (e.g. 30 or 12.5), or use the button."
+        )
     )
 
 
-def logged_acsm_note(progress: RenewalProgress) -> str:
+def logged_acsm_note(progress: RenewalProgress, says: Says) -> str:
     if not progress.logged_acsm:
         return ""
     return (
-        f"You logged {format_cecs(progress.logged_acsm)} more ACSM CECs "
-        f"(/mycecs): {format_cecs(progress.suggested_acsm)} in all.\n\n"
+        says.gettext(
+            "You logged {logged} more ACSM CECs (/mycecs): {total} in all.",
+            logged=format_cecs(progress.logged_acsm),
+            total=format_cecs(progress.suggested_acsm),
+        )
+        + "\n\n"
     )
 
 
-def other_cecs_text(progress: RenewalProgress) -> str:
+def other_cecs_text(progress: RenewalProgress, says: Says) -> str:
     return (
-        "<b>Step 4 of 5 · Other organizations</b>\n"
-        f"ACSM CECs: {format_cecs(progress.acsm_cecs or Decimal(0))}.\n"
-        f"You logged {format_cecs(progress.logged_other)} CECs from other organizations "
-        "this cycle.\n"
-        "Type the number of CECs from other organizations (0 if none), or use the button."
+        says.gettext("<b>Step 4 of 5 · Other organizations</b>")
+        + "\n"
+        + says.gettext("ACSM CECs: {acsm}.", acsm=format_cecs(progress.acsm_cecs or Decimal(0)))
+        + "\n"
+        + says.gettext(
+            "You logged {logged} CECs from other organizations this cycle.",
+            logged=format_cecs(progress.logged_other),
+        )
+        + "\n"
+        + says.gettext(
+            "Type the number of CECs from other organizations (0 if none), or use the button."
+        )
     )
 
 
-def acknowledge_text(progress: RenewalProgress) -> str:
+def acknowledge_text(progress: RenewalProgress, says: Says) -> str:
     codes = ", ".join(v.code for v in progress.certifications)
     total = (progress.acsm_cecs or Decimal(0)) + (progress.other_cecs or Decimal(0))
     fee = format_usd(progress.fee_cents + progress.late_fee_cents)
     late = (
-        f" (includes a late fee of {format_usd(progress.late_fee_cents)})"
+        " "
+        + says.gettext(
+            "(includes a late fee of {amount})", amount=format_usd(progress.late_fee_cents)
+        )
         if progress.late_fee_cents
         else ""
     )
-    new_thru = f" thru {us_date(progress.new_thru)}" if progress.new_thru else ""
+    new_thru = (
+        " " + says.gettext("thru {date}", date=us_date(progress.new_thru))
+        if progress.new_thru
+        else ""
+    )
     return (
-        "<b>Step 5 of 5 · Acknowledgement</b>\n"
-        f"Renewing: {escape(codes)}{new_thru}\n"
-        f"CECs reported: {format_cecs(total)} of {format_cecs(progress.required_cecs)} required\n"
-        f"Fee: {fee}{late}\n\n"
-        "I confirm that the information I reported is accurate, that I completed these "
-        "continuing education activities during this certification period, that I hold a "
-        "current CPR/AED certification, and that I will keep documentation in case of an audit."
+        says.gettext("<b>Step 5 of 5 · Acknowledgement</b>")
+        + "\n"
+        + says.gettext("Renewing: {codes}", codes=escape(codes))
+        + f"{new_thru}\n"
+        + says.gettext(
+            "CECs reported: {total} of {required} required",
+            total=format_cecs(total),
+            required=format_cecs(progress.required_cecs),
+        )
+        + "\n"
+        + says.gettext("Fee: {fee}", fee=fee)
+        + f"{late}\n\n"
+        + says.gettext(
+            "I confirm that the information I reported is accurate, that I completed these "
+            "continuing education activities during this certification period, that I hold a "
+            "current CPR/AED certification, and that I will keep documentation in case of an "
+            "audit."
+        )
     )
 
 
-def together_text(progress: RenewalProgress) -> str:
+def together_text(progress: RenewalProgress, says: Says) -> str:
     one = progress.certifications[0]
     others = [v for v in progress.choices if v.id != one.id]
     late = (
-        f"\nBoth amounts include the late fee of {format_usd(progress.late_fee_cents)}."
+        "\n"
+        + says.gettext(
+            "Both amounts include the late fee of {amount}.",
+            amount=format_usd(progress.late_fee_cents),
+        )
         if progress.late_fee_cents
         else ""
     )
     names = ", ".join(escape(v.code) for v in others)
     return (
-        f"You can also renew {names} now: its cycle ends on the same day as {escape(one.code)}'s "
-        f"({us_date(one.thru_date)}).\n"
-        f"Renew them together: one invoice of "
-        f"{format_usd(progress.together_fee_cents + progress.late_fee_cents)}, "
-        f"or {escape(one.code)} alone: {format_usd(progress.fee_cents + progress.late_fee_cents)}."
+        says.gettext(
+            "You can also renew {names} now: its cycle ends on the same day as {code}'s ({date}).",
+            names=names,
+            code=escape(one.code),
+            date=us_date(one.thru_date),
+        )
+        + "\n"
+        + says.gettext(
+            "Renew them together: one invoice of {together}, or {code} alone: {alone}.",
+            together=format_usd(progress.together_fee_cents + progress.late_fee_cents),
+            code=escape(one.code),
+            alone=format_usd(progress.fee_cents + progress.late_fee_cents),
+        )
         + late
     )
 
 
-def together_markup(progress: RenewalProgress) -> InlineKeyboardMarkup:
+def together_markup(progress: RenewalProgress, says: Says) -> InlineKeyboardMarkup:
     one = progress.certifications[0]
     codes = " + ".join(v.code for v in [one, *(v for v in progress.choices if v.id != one.id)])
     together = format_usd(progress.together_fee_cents + progress.late_fee_cents)
     alone = format_usd(progress.fee_cents + progress.late_fee_cents)
     return keyboard(
-        [(f"Renew {codes} together ({together})"[:60], f"rt:all:{one.id}")],
-        [(f"Only {one.code} ({alone})", f"rt:one:{one.id}")],
+        [
+            (
+                says.gettext("Renew {codes} together ({amount})", codes=codes, amount=together)[
+                    :60
+                ],
+                f"rt:all:{one.id}",
+            )
+        ],
+        [
+            (
+                says.gettext("Only {code} ({amount})", code=one.code, amount=alone),
+                f"rt:one:{one.id}",
+            )
+        ],
     )
 
 
 async def present(context: ChatContext, progress: RenewalProgress, note: str = "") -> str | int:
     """Show the step the renewal is at; return the matching conversation state."""
+    says = context.turn
     prefix = f"{note}\n\n" if note else ""
     step = progress.step
     if step is RenewalStep.CHOOSE:
-        context.turn.say(
-            prefix + "Several certifications can be renewed. Choose which to renew together:",
-            choose_markup(progress, set()),
-        )
+        context.turn.say(prefix + says.gettext(CHOOSE), choose_markup(progress, set(), says))
     elif step is RenewalStep.TOGETHER:
-        context.turn.say(prefix + together_text(progress), together_markup(progress))
+        context.turn.say(prefix + together_text(progress, says), together_markup(progress, says))
     elif step is RenewalStep.CONTACT:
         context.turn.say(
-            prefix + contact_text(progress),
+            prefix + contact_text(progress, says),
             keyboard(
-                [("Yes, correct", "rn:contact_ok")],
-                [("Edit email", "rn:email"), ("Edit phone", "rn:phone")],
+                [(says.gettext("Yes, correct"), "rn:contact_ok")],
+                [
+                    (says.gettext("Edit email"), "rn:email"),
+                    (says.gettext("Edit phone"), "rn:phone"),
+                ],
             ),
         )
     elif step is RenewalStep.CPR:
-        context.turn.say(prefix + cpr_text(progress), cpr_markup(progress))
+        context.turn.say(prefix + cpr_text(progress, says), cpr_markup(progress, says))
     elif step is RenewalStep.CPR_CARD:
         context.turn.say(
-            prefix + cpr_card_text(progress), keyboard([("Change the date", "rn:cpr_new")])
+            prefix + cpr_card_text(progress, says),
+            keyboard([(says.gettext("Change the date"), "rn:cpr_new")]),
         )
     elif step is RenewalStep.ACSM_CECS:
-        use = f"Use {format_cecs(progress.suggested_acsm)} (recorded + logged)"
-        context.turn.say(prefix + acsm_cecs_text(progress), keyboard([(use, "rn:acsm_use")]))
+        use = says.gettext(
+            "Use {count} (recorded + logged)", count=format_cecs(progress.suggested_acsm)
+        )
+        context.turn.say(prefix + acsm_cecs_text(progress, says), keyboard([(use, "rn:acsm_use")]))
     elif step is RenewalStep.OTHER_CECS:
-        use = f"Use {format_cecs(progress.logged_other)} (logged)"
-        context.turn.say(prefix + other_cecs_text(progress), keyboard([(use, "rn:other_use")]))
+        use = says.gettext("Use {count} (logged)", count=format_cecs(progress.logged_other))
+        context.turn.say(
+            prefix + other_cecs_text(progress, says), keyboard([(use, "rn:other_use")])
+        )
     elif step is RenewalStep.ACKNOWLEDGE:
         context.turn.say(
-            prefix + acknowledge_text(progress),
-            keyboard([(f"{UNCHECKED} I acknowledge", "rn:ack")]),
+            prefix + acknowledge_text(progress, says),
+            keyboard([(f"{UNCHECKED} " + says.gettext("I acknowledge"), "rn:ack")]),
         )
     else:
         assert progress.invoice is not None
         context.turn.say(
-            prefix + invoice_block(progress.invoice),
-            keyboard([("Go to my invoices", "menu:invoices")]),
+            prefix + invoice_block(progress.invoice, says),
+            keyboard([(says.gettext("Go to my invoices"), "menu:invoices")]),
         )
     return state_of(progress)
 
@@ -264,7 +361,7 @@ async def start(update: Update, context: ChatContext) -> str | int:
         return await present(context, progress)
     resumed = await renewal.renewal_progress(uow(), rules, who)
     if resumed is not None and resumed.step is not RenewalStep.DONE:
-        return await present(context, resumed, "Let's continue your renewal.")
+        return await present(context, resumed, context.turn.gettext("Let's continue your renewal."))
     progress = await renewal.start_renewal(uow(), rules, who, None)
     return await present(context, progress)
 
@@ -314,8 +411,7 @@ async def toggle_choice(update: Update, context: ChatContext) -> str:
     if progress is None or progress.step is not RenewalStep.CHOOSE:
         return f"renew:{RenewalStep.CHOOSE.value}"
     context.turn.edit_or_say(
-        "Several certifications can be renewed. Choose which to renew together:",
-        choose_markup(progress, chosen),
+        context.turn.gettext(CHOOSE), choose_markup(progress, chosen, context.turn)
     )
     return f"renew:{RenewalStep.CHOOSE.value}"
 
@@ -326,7 +422,7 @@ async def confirm_choice(update: Update, context: ChatContext) -> str | int:
     assert query is not None
     chosen = selected_ids(query.message if isinstance(query.message, Message) else None)
     if not chosen:
-        context.turn.answer_button("Choose at least one certification.")
+        context.turn.answer_button(context.turn.gettext("Choose at least one certification."))
         return f"renew:{RenewalStep.CHOOSE.value}"
     progress = await renewal.choose_certifications(
         context.uow(), context.rules, telegram_id(update), sorted(chosen)
@@ -344,7 +440,7 @@ async def contact_ok(update: Update, context: ChatContext) -> str | int:
 async def ask_email(update: Update, context: ChatContext) -> str:
     await renewal.may_edit_contact(context.uow(), context.rules, telegram_id(update))
     context.turn.answer_button()
-    context.turn.say("Type your email address (e.g. name@example.com).")
+    context.turn.say(context.turn.gettext("Type your email address (e.g. name@example.com)."))
     return EDIT_EMAIL
 
 
@@ -352,7 +448,9 @@ async def ask_email(update: Update, context: ChatContext) -> str:
 async def ask_phone(update: Update, context: ChatContext) -> str:
     await renewal.may_edit_contact(context.uow(), context.rules, telegram_id(update))
     context.turn.answer_button()
-    context.turn.say("Type your phone number (e.g. +1 317 555 0100), or - to remove it.")
+    context.turn.say(
+        context.turn.gettext("Type your phone number (e.g. +1 317 555 0100), or - to remove it.")
+    )
     return EDIT_PHONE
 
 
@@ -367,9 +465,14 @@ async def changed_contact(
     except ProofNeededError:
         raise  # offered by domain_errors
     except InvalidInputError as exc:
-        context.turn.say(f"{context.turn.explain(exc)}\nType it again, e.g. {example}.")
+        context.turn.say(
+            context.turn.explain(exc)
+            + "\n"
+            + context.turn.gettext("Type it again, e.g. {example}.", example=example)
+        )
         return state
-    return await present(context, progress, f"{field.capitalize()} updated.")
+    updated = N_("Email updated.") if field == "email" else N_("Phone updated.")
+    return await present(context, progress, context.turn.gettext(updated))
 
 
 @domain_errors()
@@ -387,7 +490,7 @@ def cpr_refused(context: ChatContext, exc: RefusedError) -> str | None:
     if exc.reason.code is not RefusalCode.CPR_NOT_CURRENT:
         return None
     context.turn.answer_button()
-    context.turn.say(context.turn.explain(exc), keyboard([NEWER_CARD]))
+    context.turn.say(context.turn.explain(exc), keyboard([newer_card(context.turn)]))
     return f"renew:{RenewalStep.CPR.value}"
 
 
@@ -406,21 +509,23 @@ async def cpr_yes(update: Update, context: ChatContext) -> str | int:
 async def cpr_no(update: Update, context: ChatContext) -> int:
     context.turn.answer_button()
     context.turn.say(
-        "A current CPR/AED certification is required to renew by CECs. Renew it, then "
-        "come back with /renew: I have kept what you entered so far. If you have a newer "
-        "card than the one on file, give its expiry date and a photo or PDF of it.",
-        keyboard([NEWER_CARD]),
+        context.turn.gettext(
+            "A current CPR/AED certification is required to renew by CECs. Renew it, then "
+            "come back with /renew: I have kept what you entered so far. If you have a newer "
+            "card than the one on file, give its expiry date and a photo or PDF of it."
+        ),
+        keyboard([newer_card(context.turn)]),
     )
     return ConversationHandler.END
 
 
 @domain_errors(end=None)
-async def newer_card(update: Update, context: ChatContext) -> str:
+async def ask_newer_card(update: Update, context: ChatContext) -> str:
     """ "I have a newer card" (also "Change the date"): ask its expiry date. Any time the
     renewal is at its CPR/AED step (an entry point: also after "No" ended the conversation);
     a stale press (the renewal moved on) changes nothing."""
     await renewal.offer_newer_card(context.uow(), context.rules, telegram_id(update))
-    context.turn.say(ASK_CPR_DATE)
+    context.turn.say(context.turn.gettext(ASK_CPR_DATE))
     return CPR_DATE
 
 
@@ -432,14 +537,20 @@ async def got_cpr_date(update: Update, context: ChatContext) -> str | int:
         )
     except InvalidInputError as exc:
         context.turn.say(
-            f"{context.turn.explain(exc)}\nType the expiry date again, e.g. 06/30/2027."
+            context.turn.explain(exc)
+            + "\n"
+            + context.turn.gettext("Type the expiry date again, e.g. 06/30/2027.")
         )
         return CPR_DATE
     return await present(context, progress)
 
 
 async def file_before_date(update: Update, context: ChatContext) -> str:
-    context.turn.say(f"First the card's expiry date, please (the file comes next).\n{ASK_CPR_DATE}")
+    context.turn.say(
+        context.turn.gettext("First the card's expiry date, please (the file comes next).")
+        + "\n"
+        + context.turn.gettext(ASK_CPR_DATE)
+    )
     return CPR_DATE
 
 
@@ -457,12 +568,15 @@ async def got_cpr_card(update: Update, context: ChatContext) -> str | int:
         if now is None:
             raise
         if now.step is RenewalStep.CPR:
-            context.turn.say(f"{context.turn.explain(exc)}\n{ASK_CPR_DATE}")
+            context.turn.say(context.turn.explain(exc) + "\n" + context.turn.gettext(ASK_CPR_DATE))
             return CPR_DATE
-        return await present(context, now, f"{context.turn.explain(exc)}")
+        return await present(context, now, context.turn.explain(exc))
     note = ""
     if progress.cpr_current and progress.cpr_aed_expires is not None:
-        note = f"CPR/AED card kept (expires {us_date(progress.cpr_aed_expires)}). Thank you."
+        note = context.turn.gettext(
+            "CPR/AED card kept (expires {date}). Thank you.",
+            date=us_date(progress.cpr_aed_expires),
+        )
     return await present(context, progress, note)
 
 
@@ -472,7 +586,9 @@ async def card_expected(update: Update, context: ChatContext) -> str | int:
     progress = await renewal.renewal_progress(context.uow(), context.rules, telegram_id(update))
     if progress is None:
         return ConversationHandler.END
-    return await present(context, progress, "Please send the card as a photo or PDF.")
+    return await present(
+        context, progress, context.turn.gettext("Please send the card as a photo or PDF.")
+    )
 
 
 async def suggested(update: Update, context: ChatContext, step: RenewalStep) -> str | None:
@@ -494,7 +610,11 @@ async def got_acsm_cecs(update: Update, context: ChatContext) -> str | int:
             context.uow(), context.rules, telegram_id(update), used or typed_text(update)
         )
     except InvalidCecAmountError as exc:
-        context.turn.say(f"{context.turn.explain(exc)}.\nType a number of CECs, e.g. 30 or 12.5.")
+        context.turn.say(
+            context.turn.explain(exc)
+            + ".\n"
+            + context.turn.gettext("Type a number of CECs, e.g. 30 or 12.5.")
+        )
         return f"renew:{RenewalStep.ACSM_CECS.value}"
     return await present(context, progress)
 
@@ -507,13 +627,19 @@ async def got_other_cecs(update: Update, context: ChatContext) -> str | int:
             context.uow(), context.rules, telegram_id(update), used or typed_text(update)
         )
     except InvalidCecAmountError as exc:
-        context.turn.say(f"{context.turn.explain(exc)}.\nType a number of CECs, e.g. 15 or 0.")
+        context.turn.say(
+            context.turn.explain(exc)
+            + ".\n"
+            + context.turn.gettext("Type a number of CECs, e.g. 15 or 0.")
+        )
         return f"renew:{RenewalStep.OTHER_CECS.value}"
     if progress.short_by:
         total = (progress.acsm_cecs or Decimal(0)) + (progress.other_cecs or Decimal(0))
-        note = (
-            f"That makes {format_cecs(total)} of {format_cecs(progress.required_cecs)} CECs: "
-            f"you need {format_cecs(progress.short_by)} more. No invoice was created."
+        note = context.turn.gettext(
+            "That makes {total} of {required} CECs: you need {short} more. No invoice was created.",
+            total=format_cecs(total),
+            required=format_cecs(progress.required_cecs),
+            short=format_cecs(progress.short_by),
         )
         return await present(context, progress, note)
     return await present(context, progress)
@@ -525,7 +651,7 @@ async def acknowledged(update: Update, context: ChatContext) -> str | int:
     if query is not None and isinstance(query.message, Message):
         context.turn.edit_or_say(
             query.message.text_html or "",
-            keyboard([(f"{CHECKED} I acknowledge", "rn:done")]),
+            keyboard([(f"{CHECKED} " + context.turn.gettext("I acknowledge"), "rn:done")]),
         )
     try:
         progress = await renewal.acknowledge(context.uow(), context.rules, telegram_id(update))
@@ -534,12 +660,14 @@ async def acknowledged(update: Update, context: ChatContext) -> str | int:
         if state is None:
             raise
         return state
-    return await present(context, progress, "Thank you. Your invoice:")
+    return await present(context, progress, context.turn.gettext("Thank you. Your invoice:"))
 
 
 async def cancel(update: Update, context: ChatContext) -> int:
     await renewal.cancel_renewal(context.uow(), context.rules, telegram_id(update))
-    context.turn.say("Renewal cancelled. Nothing was created. /renew to start again.")
+    context.turn.say(
+        context.turn.gettext("Renewal cancelled. Nothing was created. /renew to start again.")
+    )
     return ConversationHandler.END
 
 
@@ -556,7 +684,7 @@ def conversation() -> Conversation:
             CommandHandler("renew", start),
             CallbackQueryHandler(start, pattern=r"^(menu:renew|renew:[0-9]{1,12})$"),
             CallbackQueryHandler(together_chosen, pattern=r"^rt:(all|one):[0-9]{1,12}$"),
-            CallbackQueryHandler(newer_card, pattern=r"^rn:cpr_new$"),
+            CallbackQueryHandler(ask_newer_card, pattern=r"^rn:cpr_new$"),
         ],
         # "I want to renew" (domain/intents.py), only when no conversation is running.
         text_entry_points=[MessageHandler(NEW_PRIVATE_TEXT & Saying(Intent.RENEW), start)],

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from domain.catalog import UnknownCertificationError
 from domain.cycles import CertState, cert_state
-from domain.errors import NotFoundError
+from domain.errors import N_, DomainError, NotFoundError, RefusedError
 from domain.invoices import MovedCycle, moved_cycles, moved_reason
 from domain.model import Invoice, InvoiceStatus, Member, Payment
 from domain.money import format_usd
@@ -19,6 +19,10 @@ from domain.services.session import require_member
 
 CURRENCY = "USD"
 MAX_NOTE = 500  # a flagged payment's note (payments.note)
+
+
+class PaymentRefusedError(DomainError):
+    """Why Telegram is told not to take a payment (pre_checkout): a template and its values."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ async def owned_invoices(uow: UnitOfWork, member: Member, numbers: Sequence[str]
     for number in unique(numbers):
         invoice = await uow.invoices.get(number)
         if invoice is None or invoice.acsm_id != member.acsm_id:
-            raise NotFoundError(f"Invoice {number[:12]} not found.")
+            raise NotFoundError("Invoice {number} not found.", number=number[:12])
         found.append(invoice)
     return found
 
@@ -117,9 +121,11 @@ async def select_invoices(
     invoices = await owned_invoices(uow, member, numbers)
     for invoice in invoices:
         if invoice.status is InvoiceStatus.VOID:
-            raise NotFoundError(f"Invoice {invoice.number} was cancelled: nothing is due on it.")
+            raise NotFoundError(
+                "Invoice {number} was cancelled: nothing is due on it.", number=invoice.number
+            )
         if invoice.status is not InvoiceStatus.OPEN:
-            raise NotFoundError(f"Invoice {invoice.number} is already paid.")
+            raise NotFoundError("Invoice {number} is already paid.", number=invoice.number)
     views = [InvoiceView.of(i) for i in invoices]
     return Selection(invoices=views, total_cents=sum(v.balance_cents for v in views))
 
@@ -131,8 +137,9 @@ async def pre_checkout(
     invoice_numbers: list[str],
     total_cents: int,
     currency: str,
-) -> str | None:
-    """None when the payment may go ahead, else a readable reason: every invoice still open
+) -> DomainError | None:
+    """None when the payment may go ahead, else why not (its template and values: said in
+    the member's language by the handler; `str()` is the English): every invoice still open
     (not paid, not void) and the payer's own (see payable_invoices), the total equal to their
     balances to the cent, in USD, each line's cycle still its certification's (not moved by
     a staff import) and still renewable today. A cycle that entered its grace period since
@@ -142,7 +149,7 @@ async def pre_checkout(
     try:
         invoices = await payable_invoices(uow, telegram_user_id, invoice_numbers)
     except NotFoundError as exc:
-        return str(exc)
+        return exc
     problem = payment_problem(invoices, total_cents, currency)
     if problem is None:
         problem = await cycles_gone(uow, invoices)
@@ -162,7 +169,7 @@ async def payable_invoices(
     for number in unique(invoice_numbers):
         invoice = await uow.invoices.get(number)
         if invoice is None or (link is not None and invoice.acsm_id != link.acsm_id):
-            raise NotFoundError(f"Invoice {number[:12]} not found.")
+            raise NotFoundError("Invoice {number} not found.", number=number[:12])
         invoices.append(invoice)
     if len({i.acsm_id for i in invoices}) > 1:
         raise NotFoundError("Those invoices cannot be paid together.")
@@ -179,26 +186,29 @@ async def moved_lines(uow: UnitOfWork, invoice: Invoice) -> list[MovedCycle]:
     return moved_cycles(invoice, thru_now)
 
 
-async def cycles_gone(uow: UnitOfWork, invoices: Sequence[Invoice]) -> str | None:
+async def cycles_gone(uow: UnitOfWork, invoices: Sequence[Invoice]) -> DomainError | None:
     """Why an open invoice can no longer be paid: a cycle it renews moved since it was issued
     (a staff import voids such invoices; this is the check at the moment of paying)."""
     for invoice in invoices:
         moved = await moved_lines(uow, invoice)
         if moved:
-            return (
-                f"Invoice {invoice.number} can no longer be paid: {moved_reason(moved)}. "
-                "Nothing was charged."
+            return PaymentRefusedError(
+                N_("Invoice {number} can no longer be paid: {reason}. Nothing was charged."),
+                number=invoice.number,
+                reason=moved_reason(moved),
             )
     return None
 
 
-async def still_renewable(uow: UnitOfWork, rules: Rules, invoices: Sequence[Invoice]) -> str | None:
+async def still_renewable(
+    uow: UnitOfWork, rules: Rules, invoices: Sequence[Invoice]
+) -> DomainError | None:
     """The rules of today: lapsed cycles cannot be paid; a late fee due since is added."""
     now = rules.clock.now()
     for invoice in invoices:
         states = [cert_state(line.cycle_thru, rules.timezone, now) for line in invoice.lines]
         if CertState.LAPSED in states:
-            return Refusal.lapsed(rules.acsm_contact).text
+            return RefusedError(Refusal.lapsed(rules.acsm_contact))
         fee = late_fee_cents(states, rules.catalog)
         if fee > invoice.late_fee_cents:
             added = fee - invoice.late_fee_cents
@@ -206,31 +216,48 @@ async def still_renewable(uow: UnitOfWork, rules: Rules, invoices: Sequence[Invo
             invoice.amount_cents += added
             invoice.balance_cents += added
             await uow.invoices.save(invoice)
-            return (
-                f"Your certification is now in its grace period, so a late fee of "
-                f"{format_usd(added)} applies. Invoice {invoice.number} is now "
-                f"{format_usd(invoice.balance_cents)}: please select it again in /invoices."
+            return PaymentRefusedError(
+                N_(
+                    "Your certification is now in its grace period, so a late fee of {fee} "
+                    "applies. Invoice {number} is now {amount}: please select it again in "
+                    "/invoices."
+                ),
+                fee=format_usd(added),
+                number=invoice.number,
+                amount=format_usd(invoice.balance_cents),
             )
     return None
 
 
-def payment_problem(invoices: Sequence[Invoice], total_cents: int, currency: str) -> str | None:
+def payment_problem(
+    invoices: Sequence[Invoice], total_cents: int, currency: str
+) -> DomainError | None:
     if not invoices:
-        return "No invoice selected."
+        return PaymentRefusedError(N_("No invoice selected."))
     if currency.upper() != CURRENCY:
-        return f"Payments are in {CURRENCY} only."
+        return PaymentRefusedError(N_("Payments are in {currency} only."), currency=CURRENCY)
     for invoice in invoices:
         if invoice.status is InvoiceStatus.VOID:
-            return (
-                f"Invoice {invoice.number} was cancelled ({invoice.void_reason or 'its cycle moved'}):"
-                " nothing is due on it. Nothing was charged."
+            return PaymentRefusedError(
+                N_(
+                    "Invoice {number} was cancelled ({reason}): nothing is due on it. "
+                    "Nothing was charged."
+                ),
+                number=invoice.number,
+                reason=invoice.void_reason or N_("its cycle moved"),
             )
     paid = [i.number for i in invoices if i.status is not InvoiceStatus.OPEN]
     if paid:
-        return f"Already paid: {', '.join(paid)}. Please select your invoices again."
+        return PaymentRefusedError(
+            N_("Already paid: {numbers}. Please select your invoices again."),
+            numbers=", ".join(paid),
+        )
     due = sum(i.balance_cents for i in invoices)
     if total_cents != due:
-        return f"The amount changed: {format_usd(due)} is due. Please select your invoices again."
+        return PaymentRefusedError(
+            N_("The amount changed: {amount} is due. Please select your invoices again."),
+            amount=format_usd(due),
+        )
     return None
 
 

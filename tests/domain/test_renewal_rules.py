@@ -196,14 +196,14 @@ def test_window_refusals() -> None:
     opens = date(2027, 1, 1)
     refusal = window_refusal([(CertState.ACTIVE, opens)])
     assert refusal is not None and refusal.code is RefusalCode.NOT_YET_OPEN
-    assert refusal.opens_on == opens and "01/01/2027" in refusal.message
+    assert refusal.opens_on == opens and "01/01/2027" in refusal.text
     lapsed = window_refusal([(CertState.LAPSED, opens)])
     assert lapsed is not None and lapsed.code is RefusalCode.LAPSED
-    assert "reinstatement" in lapsed.message and "exam" in lapsed.message
-    assert "certification@acsm.org" in lapsed.message  # the default ACSM_CONTACT
+    assert "reinstatement" in lapsed.text and "exam" in lapsed.text
+    assert "certification@acsm.org" in lapsed.text  # the default ACSM_CONTACT
     elsewhere = window_refusal([(CertState.LAPSED, opens)], "recert@example.org")
-    assert elsewhere is not None and "recert@example.org" in elsewhere.message
-    assert "certification@acsm.org" not in elsewhere.message
+    assert elsewhere is not None and "recert@example.org" in elsewhere.text
+    assert "certification@acsm.org" not in elsewhere.text
     nothing = window_refusal([])
     assert nothing is not None and nothing.code is RefusalCode.NOTHING_TO_RENEW
     assert window_refusal([(CertState.GRACE, opens), (CertState.RENEWAL_OPEN, opens)]) is None

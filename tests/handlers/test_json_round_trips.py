@@ -101,6 +101,7 @@ receipts = st.builds(
     ),
     timezone=st.sampled_from(["UTC", "America/New_York", "America/Los_Angeles"]),
     issuer_contact=texts,
+    language=st.sampled_from(["en", "es"]),
 )
 # A new message may also carry a reply keyboard ("Share my phone number") or its removal.
 reply_keyboards = st.builds(
@@ -177,7 +178,7 @@ async def sent(replies: list[dict[str, Any]]) -> list[tuple[str, Any]]:
     return bot.calls
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)  # a receipt embeds its font: ~0.1 s
 @given(st.lists(ops, max_size=8))
 async def test_replies_kept_in_the_database_are_sent_as_they_would_have_been(
     operations: list[tuple[Any, ...]],

@@ -38,7 +38,7 @@ async def test_select_pre_checkout_and_pay_once(
 
     check = invoices.pre_checkout
     assert await turn(seeded, check, rules, tg, [inv.number], 4500, "USD") is None
-    assert "$45.00" in (await turn(seeded, check, rules, tg, [inv.number], 4499, "USD") or "")
+    assert "$45.00" in str(await turn(seeded, check, rules, tg, [inv.number], 4499, "USD"))
     assert await turn(seeded, check, rules, tg, [inv.number], 4500, "EUR") is not None
     assert await turn(seeded, check, rules, tg, [], 0, "USD") is not None
 
@@ -105,7 +105,7 @@ async def test_a_member_cannot_touch_another_members_invoice(
     with pytest.raises(NotFoundError):
         await turn(seeded, invoices.select_invoices, rules, tg, ["R000001"])
     reason = await turn(seeded, invoices.pre_checkout, rules, tg, [bens.number], 6000, "USD")
-    assert reason is not None and "not found" in reason
+    assert reason is not None and "not found" in str(reason)
     with pytest.raises(NotFoundError):
         await turn(seeded, invoices.receipt, rules, tg, [bens.number])
     assert await turn(seeded, invoices.my_invoices, rules, tg) == []
@@ -176,14 +176,15 @@ async def test_pre_checkout_applies_the_rules_of_today(
     clock.advance(timedelta(days=40))  # 2027-01-07: the cycle is in its grace period
     tg = await log_in(seeded, rules, ANN)
     reason = await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 4500, "USD")
-    assert reason is not None and "late fee of $80.00" in reason and "$125.00" in reason
+    assert reason is not None and "late fee of $80.00" in str(reason)
+    assert "$125.00" in str(reason)
     (mine,) = await turn(seeded, invoices.my_invoices, rules, tg)
     assert (mine.amount_cents, mine.balance_cents) == (12500, 12500)
     assert await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 12500, "USD") is None
     clock.advance(timedelta(days=200))  # 2027-07-26: lapsed
     tg = await log_in(seeded, rules, ANN)
     reason = await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 12500, "USD")
-    assert reason is not None and "lapsed" in reason.lower()
+    assert reason is not None and "lapsed" in str(reason).lower()
 
 
 # ---- issue 22: an invoice whose cycle a staff import moved ----------------------------------
@@ -228,7 +229,7 @@ async def test_a_mail_renewal_imported_voids_the_chat_invoice_which_is_told_once
     with pytest.raises(NotFoundError, match="cancelled"):
         await turn(seeded, invoices.select_invoices, rules, tg, [inv.number])
     reason = await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 4500, "USD")
-    assert reason is not None and "cancelled" in reason and "12/31/2029" in reason
+    assert reason is not None and "cancelled" in str(reason) and "12/31/2029" in str(reason)
 
     # Someone logged in as another member paying it learns nothing, and tells Ann nothing.
     other = await log_in(seeded, rules, BEN)
@@ -273,7 +274,7 @@ async def test_an_open_invoice_whose_cycle_moved_is_refused_and_its_payment_flag
         cpt.thru_date = date(2029, 12, 31)
         await uow.certifications.save(cpt)
     reason = await turn(seeded, invoices.pre_checkout, rules, tg, [inv.number], 4500, "USD")
-    assert reason == (
+    assert str(reason) == (
         f"Invoice {inv.number} can no longer be paid: CPT is now thru 12/31/2029. Nothing was"
         " charged."
     )
