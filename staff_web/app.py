@@ -252,9 +252,11 @@ class Console:
     # ---- audits ----------------------------------------------------------------------------
 
     async def audits(self, request: web.Request) -> web.Response:
+        text = request.query.get("page", "1")
+        page = int(text) if text.isdigit() and len(text) < 7 else 1
         async with self.signed_in(request) as (uow, who):
-            rows = await staff.audit_rows(uow, self.rules)
-        return self.page("audits.html", who=who, rows=rows)
+            listing = await staff.audit_list(uow, self.rules, page)
+        return self.page("audits.html", who=who, rows=listing.rows, listing=listing)
 
     async def audit(self, request: web.Request) -> web.Response:
         audit_id = int(request.match_info["id"])

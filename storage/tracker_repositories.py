@@ -247,6 +247,15 @@ _AUDIT = _WITH_PROOFS.where(AUDITS.c.id == bindparam("audit_id")).order_by(AUDIT
 _MEMBERS_AUDITS = _WITH_PROOFS.where(AUDITS.c.acsm_id == bindparam("acsm_id")).order_by(
     AUDITS.c.selected_on.desc(), AUDITS.c.id.desc(), AUDIT_PROOFS.c.id
 )
+_AUDIT_PAGE_IDS = (
+    select(AUDITS.c.id)
+    .order_by(AUDITS.c.selected_on.desc(), AUDITS.c.id.desc())
+    .limit(bindparam("n"))
+    .offset(bindparam("skip"))
+)  # served by ix_audits_selected_on (migration 0017)
+_AUDITS_BY_IDS = _WITH_PROOFS.where(AUDITS.c.id.in_(bindparam("ids", expanding=True))).order_by(
+    AUDITS.c.selected_on.desc(), AUDITS.c.id.desc(), AUDIT_PROOFS.c.id
+)
 _ALL_AUDITS = _WITH_PROOFS.order_by(AUDITS.c.acsm_id, AUDITS.c.id, AUDIT_PROOFS.c.id)
 # Changes nothing, but holds the row (PostgreSQL: until commit; SQLite: one writer anyway).
 # Open: never submitted, or rejected (the member may submit again).
@@ -349,6 +358,16 @@ class SqlAuditRepository:
 
     async def all(self) -> list[Audit]:
         return audits_of(await self.connection.execute(_ALL_AUDITS))
+
+    async def page(self, offset: int, limit: int) -> list[Audit]:
+        params = {"n": limit, "skip": offset}
+        ids = list((await self.connection.scalars(_AUDIT_PAGE_IDS, params)).all())
+        if not ids:
+            return []
+        return audits_of(await self.connection.execute(_AUDITS_BY_IDS, {"ids": ids}))
+
+    async def count(self) -> int:
+        return int(await self.connection.scalar(select(func.count()).select_from(AUDITS)) or 0)
 
     async def save(self, audit: Audit) -> None:
         """The audit's own columns (submitted_at and the verdict); attachments change only

@@ -288,9 +288,20 @@ class AuditPage:
     decidable: bool  # the member's audit `decide_audit` decides, submitted or decided
 
 
-async def audit_rows(uow: UnitOfWork, rules: Rules) -> list[AuditRow]:
-    """Every audit, the latest selection first."""
-    audits = await uow.audits.all()
+AUDITS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class AuditList:
+    """One page of the audit list (pages count from 1)."""
+
+    rows: list[AuditRow]
+    page: int
+    pages: int
+    total: int
+
+
+async def _rows_of(uow: UnitOfWork, rules: Rules, audits: list[Audit]) -> list[AuditRow]:
     members = await uow.members.get_many(sorted({a.acsm_id for a in audits}))
     rows = []
     for audit in audits:
@@ -307,8 +318,19 @@ async def audit_rows(uow: UnitOfWork, rules: Rules) -> list[AuditRow]:
                 files=len(audit.proof_ids),
             )
         )
-    rows.sort(key=lambda r: (r.selected_on, r.id), reverse=True)
     return rows
+
+
+async def audit_list(
+    uow: UnitOfWork, rules: Rules, page: int = 1, per_page: int = AUDITS_PER_PAGE
+) -> AuditList:
+    """Page `page` of every audit, the latest selection first (a page past the last shows the
+    last one)."""
+    total = await uow.audits.count()
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    audits = await uow.audits.page((page - 1) * per_page, per_page)
+    return AuditList(await _rows_of(uow, rules, audits), page, pages, total)
 
 
 async def _decided_audit_id(uow: UnitOfWork, acsm_id: str) -> int | None:
@@ -430,7 +452,7 @@ async def member_page(uow: UnitOfWork, rules: Rules, who: Who, ref: str) -> Memb
                     payment.currency,
                 )
         invoices.append((invoice, paid))
-    rows = [r for r in await audit_rows(uow, rules) if r.acsm_id == member.acsm_id]
+    rows = await _rows_of(uow, rules, await uow.audits.for_member(member.acsm_id))
     recorded = await uow.cecs.for_members([member.acsm_id])
     logged = await uow.logged_cecs.for_member(member.acsm_id, *EVER)
     return MemberPage(
