@@ -8,7 +8,7 @@ Then it runs the real console application (staff_web/app.py) on a real listening
 (aiohttp's TestServer) with a staff member enrolled and signed in through the use cases
 (the code from pyotp), and times, from the client's side, N requests of each kind:
 
-- GET /audits (the first page) and GET /audits?page=50,
+- GET /audits (the first page), GET /audits?page=50 and GET /audits?state=submitted,
 - GET /audits/<id> (one audit with its files),
 - POST /members searches: by ACSM ID, by a last name's first letters, by "first last", by
   email prefix, and a name that matches nothing.
@@ -268,6 +268,7 @@ async def run(kind: str, url: str, members: int, audits: int, n: int) -> list[tu
         cases: list[tuple[str, str, str, dict[str, str] | None, str]] = [
             ("GET /audits", "GET", "/audits", None, "Page 1 of"),
             ("GET /audits?page=50", "GET", "/audits?page=50", None, "Page 50 of"),
+            ("GET /audits?state=submitted", "GET", "/audits?state=submitted", None, "Page 1 of"),
             ("GET /audits/<id>", "GET", f"/audits/{audit_id}", None, "/files/"),
             ("search ACSM ID", "POST", "/members", {"query": str(probe["acsm_id"])}, last),
             ("search last name (4 letters)", "POST", "/members", {"query": last[:4]}, last[:4]),

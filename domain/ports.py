@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from domain.audits import Audit, VerdictNotice
+from domain.audits import Audit, StateCriteria, VerdictNotice
 from domain.certificate_text import CertificateReading
 from domain.cpr_cards import CprAedCard
 from domain.identity import CodePurpose, IdentityCode
@@ -311,12 +311,13 @@ class AuditRepository(Protocol):
     async def get(self, audit_id: int) -> Audit | None: ...
     async def for_member(self, acsm_id: str) -> list[Audit]: ...
     async def all(self) -> list[Audit]: ...
-    async def page(self, offset: int, limit: int) -> list[Audit]:
+    async def page(self, offset: int, limit: int, only: StateCriteria | None = None) -> list[Audit]:
         """`limit` audits from `offset`, the latest selection first (selected_on, then id,
-        descending): what one page of the staff console's audit list shows."""
+        descending), only those in one state when `only` says which: what one page of the
+        staff console's audit list shows."""
         ...
 
-    async def count(self) -> int: ...
+    async def count(self, only: StateCriteria | None = None) -> int: ...
     async def save(self, audit: Audit) -> None:
         """Update submitted_at and the verdict (not the attachments: attach and detach)."""
         ...

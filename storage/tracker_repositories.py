@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.audits import Audit, Verdict, VerdictNotice
+from domain.audits import Audit, StateCriteria, Verdict, VerdictNotice
 from domain.model import InvoiceStatus
 from domain.ports import AuditCandidate
 from domain.tracker import LoggedActivity, Organization, ProofFile, ProofUsage
@@ -247,12 +247,6 @@ _AUDIT = _WITH_PROOFS.where(AUDITS.c.id == bindparam("audit_id")).order_by(AUDIT
 _MEMBERS_AUDITS = _WITH_PROOFS.where(AUDITS.c.acsm_id == bindparam("acsm_id")).order_by(
     AUDITS.c.selected_on.desc(), AUDITS.c.id.desc(), AUDIT_PROOFS.c.id
 )
-_AUDIT_PAGE_IDS = (
-    select(AUDITS.c.id)
-    .order_by(AUDITS.c.selected_on.desc(), AUDITS.c.id.desc())
-    .limit(bindparam("n"))
-    .offset(bindparam("skip"))
-)  # served by ix_audits_selected_on (migration 0017)
 _AUDITS_BY_IDS = _WITH_PROOFS.where(AUDITS.c.id.in_(bindparam("ids", expanding=True))).order_by(
     AUDITS.c.selected_on.desc(), AUDITS.c.id.desc(), AUDIT_PROOFS.c.id
 )
@@ -296,6 +290,25 @@ _TELEGRAM_IDS = (
     .where(_SESSIONS.c.acsm_id == bindparam("acsm_id"))
     .order_by(_SESSIONS.c.telegram_user_id)
 )
+
+
+def _criteria(only: StateCriteria | None) -> list[Any]:
+    """The WHERE clauses of domain.audits.state_criteria's answer (none: every audit)."""
+    if only is None:
+        return []
+    clauses: list[Any] = [
+        AUDITS.c.verdict.is_(None)
+        if only.verdict is None
+        else AUDITS.c.verdict == only.verdict.value
+    ]
+    if only.submitted is not None:
+        submitted = AUDITS.c.submitted_at
+        clauses.append(submitted.is_not(None) if only.submitted else submitted.is_(None))
+    if only.overdue is not None:
+        assert only.today is not None
+        due = AUDITS.c.due_on
+        clauses.append(due < only.today if only.overdue else due >= only.today)
+    return clauses
 
 
 def audits_of(rows: Iterable[Any]) -> list[Audit]:
@@ -359,15 +372,23 @@ class SqlAuditRepository:
     async def all(self) -> list[Audit]:
         return audits_of(await self.connection.execute(_ALL_AUDITS))
 
-    async def page(self, offset: int, limit: int) -> list[Audit]:
-        params = {"n": limit, "skip": offset}
-        ids = list((await self.connection.scalars(_AUDIT_PAGE_IDS, params)).all())
+    async def page(self, offset: int, limit: int, only: StateCriteria | None = None) -> list[Audit]:
+        # The page's ids in ix_audits_selected_on's order (migration 0017), then their rows.
+        ids_of = (
+            select(AUDITS.c.id)
+            .where(*_criteria(only))
+            .order_by(AUDITS.c.selected_on.desc(), AUDITS.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        ids = list((await self.connection.scalars(ids_of)).all())
         if not ids:
             return []
         return audits_of(await self.connection.execute(_AUDITS_BY_IDS, {"ids": ids}))
 
-    async def count(self) -> int:
-        return int(await self.connection.scalar(select(func.count()).select_from(AUDITS)) or 0)
+    async def count(self, only: StateCriteria | None = None) -> int:
+        counted = select(func.count()).select_from(AUDITS).where(*_criteria(only))
+        return int(await self.connection.scalar(counted) or 0)
 
     async def save(self, audit: Audit) -> None:
         """The audit's own columns (submitted_at and the verdict); attachments change only

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain import credentials, totp
-from domain.audits import Audit, AuditState, Verdict, audit_state
+from domain.audits import Audit, AuditState, Verdict, audit_state, state_criteria
 from domain.errors import InvalidInputError, NotFoundError
 from domain.model import CecActivity, Certification, Invoice, Member
 from domain.ports import DuplicateStaffError, UnitOfWork
@@ -299,6 +299,7 @@ class AuditList:
     page: int
     pages: int
     total: int
+    state: AuditState | None = None  # only audits in this state; None: all
 
 
 async def _rows_of(uow: UnitOfWork, rules: Rules, audits: list[Audit]) -> list[AuditRow]:
@@ -322,15 +323,20 @@ async def _rows_of(uow: UnitOfWork, rules: Rules, audits: list[Audit]) -> list[A
 
 
 async def audit_list(
-    uow: UnitOfWork, rules: Rules, page: int = 1, per_page: int = AUDITS_PER_PAGE
+    uow: UnitOfWork,
+    rules: Rules,
+    page: int = 1,
+    state: AuditState | None = None,
+    per_page: int = AUDITS_PER_PAGE,
 ) -> AuditList:
-    """Page `page` of every audit, the latest selection first (a page past the last shows the
-    last one)."""
-    total = await uow.audits.count()
+    """Page `page` of every audit (or of those in `state` today), the latest selection first
+    (a page past the last shows the last one)."""
+    only = state_criteria(state, today(rules)) if state is not None else None
+    total = await uow.audits.count(only)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    audits = await uow.audits.page((page - 1) * per_page, per_page)
-    return AuditList(await _rows_of(uow, rules, audits), page, pages, total)
+    audits = await uow.audits.page((page - 1) * per_page, per_page, only)
+    return AuditList(await _rows_of(uow, rules, audits), page, pages, total, state)
 
 
 async def _decided_audit_id(uow: UnitOfWork, acsm_id: str) -> int | None:

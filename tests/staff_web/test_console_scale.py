@@ -6,7 +6,7 @@ and each kind of member search finds what it should, with a plan that uses an in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import event
 
-from domain.audits import Audit
+from domain.audits import Audit, AuditState, Verdict
 from domain.clock import FixedClock
 from domain.model import Invoice, InvoiceStatus
 from domain.rules import Rules
@@ -23,11 +23,14 @@ from tests.staff_web.conftest import Staff, sign_in
 from tests.storage.helpers import member
 
 AUDIT_LINK = re.compile(r'href="/audits/(\d+)"')
+ROW = re.compile(r'href="/audits/(\d+)".*?class="state state-(\w+)"', re.DOTALL)
 
 
-async def audits(database: Database, count: int) -> dict[int, date]:
-    """`count` members, each with a paid invoice selected for audit on a day of its own;
-    the audits' ids and selection days."""
+async def audits(
+    database: Database, count: int, due: Callable[[int, date], date] | None = None
+) -> dict[int, date]:
+    """`count` members, each with a paid invoice selected for audit on a day of its own
+    (due 60 days later, or on due(k, day)); the audits' ids and selection days."""
     selected: dict[int, date] = {}
     async with database.unit_of_work() as uow:
         for k in range(count):
@@ -41,7 +44,8 @@ async def audits(database: Database, count: int) -> dict[int, date]:
                 )
             )  # fmt: skip
             day = date(2026, 1, 1) + timedelta(days=(k * 37) % count)  # not in id order
-            audit = Audit(acsm_id, number, date(2026, 12, 31), day, day + timedelta(days=60))
+            due_on = due(k, day) if due is not None else day + timedelta(days=60)
+            audit = Audit(acsm_id, number, date(2026, 12, 31), day, due_on)
             assert await uow.audits.add(audit)
             assert audit.id is not None
             selected[audit.id] = day
@@ -69,6 +73,44 @@ async def test_the_audit_list_comes_fifty_a_page_latest_selection_first(
     assert "Page 3 of 3" in past_the_end
     nonsense = await client.get("/audits?page=-2x")
     assert nonsense.status == 200 and "Page 1 of 3" in await nonsense.text()
+
+
+async def test_the_state_filter_shows_exactly_the_audits_in_that_state(
+    client: TestClient, database: Database, rules: Rules, clock: FixedClock, pat: Staff
+) -> None:
+    today = clock.now().date()  # 01/10/2027: the other audits are overdue (due in 2026)
+    selected = await audits(
+        database, 60, lambda k, day: today + timedelta(days=k) if k % 5 == 1 else day
+    )
+    async with database.unit_of_work() as uow:  # every state, spread over the list
+        for k, audit_id in enumerate(sorted(selected)):
+            audit = await uow.audits.get(audit_id)
+            assert audit is not None
+            if k % 5 in (2, 3, 4):
+                audit.submitted_at = clock.now()
+            if k % 5 in (3, 4):
+                audit.verdict = Verdict.ACCEPT if k % 5 == 3 else Verdict.REJECT
+                audit.decided_at = clock.now()
+            await uow.audits.save(audit)
+    await sign_in(client, pat, clock)
+
+    async def listed(query: str) -> list[tuple[int, str]]:
+        found: list[tuple[int, str]] = []
+        page = 1
+        while True:
+            text = await (await client.get(f"/audits?{query}page={page}")).text()
+            found += [(int(i), state) for i, state in ROW.findall(text)]
+            if 'rel="next"' not in text:
+                return found
+            page += 1
+
+    everything = await listed("")
+    assert len(everything) == 60
+    assert {state for _, state in everything} == {s.value for s in AuditState}
+    for state in AuditState:
+        only = await listed(f"state={state.value}&")
+        assert only == [row for row in everything if row[1] == state.value], state
+    assert "No accepted audits." not in await (await client.get("/audits?state=accepted")).text()
 
 
 @contextmanager
