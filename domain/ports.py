@@ -460,6 +460,10 @@ class StaffRepository(Protocol):
         that names no member)."""
         ...
 
+    async def member_refs(self, session_hash: str, acsm_ids: list[str]) -> dict[str, str]:
+        """member_ref of each member at once (a search's hits: one query, not one each)."""
+        ...
+
     async def member_of_ref(self, session_hash: str, ref: str) -> str | None:
         """The ACSM ID a reference of this session stands for."""
         ...

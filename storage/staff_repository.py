@@ -250,6 +250,23 @@ class SqlStaffRepository:
         await self.connection.execute(REFS.insert(), {**params, "ref": ref})
         return ref
 
+    async def member_refs(self, session_hash: str, acsm_ids: list[str]) -> dict[str, str]:
+        if not acsm_ids:
+            return {}
+        known = select(REFS.c.acsm_id, REFS.c.ref).where(
+            REFS.c.session_hash == session_hash, REFS.c.acsm_id.in_(acsm_ids)
+        )
+        found = {row.acsm_id: row.ref for row in (await self.connection.execute(known)).all()}
+        new = [
+            {"session_hash": session_hash, "acsm_id": acsm_id, "ref": secrets.token_urlsafe(18)}
+            for acsm_id in dict.fromkeys(acsm_ids)
+            if acsm_id not in found
+        ]
+        if new:
+            await self.connection.execute(REFS.insert(), new)
+            found.update((row["acsm_id"], row["ref"]) for row in new)
+        return found
+
     async def member_of_ref(self, session_hash: str, ref: str) -> str | None:
         found = await self.connection.scalar(
             _REF_MEMBER, {"session_hash": session_hash, "ref": ref}

@@ -402,15 +402,8 @@ class MemberHit:
 
 async def search_members(uow: UnitOfWork, who: Who, query: str, limit: int = 50) -> list[MemberHit]:
     found = await uow.staff.search_members(query[:200], limit)
-    return [
-        MemberHit(
-            await uow.staff.member_ref(who.session.token_hash, m.acsm_id),
-            m.acsm_id,
-            m.full_name,
-            m.email,
-        )
-        for m in found
-    ]
+    refs = await uow.staff.member_refs(who.session.token_hash, [m.acsm_id for m in found])
+    return [MemberHit(refs[m.acsm_id], m.acsm_id, m.full_name, m.email) for m in found]
 
 
 async def member_ref(uow: UnitOfWork, who: Who, acsm_id: str) -> str:

@@ -164,6 +164,13 @@ async def test_each_kind_of_member_search_finds_its_members_through_an_index(
         assert await search("bbott") == []  # a prefix, not anywhere in the name
         assert await search("Zzyzx") == []
         assert await search("z") == [f"{8000 + k}" for k in range(50)]  # 50 at most
+    refs = []
+    for _ in range(2):  # one reference per member in a session, the same each search
+        text = await (await client.post("/members", data={"csrf": csrf, "query": "z"})).text()
+        refs.append(re.findall(r'href="/members/([^"]+)"', text))
+    assert refs[0] == refs[1] and len(set(refs[0])) == 50
+    page = await client.get(f"/members/{refs[0][0]}")
+    assert page.status == 200 and "Z00" in await page.text()
     searches = [(s, p) for s, p in seen if "FROM members" in s and "lower(" in s]
     assert searches
     for statement, parameters in searches:
