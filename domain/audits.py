@@ -92,6 +92,28 @@ def audit_state(audit: Audit, today: date) -> AuditState:
     return AuditState.PENDING
 
 
+@dataclass(frozen=True)
+class StateCriteria:
+    """The audits in one state (audit_state), as what storage can select on: the verdict
+    (None: none yet), whether submitted, and the due date's side of `today`."""
+
+    verdict: Verdict | None
+    submitted: bool | None = None  # None: either
+    overdue: bool | None = None  # None: either; True: due_on < today; False: due_on >= today
+    today: date | None = None
+
+
+def state_criteria(state: AuditState, today: date) -> StateCriteria:
+    """What audit_state(audit, today) == state means, column by column."""
+    if state is AuditState.ACCEPTED:
+        return StateCriteria(Verdict.ACCEPT)
+    if state is AuditState.REJECTED:
+        return StateCriteria(Verdict.REJECT)
+    if state is AuditState.SUBMITTED:
+        return StateCriteria(None, submitted=True)
+    return StateCriteria(None, False, state is AuditState.OVERDUE, today)
+
+
 def check_percent(percent: float) -> float:
     if not (0 < percent <= 100):
         raise InvalidInputError("--percent must be more than 0 and at most 100")

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from domain.audits import Audit, VerdictNotice
+from domain.audits import Audit, StateCriteria, VerdictNotice
 from domain.certificate_text import CertificateReading
 from domain.cpr_cards import CprAedCard
 from domain.identity import CodePurpose, IdentityCode
@@ -312,6 +312,13 @@ class AuditRepository(Protocol):
     async def get(self, audit_id: int) -> Audit | None: ...
     async def for_member(self, acsm_id: str) -> list[Audit]: ...
     async def all(self) -> list[Audit]: ...
+    async def page(self, offset: int, limit: int, only: StateCriteria | None = None) -> list[Audit]:
+        """`limit` audits from `offset`, the latest selection first (selected_on, then id,
+        descending), only those in one state when `only` says which: what one page of the
+        staff console's audit list shows."""
+        ...
+
+    async def count(self, only: StateCriteria | None = None) -> int: ...
     async def save(self, audit: Audit) -> None:
         """Update submitted_at and the verdict (not the attachments: attach and detach)."""
         ...
@@ -450,12 +457,17 @@ class StaffRepository(Protocol):
         ...
 
     async def search_members(self, query: str, limit: int) -> list[Member]:
-        """Members whose ACSM ID is `query`, or whose name or email contains it (any case)."""
+        """Members whose ACSM ID is `query`, or whose last name, "first last" name or email
+        starts with it (any case), by last name: each kind served by an index."""
         ...
 
     async def member_ref(self, session_hash: str, acsm_id: str) -> str:
         """An opaque reference to this member, valid in this session only (a page address
         that names no member)."""
+        ...
+
+    async def member_refs(self, session_hash: str, acsm_ids: list[str]) -> dict[str, str]:
+        """member_ref of each member at once (a search's hits: one query, not one each)."""
         ...
 
     async def member_of_ref(self, session_hash: str, ref: str) -> str | None:

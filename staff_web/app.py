@@ -31,7 +31,7 @@ from aiohttp.abc import AbstractAccessLogger
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from domain import totp
-from domain.audits import Verdict
+from domain.audits import AuditState, Verdict
 from domain.cecs import format_cecs
 from domain.errors import DomainError, NotFoundError
 from domain.imports import RowError, decode
@@ -252,9 +252,15 @@ class Console:
     # ---- audits ----------------------------------------------------------------------------
 
     async def audits(self, request: web.Request) -> web.Response:
+        text = request.query.get("page", "1")
+        page = int(text) if text.isdigit() and len(text) < 7 else 1
+        states = {s.value: s for s in AuditState}
+        state = states.get(request.query.get("state", ""))
         async with self.signed_in(request) as (uow, who):
-            rows = await staff.audit_rows(uow, self.rules)
-        return self.page("audits.html", who=who, rows=rows)
+            listing = await staff.audit_list(uow, self.rules, page, state)
+        return self.page(
+            "audits.html", who=who, rows=listing.rows, listing=listing, states=list(AuditState)
+        )
 
     async def audit(self, request: web.Request) -> web.Response:
         audit_id = int(request.match_info["id"])

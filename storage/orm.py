@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     false,
+    func,
     text,
     true,
 )
@@ -84,6 +85,20 @@ class MemberRow(Base):
     credentials_version: Mapped[int] = mapped_column(Integer, default=0)
     # When the member last changed email or phone in the chat (imports keep newer ones).
     contact_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+# The staff console's member search (migration 0017): case-insensitive prefixes as ranges on
+# lower(...) (storage/staff_repository.py); on PostgreSQL with text_pattern_ops, so that the
+# range compares code points whatever the database's collation.
+for _name, _column in (
+    ("last_name", MemberRow.last_name),
+    ("email", MemberRow.email),
+):
+    Index(
+        f"ix_members_lower_{_name}",
+        func.lower(_column).label(f"lower_{_name}"),
+        postgresql_ops={f"lower_{_name}": "text_pattern_ops"},
+    )
 
 
 class CertificationRow(Base):
@@ -328,6 +343,8 @@ class AuditRow(Base):
     """A paid renewal selected for audit (one per invoice)."""
 
     __tablename__ = "audits"
+    # The console's audit list, a page at a time, latest selection first (migration 0017).
+    __table_args__ = (Index("ix_audits_selected_on", "selected_on", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     acsm_id: Mapped[str] = mapped_column(ForeignKey("members.acsm_id"), index=True)

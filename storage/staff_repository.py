@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -82,8 +82,11 @@ def _values(account: StaffAccount) -> dict[str, Any]:
     return {name: getattr(account, name) for name in _ACCOUNT_FIELDS}
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+# What member searches compare (migration 0017 indexes each): see search_members.
+_LAST_NAME = func.lower(MEMBERS.c.last_name)
+_FIRST_NAME = func.lower(MEMBERS.c.first_name)
+_EMAIL = func.lower(MEMBERS.c.email)
+_LAST_CHAR = chr(0x10FFFF)  # sorts after any character a name or an email holds
 
 
 class SqlStaffRepository:
@@ -198,25 +201,45 @@ class SqlStaffRepository:
         ]
 
     async def search_members(self, query: str, limit: int) -> list[Member]:
+        """Each kind of match is its own query on its own index (one OR across them would
+        scan the table): the ACSM ID (primary key), then case-insensitive prefixes of the
+        last name, of "first last" and of the email (the expression indexes of migration
+        0017); merged by last name."""
         typed = " ".join(query.split())
         if not typed:
             return []
-        pattern = f"%{_escape_like(typed.lower())}%"
-        full_name = func.lower(MEMBERS.c.first_name + " " + MEMBERS.c.last_name)
-        statement = (
-            select(*MEMBERS.c)
-            .where(
-                or_(
-                    MEMBERS.c.acsm_id == typed,
-                    full_name.like(pattern, escape="\\"),
-                    func.lower(MEMBERS.c.last_name).like(pattern, escape="\\"),
-                    func.lower(MEMBERS.c.email).like(pattern, escape="\\"),
-                )
+        statements = [select(*MEMBERS.c).where(MEMBERS.c.acsm_id == typed)]
+        statements.append(self._prefix(_LAST_NAME, typed))
+        first, _, last = typed.partition(" ")
+        if last:
+            statements.append(
+                self._prefix(_LAST_NAME, last).where(self._starts(_FIRST_NAME, first))
             )
-            .order_by(MEMBERS.c.last_name, MEMBERS.c.first_name, MEMBERS.c.acsm_id)
-            .limit(limit)
+        statements.append(self._prefix(_EMAIL, typed))
+        found: dict[str, Member] = {}
+        for statement in statements:
+            for row in (await self.connection.execute(statement.limit(limit))).all():
+                found.setdefault(row.acsm_id, member_of(row))
+        ordered = sorted(
+            found.values(), key=lambda m: (m.last_name.lower(), m.first_name.lower(), m.acsm_id)
         )
-        return [member_of(row) for row in (await self.connection.execute(statement)).all()]
+        return ordered[:limit]
+
+    def _starts(self, column: Any, prefix: str) -> Any:
+        """`lower(column)` starts with `lower(prefix)`, as a range the index serves. Code point
+        order on both engines: SQLite compares bytes (BINARY); PostgreSQL compares bytes with
+        the text_pattern_ops operators (~>=~, ~<~), whatever the database's collation."""
+        low = func.lower(prefix)
+        high = func.lower(prefix + _LAST_CHAR)
+        if self.connection.dialect.name == "postgresql":
+            return and_(
+                column.op("~>=~", is_comparison=True)(low),
+                column.op("~<~", is_comparison=True)(high),
+            )
+        return and_(column >= low, column < high)
+
+    def _prefix(self, column: Any, prefix: str) -> Any:
+        return select(*MEMBERS.c).where(self._starts(column, prefix)).order_by(column)
 
     async def member_ref(self, session_hash: str, acsm_id: str) -> str:
         params = {"session_hash": session_hash, "acsm_id": acsm_id}
@@ -226,6 +249,23 @@ class SqlStaffRepository:
         ref = secrets.token_urlsafe(18)
         await self.connection.execute(REFS.insert(), {**params, "ref": ref})
         return ref
+
+    async def member_refs(self, session_hash: str, acsm_ids: list[str]) -> dict[str, str]:
+        if not acsm_ids:
+            return {}
+        known = select(REFS.c.acsm_id, REFS.c.ref).where(
+            REFS.c.session_hash == session_hash, REFS.c.acsm_id.in_(acsm_ids)
+        )
+        found = {row.acsm_id: row.ref for row in (await self.connection.execute(known)).all()}
+        new = [
+            {"session_hash": session_hash, "acsm_id": acsm_id, "ref": secrets.token_urlsafe(18)}
+            for acsm_id in dict.fromkeys(acsm_ids)
+            if acsm_id not in found
+        ]
+        if new:
+            await self.connection.execute(REFS.insert(), new)
+            found.update((row["acsm_id"], row["ref"]) for row in new)
+        return found
 
     async def member_of_ref(self, session_hash: str, ref: str) -> str | None:
         found = await self.connection.scalar(

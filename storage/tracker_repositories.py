@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import languages
-from domain.audits import Audit, Verdict, VerdictNotice
+from domain.audits import Audit, StateCriteria, Verdict, VerdictNotice
 from domain.languages import Language
 from domain.model import InvoiceStatus
 from domain.ports import AuditCandidate
@@ -250,6 +250,9 @@ _AUDIT = _WITH_PROOFS.where(AUDITS.c.id == bindparam("audit_id")).order_by(AUDIT
 _MEMBERS_AUDITS = _WITH_PROOFS.where(AUDITS.c.acsm_id == bindparam("acsm_id")).order_by(
     AUDITS.c.selected_on.desc(), AUDITS.c.id.desc(), AUDIT_PROOFS.c.id
 )
+_AUDITS_BY_IDS = _WITH_PROOFS.where(AUDITS.c.id.in_(bindparam("ids", expanding=True))).order_by(
+    AUDITS.c.selected_on.desc(), AUDITS.c.id.desc(), AUDIT_PROOFS.c.id
+)
 _ALL_AUDITS = _WITH_PROOFS.order_by(AUDITS.c.acsm_id, AUDITS.c.id, AUDIT_PROOFS.c.id)
 # Changes nothing, but holds the row (PostgreSQL: until commit; SQLite: one writer anyway).
 # Open: never submitted, or rejected (the member may submit again).
@@ -297,6 +300,25 @@ _TELEGRAM_CHATS = (
     .where(_SESSIONS.c.acsm_id == bindparam("acsm_id"))
     .order_by(_SESSIONS.c.telegram_user_id)
 )
+
+
+def _criteria(only: StateCriteria | None) -> list[Any]:
+    """The WHERE clauses of domain.audits.state_criteria's answer (none: every audit)."""
+    if only is None:
+        return []
+    clauses: list[Any] = [
+        AUDITS.c.verdict.is_(None)
+        if only.verdict is None
+        else AUDITS.c.verdict == only.verdict.value
+    ]
+    if only.submitted is not None:
+        submitted = AUDITS.c.submitted_at
+        clauses.append(submitted.is_not(None) if only.submitted else submitted.is_(None))
+    if only.overdue is not None:
+        assert only.today is not None
+        due = AUDITS.c.due_on
+        clauses.append(due < only.today if only.overdue else due >= only.today)
+    return clauses
 
 
 def audits_of(rows: Iterable[Any]) -> list[Audit]:
@@ -359,6 +381,24 @@ class SqlAuditRepository:
 
     async def all(self) -> list[Audit]:
         return audits_of(await self.connection.execute(_ALL_AUDITS))
+
+    async def page(self, offset: int, limit: int, only: StateCriteria | None = None) -> list[Audit]:
+        # The page's ids in ix_audits_selected_on's order (migration 0017), then their rows.
+        ids_of = (
+            select(AUDITS.c.id)
+            .where(*_criteria(only))
+            .order_by(AUDITS.c.selected_on.desc(), AUDITS.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        ids = list((await self.connection.scalars(ids_of)).all())
+        if not ids:
+            return []
+        return audits_of(await self.connection.execute(_AUDITS_BY_IDS, {"ids": ids}))
+
+    async def count(self, only: StateCriteria | None = None) -> int:
+        counted = select(func.count()).select_from(AUDITS).where(*_criteria(only))
+        return int(await self.connection.scalar(counted) or 0)
 
     async def save(self, audit: Audit) -> None:
         """The audit's own columns (submitted_at and the verdict); attachments change only

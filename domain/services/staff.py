@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain import credentials, totp
-from domain.audits import Audit, AuditState, Verdict, audit_state
+from domain.audits import Audit, AuditState, Verdict, audit_state, state_criteria
 from domain.errors import InvalidInputError, NotFoundError
 from domain.model import CecActivity, Certification, Invoice, Member
 from domain.ports import DuplicateStaffError, UnitOfWork
@@ -288,9 +288,21 @@ class AuditPage:
     decidable: bool  # the member's audit `decide_audit` decides, submitted or decided
 
 
-async def audit_rows(uow: UnitOfWork, rules: Rules) -> list[AuditRow]:
-    """Every audit, the latest selection first."""
-    audits = await uow.audits.all()
+AUDITS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class AuditList:
+    """One page of the audit list (pages count from 1)."""
+
+    rows: list[AuditRow]
+    page: int
+    pages: int
+    total: int
+    state: AuditState | None = None  # only audits in this state; None: all
+
+
+async def _rows_of(uow: UnitOfWork, rules: Rules, audits: list[Audit]) -> list[AuditRow]:
     members = await uow.members.get_many(sorted({a.acsm_id for a in audits}))
     rows = []
     for audit in audits:
@@ -307,8 +319,24 @@ async def audit_rows(uow: UnitOfWork, rules: Rules) -> list[AuditRow]:
                 files=len(audit.proof_ids),
             )
         )
-    rows.sort(key=lambda r: (r.selected_on, r.id), reverse=True)
     return rows
+
+
+async def audit_list(
+    uow: UnitOfWork,
+    rules: Rules,
+    page: int = 1,
+    state: AuditState | None = None,
+    per_page: int = AUDITS_PER_PAGE,
+) -> AuditList:
+    """Page `page` of every audit (or of those in `state` today), the latest selection first
+    (a page past the last shows the last one)."""
+    only = state_criteria(state, today(rules)) if state is not None else None
+    total = await uow.audits.count(only)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    audits = await uow.audits.page((page - 1) * per_page, per_page, only)
+    return AuditList(await _rows_of(uow, rules, audits), page, pages, total, state)
 
 
 async def _decided_audit_id(uow: UnitOfWork, acsm_id: str) -> int | None:
@@ -374,15 +402,8 @@ class MemberHit:
 
 async def search_members(uow: UnitOfWork, who: Who, query: str, limit: int = 50) -> list[MemberHit]:
     found = await uow.staff.search_members(query[:200], limit)
-    return [
-        MemberHit(
-            await uow.staff.member_ref(who.session.token_hash, m.acsm_id),
-            m.acsm_id,
-            m.full_name,
-            m.email,
-        )
-        for m in found
-    ]
+    refs = await uow.staff.member_refs(who.session.token_hash, [m.acsm_id for m in found])
+    return [MemberHit(refs[m.acsm_id], m.acsm_id, m.full_name, m.email) for m in found]
 
 
 async def member_ref(uow: UnitOfWork, who: Who, acsm_id: str) -> str:
@@ -430,7 +451,7 @@ async def member_page(uow: UnitOfWork, rules: Rules, who: Who, ref: str) -> Memb
                     payment.currency,
                 )
         invoices.append((invoice, paid))
-    rows = [r for r in await audit_rows(uow, rules) if r.acsm_id == member.acsm_id]
+    rows = await _rows_of(uow, rules, await uow.audits.for_member(member.acsm_id))
     recorded = await uow.cecs.for_members([member.acsm_id])
     logged = await uow.logged_cecs.for_member(member.acsm_id, *EVER)
     return MemberPage(

@@ -200,7 +200,7 @@ async def test_search_members_and_opaque_refs(
         assert isinstance(done, staff.SignedIn)
         found = {
             q: [m.acsm_id for m in await uow.staff.search_members(q, 10)]
-            for q in ("111", "ann abb", "BRIEN_", "m222@example", "%", "nobody")
+            for q in ("111", "ann abb", "O'BRIEN_", "brien", "abb", "m222@example", "%", "nobody")
         }
         session = token_hash(done.token)
         ref = await uow.staff.member_ref(session, "222")
@@ -210,7 +210,9 @@ async def test_search_members_and_opaque_refs(
     assert found == {
         "111": ["111"],
         "ann abb": ["111"],
-        "BRIEN_": ["222"],
+        "O'BRIEN_": ["222"],
+        "brien": [],  # a prefix, not anywhere in the name
+        "abb": ["111"],
         "m222@example": ["222"],
         "%": [],
         "nobody": [],
