@@ -200,7 +200,8 @@ def check_completed_on(
     and from when activities can be logged again."""
     if day > today:
         raise InvalidInputError(
-            f"{day:%m/%d/%Y} is in the future: log an activity once you have completed it."
+            "{day} is in the future: log an activity once you have completed it.",
+            day=f"{day:%m/%d/%Y}",
         )
     if not windows:
         raise NoCurrentCycleError(no_cycle_reason(()))
@@ -210,21 +211,33 @@ def check_completed_on(
     for start, thru in closed:
         if in_window(day, start, thru):
             upcoming = [s for s, _ in windows if s > day]
-            then = (
-                f" Activities you complete from {min(upcoming):%m/%d/%Y} count toward it: "
-                "log them then."
-                if upcoming
-                else ""
-            )
+            closed_cycle = {
+                "day": f"{day:%m/%d/%Y}",
+                "start": f"{start:%m/%d/%Y}",
+                "thru": f"{thru:%m/%d/%Y}",
+                "spans": spans,
+            }
+            if upcoming:
+                raise InvalidInputError(
+                    "{day} is in your cycle {start}–{thru}, which closed when you renewed it: "
+                    "its CECs were reported with that renewal. It cannot count toward your "
+                    "current cycle ({spans}) either, since ACSM counts CECs only in the cycle "
+                    "they are earned in. Activities you complete from {next} count toward it: "
+                    "log them then.",
+                    next=f"{min(upcoming):%m/%d/%Y}",
+                    **closed_cycle,
+                )
             raise InvalidInputError(
-                f"{day:%m/%d/%Y} is in your cycle {start:%m/%d/%Y}–{thru:%m/%d/%Y}, which closed "
-                "when you renewed it: its CECs were reported with that renewal. It cannot count "
-                f"toward your current cycle ({spans}) either, since ACSM counts CECs only in the "
-                f"cycle they are earned in.{then}"
+                "{day} is in your cycle {start}–{thru}, which closed when you renewed it: its "
+                "CECs were reported with that renewal. It cannot count toward your current "
+                "cycle ({spans}) either, since ACSM counts CECs only in the cycle they are "
+                "earned in.",
+                **closed_cycle,
             )
     raise InvalidInputError(
-        f"{day:%m/%d/%Y} is outside your current cycle ({spans}): only activities completed "
-        "in it count."
+        "{day} is outside your current cycle ({spans}): only activities completed in it count.",
+        day=f"{day:%m/%d/%Y}",
+        spans=spans,
     )
 
 
