@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from domain import cycles
 from domain.errors import N_, InvalidInputError
-from domain.tracker import ISO_DATE, US_DATE, not_a_day
+from domain.tracker import parse_typed_date
 
 MAX_YEARS_AHEAD = 5  # CPR/AED cards are valid for two years; 2031 typed for 2027 is refused
 DATE_FORMATS = N_("MM/DD/YYYY (e.g. 06/30/2027) or YYYY-MM-DD")
@@ -33,23 +33,7 @@ class CprAedCard:
 
 def parse_card_expiry(text: str) -> date:
     """A typed expiry date (InvalidInputError with the reason when it is no date)."""
-    cleaned = text.strip()[:40]
-    found = US_DATE.fullmatch(cleaned)
-    parts: tuple[str, str, str] | None = None
-    if found:
-        parts = (found.group(3), found.group(1), found.group(2))
-    else:
-        iso = ISO_DATE.fullmatch(cleaned)
-        if iso:
-            parts = (iso.group(1), iso.group(2), iso.group(3))
-    if parts is None:
-        raise InvalidInputError(
-            "That is not a date I can read: type it as {formats}.", formats=DATE_FORMATS
-        )
-    try:
-        return date(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError as exc:
-        raise InvalidInputError(not_a_day(cleaned, parts, us_order=found is not None)) from exc
+    return parse_typed_date(text, DATE_FORMATS)
 
 
 def check_card_expiry(expires: date, today: date) -> date:

@@ -38,7 +38,7 @@ from domain.cecs import (
     format_cecs,
     parse_cecs,
 )
-from domain.errors import InvalidInputError
+from domain.errors import N_, InvalidInputError
 from domain.model import Certification
 
 FIRST_CYCLE_LIMIT_YEARS = 4
@@ -131,11 +131,20 @@ def in_window(day: date, start: date, thru: date) -> bool:
 # ---- what the member types ----------------------------------------------------------------
 
 
+DATE_FORMATS = N_("MM/DD/YYYY (e.g. 03/15/2026), YYYY-MM-DD, or today")
+
+
 def parse_completed_on(text: str, today: date) -> date:
     """`MM/DD/YYYY`, `YYYY-MM-DD` or "today"."""
-    cleaned = text.strip()[:40]
-    if cleaned.casefold() == "today":
+    if text.strip().casefold() == "today":
         return today
+    return parse_typed_date(text, DATE_FORMATS)
+
+
+def parse_typed_date(text: str, formats: str) -> date:
+    """A date typed as `MM/DD/YYYY` or `YYYY-MM-DD` (ASCII digits only); InvalidInputError
+    naming `formats` when it is no date, or saying why it is no day of the calendar."""
+    cleaned = text.strip()[:40]
     found = US_DATE.fullmatch(cleaned)
     parts: tuple[str, str, str] | None = None
     if found:
@@ -146,26 +155,33 @@ def parse_completed_on(text: str, today: date) -> date:
             parts = (iso.group(1), iso.group(2), iso.group(3))
     if parts is None:
         raise InvalidInputError(
-            "That is not a date I can read: type it as MM/DD/YYYY (e.g. 03/15/2026), "
-            "YYYY-MM-DD, or today."
+            "That is not a date I can read: type it as {formats}.", formats=formats
         )
     try:
         return date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError as exc:
-        raise InvalidInputError(not_a_day(cleaned, parts, us_order=found is not None)) from exc
+        raise not_a_day(cleaned, parts, us_order=found is not None) from exc
 
 
-def not_a_day(typed: str, parts: tuple[str, str, str], *, us_order: bool) -> str:
+def not_a_day(typed: str, parts: tuple[str, str, str], *, us_order: bool) -> InvalidInputError:
     """Why a typed date is no day, with the order it is read in and, when the month and the
     day read the other way round make a date (13/05/2026 → 05/13/2026), that one."""
     year, month, day = (int(p) for p in parts)
-    order = "month/day/year (MM/DD/YYYY)" if us_order else "year-month-day (YYYY-MM-DD)"
-    message = f"{typed} is not a day of the calendar: I read dates as {order}."
+    order = N_("month/day/year (MM/DD/YYYY)") if us_order else N_("year-month-day (YYYY-MM-DD)")
     try:
         swapped = date(year, day, month)
     except ValueError:
-        return message
-    return f"{message} Did you mean {swapped:%m/%d/%Y}?"
+        return InvalidInputError(
+            "{typed} is not a day of the calendar: I read dates as {order}.",
+            typed=typed,
+            order=order,
+        )
+    return InvalidInputError(
+        "{typed} is not a day of the calendar: I read dates as {order}. Did you mean {swapped}?",
+        typed=typed,
+        order=order,
+        swapped=f"{swapped:%m/%d/%Y}",
+    )
 
 
 class NoCurrentCycleError(InvalidInputError):
