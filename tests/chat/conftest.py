@@ -23,6 +23,7 @@ from storage.database import Database
 from telegram_emulator import TelegramEmulator, load_spec
 from telegram_emulator.chats import ChatMessage
 from tests.hashing import CHEAP_HASHER
+from tests.smtp import Inbox, smtp_server
 
 # 2026-11-28, noon in New York: renewals for the cycle ending 12/31/2026 are open.
 TODAY = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
@@ -100,6 +101,20 @@ async def bot(
     await chat_bot.start()
     yield chat_bot
     await chat_bot.stop()
+
+
+@pytest.fixture
+async def mail(bot: ChatBot) -> AsyncIterator[Inbox]:
+    """The bot restarted with SMTP_URL pointing at a real SMTP server on this machine."""
+    with smtp_server() as (host, port, inbox):
+        bot.settings = bot.settings.model_copy(
+            update={
+                "smtp_url": SecretStr(f"smtp://{host}:{port}"),
+                "mail_from": "ACSM Bot <bot@acsm.example>",
+            }
+        )
+        await bot.restart()
+        yield inbox
 
 
 async def ask(user: Any, text: str) -> ChatMessage:

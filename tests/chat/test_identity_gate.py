@@ -6,11 +6,6 @@ on file are shown masked."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-from pydantic import SecretStr
-
 from tests.chat.conftest import (
     ANN,
     SAMPLE_PHONE,
@@ -20,25 +15,10 @@ from tests.chat.conftest import (
     press,
     prove_identity,
 )
-from tests.smtp import Inbox, smtp_server
 
 ANN_EMAIL = "ann.lee@example.com"
 NEW_PASSWORD = "a sentence of my own choosing"
 TELEGRAM_PHONE = "13175550100"  # Ann's Telegram account's number, as Telegram shares it
-
-
-@pytest.fixture
-async def mail(bot: ChatBot) -> AsyncIterator[Inbox]:
-    """The bot restarted with SMTP_URL pointing at a real SMTP server on this machine."""
-    with smtp_server() as (host, port, inbox):
-        bot.settings = bot.settings.model_copy(
-            update={
-                "smtp_url": SecretStr(f"smtp://{host}:{port}"),
-                "mail_from": "ACSM Bot <bot@acsm.example>",
-            }
-        )
-        await bot.restart()
-        yield inbox
 
 
 async def change_password(user, old: str = ANN[1], new: str = NEW_PASSWORD) -> str:

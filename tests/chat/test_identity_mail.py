@@ -4,31 +4,14 @@ twice."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from pydantic import SecretStr
 
-from tests.chat.conftest import ANN, ChatBot, ask, log_in, press
-from tests.smtp import Inbox, smtp_server
+from tests.chat.conftest import ANN, ask, log_in, press
 
 ANN_EMAIL = "ann.lee@example.com"
 NEW_PASSWORD = "a brand new sentence"
-
-
-@pytest.fixture
-async def mail(bot: ChatBot) -> AsyncIterator[Inbox]:
-    """The bot restarted with SMTP_URL pointing at a real SMTP server on this machine."""
-    with smtp_server() as (host, port, inbox):
-        bot.settings = bot.settings.model_copy(
-            update={
-                "smtp_url": SecretStr(f"smtp://{host}:{port}"),
-                "mail_from": "ACSM Bot <bot@acsm.example>",
-            }
-        )
-        await bot.restart()
-        yield inbox
 
 
 async def forgot(user, username: str = ANN[0]) -> str:

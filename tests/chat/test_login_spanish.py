@@ -5,14 +5,11 @@ the catalog (tests/chat/spanish.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from pydantic import SecretStr
 
-from tests.chat.conftest import ANN, SAMPLE_PHONE, ChatBot, ask, log_in, press
+from tests.chat.conftest import ANN, SAMPLE_PHONE, ask, log_in, press
 from tests.chat.spanish import english_leaks
-from tests.smtp import Inbox, smtp_server
+from tests.smtp import Inbox
 
 ANN_EMAIL = "ann.lee@example.com"
 TELEGRAM_PHONE = "13175550100"
@@ -20,20 +17,6 @@ OWN_PASSWORD = "una frase de mi propia cosecha"
 NEW_PASSWORD = "otra frase bastante larga"
 # What is the member's own and reads the same in any language: their name, username, email.
 ALLOWED = ("Ann Lee", "Ann", ANN[0], ANN_EMAIL, "a***@e***.com")
-
-
-@pytest.fixture
-async def mail(bot: ChatBot) -> AsyncIterator[Inbox]:
-    """The bot restarted with SMTP_URL pointing at a real SMTP server on this machine."""
-    with smtp_server() as (host, port, inbox):
-        bot.settings = bot.settings.model_copy(
-            update={
-                "smtp_url": SecretStr(f"smtp://{host}:{port}"),
-                "mail_from": "ACSM Bot <bot@acsm.example>",
-            }
-        )
-        await bot.restart()
-        yield inbox
 
 
 def everything_read(user, mail: Inbox) -> list[str]:
