@@ -29,6 +29,22 @@ async def open_audit(user):
     return await new_message(user, since, lambda m: "Audit of your renewal" in m.text)
 
 
+async def ann_audited(bot):
+    """Ann's 2026 renewal paid and selected for an audit; the unit-of-work factory."""
+    await pay_renewal(bot, "100001", "R000001")
+    factory = bot.database.unit_of_work
+    await select_audits(factory, bot.rules, 2026, 100, 7)
+    return factory
+
+
+async def send_proof_and_submit(user) -> None:
+    """/audit, a photo as proof, then Submit (confirming the shortfall)."""
+    await ask(user, "/audit")
+    await user.send_photo(PNG)
+    await user.wait_for(lambda m: m.text.startswith("Certificate added"), timeout=15)
+    await submit(user)
+
+
 async def submit(user) -> None:
     since = mark(user)
     await user.press("Submit")
@@ -46,16 +62,11 @@ async def test_reject_then_resubmit_then_accept(bot, emulator) -> None:
     gone = emulator.new_user("Ann", "Old")  # a third, which then blocks the bot
     await log_in(gone, ANN)
     gone.block()
-    await pay_renewal(bot, "100001", "R000001")
-    factory = bot.database.unit_of_work
-    await select_audits(factory, bot.rules, 2026, 100, 7)
+    factory = await ann_audited(bot)
     application = bot._polling.application
     schedule_verdict_notices(application, factory, bot.rules, every=timedelta(seconds=0.2))
 
-    await ask(ann, "/audit")
-    await ann.send_photo(PNG)
-    await ann.wait_for(lambda m: m.text.startswith("Certificate added"), timeout=15)
-    await submit(ann)
+    await send_proof_and_submit(ann)
 
     await decide_audit_now(factory, bot.rules, "100001", Verdict.REJECT, "The scan is <blurry>")
     for chat in (ann, phone):
@@ -95,13 +106,8 @@ async def test_a_kill_while_sending_never_loses_the_notice(bot, emulator) -> Non
     delivered but not yet marked, the next run sends it again (twice at worst)."""
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
-    await pay_renewal(bot, "100001", "R000001")
-    factory = bot.database.unit_of_work
-    await select_audits(factory, bot.rules, 2026, 100, 7)
-    await ask(ann, "/audit")
-    await ann.send_photo(PNG)
-    await ann.wait_for(lambda m: m.text.startswith("Certificate added"), timeout=15)
-    await submit(ann)
+    factory = await ann_audited(bot)
+    await send_proof_and_submit(ann)
     job = VerdictNoticeJob(bot._polling.application, factory, bot.rules)
 
     def told() -> int:

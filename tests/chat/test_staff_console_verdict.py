@@ -9,23 +9,16 @@ from datetime import timedelta
 
 from bot.verdicts import schedule_verdict_notices
 from domain.clock import FixedClock
-from domain.services.audits import select_audits
-from tests.chat.conftest import ANN, ask, log_in, quiet
-from tests.chat.test_audit import PNG, pay_renewal
-from tests.chat.test_audit_verdicts import submit
+from tests.chat.conftest import ANN, log_in, quiet
+from tests.chat.test_audit_verdicts import ann_audited, send_proof_and_submit
 from tests.staff_web.conftest import enrolled, make_client, sign_in
 
 
 async def test_reject_in_the_console_is_told_in_the_chat(bot, emulator, clock: FixedClock) -> None:
     ann = emulator.new_user("Ann", "Lee")
     await log_in(ann, ANN)
-    await pay_renewal(bot, "100001", "R000001")
-    factory = bot.database.unit_of_work
-    await select_audits(factory, bot.rules, 2026, 100, 7)
-    await ask(ann, "/audit")
-    await ann.send_photo(PNG)
-    await ann.wait_for(lambda m: m.text.startswith("Certificate added"), timeout=15)
-    await submit(ann)
+    factory = await ann_audited(bot)
+    await send_proof_and_submit(ann)
     async with factory() as uow:
         (audit,) = await uow.audits.for_member("100001")
 
