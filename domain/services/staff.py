@@ -302,24 +302,23 @@ class AuditList:
     state: AuditState | None = None  # only audits in this state; None: all
 
 
+def _row_of(audit: Audit, member: Member | None, on: date) -> AuditRow:
+    assert audit.id is not None
+    return AuditRow(
+        id=audit.id,
+        acsm_id=audit.acsm_id,
+        name=member.full_name if member else "",
+        state=audit_state(audit, on),
+        selected_on=audit.selected_on,
+        due_on=audit.due_on,
+        files=len(audit.proof_ids),
+    )
+
+
 async def _rows_of(uow: UnitOfWork, rules: Rules, audits: list[Audit]) -> list[AuditRow]:
     members = await uow.members.get_many(sorted({a.acsm_id for a in audits}))
-    rows = []
-    for audit in audits:
-        assert audit.id is not None
-        member = members.get(audit.acsm_id)
-        rows.append(
-            AuditRow(
-                id=audit.id,
-                acsm_id=audit.acsm_id,
-                name=member.full_name if member else "",
-                state=audit_state(audit, today(rules)),
-                selected_on=audit.selected_on,
-                due_on=audit.due_on,
-                files=len(audit.proof_ids),
-            )
-        )
-    return rows
+    on = today(rules)
+    return [_row_of(audit, members.get(audit.acsm_id), on) for audit in audits]
 
 
 async def audit_list(
@@ -350,16 +349,7 @@ async def audit_page(uow: UnitOfWork, rules: Rules, audit_id: int) -> AuditPage:
     audit = await uow.audits.get(audit_id)
     if audit is None or audit.id is None:
         raise NotFoundError("no such audit")
-    member = await uow.members.get(audit.acsm_id)
-    row = AuditRow(
-        id=audit.id,
-        acsm_id=audit.acsm_id,
-        name=member.full_name if member else "",
-        state=audit_state(audit, today(rules)),
-        selected_on=audit.selected_on,
-        due_on=audit.due_on,
-        files=len(audit.proof_ids),
-    )
+    row = _row_of(audit, await uow.members.get(audit.acsm_id), today(rules))
     decidable = await _decided_audit_id(uow, audit.acsm_id) == audit.id
     return AuditPage(row, await view_of(uow, rules, audit), decidable)
 
