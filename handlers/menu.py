@@ -59,10 +59,8 @@ HELP = N_(
 )
 
 
-def main_menu(says: Says | None = None) -> InlineKeyboardMarkup:
-    """The four main buttons, in the member's language (English when `says` is not given:
-    the callers not yet translated, issue 25)."""
-    says = says or speaker(DEFAULT_LANGUAGE)
+def main_menu(says: Says) -> InlineKeyboardMarkup:
+    """The four main buttons, in the member's language."""
     return keyboard(
         [
             (says.gettext("My certifications"), "menu:certifications"),
