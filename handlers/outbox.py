@@ -28,11 +28,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
-from domain.languages import Language
+from domain.languages import DEFAULT, Language, parse
 from domain.ports import Mailer, MailMessage
 from domain.validation import fit_telegram
 from handlers.receipt_pdf import ReceiptData, build_receipt
-from i18n import N_, speaker
+from i18n import N_, Says, speaker
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +44,31 @@ MESSAGE_METHODS = frozenset(
 # Of those, the ones retried as plain text when refused.
 TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
 # What the member is told, in plain text, when Telegram refuses one of the others.
+# In the member's language: the reply carries it ("language", English when absent).
 REFUSED_NOTE = {
-    "sendInvoice": "Sorry, Telegram would not show the invoice I prepared for you.",
-    "sendReceipt": "Sorry, Telegram would not take the receipt I prepared for you.",
-    "sendProof": "Sorry, Telegram would not take your certificate file.",
+    "sendInvoice": N_(
+        "Sorry, Telegram would not show the invoice I prepared for you. Our staff can see"
+        " what went wrong; please try again later."
+    ),
+    "sendReceipt": N_(
+        "Sorry, Telegram would not take the receipt I prepared for you. Our staff can see"
+        " what went wrong; please try again later."
+    ),
+    "sendProof": N_(
+        "Sorry, Telegram would not take your certificate file. Our staff can see what went"
+        " wrong; please try again later."
+    ),
 }
-PROOF_GONE = "That certificate is no longer kept."
-REFUSED_NOTE_END = " Our staff can see what went wrong; please try again later."
+PROOF_GONE = N_("That certificate is no longer kept.")
 MAIL_FAILED = N_(
     "Sorry, the email with your code could not be sent just now. Please try again in a few minutes."
 )
 _TAG = re.compile(r"<[^<>]*>?")
+
+
+def says_to(reply: Reply) -> Says:
+    """The language of the member a reply goes to (recorded with the reply)."""
+    return speaker(parse(reply.get("language")) or DEFAULT)
 
 
 def html_to_plain(html_text: str) -> str:
@@ -161,10 +175,12 @@ class Outbox:
         description: str,
         payload: str,
         prices: Sequence[tuple[str, int]],
+        language: Language = DEFAULT,
     ) -> None:
         self.replies.append(
             {
                 "method": "sendInvoice",
+                "language": language.value,
                 "chat_id": chat_id,
                 "title": title,
                 "description": description,
@@ -173,11 +189,19 @@ class Outbox:
             }
         )
 
-    def send_receipt(self, chat_id: int, receipt: ReceiptData, filename: str, caption: str) -> None:
+    def send_receipt(
+        self,
+        chat_id: int,
+        receipt: ReceiptData,
+        filename: str,
+        caption: str,
+        language: Language = DEFAULT,
+    ) -> None:
         """Kept as the receipt's data; the PDF is built when it is sent."""
         self.replies.append(
             {
                 "method": "sendReceipt",
+                "language": language.value,
                 "chat_id": chat_id,
                 "receipt": receipt.to_json(),
                 "filename": filename,
@@ -185,11 +209,19 @@ class Outbox:
             }
         )
 
-    def send_proof(self, chat_id: int, proof_id: int, filename: str, caption: str) -> None:
+    def send_proof(
+        self,
+        chat_id: int,
+        proof_id: int,
+        filename: str,
+        caption: str,
+        language: Language = DEFAULT,
+    ) -> None:
         """A stored certificate, named by its id: its bytes are read when it is sent."""
         self.replies.append(
             {
                 "method": "sendProof",
+                "language": language.value,
                 "chat_id": chat_id,
                 "proof_id": proof_id,
                 "filename": filename,
@@ -258,7 +290,7 @@ class Sender:
             log.error("Telegram refused %s: %s; telling the member", method, exc.message)
             with suppress(BadRequest, Forbidden):
                 await self.bot.send_message(
-                    reply["chat_id"], REFUSED_NOTE[method] + REFUSED_NOTE_END
+                    reply["chat_id"], says_to(reply).gettext(REFUSED_NOTE[method])
                 )
             return
         if method not in TEXT_METHODS:
@@ -308,7 +340,7 @@ class Sender:
         elif method == "sendProof":
             data = await self.read_proof(reply["proof_id"]) if self.read_proof else None
             if data is None:
-                await self.bot.send_message(reply["chat_id"], PROOF_GONE)
+                await self.bot.send_message(reply["chat_id"], says_to(reply).gettext(PROOF_GONE))
                 return
             document = InputFile(data, filename=reply["filename"])
             await self.bot.send_document(reply["chat_id"], document, caption=reply["caption"])

@@ -194,17 +194,19 @@ class Turn:
     ) -> None:
         """A Telegram invoice (USD; the provider token is added when it is sent)."""
         if self.chat_id is not None:
-            self.outbox.send_invoice(self.chat_id, title, description, payload, prices)
+            self.outbox.send_invoice(
+                self.chat_id, title, description, payload, prices, self.language
+            )
 
     def send_receipt(self, receipt: ReceiptData, filename: str, caption: str) -> None:
         """A receipt PDF, built after the commit, when it is sent (not in the transaction)."""
         if self.chat_id is not None:
-            self.outbox.send_receipt(self.chat_id, receipt, filename, caption)
+            self.outbox.send_receipt(self.chat_id, receipt, filename, caption, self.language)
 
     def send_proof(self, proof_id: int, filename: str, caption: str) -> None:
         """A stored certificate file, read from the database when it is sent."""
         if self.chat_id is not None:
-            self.outbox.send_proof(self.chat_id, proof_id, filename, caption)
+            self.outbox.send_proof(self.chat_id, proof_id, filename, caption, self.language)
 
 
 class Turns:

@@ -8,6 +8,7 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 from telegram.ext import ExtBot
 
@@ -215,10 +216,17 @@ async def test_a_refused_reply_is_an_error_and_goes_again_as_plain_text(
         await sender_bot.shutdown()
 
 
-async def test_a_refused_invoice_is_an_error_and_the_member_is_told(bot, emulator, caplog) -> None:
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_a_refused_invoice_is_an_error_and_the_member_is_told(
+    bot, emulator, caplog, language
+) -> None:
     """Not only text: an invoice Telegram refuses (here a title over 32 characters) is an
-    ERROR in the log and the member gets a plain-text line instead of silence."""
+    ERROR in the log and the member gets a plain-text line instead of silence, in the
+    language recorded with the invoice."""
+    from domain.languages import Language
     from handlers.outbox import REFUSED_NOTE
+    from i18n import speaker
+    from tests.chat.spanish import english_leaks
 
     ann = emulator.new_user("Ann", "Lee")
     await ask(ann, "/start")
@@ -232,11 +240,14 @@ async def test_a_refused_invoice_is_an_error_and_the_member_is_told(bot, emulato
             "description": "Recertification thru 12/31/2029",
             "payload": "R123456",
             "prices": [["Recertification", 4500]],
+            "language": language,
         }
         with caplog.at_level(logging.INFO, logger="handlers.outbox"):
             await Sender(sender_bot, "TEST:provider").send([invoice])
         told = await ann.next_message(timeout=REPLY_TIMEOUT)
-        assert told.text.startswith(REFUSED_NOTE["sendInvoice"])
+        assert told.text == speaker(Language(language)).gettext(REFUSED_NOTE["sendInvoice"])
+        if language == "es":
+            assert not english_leaks([told.text])
         assert any(r.levelno == logging.ERROR for r in caplog.records)
         refused = [c for c in emulator.violations if getattr(c, "method", "") == "sendInvoice"]
         assert len(refused) == 1
