@@ -137,7 +137,7 @@ async def got_password(update: Update, context: ChatContext) -> str | int:
         text = context.turn.gettext(
             "Too many failed attempts. For your security this account is locked until "
             "{time} on {date} ({zone}).",
-            time=local.strftime("%I:%M %p"),
+            time=context.turn.clock(local),
             date=us_date(local.date()),
             zone=context.rules.timezone.key,
         )
@@ -172,7 +172,7 @@ def wait_text(context: ChatContext, request: CodeRequest) -> str:
     return context.turn.gettext(
         "You have asked for several codes in a short time. Please wait until "
         "{time} ({zone}) and ask again, or /cancel.",
-        time=local.strftime("%I:%M %p"),
+        time=context.turn.clock(local),
         zone=context.rules.timezone.key,
     )
 

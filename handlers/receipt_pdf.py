@@ -54,9 +54,11 @@ class ReceiptData:
         return sum(line.amount_cents for line in self.lines)
 
     def local_paid_at(self) -> str:
-        """ "11/20/2025 10:00 AM EST": in the receipt's time zone, with its abbreviation."""
+        """ "11/20/2025 10:00 AM EST" ("11/20/2025 10:00 EST" in Spanish): in the receipt's
+        time zone, with its abbreviation."""
         local = self.paid_at.astimezone(ZoneInfo(self.timezone))
-        return local.strftime("%m/%d/%Y %I:%M %p %Z")
+        clock = speaker(parse(self.language) or DEFAULT).clock(local)
+        return f"{local:%m/%d/%Y} {clock} {local:%Z}"
 
     def to_json(self) -> dict[str, Any]:
         return {

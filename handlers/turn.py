@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime, time
 from html import escape
 from typing import Any
 
@@ -91,6 +92,10 @@ class Turn:
     def ngettext(self, singular: str, plural: str, count: int, /, **values: Any) -> str:
         """The singular or plural form for `count` ({count}), in the member's language."""
         return speaker(self.language).ngettext(singular, plural, count, **values)
+
+    def clock(self, moment: time | datetime) -> str:
+        """A time of day as the member's language writes it ("3:45 PM", "15:45")."""
+        return speaker(self.language).clock(moment)
 
     def explain(self, error: DomainError) -> str:
         """A use case's error in the member's language, escaped for HTML: its template

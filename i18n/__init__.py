@@ -15,10 +15,12 @@ from __future__ import annotations
 import gettext as stdlib_gettext
 import io
 import logging
+from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from babel.dates import format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -77,6 +79,12 @@ class Speaker:
     def ngettext(self, singular: str, plural: str, count: int, /, **values: Any) -> str:
         text = self._catalog.ngettext(singular, plural, count)
         return text.format(count=count, **values)
+
+    def clock(self, moment: time | datetime) -> str:
+        """A time of day as this language writes it (CLDR's short form): "3:45 PM" in
+        English, "15:45" in Spanish. Dates stay MM/DD/YYYY in both (the contract)."""
+        # CLDR puts a narrow no-break space before AM/PM: a plain space reads the same.
+        return format_time(moment, "short", locale=self.language.value).replace("\u202f", " ")
 
     def explain(self, error: DomainError) -> str:
         """A use case's error (domain/errors.py) in this language, not escaped. String values

@@ -254,4 +254,6 @@ def test_a_receipt_stored_by_the_previous_version_is_still_sent() -> None:
     }
     receipt = ReceiptData.from_json(old)
     assert receipt.certifications == [] and receipt.provider_charge_id is None
-    assert receipt.local_paid_at() == "11/28/2026 05:00 PM UTC"
+    assert receipt.local_paid_at() == "11/28/2026 5:00 PM UTC"
+    spanish = ReceiptData.from_json({**old, "language": "es", "timezone": "America/New_York"})
+    assert spanish.local_paid_at() == "11/28/2026 12:00 EST"  # 17:00 UTC, a 24-hour clock

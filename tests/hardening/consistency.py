@@ -5,6 +5,7 @@ Plain SQL over the real tables, so a bug in the repositories cannot hide a broke
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -85,3 +86,22 @@ async def counts(database: Database) -> Counts:
             ),
             payments=await one(f"SELECT COUNT(*) FROM payments WHERE {others}"),
         )
+
+
+async def replies_sent(database: Database, timeout: float = 30.0) -> None:
+    """Wait until no handled update has replies waiting to be sent (each is cleared once
+    sent): a kill after this cuts no turn's replies short."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        async with database.connect() as connection:
+            waiting = (
+                await connection.execute(
+                    text("SELECT COUNT(*) FROM inbox WHERE replies IS NOT NULL")
+                )
+            ).scalar_one()
+        if not waiting:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(f"{waiting} updates still have replies waiting")
+        await asyncio.sleep(0.05)

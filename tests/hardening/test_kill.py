@@ -44,7 +44,7 @@ from storage.database import Database
 from telegram_emulator import TelegramEmulator, load_spec
 from telegram_emulator.chats import ChatMessage
 from tests.chat.conftest import ANN
-from tests.hardening.consistency import broken_rows, counts
+from tests.hardening.consistency import broken_rows, counts, replies_sent
 
 ROOT = Path(__file__).resolve().parents[2]
 # An update a kill interrupted is handled again after the restart, so Telegram may refuse
@@ -283,7 +283,10 @@ async def walk_with_kills(
         # The receipt reaches the member even when a kill cut the payment's replies short:
         # they were committed with the payment and sent after the restart.
         await run.user.wait_for(lambda m: m.file_id is not None, timeout=REPLY_TIMEOUT)
-        # The same payment delivered again after one more kill is not recorded twice.
+        # The same payment delivered again after one more kill is not recorded twice (the
+        # kill comes once its replies are marked sent: one killed between sending and that
+        # mark sends them again, as it must rather than lose them).
+        await replies_sent(database)
         bot.kill()
         payment = max(
             uid for uid, u in emulator.updates.history.items() if "successful_payment" in str(u)

@@ -98,3 +98,13 @@ def test_the_leak_check_finds_english_and_passes_spanish() -> None:
     assert english_leaks(["Welcome back, Ana. What would you like to do?"])
     assert not english_leaks(["Bienvenido/a de nuevo, Ana. ¿Qué desea hacer?"])
     assert not english_leaks(["Squat the clinic"], allowed=["Squat the clinic"])
+
+
+def test_a_time_of_day_is_written_as_each_language_writes_it() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    afternoon = datetime(2026, 12, 6, 15, 5, tzinfo=ZoneInfo("America/New_York"))
+    assert speaker(Language.EN).clock(afternoon) == "3:05 PM"
+    assert speaker(Language.ES).clock(afternoon) == "15:05"
+    assert speaker(Language.EN).clock(afternoon.replace(hour=9)) == "9:05 AM"
