@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from tests.chat.conftest import ANN, CARA, ask, log_in, press, quiet, shows
 from tests.chat.spanish import english_leaks
+from tests.chat.test_reading import KETTLEBELL, NUTRITION, READING, text_pdf
+from tests.chat.test_reading import reading_bot as reading_bot  # the fixture
 
 PDF = b"%PDF-1.7\n%certificate of completion\n" + bytes(range(256)) * 8
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 4
@@ -184,3 +186,80 @@ async def test_a_lapsed_spanish_member_is_told_how_to_reach_acsm_in_spanish(bot,
         how == "Para restablecer su certificación, comuníquese con el ACSM: certification@acsm.org."
     )
     assert english_leaks([how]) == []
+
+
+READ = "Esto es lo que leí en el certificado:"
+
+
+def without_reading_lines(text: str) -> str:
+    """A review without the lines of what was read (handlers/reading.py's, translated there):
+    its first line and what follows them."""
+    if not text.startswith(READ):
+        return text
+    return f"{READ}\n\n{text.partition(chr(10) * 2)[2]}"
+
+
+async def test_a_certificate_read_is_saved_or_edited_in_spanish(reading_bot, emulator) -> None:
+    ana = emulator.new_user("Ann", "Lee", language_code="es")
+    await log_in(ana, ANN)
+    after_login = len(ana.messages)
+    pdf = text_pdf(
+        "Certificate of Completion",
+        "Jane Doe has successfully completed",
+        "Core Stability 101",
+        "Date of completion: 06/01/2023",
+        "2 CECs",
+    )
+    await ana.send_document("core.pdf", pdf, "application/pdf")
+    review = await ana.next_message(timeout=READING)
+    assert review.text.startswith(READ + "\n")
+    assert review.text.endswith(
+        "\n\nGuardar la registra con este archivo como su certificado (antes se pregunta lo "
+        "que no se leyó). Editar repasa cada respuesta. No se registra nada antes de guardar."
+    )
+    assert review.buttons == ["Guardar", "Editar", "Cancelar"]
+    attach = await ana.next_message(timeout=15)
+    assert attach.text == "¿O es el certificado de una actividad que ya registró?"
+    assert attach.buttons == ["Agregarlo a una actividad que registré"]
+    assert (await press(ana, "Guardar")).text == "¿Quién la impartió (organización o empresa)?"
+    refused = await ask(ana, "FitEd Academy")
+    assert refused.text.startswith("La fecha de finalización, 06/01/2023: 06/01/2023 está fuera")
+    assert refused.text.endswith("\n¿Cuándo la completó? MM/DD/YYYY, YYYY-MM-DD o today (hoy).")
+    organization = await ask(ana, "06/01/2026")
+    assert organization.text == "¿Fue una actividad del ACSM o de otra organización?"
+    done = await press(ana, "Otra organización")
+    assert done.text.startswith(
+        "Registrada con su certificado: Core Stability 101 (FitEd Academy), 06/01/2026, 2 CEC "
+        "(otra organización)."
+    )
+
+    # Edit: every question again, each value read offered as a button.
+    await ask(ana, "/addcec")
+    await ana.send_document("nutrition.pdf", NUTRITION.pdf, "application/pdf")
+    assert (await ana.next_message(timeout=READING)).buttons == ["Guardar", "Editar", "Cancelar"]
+    title = await press(ana, "Editar")
+    assert title.text == "¿Cuál era su título? (/cancel para detenerse)"
+    assert title.buttons == ["Nutrition for Endurance Athletes"]
+    going = await shows(ana, lambda m: m.text.startswith("Repasémosla"))
+    assert going.text == "Repasémosla: pulse el valor leído o escriba otro."
+    await press(ana, "Nutrition for Endurance Athletes")
+    await press(ana, "Kinetic Learning Group")
+    cecs = await press(ana, "09/02/2025")
+    assert cecs.buttons == ["4.5 CEC"]
+    organization = await press(ana, "4.5 CEC")
+    assert organization.buttons == ["ACSM", "Otra organización (según lo leído)"]
+    done = await press(ana, "Otra organización (según lo leído)")
+    assert done.text.startswith("Registrada con su certificado: Nutrition for Endurance Athletes")
+
+    # A third file, cancelled from its review.
+    await ana.send_document("kettlebell.pdf", KETTLEBELL.pdf, "application/pdf")
+    await ana.next_message(timeout=READING)
+    await ana.next_message(timeout=15)  # "¿O es el certificado de una actividad…?"
+    cancelled = await press(ana, "Cancelar")
+    assert cancelled.text == "No se registró nada. /addcec para empezar de nuevo."
+    await quiet(emulator)
+
+    titles = ("Core Stability 101", "Nutrition for Endurance Athletes", "Ann Lee")
+    shown = [without_reading_lines(t) for t in everything_shown(ana.messages[after_login:])]
+    leaks = english_leaks(shown, allowed=titles)
+    assert leaks == [], leaks
