@@ -175,8 +175,9 @@ async def test_a_spanish_member_logs_lists_and_deletes_activities_in_spanish(bot
     assert leaks == [], leaks
 
 
-async def test_a_lapsed_spanish_member_is_told_how_to_reach_acsm_in_spanish(bot, emulator) -> None:
+async def test_a_spanish_member_logged_out_or_lapsed_is_answered_in_spanish(bot, emulator) -> None:
     cara = emulator.new_user("Cara", "Nguyen", language_code="es")
+    assert (await ask(cara, "/addcec")).text == "Primero inicie sesión: /login"
     await log_in(cara, CARA)
     answer = await ask(cara, "/addcec")
     # Why (the tracker domain's sentence), then how to reach ACSM (this chat's).
