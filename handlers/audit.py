@@ -108,7 +108,7 @@ def audit_answer(view: AuditView, says: Says) -> tuple[str, InlineKeyboardMarkup
     """The audit in one message: when the activities reported (then the files attached) do
     not all fit, the last ones are left out whole, and counted (never a line cut half-way:
     each line is valid HTML on its own)."""
-    reported = [activity_line(a) for a in view.reported]
+    reported = [activity_line(a, says) for a in view.reported]
     attached = [attached_line(view, p.id, p.file_name, says) for p in view.attached]
     outside = outside_lines(view, says)
     text = audit_text(view, reported, attached, outside, says)

@@ -57,10 +57,11 @@ from handlers.replies import (
     pressed_data,
     typed_text,
 )
+from i18n import N_, Says
 
 NAME = "addcec"
 # Said when another conversation takes over from this one.
-LEAVING = "Logging that activity stopped: nothing was logged. /addcec starts again."
+LEAVING = N_("Logging that activity stopped: nothing was logged. /addcec starts again.")
 TITLE, PROVIDER, DATE, CECS, ORG, PROOF = (
     "addcec:title",
     "addcec:provider",
@@ -74,7 +75,24 @@ REVIEW = "addcec:review"  # what a certificate was read to say: Save, Edit, Canc
 ZERO = Decimal(0)
 FILES = filters.PHOTO | filters.Document.ALL
 DELETE_BUTTONS_PER_PAGE = 10  # a page of /mycecs has at most this many 🗑 buttons
-ORG_LABELS = {Organization.ACSM: "ACSM", Organization.OTHER: "other organization"}
+ORG_LABELS = {Organization.ACSM: "ACSM", Organization.OTHER: N_("other organization")}
+SKIP_CERTIFICATE = N_("Skip the certificate")
+LAST_STEP = N_("Last step: send the certificate as a photo or PDF (up to 10 MB), or skip it.")
+SEND_ITS_CERTIFICATE = N_(
+    "Send its certificate to keep with it as a photo or PDF (up to 10 MB), or skip it."
+)
+
+
+def org_label(organization: Organization, says: Says) -> str:
+    """ "ACSM" (a name, the same in every language) or "other organization", translated."""
+    label = ORG_LABELS[organization]
+    return label if organization is Organization.ACSM else says.gettext(label)
+
+
+def cecs_text(cecs: Decimal | str, says: Says) -> str:
+    """An amount of CECs, e.g. "2.5 CECs" ("2.5 CEC" in Spanish: CEC has no plural -s)."""
+    shown = cecs if isinstance(cecs, str) else format_cecs(cecs)
+    return says.gettext("{cecs} CECs", cecs=shown)
 
 
 def telegram_id(update: Update) -> int:
@@ -101,7 +119,7 @@ def offer(context: ChatContext, key: str) -> InlineKeyboardMarkup | None:
     if key == "completed_on":
         label = us_date(date.fromisoformat(value))
     elif key == "cecs":
-        label = f"{value} CECs"
+        label = cecs_text(value, context.turn)
     else:
         label = value if len(value) <= 60 else value[:59] + "…"
     return keyboard([(label, f"ac:use:{key}")])
@@ -121,13 +139,13 @@ def answer_of(update: Update, context: ChatContext, key: str) -> str:
 # ---- entry -------------------------------------------------------------------------------
 
 
-ASK_TITLE = "Let's log a CEC activity. What was its title? (/cancel to stop)"
+ASK_TITLE = N_("Let's log a CEC activity. What was its title? (/cancel to stop)")
 
 
 async def logged_in(update: Update, context: ChatContext) -> bool:
     if await auth.current_member(context.uow(), context.rules, telegram_id(update)) is None:
         context.turn.answer_button()
-        context.turn.say(PLEASE_LOG_IN)
+        context.turn.say(context.turn.gettext(PLEASE_LOG_IN))
         return False
     return True
 
@@ -140,8 +158,12 @@ async def refused_no_cycle(update: Update, context: ChatContext) -> bool:
     except NoCurrentCycleError as exc:
         context.turn.answer_button()
         context.turn.say(
-            f"{context.turn.explain(exc)}\n\nTo reinstate your certification, contact ACSM: "
-            f"{escape(context.deps.acsm_contact)}."
+            context.turn.explain(exc)
+            + "\n\n"
+            + context.turn.gettext(
+                "To reinstate your certification, contact ACSM: {contact}.",
+                contact=escape(context.deps.acsm_contact),
+            )
         )
         return True
     return False
@@ -151,7 +173,7 @@ async def start(update: Update, context: ChatContext) -> str | int:
     if not await logged_in(update, context) or await refused_no_cycle(update, context):
         return ConversationHandler.END
     context.turn.answer_button()
-    context.turn.say(ASK_TITLE)
+    context.turn.say(context.turn.gettext(ASK_TITLE))
     return TITLE
 
 
@@ -167,16 +189,16 @@ async def start_with_proof(update: Update, context: ChatContext) -> str | int:
     )
     context.turn.enter(NAME, TITLE)
     keep(context, proof_id=proof.id)
-    context.turn.edit_or_say("Certificate kept.")
-    context.turn.say(ASK_TITLE)
+    context.turn.edit_or_say(context.turn.gettext("Certificate kept."))
+    context.turn.say(context.turn.gettext(ASK_TITLE))
     return TITLE
 
 
 # ---- steps -------------------------------------------------------------------------------
 
 
-ASK_PROVIDER = "Who provided it (organization or company)?"
-ASK_DATE = "When did you complete it? MM/DD/YYYY, YYYY-MM-DD or today."
+ASK_PROVIDER = N_("Who provided it (organization or company)?")
+ASK_DATE = N_("When did you complete it? MM/DD/YYYY, YYYY-MM-DD or today.")
 
 
 @domain_errors()
@@ -184,12 +206,16 @@ async def got_title(update: Update, context: ChatContext) -> str | int:
     try:
         title = tracker.activity_title(answer_of(update, context, "title"))
     except InvalidInputError as exc:
-        context.turn.say(f"{context.turn.explain(exc)} Type the activity's title.")
+        context.turn.say(
+            context.turn.gettext(
+                "{error} Type the activity's title.", error=context.turn.explain(exc)
+            )
+        )
         return TITLE
     keep(context, title=title)
     if draft(context).filling:
         return await advance(update, context)
-    context.turn.say(ASK_PROVIDER, offer(context, "provider"))
+    context.turn.say(context.turn.gettext(ASK_PROVIDER), offer(context, "provider"))
     return PROVIDER
 
 
@@ -198,12 +224,14 @@ async def got_provider(update: Update, context: ChatContext) -> str | int:
     try:
         provider = tracker.activity_provider(answer_of(update, context, "provider"))
     except InvalidInputError as exc:
-        context.turn.say(f"{context.turn.explain(exc)} Type the provider.")
+        context.turn.say(
+            context.turn.gettext("{error} Type the provider.", error=context.turn.explain(exc))
+        )
         return PROVIDER
     keep(context, provider=provider)
     if draft(context).filling:
         return await advance(update, context)
-    context.turn.say(ASK_DATE, offer(context, "completed_on"))
+    context.turn.say(context.turn.gettext(ASK_DATE), offer(context, "completed_on"))
     return DATE
 
 
@@ -220,7 +248,11 @@ async def got_date(update: Update, context: ChatContext) -> str | int:
         await refused_no_cycle(update, context)
         return ConversationHandler.END
     except InvalidInputError as exc:
-        context.turn.say(f"{context.turn.explain(exc)}\nType the date again, or /cancel.")
+        context.turn.say(
+            context.turn.gettext(
+                "{error}\nType the date again, or /cancel.", error=context.turn.explain(exc)
+            )
+        )
         return DATE
     keep(context, completed_on=day, same_as=None)
     if draft(context).filling:
@@ -230,34 +262,46 @@ async def got_date(update: Update, context: ChatContext) -> str | int:
         context.uow(), context.rules, telegram_id(update), title, day
     )
     if matches:
-        context.turn.say(
-            "ACSM has already recorded an activity on that day that looks like this one:\n"
-            + "\n".join(f"• {recorded_line(a)}" for a in matches)
-            + "\n\nIs it the same activity? Then it counts once, as ACSM recorded it.",
+        turn = context.turn
+        turn.say(
+            turn.gettext(
+                "ACSM has already recorded an activity on that day that looks like this one:\n"
+                "{activities}\n\n"
+                "Is it the same activity? Then it counts once, as ACSM recorded it.",
+                activities="\n".join(f"• {recorded_line(a, turn)}" for a in matches),
+            ),
             keyboard(
-                *([(f"Same activity: {a.title[:40]}", f"ac:same:{a.id}")] for a in matches),
-                [("A different one", "ac:diff")],
+                *(
+                    [
+                        (
+                            turn.gettext("Same activity: {title}", title=a.title[:40]),
+                            f"ac:same:{a.id}",
+                        )
+                    ]
+                    for a in matches
+                ),
+                [(turn.gettext("A different one"), "ac:diff")],
             ),
         )
         return SAME_AS_ACSM
     return ask_cecs(context)
 
 
-ASK_CECS = (
+ASK_CECS = N_(
     "How many CECs did it earn? (steps of 0.5, e.g. 2 or 1.5; hours or CEUs as printed on "
     'the certificate also work: "2 hours", "0.2 CEUs")'
 )
 
 
 def ask_cecs(context: ChatContext) -> str:
-    context.turn.say(ASK_CECS, offer(context, "cecs"))
+    context.turn.say(context.turn.gettext(ASK_CECS), offer(context, "cecs"))
     return CECS
 
 
-def recorded_line(activity: CecActivity) -> str:
+def recorded_line(activity: CecActivity, says: Says) -> str:
     return (
         f"{escape(activity.title)} — {escape(activity.provider)}, "
-        f"{us_date(activity.completed_on)}, {format_cecs(activity.cecs)} CECs"
+        f"{us_date(activity.completed_on)}, {cecs_text(activity.cecs, says)}"
     )
 
 
@@ -275,14 +319,17 @@ async def same_as_recorded(update: Update, context: ChatContext) -> str | int:
         raise NotFoundError()  # a button from another activity's question
     keep(context, same_as=recorded.id, cecs=recorded.cecs, organization=Organization.ACSM)
     context.turn.edit_or_say(
-        f"The same activity as ACSM's record: {recorded_line(recorded)}. It counts once."
+        context.turn.gettext(
+            "The same activity as ACSM's record: {activity}. It counts once.",
+            activity=recorded_line(recorded, context.turn),
+        )
     )
-    return await ask_proof(update, context, "Send its certificate to keep with it")
+    return await ask_proof(update, context, SEND_ITS_CERTIFICATE)
 
 
 async def different_activity(update: Update, context: ChatContext) -> str:
     context.turn.answer_button()
-    context.turn.edit_or_say("A different activity: it is logged on its own.")
+    context.turn.edit_or_say(context.turn.gettext("A different activity: it is logged on its own."))
     keep(context, same_as=None)
     if draft(context).cecs is None:
         return ask_cecs(context)
@@ -294,15 +341,28 @@ async def got_cecs(update: Update, context: ChatContext) -> str | int:
     try:
         amount = parse_activity_amount(answer_of(update, context, "cecs"))
     except InvalidInputError as exc:
-        context.turn.say(f"{context.turn.explain(exc)}\nType the CECs again, e.g. 2 or 1.5.")
+        context.turn.say(
+            context.turn.gettext(
+                "{error}\nType the CECs again, e.g. 2 or 1.5.", error=context.turn.explain(exc)
+            )
+        )
         return CECS
     if amount.conversion is not None:
         keep(context, pending_cecs=amount.cecs)
         shown = format_cecs(amount.cecs)
-        context.turn.say(
-            f"{escape(amount.conversion)} (1 contact hour = 1 CEC; 1 CEU = 10 contact hours). "
-            f"Log {shown} CECs?",
-            keyboard([(f"Yes, {shown} CECs", "ac:cecs:yes"), ("No, type it again", "ac:cecs:no")]),
+        turn = context.turn
+        turn.say(
+            turn.gettext(
+                "{conversion} (1 contact hour = 1 CEC; 1 CEU = 10 contact hours). Log {cecs} CECs?",
+                conversion=escape(amount.conversion),
+                cecs=shown,
+            ),
+            keyboard(
+                [
+                    (turn.gettext("Yes, {cecs} CECs", cecs=shown), "ac:cecs:yes"),
+                    (turn.gettext("No, type it again"), "ac:cecs:no"),
+                ]
+            ),
         )
         return CONFIRM_CECS
     keep(context, cecs=amount.cecs)
@@ -316,10 +376,10 @@ async def conversion_pressed(update: Update, context: ChatContext) -> str | int:
     pending = draft(context).pending_cecs
     if pressed_data(update).endswith(":no") or pending is None:
         keep(context, pending_cecs=None)
-        context.turn.edit_or_say("All right, not that.")
+        context.turn.edit_or_say(context.turn.gettext("All right, not that."))
         return ask_cecs(context)
     keep(context, cecs=pending, pending_cecs=None)
-    context.turn.edit_or_say(f"CECs: {format_cecs(pending)}.")
+    context.turn.edit_or_say(context.turn.gettext("CECs: {cecs}.", cecs=format_cecs(pending)))
     if draft(context).filling:
         return await advance(update, context)
     return await after_cecs(update, context)
@@ -337,13 +397,19 @@ async def after_cecs(update: Update, context: ChatContext) -> str:
         )
         if twins:
             twin = twins[0]
-            context.turn.say(
-                "You logged this already: "
-                f"{escape(twin.title)} ({escape(twin.provider)}), {us_date(twin.completed_on)}, "
-                f"{format_cecs(twin.cecs)} CECs. Log it again (it would count twice)?",
+            turn = context.turn
+            turn.say(
+                turn.gettext(
+                    "You logged this already: {title} ({provider}), {date}, {cecs} CECs. "
+                    "Log it again (it would count twice)?",
+                    title=escape(twin.title),
+                    provider=escape(twin.provider),
+                    date=us_date(twin.completed_on),
+                    cecs=format_cecs(twin.cecs),
+                ),
                 keyboard(
-                    [("The same one: don't log it again", f"ac:twin:{twin.id}")],
-                    [("A different one: log it", "ac:diff")],
+                    [(turn.gettext("The same one: don't log it again"), f"ac:twin:{twin.id}")],
+                    [(turn.gettext("A different one: log it"), "ac:diff")],
                 ),
             )
             return TWIN
@@ -351,12 +417,13 @@ async def after_cecs(update: Update, context: ChatContext) -> str:
 
 
 def ask_organization(context: ChatContext) -> str:
+    turn = context.turn
     read = draft(context).read.get("organization")
-    labels = {"acsm": "ACSM", "other": "Other organization"}
+    labels = {"acsm": "ACSM", "other": turn.gettext("Other organization")}
     if read in labels:  # the value read, marked
-        labels[read] += " (as read)"
-    context.turn.say(
-        "Was it an ACSM activity, or from another organization?",
+        labels[read] = turn.gettext("{label} (as read)", label=labels[read])
+    turn.say(
+        turn.gettext("Was it an ACSM activity, or from another organization?"),
         keyboard([(labels["acsm"], "ac:org:acsm"), (labels["other"], "ac:org:other")]),
     )
     return ORG
@@ -381,18 +448,19 @@ async def twin_pressed(update: Update, context: ChatContext) -> int:
     twin = next((t for t in twins if t.id == activity_id), None)
     if twin is None:
         raise NotFoundError()
-    note = ""
+    message = N_("Not logged again: {title} is in your log once. /mycecs lists it.")
     if proof_id is not None and twin.proof_id is None:
         await tracker.add_certificate(
             context.uow(), context.rules, telegram_id(update), activity_id, proof_id=proof_id
         )
-        note = " The certificate you sent is kept with it."
+        message = N_(
+            "Not logged again: {title} is in your log once. The certificate you sent is kept "
+            "with it. /mycecs lists it."
+        )
     elif proof_id is not None:
         with suppress(NotFoundError):
             await tracker.discard_proof(context.uow(), context.rules, telegram_id(update), proof_id)
-    context.turn.edit_or_say(
-        f"Not logged again: {escape(twin.title)} is in your log once.{note} /mycecs lists it."
-    )
+    context.turn.edit_or_say(context.turn.gettext(message, title=escape(twin.title)))
     return ConversationHandler.END
 
 
@@ -401,14 +469,19 @@ async def got_org(update: Update, context: ChatContext) -> str | int:
     organization = Organization(pressed_data(update).rpartition(":")[2])
     keep(context, organization=organization)
     context.turn.answer_button()
-    context.turn.edit_or_say(f"Organization: {ORG_LABELS[organization]}.")
+    context.turn.edit_or_say(
+        context.turn.gettext(
+            "Organization: {organization}.", organization=org_label(organization, context.turn)
+        )
+    )
     if draft(context).filling:
         return await advance(update, context)
-    return await ask_proof(update, context, "Last step: send the certificate")
+    return await ask_proof(update, context, LAST_STEP)
 
 
 async def ask_proof(update: Update, context: ChatContext, ask: str) -> str | int:
-    """The certificate step: saved at once with a certificate sent first, else asked."""
+    """The certificate step: saved at once with a certificate sent first, else asked (`ask`:
+    the question, marked N_)."""
     kept = draft(context).proof_id
     if kept is not None:
         try:
@@ -416,14 +489,17 @@ async def ask_proof(update: Update, context: ChatContext, ask: str) -> str | int
         except NotFoundError:  # removed meanwhile: unattached files are kept for a day
             keep(context, proof_id=None)
             context.turn.say(
-                "The certificate you sent earlier is no longer kept (files not used for an "
-                "activity are removed after a day). Send it again as a photo or PDF, or skip it.",
-                keyboard([("Skip the certificate", "ac:skip")]),
+                context.turn.gettext(
+                    "The certificate you sent earlier is no longer kept (files not used for an "
+                    "activity are removed after a day). Send it again as a photo or PDF, or skip "
+                    "it."
+                ),
+                keyboard([(context.turn.gettext(SKIP_CERTIFICATE), "ac:skip")]),
             )
             return PROOF
     context.turn.say(
-        f"{ask} as a photo or PDF (up to 10 MB), or skip it.",
-        keyboard([("Skip the certificate", "ac:skip")]),
+        context.turn.gettext(ask),
+        keyboard([(context.turn.gettext(SKIP_CERTIFICATE), "ac:skip")]),
     )
     return PROOF
 
@@ -433,10 +509,10 @@ async def got_proof(update: Update, context: ChatContext) -> str | int:
     try:
         content = await download(update, context)
     except DownloadFailedError as exc:
-        context.turn.say(str(exc))
+        context.turn.say(context.turn.explain(exc))
         return PROOF
     except InvalidInputError as exc:  # wrong type or too big, judged before downloading
-        context.turn.say(f"{context.turn.explain(exc)}\nSend another file, or skip it.")
+        context.turn.say(another_file(context, exc))
         return PROOF
     reading = None
     if draft(context).same_as is None:  # else ACSM's record says it all: only the file is kept
@@ -449,8 +525,14 @@ async def got_proof(update: Update, context: ChatContext) -> str | int:
             return review(context, reading, proof_id=proof.id)
         return await save(update, context, proof_data=content)
     except InvalidInputError as exc:
-        context.turn.say(f"{context.turn.explain(exc)}\nSend another file, or skip it.")
+        context.turn.say(another_file(context, exc))
         return PROOF
+
+
+def another_file(context: ChatContext, exc: InvalidInputError) -> str:
+    return context.turn.gettext(
+        "{error}\nSend another file, or skip it.", error=context.turn.explain(exc)
+    )
 
 
 @domain_errors()
@@ -468,7 +550,11 @@ async def save(
 ) -> int:
     activity = draft(context).activity()
     if activity is None:  # an answer did not survive (an older version's conversation)
-        context.turn.say("Some answers were lost on our side, sorry. /addcec to start again.")
+        context.turn.say(
+            context.turn.gettext(
+                "Some answers were lost on our side, sorry. /addcec to start again."
+            )
+        )
         return ConversationHandler.END
     view = await tracker.log_activity(
         context.uow(),
@@ -479,14 +565,28 @@ async def save(
         proof_data=proof_data,
         same_as=draft(context).same_as,
     )
-    proof = " with its certificate" if view.proof_id is not None else ""
-    once = " It is the activity ACSM recorded, counted once." if draft(context).same_as else ""
-    context.turn.say(
-        f"Logged{proof}: {escape(view.title)} ({escape(view.provider)}), "
-        f"{us_date(view.completed_on)}, {format_cecs(view.cecs)} CECs "
-        f"({ORG_LABELS[view.organization]}).{once}\n\n"
-        "/mycecs lists your activities, /cecs counts them.",
-        keyboard([("Log another", "cec:add")]),
+    turn = context.turn
+    logged = (
+        N_("Logged with its certificate: {activity}.")
+        if view.proof_id is not None
+        else N_("Logged: {activity}.")
+    )
+    activity_text = turn.gettext(
+        "{title} ({provider}), {date}, {cecs} CECs ({organization})",
+        title=escape(view.title),
+        provider=escape(view.provider),
+        date=us_date(view.completed_on),
+        cecs=format_cecs(view.cecs),
+        organization=org_label(view.organization, turn),
+    )
+    lines = [turn.gettext(logged, activity=activity_text)]
+    if draft(context).same_as:
+        lines.append(turn.gettext("It is the activity ACSM recorded, counted once."))
+    turn.say(
+        " ".join(lines)
+        + "\n\n"
+        + turn.gettext("/mycecs lists your activities, /cecs counts them."),
+        keyboard([(turn.gettext("Log another"), "cec:add")]),
     )
     return ConversationHandler.END
 
@@ -534,20 +634,37 @@ def review_text(context: ChatContext, typed: dict[str, str | None] | None = None
     now = draft(context)
     values = shown_values(now.title, now.provider, now.completed_on, now.cecs, now.organization)
     lines = reading_lines(values, typed or {}, now.read.get("printed"))
-    missing = " (what was not read is asked first)" if now.activity() is None else ""
+    turn = context.turn
+    save = (
+        N_(
+            "Save logs it with this file as its certificate. Edit goes through each answer. "
+            "Nothing is logged before you save."
+        )
+        if now.activity() is not None
+        else N_(
+            "Save logs it with this file as its certificate (what was not read is asked "
+            "first). Edit goes through each answer. Nothing is logged before you save."
+        )
+    )
     return (
-        "I read this on the certificate:\n"
+        turn.gettext("I read this on the certificate:")
+        + "\n"
         + "\n".join(lines)
-        + f"\n\nSave logs it with this file as its certificate{missing}. Edit goes through "
-        "each answer. Nothing is logged before you save."
+        + "\n\n"
+        + turn.gettext(save)
     )
 
 
 def review_message(
     context: ChatContext, typed: dict[str, str | None] | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
+    turn = context.turn
     return review_text(context, typed), keyboard(
-        [("Save", "ac:save"), ("Edit", "ac:edit"), ("Cancel", "ac:cancel")]
+        [
+            (turn.gettext("Save"), "ac:save"),
+            (turn.gettext("Edit"), "ac:edit"),
+            (turn.gettext("Cancel"), "ac:cancel"),
+        ]
     )
 
 
@@ -556,13 +673,13 @@ async def advance(update: Update, context: ChatContext) -> str | int:
     read that the rules refuse is asked again with the reason; then it is logged."""
     now = draft(context)
     if now.title is None:
-        context.turn.say("What was its title?")
+        context.turn.say(context.turn.gettext("What was its title?"))
         return TITLE
     if now.provider is None:
-        context.turn.say(ASK_PROVIDER)
+        context.turn.say(context.turn.gettext(ASK_PROVIDER))
         return PROVIDER
     if now.completed_on is None:
-        context.turn.say(ASK_DATE)
+        context.turn.say(context.turn.gettext(ASK_DATE))
         return DATE
     try:
         await tracker.check_activity_date(
@@ -574,14 +691,20 @@ async def advance(update: Update, context: ChatContext) -> str | int:
     except InvalidInputError as exc:
         keep(context, completed_on=None)
         context.turn.say(
-            f"The date completed, {us_date(now.completed_on)}: {escape(str(exc))}\n{ASK_DATE}"
+            context.turn.gettext(
+                "The date completed, {date}: {error}",
+                date=us_date(now.completed_on),
+                error=context.turn.explain(exc),
+            )
+            + "\n"
+            + context.turn.gettext(ASK_DATE)
         )
         return DATE
     if now.cecs is None:
         return ask_cecs(context)
     if now.organization is None:
         return ask_organization(context)
-    return await ask_proof(update, context, "Last step: send the certificate")
+    return await ask_proof(update, context, LAST_STEP)
 
 
 @domain_errors()
@@ -606,8 +729,12 @@ async def edit_pressed(update: Update, context: ChatContext) -> str:
         filling=False,
         pending_cecs=None,
     )
-    context.turn.edit_or_say("Let's go through it: press the value read, or type another.")
-    context.turn.say("What was its title? (/cancel to stop)", offer(context, "title"))
+    context.turn.edit_or_say(
+        context.turn.gettext("Let's go through it: press the value read, or type another.")
+    )
+    context.turn.say(
+        context.turn.gettext("What was its title? (/cancel to stop)"), offer(context, "title")
+    )
     return TITLE
 
 
@@ -631,14 +758,11 @@ async def cancel(update: Update, context: ChatContext) -> int:
         # removes what is left): cancelling still cancels.
         with suppress(NotFoundError, NotLoggedInError):
             await tracker.discard_proof(context.uow(), context.rules, telegram_id(update), proof_id)
-    context.turn.say("Nothing was logged. /addcec to start again.")
+    context.turn.say(context.turn.gettext("Nothing was logged. /addcec to start again."))
     return ConversationHandler.END
 
 
 # ---- a photo or PDF sent on its own ------------------------------------------------------------
-
-
-CANNOT_READ = "I could not read a certificate on that file."
 
 
 @domain_errors(end=None)
@@ -651,8 +775,10 @@ async def file_on_its_own(update: Update, context: ChatContext) -> None:
     current = context.turn.conversation
     if current is not None and current.name != NAME:
         context.turn.say(
-            "Please finish what you are doing first (or /cancel it), then send the "
-            "certificate again."
+            context.turn.gettext(
+                "Please finish what you are doing first (or /cancel it), then send the "
+                "certificate again."
+            )
         )
         return
     if await refused_no_cycle(update, context):
@@ -660,29 +786,35 @@ async def file_on_its_own(update: Update, context: ChatContext) -> None:
     try:
         content = await download(update, context)
     except DownloadFailedError as exc:
-        context.turn.say(str(exc))
+        context.turn.say(context.turn.explain(exc))
         return
     reading = await read_certificate(update, context, content)
     proof = await tracker.receive_proof(context.uow(), context.rules, telegram_id(update), content)
-    attach = keyboard([("Add it to an activity I logged", f"ac:to:{proof.id}")])
+    turn = context.turn
+    attach = keyboard([(turn.gettext("Add it to an activity I logged"), f"ac:to:{proof.id}")])
     if reading is not None:
         review(context, reading, proof_id=proof.id)
         if current is None:
-            context.turn.say("Or is it the certificate of an activity you logged?", attach)
+            turn.say(turn.gettext("Or is it the certificate of an activity you logged?"), attach)
         return
     if current is None or current.state == TITLE:
-        context.turn.enter(NAME, TITLE)
+        turn.enter(NAME, TITLE)
         keep(context, proof_id=proof.id)
-        context.turn.say(
-            f"{CANNOT_READ} I keep it as the certificate of the activity you log now.",
+        turn.say(
+            turn.gettext(
+                "I could not read a certificate on that file. I keep it as the certificate of "
+                "the activity you log now."
+            ),
             attach if current is None else None,
         )
-        context.turn.say(ASK_TITLE)
+        turn.say(turn.gettext(ASK_TITLE))
         return
     keep(context, proof_id=proof.id)
-    context.turn.say(
-        f"{CANNOT_READ} I keep it as this activity's certificate. Please answer the question "
-        "above, or /cancel."
+    turn.say(
+        turn.gettext(
+            "I could not read a certificate on that file. I keep it as this activity's "
+            "certificate. Please answer the question above, or /cancel."
+        )
     )
 
 
@@ -694,20 +826,21 @@ async def attach_offered(update: Update, context: ChatContext) -> None:
     who = telegram_id(update)
     await tracker.my_proof(context.uow(), context.rules, who, proof_id)
     choices = await tracker.without_certificate(context.uow(), context.rules, who)
+    turn = context.turn
     if not choices:
-        context.turn.edit_or_say(
-            "No activity you logged in your current cycle is without a certificate.",
-            keyboard([("Log an activity with it", f"ac:with:{proof_id}")]),
+        turn.edit_or_say(
+            turn.gettext("No activity you logged in your current cycle is without a certificate."),
+            keyboard([(turn.gettext("Log an activity with it"), f"ac:with:{proof_id}")]),
         )
         return
-    context.turn.edit_or_say(
-        "Which activity is this the certificate of?",
+    turn.edit_or_say(
+        turn.gettext("Which activity is this the certificate of?"),
         keyboard(
             *(
                 [(f"{c.title[:40]} ({us_date(c.completed_on)})", f"ac:att:{proof_id}:{c.id}")]
                 for c in choices
             ),
-            [("Log a new activity with it", f"ac:with:{proof_id}")],
+            [(turn.gettext("Log a new activity with it"), f"ac:with:{proof_id}")],
         ),
     )
 
@@ -724,8 +857,11 @@ async def attach_pressed(update: Update, context: ChatContext) -> None:
         proof_id=int(proof_id),
     )
     context.turn.edit_or_say(
-        f"Certificate kept with: {escape(activity.title)} ({us_date(activity.completed_on)}). "
-        "/mycecs lists it."
+        context.turn.gettext(
+            "Certificate kept with: {title} ({date}). /mycecs lists it.",
+            title=escape(activity.title),
+            date=us_date(activity.completed_on),
+        )
     )
 
 
@@ -738,53 +874,61 @@ async def drop_offered(update: Update, context: ChatContext) -> None:
         int(pressed_data(update).rpartition(":")[2]),
     )
     context.turn.edit_or_say(
-        "All right, I did not keep it."
+        context.turn.gettext("All right, I did not keep it.")
         if deleted
-        else "All right. I already had this file: it stays with the activity it belongs to.",
+        else context.turn.gettext(
+            "All right. I already had this file: it stays with the activity it belongs to."
+        ),
     )
 
 
 # ---- /mycecs ----------------------------------------------------------------------------------
 
 
-def activity_line(view: ActivityView) -> str:
-    org = "" if view.source == "acsm" else f" · {ORG_LABELS[view.organization]}"
-    proof = " · 📎 certificate" if view.proof_id is not None else ""
+def activity_line(view: ActivityView, says: Says) -> str:
+    org = "" if view.source == "acsm" else f" · {org_label(view.organization, says)}"
+    proof = " · 📎 " + says.gettext("certificate") if view.proof_id is not None else ""
     return (
         f"• {us_date(view.completed_on)} {escape(view.title)} — {escape(view.provider)} · "
         f"{format_cecs(view.cecs)}{org}{proof}"
     )
 
 
-def cycle_lines(log: CycleLog) -> list[Line]:
+def cycle_lines(log: CycleLog, says: Says) -> list[Line]:
     """One cycle's part of /mycecs, line by line; a page that starts inside it repeats the
     cycle's heading and the section's, marked "continued"."""
     total = log.recorded_total + log.logged_acsm + log.logged_other
-    heading = (
-        f"<b>{escape(', '.join(log.codes))}</b> — cycle {us_date(log.window_start)} to "
-        f"{us_date(log.thru_date)}"
+    heading = says.gettext(
+        "<b>{codes}</b> — cycle {start} to {thru}",
+        codes=escape(", ".join(log.codes)),
+        start=us_date(log.window_start),
+        thru=us_date(log.thru_date),
     )
-    cycle = (heading + " (continued)",)
-    recorded = (*cycle, "<i>Recorded by ACSM (continued)</i>")
-    logged = (*cycle, "<i>Logged by you (continued)</i>")
+    cycle = (says.gettext("{heading} (continued)", heading=heading),)
+    recorded = (*cycle, says.gettext("<i>Recorded by ACSM (continued)</i>"))
+    logged = (*cycle, says.gettext("<i>Logged by you (continued)</i>"))
     return [
         Line(heading, heading=True),
         Line(
-            f"<i>Recorded by ACSM: {format_cecs(log.recorded_total)}</i>",
+            says.gettext("<i>Recorded by ACSM: {cecs}</i>", cecs=format_cecs(log.recorded_total)),
             context=cycle,
             heading=True,
         ),
-        *(Line(activity_line(a), entry_button(a), context=recorded) for a in log.recorded),
-        *([] if log.recorded else [Line("• none yet", context=recorded)]),
+        *(Line(activity_line(a, says), entry_button(a), context=recorded) for a in log.recorded),
+        *([] if log.recorded else [Line(says.gettext("• none yet"), context=recorded)]),
         Line(
-            f"<i>Logged by you: {format_cecs(log.logged_acsm + log.logged_other)} "
-            f"({format_cecs(log.logged_acsm)} ACSM, {format_cecs(log.logged_other)} other)</i>",
+            says.gettext(
+                "<i>Logged by you: {cecs} ({acsm} ACSM, {other} other)</i>",
+                cecs=format_cecs(log.logged_acsm + log.logged_other),
+                acsm=format_cecs(log.logged_acsm),
+                other=format_cecs(log.logged_other),
+            ),
             context=cycle,
             heading=True,
         ),
-        *(Line(activity_line(a), entry_button(a), context=logged) for a in log.logged),
-        *([] if log.logged else [Line("• none yet: /addcec", context=logged)]),
-        Line(f"Total: <b>{format_cecs(total)}</b> CECs", context=cycle),
+        *(Line(activity_line(a, says), entry_button(a), context=logged) for a in log.logged),
+        *([] if log.logged else [Line(says.gettext("• none yet: /addcec"), context=logged)]),
+        Line(says.gettext("Total: <b>{cecs}</b> CECs", cecs=format_cecs(total)), context=cycle),
     ]
 
 
@@ -805,19 +949,31 @@ def delete_button(view: ActivityView) -> tuple[str, str] | None:
     return (f"🗑 {view.title[:40]} ({format_cecs(view.cecs)})", f"mc:del:{view.id}")
 
 
-MYCECS = "<b>My CECs</b>"
-MYCECS_ROOM = TELEGRAM_MESSAGE_LIMIT - units(f"{MYCECS} · page 9999 of 9999\n\n")
+MYCECS = N_("<b>My CECs</b>")
+MYCECS_PAST = N_("<b>My CECs</b> · previous cycle")
+READ_ONLY = N_("<i>Reported with your paid renewal: read-only.</i>")
 
 
-def mycecs_pages(logs: list[CycleLog]) -> list[list[Line]]:
+def page_of(title: str, page: int, pages: int, says: Says) -> str:
+    return says.gettext("{title} · page {page} of {pages}", title=title, page=page, pages=pages)
+
+
+def mycecs_room(says: Says) -> int:
+    """What is left of one message for a page's lines, under the longest header."""
+    header = page_of(says.gettext(MYCECS_PAST), 9999, 9999, says)
+    return TELEGRAM_MESSAGE_LIMIT - units(f"{header}\n{says.gettext(READ_ONLY)}\n\n")
+
+
+def mycecs_pages(logs: list[CycleLog], says: Says) -> list[list[Line]]:
     lines: list[Line] = []
     for log in logs:
-        lines += [Line(""), *cycle_lines(log)]
-    return paginate(lines, room=MYCECS_ROOM, buttons_per_page=DELETE_BUTTONS_PER_PAGE)
+        lines += [Line(""), *cycle_lines(log, says)]
+    return paginate(lines, room=mycecs_room(says), buttons_per_page=DELETE_BUTTONS_PER_PAGE)
 
 
 def mycecs_answer(
     logs: list[CycleLog],
+    says: Says,
     page: int = 1,
     *,
     previous: CycleLog | None = None,
@@ -828,14 +984,17 @@ def mycecs_answer(
     to the pages before and after. `previous`: a "Previous cycle" button (a paid cycle no
     longer current). `past`: these are the previous cycle's, read-only (no 🗑)."""
     if not logs:
-        return "You have no certification in a current cycle: nothing to log CECs for.", None
-    pages = mycecs_pages(logs)
+        return (
+            says.gettext("You have no certification in a current cycle: nothing to log CECs for."),
+            None,
+        )
+    pages = mycecs_pages(logs, says)
     page = min(max(page, 1), len(pages))
     lines = pages[page - 1]
-    title = f"{MYCECS} · previous cycle" if past else MYCECS
-    header = title if len(pages) == 1 else f"{title} · page {page} of {len(pages)}"
+    title = says.gettext(MYCECS_PAST if past else MYCECS)
+    header = title if len(pages) == 1 else page_of(title, page, len(pages), says)
     if past:
-        header += "\n<i>Reported with your paid renewal: read-only.</i>"
+        header += "\n" + says.gettext(READ_ONLY)
     rows = [
         [(label, f"{data}:{page}")]
         for label, data in (ln.button for ln in lines if ln.button)
@@ -844,17 +1003,17 @@ def mycecs_answer(
     moves = []
     turn = "mc:past" if past else "mc:page"
     if page > 1:
-        moves.append((f"◀ Page {page - 1}", f"{turn}:{page - 1}"))
+        moves.append((says.gettext("◀ Page {page}", page=page - 1), f"{turn}:{page - 1}"))
     if page < len(pages):
-        moves.append((f"Page {page + 1} ▶", f"{turn}:{page + 1}"))
+        moves.append((says.gettext("Page {page} ▶", page=page + 1), f"{turn}:{page + 1}"))
     if moves:
         rows.append(moves)
     if past:
-        rows.append([("◀ Current cycle", "mc:page:1")])
+        rows.append([(says.gettext("◀ Current cycle"), "mc:page:1")])
     else:
         if previous is not None:
-            rows.append([("Previous cycle", "mc:past:1")])
-        rows.append([("Log an activity", "cec:add")])
+            rows.append([(says.gettext("Previous cycle"), "mc:past:1")])
+        rows.append([(says.gettext("Log an activity"), "cec:add")])
     return f"{header}\n\n{page_text(lines)}", keyboard(*rows)
 
 
@@ -865,8 +1024,8 @@ async def current_answer(
     who = telegram_id(update)
     logs = await tracker.my_cecs(context.uow(), context.rules, who)
     previous = await tracker.previous_cycle(context.uow(), context.rules, who)
-    text, markup = mycecs_answer(logs, page, previous=previous)
-    return text, markup, len(mycecs_pages(logs)) if logs else 1
+    text, markup = mycecs_answer(logs, context.turn, page, previous=previous)
+    return text, markup, len(mycecs_pages(logs, context.turn)) if logs else 1
 
 
 @domain_errors(end=None)
@@ -881,7 +1040,13 @@ async def page_pressed(update: Update, context: ChatContext) -> None:
     page = int(pressed_data(update).rpartition(":")[2])
     text, markup, pages = await current_answer(update, context, page)
     if page > pages:  # a stale button: the list has fewer pages now
-        context.turn.answer_button(f"Your list changed: it has {pages} page(s) now.")
+        context.turn.answer_button(
+            context.turn.ngettext(
+                "Your list changed: it has {count} page now.",
+                "Your list changed: it has {count} pages now.",
+                pages,
+            )
+        )
     context.turn.edit_or_say(text, markup)
 
 
@@ -892,9 +1057,9 @@ async def past_pressed(update: Update, context: ChatContext) -> None:
     page = int(pressed_data(update).rpartition(":")[2])
     log = await tracker.previous_cycle(context.uow(), context.rules, telegram_id(update))
     if log is None:
-        context.turn.answer_button("You have no previous cycle renewed here.")
+        context.turn.answer_button(context.turn.gettext("You have no previous cycle renewed here."))
         return
-    text, markup = mycecs_answer([log], page, past=True)
+    text, markup = mycecs_answer([log], context.turn, page, past=True)
     context.turn.edit_or_say(text, markup)
 
 
@@ -906,11 +1071,12 @@ async def entry_pressed(update: Update, context: ChatContext) -> None:
     view = await tracker.my_logged(
         context.uow(), context.rules, telegram_id(update), int(activity_id), to_delete=False
     )
-    rows = [[("📎 Send me the certificate", f"mc:file:{activity_id}")]]
+    turn = context.turn
+    rows = [[(turn.gettext("📎 Send me the certificate"), f"mc:file:{activity_id}")]]
     if view.deletable:
-        rows.append([("🗑 Delete it", f"mc:del:{activity_id}:{page}")])
-    rows.append([("◀ Back to the list", f"mc:page:{page}")])
-    context.turn.edit_or_say(activity_line(view), keyboard(*rows))
+        rows.append([(turn.gettext("🗑 Delete it"), f"mc:del:{activity_id}:{page}")])
+    rows.append([(turn.gettext("◀ Back to the list"), f"mc:page:{page}")])
+    turn.edit_or_say(activity_line(view, turn), keyboard(*rows))
 
 
 @domain_errors(end=None)
@@ -924,7 +1090,8 @@ async def file_pressed(update: Update, context: ChatContext) -> None:
         int(pressed_data(update).rpartition(":")[2]),
     )
     assert proof.id is not None
-    context.turn.send_proof(proof.id, proof.file_name, f"Certificate: {view.title}"[:1000])
+    caption = context.turn.gettext("Certificate: {title}", title=view.title)
+    context.turn.send_proof(proof.id, proof.file_name, caption[:1000])
 
 
 @domain_errors(end=None)
@@ -937,11 +1104,12 @@ async def delete_pressed(update: Update, context: ChatContext) -> None:
     view = await tracker.my_logged(
         context.uow(), context.rules, telegram_id(update), int(activity_id)
     )
-    context.turn.edit_or_say(
-        f"Delete this activity from your log?\n{activity_line(view)}",
+    turn = context.turn
+    turn.edit_or_say(
+        turn.gettext("Delete this activity from your log?") + "\n" + activity_line(view, turn),
         keyboard(
-            [("Yes, delete it", f"mc:delok:{activity_id}:{page}")],
-            [("No, keep it", f"mc:page:{page}")],
+            [(turn.gettext("Yes, delete it"), f"mc:delok:{activity_id}:{page}")],
+            [(turn.gettext("No, keep it"), f"mc:page:{page}")],
         ),
     )
 
@@ -953,7 +1121,7 @@ async def delete_confirmed(update: Update, context: ChatContext) -> None:
     _, _, activity_id, page = pressed_data(update).split(":")
     who = telegram_id(update)
     view = await tracker.delete_logged(context.uow(), context.rules, who, int(activity_id))
-    context.turn.answer_button(f"Deleted: {view.title[:150]}")
+    context.turn.answer_button(context.turn.gettext("Deleted: {title}", title=view.title[:150]))
     text, markup, _ = await current_answer(update, context, int(page))
     context.turn.edit_or_say(text, markup)
 

@@ -152,7 +152,7 @@ async def test_mycecs_in_pages_every_entry_shown_and_deletable(bot, emulator, ca
     # A page past the end (the list shrank) shows the last page.
     await bob.press_data(bobs.message_id, "mc:page:99")
     assert await bob.callback_answer(timeout=REPLY_TIMEOUT) == (
-        "Your list changed: it has 1 page(s) now."
+        "Your list changed: it has 1 page now."
     )
     await quiet(emulator)
     assert not any(r.levelno >= logging.ERROR for r in caplog.records), caplog.text

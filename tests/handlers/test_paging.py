@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,8 +19,8 @@ from domain.services.tracker import ActivityView, CycleLog
 from domain.tracker import Organization, ProofFile
 from handlers.audit import audit_answer
 from handlers.paging import Line, page_text, paginate, units
-from handlers.tracker import mycecs_answer
-from i18n import speaker
+from handlers.tracker import mycecs_answer, mycecs_pages
+from i18n import Says, speaker
 from telegram_emulator.formatting import parse_text
 
 WORST = '"&<>' * 75  # 300 characters, each escaped to 4-6: the longest line there can be
@@ -68,19 +69,22 @@ def activity(n: int, text: str, *, logged: bool) -> ActivityView:
     )
 
 
-def all_pages(logs: list[CycleLog]) -> list[tuple[str, list[str]]]:
-    first, _ = mycecs_answer(logs)
-    count = int(first.split(" of ", 1)[1].split("\n", 1)[0]) if " of " in first[:60] else 1
+EN, ES = speaker(Language.EN), speaker(Language.ES)
+
+
+def all_pages(logs: list[CycleLog], says: Says) -> list[tuple[str, list[str]]]:
+    count = len(mycecs_pages(logs, says))
     pages = []
     for number in range(1, count + 1):
-        text, markup = mycecs_answer(logs, number)
+        text, markup = mycecs_answer(logs, says, number)
         assert markup is not None
         data = [str(b.callback_data) for row in markup.inline_keyboard for b in row]
         pages.append((text, data))
     return pages
 
 
-def test_mycecs_at_its_worst_every_page_is_one_valid_message() -> None:
+@pytest.mark.parametrize("says", [EN, ES], ids=["en", "es"])
+def test_mycecs_at_its_worst_every_page_is_one_valid_message(says: Says) -> None:
     logs = [
         CycleLog(
             codes=["CEP", "RCEP"][: c + 1],
@@ -91,14 +95,19 @@ def test_mycecs_at_its_worst_every_page_is_one_valid_message() -> None:
         )
         for c in range(2)
     ]
-    pages = all_pages(logs)
+    pages = all_pages(logs, says)
     assert len(pages) > 10
     deletes: list[str] = []
     for number, (text, data) in enumerate(pages, start=1):
         assert units(text) <= 4096
         shown, entities = parse_text(text, "HTML")  # raises on a split tag or entity
         assert len(shown) <= 4096 and entities
-        assert text.startswith(f"<b>My CECs</b> · page {number} of {len(pages)}")
+        title = says.gettext("<b>My CECs</b>")
+        assert text.startswith(
+            says.gettext(
+                "{title} · page {page} of {pages}", title=title, page=number, pages=len(pages)
+            )
+        )
         page_deletes = [d for d in data if d.startswith(("mc:del:", "mc:one:"))]  # 🗑 or 📎
         assert len(page_deletes) <= 10
         assert all(d.endswith(f":{number}") for d in page_deletes)
@@ -108,13 +117,13 @@ def test_mycecs_at_its_worst_every_page_is_one_valid_message() -> None:
     ids = sorted(int(d.split(":")[2]) for d in deletes)
     assert ids == sorted(a.id or 0 for log in logs for a in log.logged)
     # A page past the end is the last page; 0 is the first.
-    assert mycecs_answer(logs, 999)[0] == pages[-1][0]
-    assert mycecs_answer(logs, 0)[0] == pages[0][0]
+    assert mycecs_answer(logs, says, 999)[0] == pages[-1][0]
+    assert mycecs_answer(logs, says, 0)[0] == pages[0][0]
 
 
 def test_a_short_list_is_one_message_as_before() -> None:
     log = CycleLog(["CPT"], date(2026, 12, 31), date(2024, 1, 1), [], [])
-    text, markup = mycecs_answer([log])
+    text, markup = mycecs_answer([log], EN)
     assert text == (
         "<b>My CECs</b>\n\n<b>CPT</b> — cycle 01/01/2024 to 12/31/2026\n"
         "<i>Recorded by ACSM: 0</i>\n• none yet\n<i>Logged by you: 0 (0 ACSM, 0 other)</i>\n"
