@@ -139,9 +139,12 @@ def in_window(day: date, start: date, thru: date) -> bool:
 DATE_FORMATS = N_("MM/DD/YYYY (e.g. 03/15/2026), YYYY-MM-DD, or today")
 
 
+TODAY_WORDS = frozenset({"today", "hoy"})  # English, Spanish
+
+
 def parse_completed_on(text: str, today: date) -> date:
-    """`MM/DD/YYYY`, `YYYY-MM-DD` or "today"."""
-    if text.strip().casefold() == "today":
+    """`MM/DD/YYYY`, `YYYY-MM-DD` or "today" ("hoy" in Spanish)."""
+    if text.strip().casefold() in TODAY_WORDS:
         return today
     return parse_typed_date(text, DATE_FORMATS)
 
@@ -304,6 +307,11 @@ UNIT_WORDS = {
     "contact hrs": "hours",
     "ceu": "ceus",
     "ceus": "ceus",
+    # Spanish: "2 horas", "2 horas de contacto" (CEU and CEC are written as in English)
+    "hora": "hours",
+    "horas": "hours",
+    "hora de contacto": "hours",
+    "horas de contacto": "hours",
 }
 AMOUNT = re.compile(r"(?P<number>[0-9.,]{1,12})\s*(?P<unit>[a-z. ]{0,20})")
 UNITS_HELP = N_(

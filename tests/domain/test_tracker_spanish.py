@@ -5,6 +5,7 @@ sentences, such as the units' help or the quota's advice, translated too)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import cast
 
 import pytest
@@ -15,6 +16,7 @@ from domain.languages import Language
 from domain.ports import UnitOfWork
 from domain.services.tracker import PAID_CYCLE, activity_provider, activity_title
 from domain.tracker import (
+    DATE_FORMATS,
     MAX_PROOF_BYTES_PER_CYCLE,
     MAX_PROOF_FILES_PER_CYCLE,
     ProofUsage,
@@ -24,6 +26,7 @@ from domain.tracker import (
     no_cycle_error,
     parse_activity_amount,
     parse_activity_cecs,
+    parse_completed_on,
     proof_type,
 )
 from handlers.turn import Turn
@@ -59,7 +62,7 @@ def test_a_lapsed_member_reads_both_dates_in_spanish() -> None:
             "I cannot read '2 credits' as CECs. Type the CECs as a number (e.g. 2 or 1.5), or "
             'as printed on the certificate: hours ("2 hours"',
             "No puedo leer '2 credits' como CEC. Escriba los CEC como un número (p. ej., 2 o "
-            '1.5), o como figuran en el certificado: horas ("2 hours"',
+            '1.5), o como figuran en el certificado: horas ("2 horas"',
         ),
         (
             "1.3 hours",
@@ -145,3 +148,28 @@ def test_the_turn_explains_a_tracker_error_in_the_members_language_escaped() -> 
     assert said.startswith("No puedo leer &#x27;&lt;b&gt;2 credits&lt;/b&gt;&#x27; como CEC.")
     english = Turn(update=cast(Update, None), uow=cast(UnitOfWork, None))
     assert english.explain(error).startswith("I cannot read &#x27;&lt;b&gt;2 credits")
+
+
+@pytest.mark.parametrize(
+    ("typed", "cecs", "spanish"),
+    [
+        ("2 horas", "2", "2 horas de contacto = 2 CEC"),
+        ("1 hora", "1", "1 hora de contacto = 1 CEC"),
+        ("1,5 Horas de contacto", "1.5", "1.5 horas de contacto = 1.5 CEC"),
+        ("0.2 CEU", "2", "0.2 CEU = 2 CEC"),
+    ],
+)
+def test_a_spanish_member_types_hours_in_spanish(typed: str, cecs: str, spanish: str) -> None:
+    amount = parse_activity_amount(typed)
+    assert amount.cecs == Decimal(cecs) and amount.conversion_template is not None
+    assert SPANISH.gettext(amount.conversion_template[0], **amount.conversion_template[1]) == (
+        spanish
+    )
+    with pytest.raises(InvalidInputError, match=r"steps of 0\.5"):
+        parse_activity_amount("1.3 horas")
+
+
+def test_hoy_is_today_as_today_is() -> None:
+    today = date(2026, 12, 5)
+    assert parse_completed_on(" Hoy ", today) == parse_completed_on("today", today) == today
+    assert SPANISH.gettext(DATE_FORMATS).endswith("o hoy")
