@@ -124,6 +124,11 @@ def group_window_start(certifications: Sequence[Certification]) -> date:
     return min(window_start(c) for c in certifications)
 
 
+def us_day(day: date) -> str:
+    """MM/DD/YYYY, as dates are said in every language."""
+    return day.strftime("%m/%d/%Y")
+
+
 def in_window(day: date, start: date, thru: date) -> bool:
     return start <= day <= thru
 
@@ -134,9 +139,12 @@ def in_window(day: date, start: date, thru: date) -> bool:
 DATE_FORMATS = N_("MM/DD/YYYY (e.g. 03/15/2026), YYYY-MM-DD, or today")
 
 
+TODAY_WORDS = frozenset({"today", "hoy"})  # English, Spanish
+
+
 def parse_completed_on(text: str, today: date) -> date:
-    """`MM/DD/YYYY`, `YYYY-MM-DD` or "today"."""
-    if text.strip().casefold() == "today":
+    """`MM/DD/YYYY`, `YYYY-MM-DD` or "today" ("hoy" in Spanish)."""
+    if text.strip().casefold() in TODAY_WORDS:
         return today
     return parse_typed_date(text, DATE_FORMATS)
 
@@ -180,7 +188,7 @@ def not_a_day(typed: str, parts: tuple[str, str, str], *, us_order: bool) -> Inv
         "{typed} is not a day of the calendar: I read dates as {order}. Did you mean {swapped}?",
         typed=typed,
         order=order,
-        swapped=f"{swapped:%m/%d/%Y}",
+        swapped=us_day(swapped),
     )
 
 
@@ -188,17 +196,26 @@ class NoCurrentCycleError(InvalidInputError):
     """The member has no current cycle to log CECs for; the message says why."""
 
 
-def no_cycle_reason(thru_dates: Sequence[date]) -> str:
+def no_cycle_error(thru_dates: Sequence[date]) -> NoCurrentCycleError:
     """Why nothing can be logged: every certification lapsed (its latest cycle's grace period
     is over), or the member has none."""
     if not thru_dates:
-        return "You have no certification in a current cycle, so there is nothing to log CECs for."
+        return NoCurrentCycleError(
+            "You have no certification in a current cycle, so there is nothing to log CECs for."
+        )
     latest = max(thru_dates)
-    return (
-        f"Your certification has lapsed: its cycle ended {latest:%m/%d/%Y} and the grace period "
-        f"to renew it ended {cycles.grace_ends_on(latest):%m/%d/%Y}. CECs can only be logged "
-        "for a current cycle, so I cannot log activities for you now."
+    return NoCurrentCycleError(
+        "Your certification has lapsed: its cycle ended {ended} and the grace period to renew "
+        "it ended {grace_ended}. CECs can only be logged for a current cycle, so I cannot log "
+        "activities for you now.",
+        ended=us_day(latest),
+        grace_ended=us_day(cycles.grace_ends_on(latest)),
     )
+
+
+def no_cycle_reason(thru_dates: Sequence[date]) -> str:
+    """`no_cycle_error`'s sentence, in English."""
+    return str(no_cycle_error(thru_dates))
 
 
 def check_completed_on(
@@ -217,10 +234,10 @@ def check_completed_on(
     if day > today:
         raise InvalidInputError(
             "{day} is in the future: log an activity once you have completed it.",
-            day=f"{day:%m/%d/%Y}",
+            day=us_day(day),
         )
     if not windows:
-        raise NoCurrentCycleError(no_cycle_reason(()))
+        raise no_cycle_error(())
     if any(in_window(day, start, thru) for start, thru in windows):
         return day
     spans = ", ".join(f"{start:%m/%d/%Y}–{thru:%m/%d/%Y}" for start, thru in windows)
@@ -228,9 +245,9 @@ def check_completed_on(
         if in_window(day, start, thru):
             upcoming = [s for s, _ in windows if s > day]
             closed_cycle = {
-                "day": f"{day:%m/%d/%Y}",
-                "start": f"{start:%m/%d/%Y}",
-                "thru": f"{thru:%m/%d/%Y}",
+                "day": us_day(day),
+                "start": us_day(start),
+                "thru": us_day(thru),
                 "spans": spans,
             }
             if upcoming:
@@ -240,7 +257,7 @@ def check_completed_on(
                     "current cycle ({spans}) either, since ACSM counts CECs only in the cycle "
                     "they are earned in. Activities you complete from {next} count toward it: "
                     "log them then.",
-                    next=f"{min(upcoming):%m/%d/%Y}",
+                    next=us_day(min(upcoming)),
                     **closed_cycle,
                 )
             raise InvalidInputError(
@@ -252,7 +269,7 @@ def check_completed_on(
             )
     raise InvalidInputError(
         "{day} is outside your current cycle ({spans}): only activities completed in it count.",
-        day=f"{day:%m/%d/%Y}",
+        day=us_day(day),
         spans=spans,
     )
 
@@ -261,13 +278,14 @@ def parse_activity_cecs(text: str) -> Decimal:
     """Steps of 0.5, more than 0, at most 100 for one activity."""
     try:
         value = parse_cecs(text)
-    except InvalidCecAmountError as exc:
-        raise InvalidInputError(str(exc)) from exc
+    except InvalidCecAmountError as exc:  # its template and values, said translated
+        raise InvalidInputError(exc.template, **exc.values) from exc
     if value <= 0:
         raise InvalidInputError("An activity earns at least 0.5 CECs.")
     if value > MAX_ACTIVITY_CECS:
         raise InvalidInputError(
-            f"More than {MAX_ACTIVITY_CECS} CECs for one activity looks like a typing error."
+            "More than {most} CECs for one activity looks like a typing error.",
+            most=format_cecs(MAX_ACTIVITY_CECS),
         )
     return value
 
@@ -289,9 +307,14 @@ UNIT_WORDS = {
     "contact hrs": "hours",
     "ceu": "ceus",
     "ceus": "ceus",
+    # Spanish: "2 horas", "2 horas de contacto" (CEU and CEC are written as in English)
+    "hora": "hours",
+    "horas": "hours",
+    "hora de contacto": "hours",
+    "horas de contacto": "hours",
 }
 AMOUNT = re.compile(r"(?P<number>[0-9.,]{1,12})\s*(?P<unit>[a-z. ]{0,20})")
-UNITS_HELP = (
+UNITS_HELP = N_(
     "Type the CECs as a number (e.g. 2 or 1.5), or as printed on the certificate: hours "
     '("2 hours" or "2 contact hours": 1 contact hour = 1 CEC) or CEUs ("0.2 CEUs": '
     "1 CEU = 10 CECs)."
@@ -305,13 +328,39 @@ class CecAmount:
 
     cecs: Decimal
     typed: str | None = None
+    unit: str | None = None  # "hours" or "ceus" when converted
+    number: Decimal | None = None  # how many of `unit`
 
     @property
     def conversion(self) -> str | None:
-        """ "0.2 CEUs = 2 CECs", or None for plain CECs."""
+        """ "0.2 CEUs = 2 CECs", or None for plain CECs (English; `conversion_template` to
+        say it in the member's language)."""
         if self.typed is None:
             return None
         return f"{self.typed} = {cecs_text(self.cecs)}"
+
+    @property
+    def conversion_template(self) -> tuple[str, dict[str, str]] | None:
+        """The conversion as a marked template and its values, or None for plain CECs:
+        `says.gettext(template, **values)` (handlers)."""
+        if self.unit is None or self.number is None:
+            return None
+        return conversion_template(self.unit, self.number, self.cecs)
+
+
+def conversion_template(unit: str, number: Decimal, cecs: Decimal) -> tuple[str, dict[str, str]]:
+    """ "2 contact hours = 2 CECs", "0.2 CEUs = 2 CECs": a template (marked, whole) and its
+    values; the singular forms of English are templates of their own."""
+    shown = {"number": format_cecs(number), "cecs": format_cecs(cecs)}
+    if unit == "hours":
+        if number == 1:
+            return N_("1 contact hour = 1 CEC"), {}
+        return N_("{number} contact hours = {cecs} CECs"), shown
+    if number == 1:
+        return N_("1 CEU = 10 CECs"), {}
+    if cecs == 1:
+        return N_("{number} CEUs = 1 CEC"), {"number": shown["number"]}
+    return N_("{number} CEUs = {cecs} CECs"), shown
 
 
 def cecs_text(cecs: Decimal) -> str:
@@ -330,13 +379,11 @@ def parse_activity_amount(text: str) -> CecAmount:
             return CecAmount(parse_activity_cecs(cleaned))
         except InvalidInputError as exc:
             if re.search(r"[^0-9.,\s-]", cleaned):  # words: an unknown unit
-                raise InvalidInputError(
-                    f"I cannot read {text.strip()[:40]!r} as CECs. {UNITS_HELP}"
-                ) from exc
+                raise unreadable_amount(text) from exc
             raise
     unit = UNIT_WORDS.get(unit_text)
     if unit is None or not PLAIN_DECIMAL.fullmatch(found.group("number")):
-        raise InvalidInputError(f"I cannot read {text.strip()[:40]!r} as CECs. {UNITS_HELP}")
+        raise unreadable_amount(text)
     number = Decimal(found.group("number").replace(",", "."))
     if unit == "cecs":
         return CecAmount(parse_activity_cecs(found.group("number")))
@@ -348,11 +395,26 @@ def parse_activity_amount(text: str) -> CecAmount:
         typed = f"{shown} {'CEU' if number == 1 else 'CEUs'}"
         cecs = number * CEU_TO_CECS
     if (cecs / STEP) != (cecs / STEP).to_integral_value():
+        # never a singular: 1 contact hour, 1 CEU and 0.1 CEU are whole CECs
+        amounts = {"number": shown, "cecs": format_cecs(cecs)}
+        if unit == "hours":
+            raise InvalidInputError(
+                "{number} contact hours = {cecs} CECs, but CECs are counted in steps of 0.5: "
+                "type the CECs as a number, e.g. 2 or 2.5.",
+                **amounts,
+            )
         raise InvalidInputError(
-            f"{typed} = {cecs_text(cecs)}, but CECs are counted in steps of 0.5: "
-            "type the CECs as a number, e.g. 2 or 2.5."
+            "{number} CEUs = {cecs} CECs, but CECs are counted in steps of 0.5: type the CECs "
+            "as a number, e.g. 2 or 2.5.",
+            **amounts,
         )
-    return CecAmount(parse_activity_cecs(format_cecs(cecs)), typed)
+    return CecAmount(parse_activity_cecs(format_cecs(cecs)), typed, unit, number)
+
+
+def unreadable_amount(text: str) -> InvalidInputError:
+    return InvalidInputError(
+        "I cannot read {typed} as CECs. {help}", typed=repr(text.strip()[:40]), help=UNITS_HELP
+    )
 
 
 # ---- the same activity twice -----------------------------------------------------------------
@@ -421,13 +483,13 @@ class ProofRejectedError(InvalidInputError):
 def check_declared_size(size: int | None) -> None:
     """Refuse early, before downloading, what Telegram already says is too big."""
     if size is not None and size > MAX_PROOF_BYTES:
-        raise ProofRejectedError(too_big(size))
+        raise too_big(size)
 
 
-def too_big(size: int) -> str:
-    return (
-        f"That file is {size / (1024 * 1024):.1f} MB: certificates can be at most 10 MB. "
-        "Send a smaller scan or photo."
+def too_big(size: int) -> ProofRejectedError:
+    return ProofRejectedError(
+        "That file is {size} MB: certificates can be at most 10 MB. Send a smaller scan or photo.",
+        size=format(size / (1024 * 1024), ".1f"),
     )
 
 
@@ -436,7 +498,7 @@ def proof_type(data: bytes) -> str:
     if not data:
         raise ProofRejectedError("That file is empty.")
     if len(data) > MAX_PROOF_BYTES:
-        raise ProofRejectedError(too_big(len(data)))
+        raise too_big(len(data))
     kind = filetype.guess(data[:8192])
     mime = getattr(kind, "mime", None)
     if mime not in PROOF_TYPES:
@@ -469,7 +531,7 @@ class ProofQuotaError(ProofRejectedError):
     """The member's files in this cycle are at the quota: the new one is not stored."""
 
 
-QUOTA_ADVICE = (
+QUOTA_ADVICE = N_(
     "Files not used for an activity or an audit are removed a day after they arrive, and "
     "deleting an activity in /mycecs removes its certificate."
 )
@@ -487,15 +549,26 @@ def check_proof_quota(usage: ProofUsage, size: int) -> None:
     """Refuse a new file of `size` bytes when the cycle's files are at the quota."""
     if usage.files >= MAX_PROOF_FILES_PER_CYCLE:
         raise ProofQuotaError(
-            f"You have sent {usage.files} certificate files in this cycle, the most I keep "
-            f"({MAX_PROOF_FILES_PER_CYCLE} files or {mb(MAX_PROOF_BYTES_PER_CYCLE)} per cycle), "
-            f"so this one was not stored. {QUOTA_ADVICE}"
+            N_(
+                "You have sent {files} certificate files in this cycle, the most I keep "
+                "({most_files} files or {most_size} per cycle), so this one was not stored. "
+                "{advice}"
+            ),
+            files=usage.files,
+            most_files=MAX_PROOF_FILES_PER_CYCLE,
+            most_size=mb(MAX_PROOF_BYTES_PER_CYCLE),
+            advice=QUOTA_ADVICE,
         )
     if usage.size + size > MAX_PROOF_BYTES_PER_CYCLE:
         raise ProofQuotaError(
-            f"Your certificate files in this cycle take {mb(usage.size)}; with this one "
-            f"({mb(size)}) they would pass the {mb(MAX_PROOF_BYTES_PER_CYCLE)} I keep per "
-            f"cycle, so it was not stored. {QUOTA_ADVICE}"
+            N_(
+                "Your certificate files in this cycle take {used}; with this one ({size}) they "
+                "would pass the {most_size} I keep per cycle, so it was not stored. {advice}"
+            ),
+            used=mb(usage.size),
+            size=mb(size),
+            most_size=mb(MAX_PROOF_BYTES_PER_CYCLE),
+            advice=QUOTA_ADVICE,
         )
 
 

@@ -3,7 +3,8 @@
 the turn asks for the reading, rolls back, the file is read while a chat action ("typing" for
 a photo, "upload_document" for a document) shows the member the bot is at it, and the turn
 runs again with the reading. What was read is shown with Save, Edit and Cancel
-(handlers/tracker.py)."""
+(handlers/tracker.py), its lines (`reading_lines`) in the member's language; the values read
+stay as printed."""
 
 from __future__ import annotations
 
@@ -21,11 +22,20 @@ from telegram.ext import ExtBot
 
 from domain.cecs import format_cecs
 from domain.certificate_text import CertificateReading
+from domain.languages import Language
 from handlers.context import ChatContext
 from handlers.render import us_date
+from i18n import N_, Says, speaker
 
 ACTION_EVERY = 4.5  # seconds: Telegram shows a chat action for 5
-ORG_NAMES = {"acsm": "ACSM", "other": "other organization"}
+ORG_NAMES = {"acsm": "ACSM", "other": N_("other organization")}  # translated where shown
+LABELS = (
+    ("title", N_("Title")),
+    ("provider", N_("Provider")),
+    ("completed_on", N_("Date completed")),
+    ("cecs", N_("CECs")),
+    ("organization", N_("ACSM or other")),
+)
 
 
 @contextlib.asynccontextmanager
@@ -78,26 +88,30 @@ async def read_certificate(
 
 
 def reading_lines(
-    values: dict[str, str | None], typed: dict[str, str | None], printed: str | None
+    values: dict[str, str | None],
+    typed: dict[str, str | None],
+    printed: str | None,
+    says: Says | None = None,
 ) -> list[str]:
-    """The review's lines: each value, "not read" where none, what was typed when it differs."""
-    labels = (
-        ("title", "Title"),
-        ("provider", "Provider"),
-        ("completed_on", "Date completed"),
-        ("cecs", "CECs"),
-        ("organization", "ACSM or other"),
-    )
+    """The review's lines in the member's language (`says`: the turn; English without it):
+    each value as read, "not read" where none, what was typed when it differs. Only the
+    organization's name (`ORG_NAMES`) is translated among the values."""
+    says = says or speaker(Language.EN)
+
+    def said(key: str, value: str) -> str:
+        return says.gettext(value) if key == "organization" else value
+
     lines = []
-    for key, label in labels:
+    for key, label in LABELS:
         value = values.get(key)
-        shown = f"<b>{escape(value)}</b>" if value else "<i>not read</i>"
+        not_read = says.gettext("<i>not read</i>")
+        shown = f"<b>{escape(said(key, value))}</b>" if value else not_read
         if key == "cecs" and value and printed:
-            shown += f" ({escape(printed)} as printed)"
+            shown += " " + says.gettext("({printed} as printed)", printed=escape(printed))
         before = typed.get(key)
         if before and value and before != value:
-            shown += f" (you typed: {escape(before)})"
-        lines.append(f"{label}: {shown}")
+            shown += " " + says.gettext("(you typed: {typed})", typed=escape(said(key, before)))
+        lines.append(says.gettext("{label}: {value}", label=says.gettext(label), value=shown))
     return lines
 
 

@@ -161,10 +161,10 @@ async def decide_audit(
     submitted, or a rejection without a reason; NotFoundError for no audit at all. Deciding
     again replaces the earlier verdict (and tells the member again)."""
     if await uow.members.get(acsm_id) is None:
-        raise NotFoundError(f"no member with ACSM ID {acsm_id}")
+        raise NotFoundError("no member with ACSM ID {acsm_id}", acsm_id=acsm_id)
     audits = await uow.audits.for_member(acsm_id)  # latest first
     if not audits:
-        raise NotFoundError(f"member {acsm_id} has no audit")
+        raise NotFoundError("member {acsm_id} has no audit", acsm_id=acsm_id)
     decided = [a for a in audits if a.submitted_at is not None]
     chosen = (decided or audits)[0]
     assert chosen.id is not None

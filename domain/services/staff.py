@@ -103,7 +103,7 @@ async def add_staff(
     token = new_token()
     account = await uow.staff.by_email(address)
     if account is not None and account.enrolled:
-        raise InvalidInputError(f"{address} has a staff account already")
+        raise InvalidInputError("{address} has a staff account already", address=address)
     if account is None:
         account = StaffAccount(email=address, is_admin=admin, created_at=now)
         account.totp_secret = totp.new_secret()
@@ -112,7 +112,9 @@ async def add_staff(
         try:
             await uow.staff.add(account)
         except DuplicateStaffError as exc:  # added at the same moment by someone else
-            raise InvalidInputError(f"{address} has a staff account already") from exc
+            raise InvalidInputError(
+                "{address} has a staff account already", address=address
+            ) from exc
     else:
         account.is_admin = admin
         account.totp_secret = totp.new_secret()

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from domain import cycles
 from domain.cycles import CertState
-from domain.errors import InvalidInputError, NotFoundError
+from domain.errors import N_, InvalidInputError, NotFoundError
 from domain.model import CecActivity, Certification, InvoiceStatus
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules import Rules
@@ -23,7 +23,6 @@ from domain.services.session import require_member
 from domain.tracker import (
     UNATTACHED_PROOF_KEPT,
     LoggedActivity,
-    NoCurrentCycleError,
     Organization,
     ProofFile,
     check_completed_on,
@@ -32,7 +31,7 @@ from domain.tracker import (
     group_window_start,
     logged_twice,
     new_proof,
-    no_cycle_reason,
+    no_cycle_error,
     parse_activity_cecs,
     parse_completed_on,
     quota_since,
@@ -41,7 +40,7 @@ from domain.tracker import (
 from domain.validation import MAX_PROVIDER, MAX_TITLE, check_text
 
 ZERO = Decimal(0)
-PAID_CYCLE = (
+PAID_CYCLE = N_(
     "This activity counts for a cycle whose renewal is paid: it stays in your log as reported."
 )
 
@@ -124,7 +123,7 @@ async def check_can_log(uow: UnitOfWork, rules: Rules, acsm_id: str) -> None:
     logged."""
     certs = await uow.certifications.for_member(acsm_id)
     if not current_groups(rules, certs):
-        raise NoCurrentCycleError(no_cycle_reason([c.thru_date for c in certs]))
+        raise no_cycle_error([c.thru_date for c in certs])
 
 
 async def paid_until(uow: UnitOfWork, acsm_id: str) -> date | None:
@@ -191,11 +190,11 @@ async def remove_unattached_proofs(units: UnitOfWorkFactory, rules: Rules) -> in
 
 
 def activity_title(text: str) -> str:
-    return check_text(text, "The title", MAX_TITLE)
+    return check_text(text, N_("The title"), MAX_TITLE)
 
 
 def activity_provider(text: str) -> str:
-    return check_text(text, "The provider", MAX_PROVIDER)
+    return check_text(text, N_("The provider"), MAX_PROVIDER)
 
 
 def activity_cecs(text: str) -> Decimal:
