@@ -347,14 +347,16 @@ async def got_cecs(update: Update, context: ChatContext) -> str | int:
             )
         )
         return CECS
-    if amount.conversion is not None:
+    converted = amount.conversion_template
+    if converted is not None:
         keep(context, pending_cecs=amount.cecs)
         shown = format_cecs(amount.cecs)
         turn = context.turn
+        template, values = converted
         turn.say(
             turn.gettext(
                 "{conversion} (1 contact hour = 1 CEC; 1 CEU = 10 contact hours). Log {cecs} CECs?",
-                conversion=escape(amount.conversion),
+                conversion=escape(turn.gettext(template, **values)),
                 cecs=shown,
             ),
             keyboard(
@@ -633,7 +635,7 @@ def review(context: ChatContext, reading: CertificateReading, *, proof_id: int |
 def review_text(context: ChatContext, typed: dict[str, str | None] | None = None) -> str:
     now = draft(context)
     values = shown_values(now.title, now.provider, now.completed_on, now.cecs, now.organization)
-    lines = reading_lines(values, typed or {}, now.read.get("printed"))
+    lines = reading_lines(values, typed or {}, now.read.get("printed"), context.turn)
     turn = context.turn
     save = (
         N_(

@@ -225,7 +225,7 @@ async def test_a_certificate_read_is_saved_or_edited_in_spanish(reading_bot, emu
     assert (await press(ana, "Guardar")).text == "¿Quién la impartió (organización o empresa)?"
     refused = await ask(ana, "FitEd Academy")
     assert refused.text.startswith("La fecha de finalización, 06/01/2023: 06/01/2023 está fuera")
-    assert refused.text.endswith("\n¿Cuándo la completó? MM/DD/YYYY, YYYY-MM-DD o today (hoy).")
+    assert refused.text.endswith("\n¿Cuándo la completó? MM/DD/YYYY, YYYY-MM-DD o hoy.")
     organization = await ask(ana, "06/01/2026")
     assert organization.text == "¿Fue una actividad del ACSM o de otra organización?"
     done = await press(ana, "Otra organización")
