@@ -14,7 +14,7 @@ import unicodedata
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from domain.errors import InvalidInputError
+from domain.errors import N_, InvalidInputError
 
 MAX_NAME = 100  # first_name, last_name
 MAX_EMAIL = 254  # RFC 5321 path limit, as email-validator enforces
@@ -82,6 +82,23 @@ def check_name(text: str, what: str = "name") -> str:
     return value
 
 
+def email_problem(exc: EmailNotValidError) -> str:
+    """What is wrong with an address, in our words (marked: the member reads it in their
+    language), from email-validator's English reason."""
+    said = str(exc)
+    if "must have an @-sign" in said:
+        return N_("it has no @")
+    if said.startswith(("The part after the @-sign", "After the @-sign", "A bracketed")) or (
+        "hyphen" in said
+    ):
+        return N_("the part after the @ is not a domain such as example.com")
+    if "period" in said:
+        return N_("a period is out of place")
+    if "invalid characters" in said:
+        return N_("it has characters an email address cannot have")
+    return N_("it is not written as an email address")
+
+
 def check_email(text: str) -> str:
     """An email address as email-validator understands it (RFC 5322/6531 syntax,
     internationalised addresses allowed, no DNS lookups); returned normalised (the domain
@@ -95,7 +112,7 @@ def check_email(text: str) -> str:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
         raise InvalidInputError(
-            "That does not look like an email address ({reason})", reason=str(exc)
+            "That does not look like an email address ({reason}).", reason=email_problem(exc)
         ) from exc
     normalized: str = checked.normalized
     if len(normalized) > MAX_EMAIL:

@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 from domain.languages import Language
 from i18n import catalog_path
 
+# Common English words that are not also Spanish words ("me", "no", "a" are both: left out).
 ENGLISH_WORDS = frozenset(
     [
         "the",
@@ -60,7 +61,6 @@ ENGLISH_WORDS = frozenset(
         "we",
         "our",
         "my",
-        "me",
         "here",
     ]
 )

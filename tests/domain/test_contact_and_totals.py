@@ -120,3 +120,31 @@ def test_totals_of_typed_amounts_are_whole_half_cecs(typed: list[tuple[int, str]
     else:  # above 999: a typing error when typed
         with pytest.raises(InvalidCecAmountError):
             parse_cecs(printed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("ann", "it has no @"),
+        ("ann@x", "the part after the @ is not a domain such as example.com"),
+        ("ann@@x.com", "the part after the @ is not a domain such as example.com"),
+        ("ann@-x.com", "the part after the @ is not a domain such as example.com"),
+        ("ann..lee@x.com", "a period is out of place"),
+        (".ann@x.com", "a period is out of place"),
+        ("a nn@x.com", "it has characters an email address cannot have"),
+    ],
+)
+def test_a_bad_address_is_explained_in_our_words_in_the_members_language(
+    typed: str, reason: str
+) -> None:
+    from domain.errors import InvalidInputError
+    from domain.languages import Language
+    from i18n import speaker
+    from tests.chat.spanish import english_leaks
+
+    with pytest.raises(InvalidInputError) as caught:
+        check_email(typed)
+    assert str(caught.value) == f"That does not look like an email address ({reason})."
+    spanish = speaker(Language.ES).explain(caught.value)
+    assert spanish.startswith("Eso no parece una dirección de correo electrónico (")
+    assert not english_leaks([spanish]), spanish
