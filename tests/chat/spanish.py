@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from string import Formatter
+from typing import Any
 
 from babel.messages.pofile import read_po
 
@@ -106,3 +107,9 @@ def english_leaks(texts: Iterable[str], allowed: Iterable[str] = ()) -> list[str
             if part in text
         ]
     return leaks
+
+
+def everything_shown(messages: list[Any]) -> list[str]:
+    """Each bot message's text (or caption, or an invoice's title and description) and its
+    buttons' labels: what a member reads, for `english_leaks`."""
+    return ["\n".join([m.text, *(b["text"] for row in m.keyboard for b in row)]) for m in messages]

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from storage.orm import LoggedCecRow, ProofFileRow
 from tests.chat.conftest import ANN, log_in, press
-from tests.chat.spanish import english_leaks
+from tests.chat.spanish import english_leaks, everything_shown
 from tests.chat.test_reading import READING, text_pdf
 from tests.chat.test_reading import reading_bot as reading_bot  # the fixture
 from tests.chat.test_tracker import count, uow_logged
@@ -24,11 +24,6 @@ CERTIFICATE = text_pdf(
     "Date of completion: 03/14/2026",
     PRINTED[2],
 )
-
-
-def everything_shown(messages: list) -> list[str]:
-    """Each bot message's text and its buttons' labels."""
-    return ["\n".join([m.text, *(b["text"] for row in m.keyboard for b in row)]) for m in messages]
 
 
 async def test_a_certificate_read_is_shown_and_saved_in_spanish(reading_bot, emulator) -> None:

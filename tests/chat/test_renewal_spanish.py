@@ -11,15 +11,9 @@ import re
 from pypdf import PdfReader
 
 from tests.chat.conftest import ANN, CARA, EVE, ask, log_in, press, shows
-from tests.chat.spanish import english_leaks
+from tests.chat.spanish import english_leaks, everything_shown
 
 NAMES = ("Ann Lee", "ACSM Certified Personal Trainer")  # as ACSM writes them
-
-
-def everything_shown(messages: list) -> list[str]:
-    """Each bot message's text (or caption, or invoice title and description) and its
-    buttons' labels."""
-    return ["\n".join([m.text, *(b["text"] for row in m.keyboard for b in row)]) for m in messages]
 
 
 async def test_a_spanish_member_renews_pays_and_gets_a_spanish_receipt(bot, emulator) -> None:

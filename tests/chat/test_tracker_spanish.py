@@ -9,18 +9,13 @@ of the domain's errors shown are the tracker domain's (translated there)."""
 from __future__ import annotations
 
 from tests.chat.conftest import ANN, CARA, ask, log_in, press, quiet, shows
-from tests.chat.spanish import english_leaks
+from tests.chat.spanish import english_leaks, everything_shown
 from tests.chat.test_reading import KETTLEBELL, NUTRITION, READING, text_pdf
 from tests.chat.test_reading import reading_bot as reading_bot  # the fixture
 
 PDF = b"%PDF-1.7\n%certificate of completion\n" + bytes(range(256)) * 8
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 4
 SQUATS = "Taller de sentadillas"
-
-
-def everything_shown(messages: list) -> list[str]:
-    """Each bot message's text (or caption) and its buttons' labels."""
-    return ["\n".join([m.text, *(b["text"] for row in m.keyboard for b in row)]) for m in messages]
 
 
 async def test_a_spanish_member_logs_lists_and_deletes_activities_in_spanish(bot, emulator) -> None:
@@ -192,14 +187,6 @@ async def test_a_spanish_member_logged_out_or_lapsed_is_answered_in_spanish(bot,
 READ = "Esto es lo que leí en el certificado:"
 
 
-def without_reading_lines(text: str) -> str:
-    """A review without the lines of what was read (handlers/reading.py's, translated there):
-    its first line and what follows them."""
-    if not text.startswith(READ):
-        return text
-    return f"{READ}\n\n{text.partition(chr(10) * 2)[2]}"
-
-
 async def test_a_certificate_read_is_saved_or_edited_in_spanish(reading_bot, emulator) -> None:
     ana = emulator.new_user("Ann", "Lee", language_code="es")
     await log_in(ana, ANN)
@@ -261,6 +248,6 @@ async def test_a_certificate_read_is_saved_or_edited_in_spanish(reading_bot, emu
     await quiet(emulator)
 
     titles = ("Core Stability 101", "Nutrition for Endurance Athletes", "Ann Lee")
-    shown = [without_reading_lines(t) for t in everything_shown(ana.messages[after_login:])]
+    shown = everything_shown(ana.messages[after_login:])  # the lines of what was read too
     leaks = english_leaks(shown, allowed=titles)
     assert leaks == [], leaks
