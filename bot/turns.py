@@ -72,7 +72,7 @@ class TurnRunner:
         self.sender = sender
         self.turns = deps.turns
         self.rules = deps.rules
-        self._clearer = ReplyClearer(self._clear)
+        self.clearer = ReplyClearer(self._clear)
         self._handled = 0
 
     def parse(self, received: Received) -> Update:
@@ -112,6 +112,24 @@ class TurnRunner:
         """One transaction: claim, the handlers, done. The replies and emails to send (None:
         nothing was claimed). Raises WorkNeeded or UpdateFailed after rolling back."""
         key = _key(update)
+        taken: list[int] = []  # sent replies of earlier updates, cleared with this commit
+        try:
+            outcome = await self._claim_and_handle(update, fetched, rules, key, taken)
+        except BaseException:
+            self.clearer.returned(taken)
+            raise
+        if taken:
+            self.clearer.cleared()
+        return outcome
+
+    async def _claim_and_handle(
+        self,
+        update: Update,
+        fetched: FetchedFile | None,
+        rules: Rules,
+        key: str | None,
+        taken: list[int],
+    ) -> tuple[list[Reply], list[tuple[int | None, MailMessage]]] | None:
         async with self.database.transaction() as (connection, uow):
             chat, user = update.effective_chat, update.effective_user
             claim = await inbox.claim(
@@ -148,7 +166,10 @@ class TurnRunner:
                 state = turn.conversation
                 conversation = (key, state.to_json() if state is not None else None)
             replies = turn.outbox.replies
-            await inbox.finish(connection, update.update_id, _now(), replies, conversation)
+            taken.extend(self.clearer.take())
+            await inbox.finish(
+                connection, update.update_id, _now(), replies, conversation, cleared=taken
+            )
         return replies, turn.outbox.emails
 
     async def send_unsent(self) -> None:
@@ -172,7 +193,7 @@ class TurnRunner:
             log.warning("update %s: replies not sent: %s", update_id, type(exc).__name__)
         try:
             if sent == len(replies):
-                await self._clearer.clear(update_id)  # with others sent meanwhile
+                self.clearer.sent(update_id)  # cleared with the next transaction
             elif sent:  # (none sent: what is kept is still right)
                 async with self.database.transaction() as (connection, _):
                     await inbox.keep_replies(connection, update_id, replies[sent:])
@@ -225,7 +246,7 @@ class TurnRunner:
             )
 
     async def close(self) -> None:
-        await self._clearer.close()
+        await self.clearer.close()
 
 
 async def _language(

@@ -89,6 +89,13 @@ class CecRepository(Protocol):
         """Activities completed within [since, until], oldest first."""
         ...
 
+    async def with_logged(
+        self, acsm_id: str, since: date, until: date
+    ) -> tuple[list[CecActivity], list[LoggedActivity]]:
+        """`for_member` and `LoggedCecRepository.for_member` of the same window, read
+        together (one statement)."""
+        ...
+
     async def add_many(self, activities: Sequence[CecActivity]) -> None:
         """Insert, or update the CECs of an activity with the same key (member, date,
         title, provider): a correction."""
@@ -192,12 +199,27 @@ class RenewalDraftRepository(Protocol):
     async def delete(self, acsm_id: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class MemberRecords:
+    """A session with its member, the member's certifications (by id) and renewal draft."""
+
+    link: TelegramLink
+    member: Member
+    certifications: list[Certification]
+    draft: RenewalDraft | None
+
+
 class SessionRepository(Protocol):
     """Which Telegram user is logged in as which member."""
 
     async def get(self, telegram_user_id: int) -> TelegramLink | None: ...
     async def get_with_member(self, telegram_user_id: int) -> tuple[TelegramLink, Member] | None:
         """The link and its member, read together (None if either is missing)."""
+        ...
+
+    async def get_with_records(self, telegram_user_id: int) -> MemberRecords | None:
+        """The link, its member, their certifications and draft, read together (one
+        statement; None if the link or the member is missing)."""
         ...
 
     async def save(self, link: TelegramLink) -> None: ...

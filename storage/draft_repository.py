@@ -3,6 +3,8 @@ connection: saved after every step, so a restart loses nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,25 +19,33 @@ _SAVE_DRAFT = upsert(DRAFTS, ["acsm_id"])
 _DELETE_DRAFT = delete(DRAFTS).where(DRAFTS.c.acsm_id == bindparam("acsm_id"))
 
 
+def draft_of(row: Any, prefix: str = "") -> RenewalDraft:
+    """The draft of a row of its columns (named `prefix` + the column's name)."""
+
+    def get(name: str) -> Any:
+        return getattr(row, prefix + name)
+
+    acsm_half, other_half = get("acsm_half_cecs"), get("other_half_cecs")
+    return RenewalDraft(
+        acsm_id=get("acsm_id"),
+        certification_ids=[int(i) for i in get("certification_ids")],
+        contact_confirmed=get("contact_confirmed"),
+        cpr_confirmed=get("cpr_confirmed"),
+        acsm_cecs=None if acsm_half is None else from_halves(acsm_half),
+        other_cecs=None if other_half is None else from_halves(other_half),
+        acknowledged=get("acknowledged"),
+        updated_at=get("updated_at"),
+        cpr_new_expires=get("cpr_new_expires"),
+    )
+
+
 class SqlDraftRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 
     async def get(self, acsm_id: str) -> RenewalDraft | None:
         row = (await self.connection.execute(_DRAFT, {"acsm_id": acsm_id})).first()
-        if row is None:
-            return None
-        return RenewalDraft(
-            acsm_id=row.acsm_id,
-            certification_ids=[int(i) for i in row.certification_ids],
-            contact_confirmed=row.contact_confirmed,
-            cpr_confirmed=row.cpr_confirmed,
-            acsm_cecs=None if row.acsm_half_cecs is None else from_halves(row.acsm_half_cecs),
-            other_cecs=None if row.other_half_cecs is None else from_halves(row.other_half_cecs),
-            acknowledged=row.acknowledged,
-            updated_at=row.updated_at,
-            cpr_new_expires=row.cpr_new_expires,
-        )
+        return None if row is None else draft_of(row)
 
     async def save(self, draft: RenewalDraft) -> None:
         """Insert or replace (one statement, no read first)."""

@@ -225,10 +225,14 @@ async def finish(
     now: datetime,
     replies: list[dict[str, Any]] | None,
     conversation: tuple[str, Any] | None = None,
+    cleared: Sequence[int] = (),
 ) -> None:
     """Mark it done (its payload forgotten), keep its replies until sent, and write the
-    member's conversation when it changed: `(key, state)`, a state of None ending it."""
+    member's conversation when it changed: `(key, state)`, a state of None ending it.
+    `cleared`: earlier updates whose replies have gone out since (bot/reply_clearing.py)."""
     await connection.execute(_FINISH, {"id": update_id, "now": now, "replies": replies or None})
+    if cleared:
+        await clear_replies(connection, cleared)
     if conversation is not None:
         key, state = conversation
         if state is None:

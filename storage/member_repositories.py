@@ -9,10 +9,24 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select, text, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.model import CecActivity, Certification, Member
+from domain.tracker import LoggedActivity
 from storage.cycle_invoices import CycleInvoices
 from storage.orm import (
     CecActivityRow,
@@ -35,11 +49,12 @@ from storage.statements import (
     rows_for,
     upsert,
 )
+from storage.tracker_repositories import LOGGED, logged_of
 
 MEMBERS = table(MemberRow)
 CERTIFICATIONS = table(CertificationRow)
 RECORDED = table(CecActivityRow)
-_LINES = table(InvoiceLineRow)
+LINES = table(InvoiceLineRow)
 _CARDS = table(CprAedCardRow)
 
 
@@ -208,14 +223,14 @@ class SqlMemberRepository:
 # key on (certification_id, cycle_thru) allows one line not voided): the invoice repository
 # then knows (cycle_invoices).
 _MEMBERS_CERTIFICATIONS = (
-    select(*CERTIFICATIONS.c, _LINES.c.invoice_number.label("cycle_invoice"))
+    select(*CERTIFICATIONS.c, LINES.c.invoice_number.label("cycle_invoice"))
     .select_from(
         CERTIFICATIONS.outerjoin(
-            _LINES,
+            LINES,
             and_(
-                _LINES.c.certification_id == CERTIFICATIONS.c.id,
-                _LINES.c.cycle_thru == CERTIFICATIONS.c.thru_date,
-                _LINES.c.voided.is_(False),
+                LINES.c.certification_id == CERTIFICATIONS.c.id,
+                LINES.c.cycle_thru == CERTIFICATIONS.c.thru_date,
+                LINES.c.voided.is_(False),
             ),
         )
     )
@@ -274,6 +289,24 @@ class SqlCertificationRepository:
 # ---- ACSM-recorded CEC activities ----------------------------------------------------------
 
 _MEMBERS_RECORDED = member_window(RECORDED)
+# A window's logged activities and then its recorded ones, in one statement (the columns of
+# the logged table; a recorded row has no organization, logged_at, proof or link).
+_LOGGED_THEN_RECORDED = union_all(
+    select(literal(True).label("logged"), *LOGGED.c).where(
+        LOGGED.c.acsm_id == bindparam("acsm_id"),
+        LOGGED.c.completed_on >= bindparam("since"),
+        LOGGED.c.completed_on <= bindparam("until"),
+    ),
+    select(
+        literal(False).label("logged"),
+        *(RECORDED.c[c.name] if c.name in RECORDED.c else null().label(c.name) for c in LOGGED.c),
+    ).where(
+        RECORDED.c.acsm_id == bindparam("acsm_id"),
+        RECORDED.c.completed_on >= bindparam("since"),
+        RECORDED.c.completed_on <= bindparam("until"),
+    ),
+)
+_WINDOW_CECS = _LOGGED_THEN_RECORDED.order_by(text("logged"), text("completed_on"), text("id"))
 _RECORDED = select(*RECORDED.c).where(RECORDED.c.id == bindparam("activity_id"))
 _RECORDED_IN = select(*RECORDED.c).where(in_list(RECORDED.c.acsm_id)).order_by(RECORDED.c.id)
 _KEY = (RECORDED.c.acsm_id, RECORDED.c.completed_on, RECORDED.c.title, RECORDED.c.provider)
@@ -314,6 +347,19 @@ class SqlCecRepository:
             _MEMBERS_RECORDED, {"acsm_id": acsm_id, "since": since, "until": until}
         )
         return [recorded_of(r) for r in result]
+
+    async def with_logged(
+        self, acsm_id: str, since: date, until: date
+    ) -> tuple[list[CecActivity], list[LoggedActivity]]:
+        params = {"acsm_id": acsm_id, "since": since, "until": until}
+        recorded: list[CecActivity] = []
+        logged: list[LoggedActivity] = []
+        for row in await self.connection.execute(_WINDOW_CECS, params):
+            if row.logged:
+                logged.append(logged_of(row))
+            else:
+                recorded.append(recorded_of(row))
+        return recorded, logged
 
     async def for_members(self, acsm_ids: Sequence[str]) -> list[CecActivity]:
         return [recorded_of(r) for r in await rows_for(self.connection, _RECORDED_IN, acsm_ids)]

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.identity import CodePurpose, IdentityCode
-from domain.model import Member, TelegramLink
-from storage.member_repositories import MEMBERS, member_of
+from domain.model import Certification, Member, TelegramLink
+from domain.ports import MemberRecords
+from storage.cycle_invoices import CycleInvoices
+from storage.draft_repository import DRAFTS, draft_of
+from storage.member_repositories import CERTIFICATIONS, LINES, MEMBERS, member_of
 from storage.orm import IdentityCodeRow, LoginFailureRow, SessionRow, table
 from storage.statements import of_dialect, upsert
 
@@ -32,14 +35,46 @@ _SESSION_AND_MEMBER = (
     .join_from(SESSIONS, MEMBERS, MEMBERS.c.acsm_id == SESSIONS.c.acsm_id)
     .where(SESSIONS.c.telegram_user_id == bindparam("telegram_user_id"))
 )
+# The same with the member's certifications (each with the invoice renewing its current
+# cycle, if any: storage/cycle_invoices.py) and renewal draft: a row per certification.
+_SESSION_AND_RECORDS = (
+    select(
+        SESSIONS.c.credentials_version.label("link_credentials_version"),
+        SESSIONS.c.linked_at,
+        SESSIONS.c.last_seen_at,
+        SESSIONS.c.identity_proven,
+        *MEMBERS.c,
+        *(c.label(f"cert_{c.name}") for c in CERTIFICATIONS.c),
+        LINES.c.invoice_number.label("cycle_invoice"),
+        *(c.label(f"draft_{c.name}") for c in DRAFTS.c),
+    )
+    .select_from(
+        SESSIONS.join(MEMBERS, MEMBERS.c.acsm_id == SESSIONS.c.acsm_id)
+        .outerjoin(CERTIFICATIONS, CERTIFICATIONS.c.acsm_id == MEMBERS.c.acsm_id)
+        .outerjoin(
+            LINES,
+            and_(
+                LINES.c.certification_id == CERTIFICATIONS.c.id,
+                LINES.c.cycle_thru == CERTIFICATIONS.c.thru_date,
+                LINES.c.voided.is_(False),
+            ),
+        )
+        .outerjoin(DRAFTS, DRAFTS.c.acsm_id == MEMBERS.c.acsm_id)
+    )
+    .where(SESSIONS.c.telegram_user_id == bindparam("telegram_user_id"))
+    .order_by(CERTIFICATIONS.c.id)
+)
 _SAVE_SESSION = upsert(SESSIONS, ["telegram_user_id"])
 _END_SESSION = delete(SESSIONS).where(SESSIONS.c.telegram_user_id == bindparam("telegram_user_id"))
 _END_MEMBERS_SESSIONS = delete(SESSIONS).where(SESSIONS.c.acsm_id == bindparam("acsm_id"))
 
 
 class SqlSessionRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(
+        self, connection: AsyncConnection, cycle_invoices: CycleInvoices | None = None
+    ) -> None:
         self.connection = connection
+        self.cycle_invoices = cycle_invoices or CycleInvoices()
 
     async def get(self, telegram_user_id: int) -> TelegramLink | None:
         params = {"telegram_user_id": telegram_user_id}
@@ -69,6 +104,37 @@ class SqlSessionRepository:
             identity_proven=row.identity_proven,
         )
         return link, member_of(row)
+
+    async def get_with_records(self, telegram_user_id: int) -> MemberRecords | None:
+        params = {"telegram_user_id": telegram_user_id}
+        rows = (await self.connection.execute(_SESSION_AND_RECORDS, params)).all()
+        if not rows:
+            return None
+        row = rows[0]
+        link = TelegramLink(
+            telegram_user_id=telegram_user_id,
+            acsm_id=row.acsm_id,
+            credentials_version=row.link_credentials_version,
+            linked_at=row.linked_at,
+            last_seen_at=row.last_seen_at,
+            identity_proven=row.identity_proven,
+        )
+        certifications = []
+        for each in rows:
+            if each.cert_id is None:
+                continue  # no certification (an outer join's one row)
+            self.cycle_invoices.learn((each.cert_id, each.cert_thru_date), each.cycle_invoice)
+            certifications.append(
+                Certification(
+                    acsm_id=each.cert_acsm_id,
+                    code=each.cert_code,
+                    effective_date=each.cert_effective_date,
+                    thru_date=each.cert_thru_date,
+                    id=each.cert_id,
+                )
+            )
+        draft = draft_of(row, "draft_") if row.draft_acsm_id is not None else None
+        return MemberRecords(link, member_of(row), certifications, draft)
 
     async def save(self, link: TelegramLink) -> None:
         """Insert or replace (one statement: a touch is one write)."""

@@ -75,7 +75,7 @@ class SqlAlchemyUnitOfWork:
         self.invoices = SqlInvoiceRepository(connection, cycle_invoices)
         self.payments = SqlPaymentRepository(connection)
         self.drafts = SqlDraftRepository(connection)
-        self.sessions = SqlSessionRepository(connection)
+        self.sessions = SqlSessionRepository(connection, cycle_invoices)
         self.login_attempts = SqlLoginAttemptRepository(connection)
         self.proofs = SqlProofStore(connection)
         self.logged_cecs = SqlLoggedCecRepository(connection)

@@ -15,7 +15,7 @@ from domain.ports import UnitOfWork
 from domain.renewal_rules import required_cecs
 from domain.rules import Rules
 from domain.services.certifications import certification_name, sorted_certifications, state_of
-from domain.services.session import require_member
+from domain.services.session import require_records
 from domain.tracker import Organization, group_window_start
 
 ZERO = Decimal(0)
@@ -129,8 +129,7 @@ async def cycle_cecs(uow: UnitOfWork, acsm_id: str, certs: Sequence[Certificatio
         return CycleCecs(ZERO, ZERO, ZERO)
     thru = certs[0].thru_date
     start = group_window_start(certs)
-    recorded = await uow.cecs.for_member(acsm_id, start, thru)
-    logged = await uow.logged_cecs.for_member(acsm_id, start, thru)
+    recorded, logged = await uow.cecs.with_logged(acsm_id, start, thru)
     recorded_ids = {a.id for a in recorded}
     logged = [a for a in logged if a.same_as not in recorded_ids]
     return CycleCecs(
@@ -172,10 +171,9 @@ async def cec_group(
 
 async def cec_status(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> CecStatus:
     """One group per cycle (certifications sharing a thru date), lapsed ones left out."""
-    member = await require_member(uow, rules, telegram_user_id)
-    certs = await uow.certifications.for_member(member.acsm_id)
-    live = [c for c in certs if state_of(rules, c) is not CertState.LAPSED]
-    draft = await uow.drafts.get(member.acsm_id)
+    records = await require_records(uow, rules, telegram_user_id)
+    member, draft = records.member, records.draft
+    live = [c for c in records.certifications if state_of(rules, c) is not CertState.LAPSED]
     groups = [
         await cec_group(uow, rules, member.acsm_id, group, draft)
         for group in group_by_thru(live).values()

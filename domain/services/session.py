@@ -7,7 +7,7 @@ from datetime import timedelta
 from domain import credentials
 from domain.errors import N_, NotLoggedInError, ProofNeededError
 from domain.model import Member, TelegramLink
-from domain.ports import UnitOfWork
+from domain.ports import MemberRecords, UnitOfWork
 from domain.rules import Rules
 
 EXPIRED = N_("Your session has expired. Please log in again with /login.")
@@ -32,6 +32,22 @@ async def require_session(
     if found is None:
         raise NotLoggedInError()
     link, member = found
+    await check_session(uow, rules, link, member)
+    return link, member
+
+
+async def require_records(uow: UnitOfWork, rules: Rules, telegram_user_id: int) -> MemberRecords:
+    """As require_member, with the member's certifications and renewal draft (read in the
+    same statement)."""
+    found = await uow.sessions.get_with_records(telegram_user_id)
+    if found is None:
+        raise NotLoggedInError()
+    await check_session(uow, rules, found.link, found.member)
+    return found
+
+
+async def check_session(uow: UnitOfWork, rules: Rules, link: TelegramLink, member: Member) -> None:
+    """Raise NotLoggedInError unless the session is valid; touch it (see TOUCH_EVERY)."""
     if link.credentials_version != member.credentials_version:
         raise NotLoggedInError(CREDENTIALS_CHANGED)
     now = rules.clock.now()
@@ -40,7 +56,6 @@ async def require_session(
     if now - link.last_seen_at >= min(TOUCH_EVERY, rules.session_idle / 20):
         link.last_seen_at = now
         await uow.sessions.save(link)
-    return link, member
 
 
 def new_link(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.app import build_application, make_rules
+from bot.app import Processing, build_application, make_rules
 from bot.local import PollingBot
 from bot.sample_members import seed
 from bot.settings import Settings
@@ -66,6 +66,11 @@ class ChatBot:
         self._busy = lambda: dispatcher.in_hand > 0
         self.emulator.add_busy_check(self._busy)
         await self._polling.__aenter__()
+
+    @property
+    def processing(self) -> Processing:
+        assert self._polling is not None
+        return self._polling.processing
 
     async def stop(self) -> None:
         if self._polling is not None:

@@ -89,6 +89,30 @@ async def test_sessions_round_trip_aware_and_delete(uow_factory: UnitOfWorkFacto
         assert await uow.sessions.get(10**12) is None and await uow.sessions.get(2) is None
 
 
+async def test_a_session_is_read_with_its_members_certifications_and_draft(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    certs = await seed_member(uow_factory, "123456", ("CEP", "RCEP"))
+    await seed_member(uow_factory, "777", ())
+    at = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    draft = RenewalDraft("123456", [certs[1].id or 0], acsm_cecs=Decimal("12.5"), updated_at=at)
+    async with uow_factory() as uow:
+        await uow.sessions.save(TelegramLink(1, "123456", 0, at, at))
+        await uow.sessions.save(TelegramLink(2, "777", 0, at, at))
+        await uow.drafts.save(draft)
+    async with uow_factory() as uow:
+        found = await uow.sessions.get_with_records(1)
+        assert found is not None
+        assert (found.link, found.member) == await uow.sessions.get_with_member(1)
+        assert found.certifications == await uow.certifications.for_member("123456")
+        assert [c.code for c in found.certifications] == ["CEP", "RCEP"]
+        assert found.draft == draft
+        bare = await uow.sessions.get_with_records(2)  # no certification, no draft
+        assert bare is not None and (bare.certifications, bare.draft) == ([], None)
+        assert bare.member.acsm_id == "777"
+        assert await uow.sessions.get_with_records(3) is None
+
+
 async def test_login_failures_window_and_clear(uow_factory: UnitOfWorkFactory) -> None:
     now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     times = [now - timedelta(minutes=m) for m in (20, 15, 1)]

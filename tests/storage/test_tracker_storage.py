@@ -207,3 +207,42 @@ async def test_a_logged_activity_linked_to_acsms_record_and_a_certificate_added_
         await uow.cecs.add_many([CecActivity("1", day, "Summit", "ACSM", Decimal(12))])  # fixed
         (corrected,) = await uow.cecs.for_member("1", day, day)
         assert corrected.id == recorded.id and corrected.cecs == 12  # the link holds
+
+
+async def test_a_windows_recorded_and_logged_activities_are_read_together(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """`with_logged` is `cecs.for_member` and `logged_cecs.for_member` of the same window."""
+    await seed_member(uow_factory, "1")
+    await seed_member(uow_factory, "2")
+    start, thru = date(2024, 1, 1), date(2026, 12, 31)
+    async with uow_factory() as uow:
+        await uow.cecs.add_many(
+            [
+                CecActivity("1", date(2025, 5, 1), "Summit", "ACSM", Decimal("10.5")),
+                CecActivity("1", date(2023, 12, 31), "Too early", "ACSM", Decimal(3)),
+                CecActivity("1", date(2024, 2, 1), "Clinic", "ACSM", Decimal(2)),
+                CecActivity("2", date(2025, 5, 1), "Someone else's", "ACSM", Decimal(7)),
+            ]
+        )
+        (summit,) = await uow.cecs.for_member("1", date(2025, 5, 1), date(2025, 5, 1))
+        for day, title, organization, same_as in (
+            (date(2025, 5, 1), "summit", Organization.ACSM, summit.id),
+            (date(2024, 3, 1), "Squat clinic", Organization.OTHER, None),
+            (date(2027, 1, 1), "Too late", Organization.OTHER, None),
+        ):
+            await uow.logged_cecs.add(
+                LoggedActivity(
+                    "1", title, "NSCA", day, Decimal(2), organization, NOW, same_as=same_as
+                )
+            )
+    async with uow_factory() as uow:
+        recorded, logged = await uow.cecs.with_logged("1", start, thru)
+        assert recorded == await uow.cecs.for_member("1", start, thru)
+        assert logged == await uow.logged_cecs.for_member("1", start, thru)
+        assert [a.title for a in recorded] == ["Clinic", "Summit"]
+        assert [(a.title, a.same_as) for a in logged] == [
+            ("Squat clinic", None),
+            ("summit", summit.id),
+        ]
+        assert await uow.cecs.with_logged("3", start, thru) == ([], [])
