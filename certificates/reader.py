@@ -38,7 +38,7 @@ from domain.certificate_text import CertificateReading, read_certificate
 
 PDF = "application/pdf"
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # JPEG, PNG: judged by content
-NICE = 5  # a worker yields the CPU to the bot's own process
+NICE = 19  # a worker yields the CPU to the bot's own process (and to anything else)
 GRACE = 5.0  # seconds the event loop waits beyond the worker's own alarm (a worker starting)
 AGAIN = 0.05  # the alarm repeats until the reading stops
 MEMORY_BYTES = 500 * 2**20  # a reading's peak resident size over this: unreadable, worker replaced
