@@ -42,6 +42,7 @@ MAX_PIXELS = 50_000_000  # a photo larger than this (a 12-megapixel phone photo 
 OCR_PAGES = 2  # a scanned PDF: the first pages only (a certificate is one page)
 MIN_SCORE = 0.5  # recognized text less sure than this is left out
 
+DET_MIN_SIDE = 736  # rapidocr's detector scales an image's shorter side up to this (config.yaml)
 M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
 
 _engine: Any = None
@@ -171,10 +172,30 @@ def lines_of(found: list[tuple[Any, str, float]]) -> str:
     return "\n".join(" ".join(text for _, text in sorted(line)) for line in lines)
 
 
+def detector_sized(image: Any) -> Any:
+    """The image as the detector gets it, never larger than MAX_SIDE × MAX_SIDE: a smaller
+    one scaled up to MAX_SIDE on its longest side, and a short side under DET_MIN_SIDE
+    padded with white. Otherwise rapidocr would scale that short side up to DET_MIN_SIDE
+    itself, and the long side with it (a 1,024 × 128 strip would become 5,888 × 736 pixels:
+    far more memory than a photo)."""
+    from PIL import Image
+
+    width, height = image.size
+    scale = MAX_SIDE / max(width, height, 1)
+    if scale > 1:
+        width, height = round(width * scale), round(height * scale)
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    if min(width, height) < DET_MIN_SIDE:
+        canvas = Image.new("RGB", (max(width, DET_MIN_SIDE), max(height, DET_MIN_SIDE)), "white")
+        canvas.paste(image, (0, 0))
+        image = canvas
+    return image
+
+
 def image_text(image: Any) -> str:
     import numpy as np
 
-    pixels = np.asarray(image)[:, :, ::-1].copy()  # RGB → BGR, as OpenCV reads it
+    pixels = np.asarray(detector_sized(image))[:, :, ::-1].copy()  # RGB → BGR, as OpenCV reads it
     found, _ = engine()(pixels)
     return lines_of([(box, text, float(score)) for box, text, score in found or []])
 

@@ -14,7 +14,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from certificates.ocr import MAX_PIXELS, photo_text
+from certificates.ocr import DET_MIN_SIDE, MAX_PIXELS, MAX_SIDE, detector_sized, photo_text
 from certificates.reader import MEMORY_BYTES, PDF, ProcessCertificateReader, read_file
 from domain.certificate_text import CertificateReading
 from tests.certificates.make_corpus import Sample, make_corpus, photo_of, scan_of
@@ -133,3 +133,14 @@ async def test_a_reading_over_the_memory_cap_reads_as_nothing_and_the_worker_is_
         assert reader.last_peak_bytes > 120 * 2**20
         text = await reader.read(sample.pdf, PDF)  # a text PDF stays far under it
     assert text is not None and text.cecs == sample.truth.cecs
+
+
+def test_the_detector_never_gets_more_than_max_side_squared() -> None:
+    """A strip (a receipt, a cropped line) is padded, not scaled up by the detector, and a
+    small photo is scaled up to MAX_SIDE: the detector's memory stays that of a photo."""
+    assert detector_sized(Image.new("RGB", (1024, 128), "white")).size == (1024, DET_MIN_SIDE)
+    assert detector_sized(Image.new("RGB", (64, 1024), "white")).size == (DET_MIN_SIDE, 1024)
+    assert detector_sized(Image.new("RGB", (640, 480), "white")).size == (MAX_SIDE, 768)
+    assert detector_sized(Image.new("RGB", (20, 5), "white")).size == (MAX_SIDE, DET_MIN_SIDE)
+    photo = Image.new("RGB", (MAX_SIDE, 790), "white")
+    assert detector_sized(photo) is photo  # a photo or a scan page: as it is
