@@ -73,6 +73,7 @@ else
 	$(BIN)/python bench/bench_language.py
 	$(BIN)/python bench/bench_reminders.py
 	$(BIN)/python bench/bench_reading.py
+	$(BIN)/python bench/bench_reading_chat.py
 	$(BIN)/python bench/bench_console.py
 endif
 

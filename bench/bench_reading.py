@@ -15,7 +15,9 @@ five date formats, CECs/contact hours/credits/CEUs, OCR-glued labels). Reports:
   the first `--photos` certificates, read by OCR through the pool (one worker, as the bot
   runs): the share with the four fields right (titles and providers compared without spaces
   or case: OCR keeps the words, not always the spaces; and exactly), p50/p95 time, and the
-  event loop's lateness while they are read.
+  event loop's lateness while they are read;
+- for each kind (text PDFs, photos, scans) the worker's peak resident size per reading
+  (VmHWM measured in the worker, reset before each reading), against the 500 MB cap.
 Run: `make bench` (or python bench/bench_reading.py [--count N] [--photos N]).
 """
 
@@ -79,15 +81,26 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def through_the_pool(corpus: list[Sample]) -> list[float]:
+def peaks_line(peaks: list[int], cap: int) -> str:
+    mb = [p / 2**20 for p in peaks]
+    over = sum(p > cap for p in peaks)
+    return (
+        f"worker's peak resident size per reading: p50 {statistics.median(mb):.0f} MB"
+        f"   max {max(mb):.0f} MB   (cap {cap / 2**20:.0f} MB, {over} over)"
+    )
+
+
+async def through_the_pool(corpus: list[Sample]) -> tuple[list[float], list[int], int]:
     times = []
+    peaks = []
     async with ProcessCertificateReader(workers=1) as reader:
         await reader.read(corpus[0].pdf, PDF)  # the worker started once, as in the bot
         for sample in corpus:
             started = time.perf_counter()
             await reader.read(sample.pdf, PDF)
             times.append(time.perf_counter() - started)
-    return times
+            peaks.append(reader.last_peak_bytes)
+    return times, peaks, reader.memory_bytes
 
 
 async def loop_lateness(corpus: list[Sample], rounds: int = 4) -> tuple[float, float]:
@@ -125,14 +138,17 @@ async def ocr_figures(label: str, samples: list[Sample], files: list[bytes], kin
             late.append((time.perf_counter() - started - 0.01) * 1000)
 
     times: list[float] = []
+    peaks: list[int] = []
     readings: list[CertificateReading | None] = []
     async with ProcessCertificateReader(workers=1, seconds=60) as reader:
         await reader.read(files[0], kind)  # the worker started and the models loaded once
+        peaks.append(reader.last_peak_bytes)  # the first reading: the models' first run
         tick = asyncio.create_task(ticker())
         for data in files:
             started = time.perf_counter()
             readings.append(await reader.read(data, kind))
             times.append(time.perf_counter() - started)
+            peaks.append(reader.last_peak_bytes)
         done.set()
         await tick
     pairs = list(zip(samples, readings, strict=True))
@@ -164,6 +180,7 @@ async def ocr_figures(label: str, samples: list[Sample], files: list[bytes], kin
         f"  event loop lateness meanwhile: p50 {percentile(late, 0.5):.1f} ms"
         f"   p99 {percentile(late, 0.99):.1f} ms"
     )
+    print(f"  {peaks_line(peaks, reader.memory_bytes)}")
 
 
 def main() -> None:
@@ -207,7 +224,7 @@ def main() -> None:
     print("the same texts, as OCR may give them:")
     stressed(corpus)
 
-    pool = asyncio.run(through_the_pool(corpus))
+    pool, pool_peaks, cap = asyncio.run(through_the_pool(corpus))
     p50, p99 = asyncio.run(loop_lateness(corpus))
     print("reading time per certificate:")
     print(
@@ -218,6 +235,7 @@ def main() -> None:
         f"  through the process pool:   p50 {statistics.median(pool) * 1000:6.1f} ms"
         f"   p95 {percentile(pool, 0.95) * 1000:6.1f} ms"
     )
+    print(f"  text PDFs' {peaks_line(pool_peaks, cap)}")
     print(f"event loop lateness while 5 are read at once: p50 {p50:.1f} ms   p99 {p99:.1f} ms")
 
     if args.photos:

@@ -131,7 +131,9 @@ def build_application(
         acsm_contact=settings.acsm_contact,
         mailer=mailer or make_mailer(settings),
         reader=ProcessCertificateReader(
-            workers=settings.certificate_readers, seconds=settings.certificate_reading_seconds
+            workers=settings.certificate_readers,
+            seconds=settings.certificate_reading_seconds,
+            memory_bytes=settings.certificate_reader_memory_mb * 2**20,
         ),
     )
     application.bot_data[DEPS_KEY] = deps

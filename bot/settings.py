@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     # Reading a certificate (photo, PDF, scan): seconds one reading may take, workers at once
     certificate_reading_seconds: float = Field(default=8.0, gt=0)
     certificate_readers: int = Field(default=1, ge=1)
+    certificate_reader_memory_mb: int = Field(default=500, ge=0)  # a reading's peak; 0: no cap
 
     @field_validator("acsm_timezone")
     @classmethod

@@ -15,10 +15,20 @@ the wheel, run by onnxruntime; nothing is downloaded or sent anywhere).
   reads glued text.
 
 The engine is loaded once per worker process (certificates/reader.py) on its first use.
+
+Memory (docs/performance.md): the detector's intermediate tensors grow with the pixels it is
+given (~0.2 GB at 1,024 px on the longest side, ~0.3 GB at 1,280), and onnxruntime allocates
+them with malloc (rapidocr turns its own arena off), so glibc's heap keeps what a reading
+freed and the next reading's peak climbs on top of it. `tune_malloc()` (one malloc arena)
+and `release_memory()` after each reading (malloc_trim) bring the resident size back to the
+loaded engine's ~150 MB between readings.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import io
 import math
 import statistics
@@ -26,12 +36,42 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-MAX_SIDE = 1280  # pixels on the longest side given to the detector (its time grows with them)
+MAX_SIDE = 1024  # pixels on the longest side given to the detector (its time and memory grow
+# with them: at 1,280 a reading peaked at ~0.5 GB resident, at 1,024 ~0.35-0.45 GB)
 MAX_PIXELS = 50_000_000  # a photo larger than this (a 12-megapixel phone photo is 12 M) is refused
 OCR_PAGES = 2  # a scanned PDF: the first pages only (a certificate is one page)
 MIN_SCORE = 0.5  # recognized text less sure than this is left out
 
+DET_MIN_SIDE = 736  # rapidocr's detector scales an image's shorter side up to this (config.yaml)
+M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+
 _engine: Any = None
+
+
+@functools.cache
+def _libc() -> Any:
+    """glibc, or None on another C library (musl, macOS): then nothing is tuned."""
+    name = ctypes.util.find_library("c")  # once: it may run ldconfig
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def tune_malloc() -> None:
+    """One malloc arena for the whole process: onnxruntime's threads would otherwise each
+    grow an arena of their own (64 MB of address space each) that is never given back."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(M_ARENA_MAX, 1)
+
+
+def release_memory() -> None:
+    """Give the memory freed by a reading back to the system (glibc keeps it otherwise)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def engine() -> Any:
@@ -132,10 +172,30 @@ def lines_of(found: list[tuple[Any, str, float]]) -> str:
     return "\n".join(" ".join(text for _, text in sorted(line)) for line in lines)
 
 
+def detector_sized(image: Any) -> Any:
+    """The image as the detector gets it, never larger than MAX_SIDE × MAX_SIDE: a smaller
+    one scaled up to MAX_SIDE on its longest side, and a short side under DET_MIN_SIDE
+    padded with white. Otherwise rapidocr would scale that short side up to DET_MIN_SIDE
+    itself, and the long side with it (a 1,024 × 128 strip would become 5,888 × 736 pixels:
+    far more memory than a photo)."""
+    from PIL import Image
+
+    width, height = image.size
+    scale = MAX_SIDE / max(width, height, 1)
+    if scale > 1:
+        width, height = round(width * scale), round(height * scale)
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    if min(width, height) < DET_MIN_SIDE:
+        canvas = Image.new("RGB", (max(width, DET_MIN_SIDE), max(height, DET_MIN_SIDE)), "white")
+        canvas.paste(image, (0, 0))
+        image = canvas
+    return image
+
+
 def image_text(image: Any) -> str:
     import numpy as np
 
-    pixels = np.asarray(image)[:, :, ::-1].copy()  # RGB → BGR, as OpenCV reads it
+    pixels = np.asarray(detector_sized(image))[:, :, ::-1].copy()  # RGB → BGR, as OpenCV reads it
     found, _ = engine()(pixels)
     return lines_of([(box, text, float(score)) for box, text, score in found or []])
 

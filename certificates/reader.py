@@ -1,17 +1,28 @@
 """`ProcessCertificateReader`: reads certificates in a separate process pool.
 
 Each reading runs in a worker process (forkserver: nothing of the bot's event loop or threads
-is copied into it) with a CPU-time alarm and an address-space limit, so a hostile file
-(a PDF that loops, a decompression bomb) costs that worker at most `seconds` and
-`memory_bytes`, never the bot. At most `workers` readings at once: the others wait for a
-worker without their clock running. A reading over the limit, or a worker that dies, reads
-as None (nothing could be read) and the pool is rebuilt.
+is copied into it) with a CPU-time alarm, so a hostile file (a PDF that loops, a
+decompression bomb) costs that worker at most `seconds`, never the bot. At most `workers`
+readings at once: the others wait for a worker without their clock running. A reading over
+a limit, or a worker that dies, reads as None (nothing could be read: the chat asks its
+questions) and the pool is rebuilt.
+
+Memory: each reading's peak resident size (the worker's VmHWM, reset before the reading) is
+measured in the worker; a reading that peaked over `memory_bytes` (500 MB) reads as None
+and its worker is replaced, so that no worker keeps what it grew to. Linux has no limit on
+resident memory a process can set on itself (RLIMIT_RSS is ignored), and the address-space
+and data limits count memory that is reserved or still mapped but not resident (a worker
+holding 150 MB had 350-530 MB of data segment and ~0.8 GB of address space), so a 500 MB
+rlimit would fail readings that stay far under 500 MB resident. `address_space_bytes` (2 GB,
+RLIMIT_AS) stays as the hard stop that a runaway allocation meets before it can harm the
+machine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing
 import os
 import resource
@@ -21,27 +32,52 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import FrameType
 
-from certificates.ocr import photo_text, scanned_pdf_text
+from certificates.ocr import photo_text, release_memory, scanned_pdf_text, tune_malloc
 from certificates.pdf import MAX_PAGES, pdf_text
 from domain.certificate_text import CertificateReading, read_certificate
 
 PDF = "application/pdf"
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # JPEG, PNG: judged by content
-NICE = 5  # a worker yields the CPU to the bot's own process
+NICE = 19  # a worker yields the CPU to the bot's own process (and to anything else)
 GRACE = 5.0  # seconds the event loop waits beyond the worker's own alarm (a worker starting)
 AGAIN = 0.05  # the alarm repeats until the reading stops
+MEMORY_BYTES = 500 * 2**20  # a reading's peak resident size over this: unreadable, worker replaced
+ADDRESS_SPACE_BYTES = 2048 * 2**20  # the worker's hard address-space limit (RLIMIT_AS)
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")  # numpy's BLAS, OpenCV: no pools
+
+logger = logging.getLogger(__name__)
 
 
 class ReadingTooLongError(BaseException):
     """A BaseException, as KeyboardInterrupt: pypdf's `except Exception` cannot swallow it."""
 
 
-def _limit_memory(memory_bytes: int) -> None:
-    """A worker's start: its address-space limit, and a lower priority than the bot's."""
-    if memory_bytes > 0 and sys.platform.startswith("linux"):
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+def _limit_memory(address_space_bytes: int) -> None:
+    """A worker's start: its address-space limit, one malloc arena and one thread for the
+    libraries that would start pools of their own (each thread's stack and buffers cost
+    memory), and a lower priority than the bot's."""
+    for name in ONE_THREAD:
+        os.environ.setdefault(name, "1")  # read when numpy or OpenCV is first loaded
+    tune_malloc()
+    if address_space_bytes > 0 and sys.platform.startswith("linux"):
+        resource.setrlimit(resource.RLIMIT_AS, (address_space_bytes, address_space_bytes))
     with contextlib.suppress(OSError):
         os.nice(NICE)
+
+
+def _reset_peak() -> None:
+    """Start the measure of resident size anew (Linux: VmHWM back to the current size)."""
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+
+
+def peak_resident_bytes() -> int:
+    """This process's peak resident size since `_reset_peak()` (or since it started)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kB
 
 
 def _limit_cpu(seconds: float) -> None:
@@ -81,23 +117,31 @@ def read_file(
 
 def _read_in_worker(
     data: bytes, media_type: str, max_pages: int, seconds: float
-) -> CertificateReading | None:
+) -> tuple[CertificateReading | None, int]:
+    """The reading, and the worker's peak resident size (bytes) while it was made."""
     _limit_cpu(seconds)
+    _reset_peak()
     previous = signal.signal(signal.SIGALRM, _too_long)
     signal.setitimer(signal.ITIMER_REAL, seconds, AGAIN)
+    reading: CertificateReading | None = None
     try:
-        return read_file(data, media_type, max_pages)
+        reading = read_file(data, media_type, max_pages)
     except (ReadingTooLongError, MemoryError, RecursionError):
-        return None
+        reading = None
     except Exception:  # onnxruntime, OpenCV or PDFium on a hostile file: nothing read
-        return None
+        reading = None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    peak = peak_resident_bytes()
+    release_memory()
+    return reading, peak
 
 
 class ProcessCertificateReader:
-    """The `CertificateReader` port on a process pool. `close()` (or `async with`) ends it."""
+    """The `CertificateReader` port on a process pool. `close()` (or `async with`) ends it.
+    `memory_bytes`: a reading whose worker peaked over it reads as None (0: no check);
+    `last_peak_bytes` / `max_peak_bytes`: the peaks measured (the bench prints them)."""
 
     def __init__(
         self,
@@ -105,12 +149,16 @@ class ProcessCertificateReader:
         workers: int = 1,
         seconds: float = 8.0,
         max_pages: int = MAX_PAGES,
-        memory_bytes: int = 2048 * 2**20,
+        memory_bytes: int = MEMORY_BYTES,
+        address_space_bytes: int = ADDRESS_SPACE_BYTES,
     ) -> None:
         self.workers = workers
         self.seconds = seconds
         self.max_pages = max_pages
         self.memory_bytes = memory_bytes
+        self.address_space_bytes = address_space_bytes
+        self.last_peak_bytes = 0
+        self.max_peak_bytes = 0
         self._slots = asyncio.Semaphore(workers)
         self._pool: ProcessPoolExecutor | None = None
 
@@ -120,7 +168,7 @@ class ProcessCertificateReader:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_limit_memory,
-                initargs=(self.memory_bytes,),
+                initargs=(self.address_space_bytes,),
             )
         return self._pool
 
@@ -136,10 +184,22 @@ class ProcessCertificateReader:
                 self._executor(), _read_in_worker, data, media_type, self.max_pages, self.seconds
             )
             try:
-                return await asyncio.wait_for(work, self.seconds + GRACE)
+                reading, peak = await asyncio.wait_for(work, self.seconds + GRACE)
             except (TimeoutError, BrokenProcessPool):
                 self._rebuild()
                 return None
+            self.last_peak_bytes = peak
+            self.max_peak_bytes = max(self.max_peak_bytes, peak)
+            if self.memory_bytes and peak > self.memory_bytes:
+                logger.warning(
+                    "a certificate's reading took %d MB (over %d MB): read as nothing, "
+                    "worker replaced",
+                    peak // 2**20,
+                    self.memory_bytes // 2**20,
+                )
+                self._rebuild()
+                return None
+            return reading
 
     def close(self) -> None:
         if self._pool is not None:

@@ -17,7 +17,7 @@ from domain.certificate_text import (
     read_date,
 )
 from domain.tracker import Organization
-from tests.certificates.handwritten import HANDWRITTEN
+from tests.certificates.handwritten import HANDWRITTEN, PARTLY_READ
 from tests.certificates.make_corpus import DATE_STYLES, render_date
 
 CLASSIC = """CERTIFICATE OF COMPLETION
@@ -242,6 +242,14 @@ def test_handwritten_certificates(text: str, truth: tuple[object, ...]) -> None:
         reading.cecs,
         reading.organization,
     ) == truth
+
+
+@pytest.mark.parametrize(("text", "truth"), PARTLY_READ)
+def test_layouts_read_in_part_show_no_wrong_value(text: str, truth: tuple[object, ...]) -> None:
+    reading = read_certificate(text)
+    read = (reading.title, reading.provider, reading.completed_on, reading.cecs)
+    assert read[0] is not None and read[2] is not None  # the title and the date at least
+    assert all(value in (None, right) for value, right in zip(read, truth, strict=False))
 
 
 @given(

@@ -14,8 +14,8 @@ import zlib
 import pytest
 from PIL import Image
 
-from certificates.ocr import MAX_PIXELS, photo_text
-from certificates.reader import PDF, ProcessCertificateReader, read_file
+from certificates.ocr import DET_MIN_SIDE, MAX_PIXELS, MAX_SIDE, detector_sized, photo_text
+from certificates.reader import MEMORY_BYTES, PDF, ProcessCertificateReader, read_file
 from domain.certificate_text import CertificateReading
 from tests.certificates.make_corpus import Sample, make_corpus, photo_of, scan_of
 
@@ -105,3 +105,42 @@ async def test_most_generated_photos_and_scans_are_read_right() -> None:
     photos_right = sum(right(r, s) for r, s in zip(readings[:16], corpus, strict=True))
     scans_right = sum(right(r, s) for r, s in zip(readings[16:], corpus, strict=True))
     assert photos_right >= 13 and scans_right >= 14, (photos_right, scans_right)
+
+
+async def test_reading_a_12_megapixel_photo_stays_under_the_memory_cap() -> None:
+    """Measured in the real worker (its VmHWM during each reading), not assumed: the first
+    reading (the models' first run) and a second one, each read (its date and CECs right: the
+    memory is measured on a reading that worked) and under 500 MB."""
+    samples = make_corpus(16)[:2]
+    async with ProcessCertificateReader(seconds=60) as reader:
+        assert reader.memory_bytes == MEMORY_BYTES == 500 * 2**20
+        for sample in samples:
+            reading = await reader.read(photo_of(sample, megapixels=12), JPEG)
+            assert reading is not None
+            assert (reading.completed_on, reading.cecs) == (
+                sample.truth.completed_on,
+                sample.truth.cecs,
+            )
+            assert 100 * 2**20 < reader.last_peak_bytes <= MEMORY_BYTES, reader.last_peak_bytes
+
+
+async def test_a_reading_over_the_memory_cap_reads_as_nothing_and_the_worker_is_replaced() -> None:
+    """A cap below what a photo's reading takes: the reading answers None (the chat asks
+    its questions), and the next reading gets a new worker that works."""
+    sample = sample_named("classic")
+    async with ProcessCertificateReader(seconds=60, memory_bytes=120 * 2**20) as reader:
+        assert await reader.read(photo_of(sample), JPEG) is None
+        assert reader.last_peak_bytes > 120 * 2**20
+        text = await reader.read(sample.pdf, PDF)  # a text PDF stays far under it
+    assert text is not None and text.cecs == sample.truth.cecs
+
+
+def test_the_detector_never_gets_more_than_max_side_squared() -> None:
+    """A strip (a receipt, a cropped line) is padded, not scaled up by the detector, and a
+    small photo is scaled up to MAX_SIDE: the detector's memory stays that of a photo."""
+    assert detector_sized(Image.new("RGB", (1024, 128), "white")).size == (1024, DET_MIN_SIDE)
+    assert detector_sized(Image.new("RGB", (64, 1024), "white")).size == (DET_MIN_SIDE, 1024)
+    assert detector_sized(Image.new("RGB", (640, 480), "white")).size == (MAX_SIDE, 768)
+    assert detector_sized(Image.new("RGB", (20, 5), "white")).size == (MAX_SIDE, DET_MIN_SIDE)
+    photo = Image.new("RGB", (MAX_SIDE, 790), "white")
+    assert detector_sized(photo) is photo  # a photo or a scan page: as it is
