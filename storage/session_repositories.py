@@ -5,6 +5,7 @@ work's connection."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -69,6 +70,19 @@ _END_SESSION = delete(SESSIONS).where(SESSIONS.c.telegram_user_id == bindparam("
 _END_MEMBERS_SESSIONS = delete(SESSIONS).where(SESSIONS.c.acsm_id == bindparam("acsm_id"))
 
 
+def link_of(telegram_user_id: int, row: Any) -> TelegramLink:
+    """The session of a row joined with its member (the link's own credentials version is
+    `link_credentials_version` there)."""
+    return TelegramLink(
+        telegram_user_id=telegram_user_id,
+        acsm_id=row.acsm_id,
+        credentials_version=row.link_credentials_version,
+        linked_at=row.linked_at,
+        last_seen_at=row.last_seen_at,
+        identity_proven=row.identity_proven,
+    )
+
+
 class SqlSessionRepository:
     def __init__(
         self, connection: AsyncConnection, cycle_invoices: CycleInvoices | None = None
@@ -95,15 +109,7 @@ class SqlSessionRepository:
         row = (await self.connection.execute(_SESSION_AND_MEMBER, params)).first()
         if row is None:
             return None
-        link = TelegramLink(
-            telegram_user_id=telegram_user_id,
-            acsm_id=row.acsm_id,
-            credentials_version=row.link_credentials_version,
-            linked_at=row.linked_at,
-            last_seen_at=row.last_seen_at,
-            identity_proven=row.identity_proven,
-        )
-        return link, member_of(row)
+        return link_of(telegram_user_id, row), member_of(row)
 
     async def get_with_records(self, telegram_user_id: int) -> MemberRecords | None:
         params = {"telegram_user_id": telegram_user_id}
@@ -111,14 +117,7 @@ class SqlSessionRepository:
         if not rows:
             return None
         row = rows[0]
-        link = TelegramLink(
-            telegram_user_id=telegram_user_id,
-            acsm_id=row.acsm_id,
-            credentials_version=row.link_credentials_version,
-            linked_at=row.linked_at,
-            last_seen_at=row.last_seen_at,
-            identity_proven=row.identity_proven,
-        )
+        link = link_of(telegram_user_id, row)
         certifications = []
         for each in rows:
             if each.cert_id is None:
