@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.model import Invoice, InvoiceLine, InvoiceStatus, Payment
 from domain.ports import DuplicateInvoiceError, PaidRenewal
 from storage.cycle_invoices import Cycle, CycleInvoices
-from storage.orm import InvoiceLineRow, InvoiceRow, PaymentInvoiceRow, PaymentRow, table
+from storage.orm import (
+    LINE_IS_LIVE,
+    InvoiceLineRow,
+    InvoiceRow,
+    PaymentInvoiceRow,
+    PaymentRow,
+    table,
+)
 from storage.statements import (
     IN_BATCH,
     batches,
@@ -98,7 +105,7 @@ _CYCLE_INVOICE = _WITH_LINES.where(
     .where(
         LINES.c.certification_id == bindparam("certification_id"),
         LINES.c.cycle_thru == bindparam("cycle_thru"),
-        LINES.c.voided.is_(False),  # the partial unique key: one such line at most
+        LINE_IS_LIVE,  # the partial unique key: one such line at most
     )
     .scalar_subquery()
 ).order_by(LINES.c.id)

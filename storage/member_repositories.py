@@ -29,6 +29,7 @@ from domain.model import CecActivity, Certification, Member
 from domain.tracker import LoggedActivity
 from storage.cycle_invoices import CycleInvoices
 from storage.orm import (
+    LINE_IS_LIVE,
     CecActivityRow,
     CertificationRow,
     CprAedCardRow,
@@ -230,7 +231,7 @@ _MEMBERS_CERTIFICATIONS = (
             and_(
                 LINES.c.certification_id == CERTIFICATIONS.c.id,
                 LINES.c.cycle_thru == CERTIFICATIONS.c.thru_date,
-                LINES.c.voided.is_(False),
+                LINE_IS_LIVE,
             ),
         )
     )

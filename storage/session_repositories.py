@@ -16,7 +16,7 @@ from domain.ports import MemberRecords
 from storage.cycle_invoices import CycleInvoices
 from storage.draft_repository import DRAFTS, draft_of
 from storage.member_repositories import CERTIFICATIONS, LINES, MEMBERS, member_of
-from storage.orm import IdentityCodeRow, LoginFailureRow, SessionRow, table
+from storage.orm import LINE_IS_LIVE, IdentityCodeRow, LoginFailureRow, SessionRow, table
 from storage.statements import of_dialect, upsert
 
 SESSIONS = table(SessionRow)
@@ -57,7 +57,7 @@ _SESSION_AND_RECORDS = (
             and_(
                 LINES.c.certification_id == CERTIFICATIONS.c.id,
                 LINES.c.cycle_thru == CERTIFICATIONS.c.thru_date,
-                LINES.c.voided.is_(False),
+                LINE_IS_LIVE,
             ),
         )
         .outerjoin(DRAFTS, DRAFTS.c.acsm_id == MEMBERS.c.acsm_id)
