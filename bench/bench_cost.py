@@ -409,6 +409,48 @@ async def run_ours(db: str, url: str, sizes: Sizes, tmp: Path, profile: bool) ->
     return result
 
 
+async def run_paired(db: str, url: str, tmp: Path, repeats: int, rounds: int) -> None:
+    """The closed loop (limits off) for the echo bot and ours, both processes running, each
+    with its own emulator, in alternating order `repeats` times: the ratio of each pair is
+    taken under the same load, and the median of the ratios printed. On a shared machine
+    single figures swing by ±30 %; the paired ratio is the figure to trust."""
+    await upgrade(url)
+    database = Database(url)
+    await add_members(database, 0, SMALL)
+    try:
+        async with (
+            TelegramEmulator(spec=None) as echo_emulator,
+            TelegramEmulator(spec=None) as our_emulator,
+        ):
+            echo_users = [echo_emulator.new_user(f"M{i}") for i in range(COST_MEMBERS)]
+            our_users = [our_emulator.new_user(f"M{i}") for i in range(COST_MEMBERS)]
+            async with (
+                running("echo", echo_emulator, tmp) as echo,
+                running("acsm", our_emulator, tmp, url) as ours,
+            ):
+                await closed_loop(echo_users, 1, None)  # warm up
+                await closed_loop(our_users, 1, None)
+                pairs: list[tuple[float, float]] = []
+                for repeat in range(repeats):
+                    step(f"paired run {repeat + 1} of {repeats}")
+                    order = [(echo, echo_users), (ours, our_users)]
+                    spent = {}
+                    for bot, users in order if repeat % 2 == 0 else order[::-1]:
+                        cpu = bot.cpu_seconds()
+                        answered = await closed_loop(users, rounds, None)
+                        spent[bot.kind] = (bot.cpu_seconds() - cpu) / answered * 1000
+                    pairs.append((spent["echo"], spent["acsm"]))
+    finally:
+        await database.dispose()
+    ratios = sorted(mine / echo for echo, mine in pairs)
+    print(
+        f"\npaired, {db}: {repeats} × {COST_MEMBERS * rounds} updates each, limits off: "
+        f"echo {statistics.median(e for e, _ in pairs):.2f} ms, ours "
+        f"{statistics.median(m for _, m in pairs):.2f} ms, ours / echo median "
+        f"{statistics.median(ratios):.2f}x (range {ratios[0]:.2f}–{ratios[-1]:.2f}x)"
+    )
+
+
 def print_profile(name: str, path: Path) -> None:
     print(f"\nprofile of {name} (wall time; kept in {path}), cumulative, top 25:")
     stats = pstats.Stats(str(path))
@@ -465,12 +507,25 @@ async def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile our bot's updates")
     parser.add_argument("--no-echo", action="store_true", help="our bot only (no ratio)")
+    parser.add_argument(
+        "--paired",
+        type=int,
+        metavar="N",
+        help="only the closed loop, echo and ours alternated N times",
+    )
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     logging.basicConfig(level=logging.ERROR)
     results = []
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
+        if args.paired:
+            for db in ([] if args.no_sqlite else ["sqlite"]) + (
+                ["postgres"] if args.postgres else []
+            ):
+                async with bench_database(db, tmp, args.postgres) as url:
+                    await run_paired(db, url, tmp, args.paired, sizes.rounds)
+            return
         if not args.no_echo:
             results.extend(await run_echo(sizes, tmp, full=True))
         databases = ([] if args.no_sqlite else ["sqlite"]) + (["postgres"] if args.postgres else [])
