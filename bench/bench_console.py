@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import random
 import re
@@ -32,8 +31,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -44,9 +41,9 @@ sys.path.insert(0, str(ROOT))
 import pyotp  # noqa: E402
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
+from bench.bench_cost import bench_database  # noqa: E402
 from domain.argon2_hasher import Argon2Hasher  # noqa: E402
 from domain.catalog import Catalog  # noqa: E402
 from domain.clock import FixedClock  # noqa: E402
@@ -173,30 +170,6 @@ async def build(url: str, members: int, audits: int) -> int:
     return audits // 2
 
 
-async def admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-@contextlib.asynccontextmanager
-async def bench_database(kind: str, tmp: Path, postgres: str | None) -> AsyncIterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp / 'console.db'}"
-        return
-    assert postgres is not None
-    name = f"acsm_bench_{uuid.uuid4().hex[:10]}"
-    url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    await admin(postgres, f'CREATE DATABASE "{name}"')
-    try:
-        yield url
-    finally:
-        await admin(postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def csrf_of(html: str) -> str:
     found = CSRF.search(html)
     assert found, html[:300]
@@ -319,7 +292,7 @@ async def main() -> None:
     rows: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
-            async with bench_database(kind, Path(tmp), args.postgres) as url:
+            async with bench_database(kind, Path(tmp), args.postgres, "console.db") as url:
                 rows += await run(kind, url, args.members, args.audits, args.requests)
     print()
     print(f"Staff console: {args.members:,} members, {args.audits:,} audits,"

@@ -139,10 +139,13 @@ async def admin(url: str, statement: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def bench_database(kind: str, tmp: Path, postgres: str | None) -> Any:
+async def bench_database(
+    kind: str, tmp: Path, postgres: str | None, file_name: str = "bench.db"
+) -> Any:
+    """A database for one benchmark: an SQLite file in `tmp`, or a PostgreSQL database of its
+    own on the `postgres` server, dropped at the end."""
     if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-        yield url
+        yield f"sqlite+aiosqlite:///{tmp / file_name}"
         return
     assert postgres is not None
     base = make_url(postgres)
