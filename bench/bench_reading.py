@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -103,8 +105,9 @@ async def through_the_pool(corpus: list[Sample]) -> tuple[list[float], list[int]
     return times, peaks, reader.memory_bytes
 
 
-async def loop_lateness(corpus: list[Sample], rounds: int = 4) -> tuple[float, float]:
-    """p50/p99 lateness (ms) of a 10 ms ticker while five certificates are read at once."""
+@contextlib.asynccontextmanager
+async def lateness() -> AsyncIterator[list[float]]:
+    """How late (ms) a 10 ms ticker wakes up while the block runs: the event loop's delay."""
     late: list[float] = []
     done = asyncio.Event()
 
@@ -114,43 +117,40 @@ async def loop_lateness(corpus: list[Sample], rounds: int = 4) -> tuple[float, f
             await asyncio.sleep(0.01)
             late.append((time.perf_counter() - started - 0.01) * 1000)
 
-    async with ProcessCertificateReader(workers=2) as reader:
-        await reader.read(corpus[0].pdf, PDF)
-        tick = asyncio.create_task(ticker())
-        for round_ in range(rounds):
-            batch = corpus[round_ * 5 : round_ * 5 + 5]
-            await asyncio.gather(*(reader.read(s.pdf, PDF) for s in batch))
+    tick = asyncio.create_task(ticker())
+    try:
+        yield late
+    finally:
         done.set()
         await tick
+
+
+async def loop_lateness(corpus: list[Sample], rounds: int = 4) -> tuple[float, float]:
+    """p50/p99 lateness (ms) of a 10 ms ticker while five certificates are read at once."""
+    async with ProcessCertificateReader(workers=2) as reader:
+        await reader.read(corpus[0].pdf, PDF)
+        async with lateness() as late:
+            for round_ in range(rounds):
+                batch = corpus[round_ * 5 : round_ * 5 + 5]
+                await asyncio.gather(*(reader.read(s.pdf, PDF) for s in batch))
     return percentile(late, 0.5), percentile(late, 0.99)
 
 
 async def ocr_figures(label: str, samples: list[Sample], files: list[bytes], kind: str) -> None:
     """Accuracy and time of photos or scans read one at a time through one worker, and the
     event loop's lateness (a 10 ms ticker) meanwhile."""
-    late: list[float] = []
-    done = asyncio.Event()
-
-    async def ticker() -> None:
-        while not done.is_set():
-            started = time.perf_counter()
-            await asyncio.sleep(0.01)
-            late.append((time.perf_counter() - started - 0.01) * 1000)
-
     times: list[float] = []
     peaks: list[int] = []
     readings: list[CertificateReading | None] = []
     async with ProcessCertificateReader(workers=1, seconds=60) as reader:
         await reader.read(files[0], kind)  # the worker started and the models loaded once
         peaks.append(reader.last_peak_bytes)  # the first reading: the models' first run
-        tick = asyncio.create_task(ticker())
-        for data in files:
-            started = time.perf_counter()
-            readings.append(await reader.read(data, kind))
-            times.append(time.perf_counter() - started)
-            peaks.append(reader.last_peak_bytes)
-        done.set()
-        await tick
+        async with lateness() as late:
+            for data in files:
+                started = time.perf_counter()
+                readings.append(await reader.read(data, kind))
+                times.append(time.perf_counter() - started)
+                peaks.append(reader.last_peak_bytes)
     pairs = list(zip(samples, readings, strict=True))
     loose = sum(
         r is not None
