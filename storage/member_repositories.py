@@ -74,13 +74,14 @@ def member_of(row: Any) -> Member:
     )
 
 
-def certification_of(row: Any) -> Certification:
+def certification_of(row: Any, prefix: str = "") -> Certification:
+    """The certification of a row of its columns (named `prefix` + the column's name)."""
     return Certification(
-        acsm_id=row.acsm_id,
-        code=row.code,
-        effective_date=row.effective_date,
-        thru_date=row.thru_date,
-        id=row.id,
+        acsm_id=getattr(row, prefix + "acsm_id"),
+        code=getattr(row, prefix + "code"),
+        effective_date=getattr(row, prefix + "effective_date"),
+        thru_date=getattr(row, prefix + "thru_date"),
+        id=getattr(row, prefix + "id"),
     )
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.identity import CodePurpose, IdentityCode
-from domain.model import Certification, Member, TelegramLink
+from domain.model import Member, TelegramLink
 from domain.ports import MemberRecords
 from storage.cycle_invoices import CycleInvoices
 from storage.draft_repository import DRAFTS, draft_of
-from storage.member_repositories import CERTIFICATIONS, LINES, MEMBERS, member_of
+from storage.member_repositories import CERTIFICATIONS, LINES, MEMBERS, certification_of, member_of
 from storage.orm import LINE_IS_LIVE, IdentityCodeRow, LoginFailureRow, SessionRow, table
 from storage.statements import of_dialect, upsert
 
@@ -123,15 +123,7 @@ class SqlSessionRepository:
             if each.cert_id is None:
                 continue  # no certification (an outer join's one row)
             self.cycle_invoices.learn((each.cert_id, each.cert_thru_date), each.cycle_invoice)
-            certifications.append(
-                Certification(
-                    acsm_id=each.cert_acsm_id,
-                    code=each.cert_code,
-                    effective_date=each.cert_effective_date,
-                    thru_date=each.cert_thru_date,
-                    id=each.cert_id,
-                )
-            )
+            certifications.append(certification_of(each, "cert_"))
         draft = draft_of(row, "draft_") if row.draft_acsm_id is not None else None
         return MemberRecords(link, member_of(row), certifications, draft)
 
