@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from domain.ports import UnitOfWork
@@ -24,7 +25,7 @@ def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     and dropping a referenced table with foreign keys on would cascade into its children."""
     if url.startswith("sqlite"):
         prepare_sqlite_file(url)  # created 0600 before SQLite creates it with the umask
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
         _tune_sqlite(engine, foreign_keys)
         return engine
     engine = create_async_engine(url, pool_size=10, max_overflow=10)
@@ -88,7 +89,23 @@ def _tune_sqlite(engine: AsyncEngine, foreign_keys: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight on the driver (SQLAlchemy's documented `run_async`): one hand-off to
+        # aiosqlite's thread, where a statement through SQLAlchemy's cursor takes three.
+        try:
+            connection.connection.dbapi_connection.run_async(  # type: ignore[union-attr]
+                lambda driver: driver.execute("BEGIN IMMEDIATE")
+            )
+        except sqlite3.Error as error:  # as SQLAlchemy would raise it (an outage is one)
+            raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
+
+    @event.listens_for(engine.sync_engine.pool, "reset")
+    def on_reset(_dbapi_connection: Any, record: Any, state: Any) -> None:
+        """A connection back in the pool is rolled back only when a transaction is still
+        open (`pool_reset_on_return=None` in create_engine; SQLAlchemy's documented reset
+        event):
+        after a commit, the rollback was one more hand-off to aiosqlite's thread."""
+        if not state.terminate_only and record.driver_connection.in_transaction:
+            record.dbapi_connection.rollback()
 
 
 class Database:

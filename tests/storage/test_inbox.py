@@ -102,6 +102,15 @@ async def test_replies_are_kept_until_cleared(database: Database) -> None:
     await run(database, lambda c: inbox.keep_replies(c, 9, [reply]))
     await run(database, lambda c: inbox.clear_replies(c, [10]))
     assert await run(database, inbox.unsent) == [(9, [reply])]
+    # A turn's finish clears the replies sent since (here 9's) with its own, kept
+    await run(database, lambda c: inbox.receive(c, [update(11), update(12)], NOW))
+    await run(database, lambda c: inbox.finish(c, 11, NOW, [reply], cleared=[9]))
+    await run(database, lambda c: inbox.finish(c, 12, NOW, None, cleared=[11]))
+    assert await run(database, inbox.unsent) == []
+    await run(database, lambda c: inbox.receive(c, [update(13)], NOW))
+    await run(database, lambda c: inbox.finish(c, 13, NOW, [reply], cleared=[]))
+    assert await run(database, inbox.unsent) == [(13, [reply])]
+    assert await run(database, inbox.pending) == []
 
 
 async def test_failures_count_across_restarts_and_parking_ends_it(database: Database) -> None:

@@ -6,6 +6,7 @@ rule: a duplicate invoice (InvoiceRepository.add's own SAVEPOINT) leaves the tra
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,8 +14,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bot.errors import is_database_outage
 from domain.ports import DuplicateInvoiceError, UnitOfWorkFactory
 from storage.database import Database
 from storage.orm import InvoiceLineRow, InvoiceRow
@@ -211,3 +214,56 @@ async def test_on_sqlite_transactions_of_one_process_queue_on_its_writer_lock(
     else:
         assert order == ["first ends", "second begins"]
     assert await blocked(database) == [1, 2]
+
+
+async def test_a_connection_returned_with_a_transaction_open_is_rolled_back(
+    database: Database,
+) -> None:
+    """On SQLite the pool rolls back only a connection whose driver is still in a
+    transaction (storage/database.py: after a commit there is nothing to undo, and the
+    rollback was one more hand-off to aiosqlite's thread); one still in one is rolled back
+    before it is used again."""
+    if database.writer is None:
+        pytest.skip("SQLite's own reset (PostgreSQL keeps SQLAlchemy's)")
+    async with database.connect() as connection:
+        raw = await connection.get_raw_connection()
+        assert raw.dbapi_connection is not None
+        await connection.run_sync(
+            lambda _: raw.dbapi_connection.run_async(  # type: ignore[union-attr]
+                lambda driver: driver.execute("BEGIN")
+            )
+        )
+        await connection.run_sync(
+            lambda _: raw.dbapi_connection.run_async(  # type: ignore[union-attr]
+                lambda driver: driver.execute(
+                    "INSERT INTO reminder_blocked_chats (chat_id, blocked_at) VALUES (7, '2026-11-28')"
+                )
+            )
+        )
+    async with database.unit_of_work() as uow:  # the same pooled connection: usable
+        await uow.reminders.mark_blocked(8, AT)
+    assert await blocked(database) == [8]
+
+
+async def test_on_sqlite_a_writer_outside_the_process_holding_the_lock_is_an_outage(
+    database_url: str, database: Database
+) -> None:
+    """BEGIN IMMEDIATE waits SQLite's busy timeout, then fails as SQLAlchemy's
+    OperationalError: the dispatcher waits it out as a database outage."""
+    if database.writer is None:
+        pytest.skip("SQLite's writer lock")
+    async with database.connect() as connection:  # the pooled connection gives up quickly
+        await connection.exec_driver_sql("PRAGMA busy_timeout=50")
+    holder = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError) as raised:
+            async with database.unit_of_work() as uow:
+                await uow.reminders.mark_blocked(9, AT)
+        assert is_database_outage(raised.value)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    async with database.unit_of_work() as uow:
+        await uow.reminders.mark_blocked(9, AT)
+    assert await blocked(database) == [9]
