@@ -70,6 +70,7 @@ else
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_chat.py
 	$(BIN)/python bench/bench_cost.py
+	$(BIN)/python bench/bench_cost.py --paired 6 --paired-burst 3
 	$(BIN)/python bench/bench_language.py
 	$(BIN)/python bench/bench_reminders.py
 	$(BIN)/python bench/bench_reading.py

@@ -412,11 +412,15 @@ async def run_ours(db: str, url: str, sizes: Sizes, tmp: Path, profile: bool) ->
     return result
 
 
-async def run_paired(db: str, url: str, tmp: Path, repeats: int, rounds: int) -> None:
+async def run_paired(
+    db: str, url: str, tmp: Path, repeats: int, rounds: int, *, burst: bool = False
+) -> None:
     """The closed loop (limits off) for the echo bot and ours, both processes running, each
     with its own emulator, in alternating order `repeats` times: the ratio of each pair is
     taken under the same load, and the median of the ratios printed. On a shared machine
-    single figures swing by ±30 %; the paired ratio is the figure to trust."""
+    single figures swing by ±30 %; the paired ratio is the figure to trust.
+    `burst`: the same for the burst (Telegram's limits on, echo-limited beside
+    acsm-limited; about 35 s per burst)."""
     await upgrade(url)
     database = Database(url)
     await add_members(database, 0, SMALL)
@@ -427,10 +431,15 @@ async def run_paired(db: str, url: str, tmp: Path, repeats: int, rounds: int) ->
         ):
             echo_users = [echo_emulator.new_user(f"M{i}") for i in range(COST_MEMBERS)]
             our_users = [our_emulator.new_user(f"M{i}") for i in range(COST_MEMBERS)]
+            suffix = "-limited" if burst else ""
             async with (
-                running("echo", echo_emulator, tmp) as echo,
-                running("acsm", our_emulator, tmp, url) as ours,
+                running(f"echo{suffix}", echo_emulator, tmp) as echo,
+                running(f"acsm{suffix}", our_emulator, tmp, url) as ours,
+                contextlib.AsyncExitStack() as limits,
             ):
+                if burst:
+                    limits.enter_context(limits_on(echo_emulator))
+                    limits.enter_context(limits_on(our_emulator))
                 await closed_loop(echo_users, 1, None)  # warm up
                 await closed_loop(our_users, 1, None)
                 pairs: list[tuple[float, float]] = []
@@ -439,15 +448,23 @@ async def run_paired(db: str, url: str, tmp: Path, repeats: int, rounds: int) ->
                     order = [(echo, echo_users), (ours, our_users)]
                     spent = {}
                     for bot, users in order if repeat % 2 == 0 else order[::-1]:
+                        if burst:
+                            spent[bot.kind] = await measure_burst(bot, users, BURST_EACH)
+                            continue
                         cpu = bot.cpu_seconds()
                         answered = await closed_loop(users, rounds, None)
                         spent[bot.kind] = (bot.cpu_seconds() - cpu) / answered * 1000
-                    pairs.append((spent["echo"], spent["acsm"]))
+                    pairs.append((spent[echo.kind], spent[ours.kind]))
     finally:
         await database.dispose()
     ratios = sorted(mine / echo for echo, mine in pairs)
+    what = (
+        f"a burst of {COST_MEMBERS * BURST_EACH} each, limits on (echo-limited)"
+        if burst
+        else f"{COST_MEMBERS * rounds} updates each, limits off"
+    )
     print(
-        f"\npaired, {db}: {repeats} × {COST_MEMBERS * rounds} updates each, limits off: "
+        f"\npaired, {db}: {repeats} × {what}: "
         f"echo {statistics.median(e for e, _ in pairs):.2f} ms, ours "
         f"{statistics.median(m for _, m in pairs):.2f} ms, ours / echo median "
         f"{statistics.median(ratios):.2f}x (range {ratios[0]:.2f}–{ratios[-1]:.2f}x)"
@@ -516,18 +533,27 @@ async def main() -> None:
         metavar="N",
         help="only the closed loop, echo and ours alternated N times",
     )
+    parser.add_argument(
+        "--paired-burst",
+        type=int,
+        metavar="N",
+        help="only the burst, echo-limited and ours alternated N times",
+    )
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     logging.basicConfig(level=logging.ERROR)
     results = []
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        if args.paired:
+        if args.paired or args.paired_burst:
             for db in ([] if args.no_sqlite else ["sqlite"]) + (
                 ["postgres"] if args.postgres else []
             ):
                 async with bench_database(db, tmp, args.postgres) as url:
-                    await run_paired(db, url, tmp, args.paired, sizes.rounds)
+                    if args.paired:
+                        await run_paired(db, url, tmp, args.paired, sizes.rounds)
+                    if args.paired_burst:
+                        await run_paired(db, url, tmp, args.paired_burst, 0, burst=True)
             return
         if not args.no_echo:
             results.extend(await run_echo(sizes, tmp, full=True))
