@@ -102,8 +102,7 @@ def _tune_sqlite(engine: AsyncEngine, foreign_keys: bool) -> None:
     def on_reset(_dbapi_connection: Any, record: Any, state: Any) -> None:
         """A connection back in the pool is rolled back only when a transaction is still
         open (`pool_reset_on_return=None` in create_engine; SQLAlchemy's documented reset
-        event):
-        after a commit, the rollback was one more hand-off to aiosqlite's thread."""
+        event): after a commit, the rollback was one more hand-off to aiosqlite's thread."""
         if not state.terminate_only and record.driver_connection.in_transaction:
             record.dbapi_connection.rollback()
 

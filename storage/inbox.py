@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, delete, exists, func, null, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, exists, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.languages import KeptLanguage
@@ -114,22 +114,18 @@ _CLAIM = (
     .with_for_update(of=INBOX, skip_locked=True)
 )
 # Done, its payload forgotten, its replies kept until sent; in the same statement, the
-# replies of earlier updates sent since are cleared (they are done: their payload is gone
-# and done_at stays). One statement where two were: on SQLite each is several hand-offs to
-# aiosqlite's thread.
+# replies of earlier updates sent since are cleared (nothing else of theirs changes). One
+# statement where two were: on SQLite each is several hand-offs to aiosqlite's thread.
+_THIS_ONE = INBOX.c.update_id == bindparam("id")
 _FINISH = (
     update(INBOX)
     .where(INBOX.c.update_id.in_(bindparam("ids", expanding=True)))
     .values(
-        done_at=func.coalesce(INBOX.c.done_at, bindparam("now", type_=INBOX.c.done_at.type)),
-        payload=None,
-        replies=case(
-            (
-                INBOX.c.update_id == bindparam("id"),
-                bindparam("replies", type_=INBOX.c.replies.type),
-            ),
-            else_=null(),
+        done_at=case(
+            (_THIS_ONE, bindparam("now", type_=INBOX.c.done_at.type)), else_=INBOX.c.done_at
         ),
+        payload=case((_THIS_ONE, null()), else_=INBOX.c.payload),
+        replies=case((_THIS_ONE, bindparam("replies", type_=INBOX.c.replies.type)), else_=null()),
     )
 )
 _SAVE_STATE = upsert(STATES, ["key"])

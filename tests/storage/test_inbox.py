@@ -111,6 +111,11 @@ async def test_replies_are_kept_until_cleared(database: Database) -> None:
     await run(database, lambda c: inbox.finish(c, 13, NOW, [reply], cleared=[]))
     assert await run(database, inbox.unsent) == [(13, [reply])]
     assert await run(database, inbox.pending) == []
+    # Only replies are cleared for the others: a pending one stays pending, payload and all
+    await run(database, lambda c: inbox.receive(c, [update(14), update(15)], NOW))
+    await run(database, lambda c: inbox.finish(c, 15, NOW, None, cleared=[14]))
+    (still,) = await run(database, inbox.pending)
+    assert (still.received.update_id, still.received.payload) == (14, update(14).payload)
 
 
 async def test_failures_count_across_restarts_and_parking_ends_it(database: Database) -> None:
